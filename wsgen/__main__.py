@@ -1,0 +1,5 @@
+import sys
+
+from wsgen.cli import main
+
+sys.exit(main())

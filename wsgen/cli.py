@@ -1,0 +1,240 @@
+"""The command line: parse options, make one core call, print, map errors to exit codes.
+
+Options are plain strings here; all validation happens once, in wsgen.model, so a bad value
+gets the same one-line message from a flag, an environment variable or a values file.
+"""
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from wsgen import core, errors, model
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Kubernetes manifests for WebSocket services behind NGINX Ingress that keep "
+    "connections open.",
+    epilog=errors.EXIT_CODES_HELP,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": False}
+
+
+def _opt(key: str, *short: str) -> Any:
+    option = model.BY_KEY[key]
+    return typer.Option(
+        None,
+        option.flag,
+        *short,
+        help=f"{option.help} [env {option.env}; values key {option.key}]",
+        show_default=False,
+    )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"wsgen {version('wsgen')}")
+        raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    ctx: typer.Context,
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected errors."),
+) -> None:
+    _state["debug"] = debug
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+@app.command(epilog=errors.EXIT_CODES_HELP)
+def render(
+    values: Optional[Path] = typer.Option(
+        None,
+        "--values",
+        "-f",
+        help="Values file (YAML) with the keys named below. [env WSGEN_VALUES]",
+        show_default=False,
+        dir_okay=True,
+    ),
+    name: Optional[str] = _opt("name"),
+    namespace: Optional[str] = _opt("namespace", "-n"),
+    image: Optional[str] = _opt("image"),
+    port: Optional[str] = _opt("port"),
+    replicas: Optional[str] = _opt("replicas"),
+    env: Optional[list[str]] = _opt("env"),
+    host: Optional[str] = _opt("host"),
+    path: Optional[str] = _opt("path"),
+    ingress_class: Optional[str] = _opt("ingressClass"),
+    timeout: Optional[str] = _opt("timeout"),
+    tls: Optional[str] = _opt("tls.mode"),
+    tls_secret: Optional[str] = _opt("tls.secretName"),
+    cert: Optional[str] = _opt("tls.cert"),
+    key: Optional[str] = _opt("tls.key"),
+    days: Optional[str] = _opt("tls.days"),
+    issuer: Optional[str] = _opt("tls.issuer"),
+    issuer_kind: Optional[str] = _opt("tls.issuerKind"),
+    annotation: Optional[list[str]] = _opt("annotations"),
+    out: Optional[Path] = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Write a folder (manifests, kustomization.yaml, wsgen.yaml) instead of printing "
+        "one YAML stream. [env WSGEN_OUT]",
+        show_default=False,
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite files whose content changes."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the plan (create/identical/overwrite/refuse); write nothing."
+    ),
+    check: bool = typer.Option(
+        False, "--check", help="Write nothing; exit 5 if any file would change."
+    ),
+) -> int:
+    """Render Deployment, Service and Ingress for a WebSocket app. Never prompts.
+
+    Each value comes from its flag, else its WSGEN_* environment variable, else the values
+    file, else the default.
+    """
+    flags = {
+        "name": name,
+        "namespace": namespace,
+        "image": image,
+        "port": port,
+        "replicas": replicas,
+        "env": env,
+        "host": host,
+        "path": path,
+        "ingressClass": ingress_class,
+        "timeout": timeout,
+        "tls.mode": tls,
+        "tls.secretName": tls_secret,
+        "tls.cert": cert,
+        "tls.key": key,
+        "tls.days": days,
+        "tls.issuer": issuer,
+        "tls.issuerKind": issuer_kind,
+        "annotations": annotation,
+    }
+    values = values or _env_path("WSGEN_VALUES")
+    out = out or _env_path("WSGEN_OUT")
+    if out is None:
+        for flag, given in (("--force", force), ("--dry-run", dry_run), ("--check", check)):
+            if given:
+                raise errors.BadInput(f"{flag}: only works with --out DIR")
+    layers: list[tuple[model.Layer, Path]] = []
+    if values is not None:
+        layers.append(model.values_layer(values))
+    layers.append((model.environ_layer(os.environ), Path.cwd()))
+    layers.append((model.flags_layer(flags), Path.cwd()))
+    config = model.build(layers)
+    result = core.render_manifests(config, out, force=force, dry_run=dry_run, check=check)
+    _print(result)
+    return errors.OK
+
+
+@app.command(epilog=errors.EXIT_CODES_HELP)
+def cert(
+    host: list[str] = typer.Option(..., "--host", help="DNS name for the certificate (repeatable)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for tls.crt and tls.key."),
+    days: str = typer.Option("365", "--days", help="Validity in days."),
+    key_type: str = typer.Option("rsa2048", "--key-type", help="rsa2048 or ecdsa-p256."),
+    namespace: str = typer.Option("default", "--namespace", "-n", help="For the printed command."),
+    secret_name: str = typer.Option(
+        "websocket-server-tls", "--secret-name", help="For the printed command."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing tls.crt / tls.key."),
+) -> int:
+    """A self-signed certificate alone (SAN for every host, CA:FALSE, serverAuth), and the
+    kubectl command that turns it into a TLS Secret."""
+    checks = (
+        ("--host", model.host, host),
+        ("--days", model.days, [days]),
+        ("--key-type", model.choice(("rsa2048", "ecdsa-p256"), "a key type"), [key_type]),
+        ("--namespace", model.dns_label, [namespace]),
+        ("--secret-name", model.dns_subdomain, [secret_name]),
+    )
+    for flag, check, raws in checks:
+        for raw in raws:
+            try:
+                check(raw)
+            except ValueError as error:
+                raise errors.BadInput(f"{flag}: {error}") from None
+    result = core.make_certificate(
+        host,
+        out,
+        days=model.days(days),
+        key_type=key_type,
+        namespace=namespace,
+        secret_name=secret_name,
+        force=force,
+    )
+    _print(result)
+    return errors.OK
+
+
+def _env_path(variable: str) -> Optional[Path]:
+    value = os.environ.get(variable)
+    return Path(value) if value else None
+
+
+def _print(result: core.Result) -> None:
+    if result.stdout:
+        sys.stdout.write(result.stdout)
+        sys.stdout.flush()
+    for line in result.notes:
+        print(f"wsgen: {line}", file=sys.stderr)
+
+
+def _is_click_error(error: Exception) -> bool:
+    # typer vendors click in recent releases and uses click itself in older ones; both raise
+    # exceptions of this shape for usage errors.
+    return hasattr(error, "format_message") and isinstance(getattr(error, "exit_code", None), int)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Entry point: run wsgen, return the exit code. Errors are one line on stderr."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=args, prog_name="wsgen", standalone_mode=False)
+    except errors.WsgenError as error:
+        for line in error.notes:
+            print(f"wsgen: {line}", file=sys.stderr)
+        print(f"wsgen: error: {error.message}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("wsgen: interrupted", file=sys.stderr)
+        return errors.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`wsgen render | head`): nothing more to say to anyone.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return errors.RUNTIME
+    except Exception as error:
+        if _is_click_error(error):
+            message = " ".join(error.format_message().split())  # type: ignore[attr-defined]
+            ctx = getattr(error, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            print(f"wsgen: error: {message}{hint}", file=sys.stderr)
+            return errors.BAD_INPUT
+        if _state["debug"]:
+            raise
+        print(
+            f"wsgen: internal error: {type(error).__name__}: {error} (--debug shows the traceback)",
+            file=sys.stderr,
+        )
+        return errors.RUNTIME
+    if code == 1 and not isinstance(code, bool):
+        # typer turns an Abort (EOF at a prompt) into exit code 1 without standalone mode.
+        return errors.RUNTIME
+    return code if isinstance(code, int) else errors.OK

@@ -1,0 +1,227 @@
+"""What each command does, as data in and data out: the CLI only parses and prints.
+
+`render_manifests` and `make_certificate` return a Result (what goes to stdout, the lines for
+stderr) or raise a WsgenError. cryptography is imported only when TLS material is needed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wsgen import output, render
+from wsgen.errors import BadInput, Changed, Refused, RuntimeFailure, WsgenError
+from wsgen.model import Config, FileRef
+from wsgen.render import CERT_FILE, KEY_FILE, MODE_KEY, File, Pem
+
+
+@dataclass
+class Result:
+    stdout: str = ""
+    notes: list[str] = field(default_factory=list)  # for stderr, one line each
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def render_manifests(
+    config: Config,
+    out: Path | None,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    check: bool = False,
+    now: dt.datetime | None = None,
+) -> Result:
+    now = now or now_utc()
+    result = Result()
+    if out is None:
+        pem = None
+        if config.tls.mode == "self-signed":
+            pem = _new_pem(config, now)
+            result.notes.append(
+                f"the stream carries the kubernetes.io/tls Secret {config.tls.secret_name} with a "
+                "new private key (a new one on every run; use --out DIR to keep it in files)"
+            )
+        elif config.tls.mode == "files":
+            _read_user_pair(config, now, result.notes)
+        result.stdout = render.stream(config, pem)
+        return result
+
+    pem = None
+    if config.tls.mode == "self-signed":
+        pem = _folder_pem(config, out, now, result.notes)
+    elif config.tls.mode == "files":
+        _read_user_pair(config, now, result.notes)
+    files = render.folder(config, out, pem)
+    try:
+        steps = output.plan(out, files, force)
+        _apply(out, files, steps, result, dry_run=dry_run, check=check)
+    except WsgenError as error:
+        error.notes[:0] = result.notes
+        raise
+    if not (dry_run or check):
+        result.notes.extend(_tls_notes(config, out, pem))
+    return result
+
+
+def _apply(
+    out: Path,
+    files: dict[str, File],
+    steps: list[output.Step],
+    result: Result,
+    *,
+    dry_run: bool,
+    check: bool,
+) -> None:
+    shown = {step.path: os.path.join(out, step.path) for step in steps}
+    if dry_run:
+        result.stdout = "".join(f"{step.action:<9} {shown[step.path]}\n" for step in steps)
+        return
+    changed = [step for step in steps if step.changes]
+    if check:
+        for step in changed:
+            result.notes.append(f"out of date: {shown[step.path]} (would {step.action})")
+        if changed:
+            raise Changed(f"{out}: {len(changed)} of {len(steps)} files out of date")
+        result.notes.append(f"{out}: up to date ({len(steps)} files)")
+        return
+    refused = [shown[step.path] for step in steps if step.action == output.REFUSE]
+    if refused:
+        raise Refused(
+            f"refusing to overwrite {len(refused)} changed file(s): {', '.join(refused)} "
+            "(use --force to replace them, --dry-run to see the plan)"
+        )
+    output.write(out, files, steps)
+    for step in steps:
+        if step.changes:
+            verb = "created" if step.action == output.CREATE else "overwrote"
+            result.notes.append(f"{verb} {shown[step.path]}")
+        elif step.fix_mode:
+            result.notes.append(f"set mode 0600 on {shown[step.path]}")
+    if not changed:
+        result.notes.append(f"{out}: up to date ({len(steps)} files)")
+
+
+def _tls_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
+    tls = config.tls
+    if tls.mode == "self-signed" and pem is not None:
+        from wsgen import certs
+
+        expiry = certs.read_certificate(pem.cert).expiry()
+        command = render.secret_command(
+            config.namespace, tls.secret_name, os.path.join(out, CERT_FILE), os.path.join(out, KEY_FILE)
+        )
+        return [
+            f"certificate for {config.host} expires {expiry}",
+            f"kubectl apply -k {shlex.quote(str(out))} creates the Secret too; or: {command}",
+        ]
+    if tls.mode == "files" and tls.cert and tls.key:
+        command = render.secret_command(
+            config.namespace, tls.secret_name, tls.cert.given, tls.key.given
+        )
+        return [f"create the Secret: {command}"]
+    if tls.mode == "secret":
+        return [f"the Ingress expects the kubernetes.io/tls Secret {tls.secret_name} in {config.namespace}"]
+    return []
+
+
+def _new_pem(config: Config, now: dt.datetime) -> Pem:
+    from wsgen import certs
+
+    cert, key = certs.generate([config.host], config.tls.days, now)
+    return Pem(cert, key)
+
+
+def _folder_pem(config: Config, out: Path, now: dt.datetime, notes: list[str]) -> Pem:
+    """Keep the folder's key and certificate while they still cover the host and have not
+    expired; otherwise say why, and make new ones (replacing them needs --force)."""
+    from wsgen import certs
+
+    paths = {"cert": out / CERT_FILE, "key": out / KEY_FILE}
+    existing: dict[str, bytes] = {}
+    for part, path in paths.items():
+        try:
+            existing[part] = path.read_bytes()
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise RuntimeFailure(f"{path}: {error.strerror}") from None
+    if not existing:
+        return _new_pem(config, now)
+    if len(existing) == 1:
+        missing = "key" if "cert" in existing else "cert"
+        problem: tuple[str, str] | None = (missing, "is missing")
+    else:
+        problem = certs.reuse_problem(existing["cert"], existing["key"], config.host, now)
+    if problem is None:
+        return Pem(existing["cert"], existing["key"])
+    part, reason = problem
+    notes.append(f"{paths[part]} {reason}: making a new key and certificate")
+    return _new_pem(config, now)
+
+
+def _read_user_pair(config: Config, now: dt.datetime, notes: list[str]) -> None:
+    """--tls files: the certificate and key must parse, belong together and cover the host."""
+    from wsgen import certs
+
+    cert_ref, key_ref = config.tls.cert, config.tls.key
+    if cert_ref is None or key_ref is None:
+        raise BadInput("--cert and --key: both are required with --tls files")
+    data = {"cert": _read_user_file(cert_ref), "key": _read_user_file(key_ref)}
+    try:
+        info = certs.read_pair(data["cert"], data["key"])
+    except certs.CertProblem as problem:
+        ref = cert_ref if problem.part == "cert" else key_ref
+        raise BadInput(f"{ref.origin}: {ref.given} {problem.message}") from None
+    if not certs.covers(info.names, config.host):
+        have = ", ".join(info.names) or "no DNS names"
+        raise BadInput(
+            f"{cert_ref.origin}: {cert_ref.given} does not cover the host {config.host} "
+            f"(its DNS names: {have})"
+        )
+    if info.not_after <= now:
+        notes.append(f"warning: {cert_ref.given} expired on {info.expiry()}")
+
+
+def _read_user_file(ref: FileRef) -> bytes:
+    try:
+        return ref.path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{ref.origin}: {ref.given}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"{ref.origin}: {ref.given}: is a folder, not a file") from None
+    except OSError as error:
+        raise BadInput(f"{ref.origin}: {ref.given}: {error.strerror}") from None
+
+
+def make_certificate(
+    hosts: list[str],
+    out: Path,
+    *,
+    days: int,
+    key_type: str,
+    namespace: str,
+    secret_name: str,
+    force: bool = False,
+    now: dt.datetime | None = None,
+) -> Result:
+    """`wsgen cert`: tls.crt and tls.key (0600) in `out`, and the kubectl command."""
+    from wsgen import certs
+
+    now = now or now_utc()
+    cert, key = certs.generate(hosts, days, now, key_type)
+    files = {"tls.crt": File(cert), "tls.key": File(key, MODE_KEY)}
+    steps = output.plan(out, files, force)
+    result = Result()
+    _apply(out, files, steps, result, dry_run=False, check=False)
+    command = render.secret_command(
+        namespace, secret_name, os.path.join(out, "tls.crt"), os.path.join(out, "tls.key")
+    )
+    expiry = certs.read_certificate(cert).expiry()
+    result.notes += [f"certificate for {', '.join(sorted(set(hosts)))} expires {expiry}", command]
+    return result

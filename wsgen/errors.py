@@ -1,0 +1,55 @@
+"""One exception root; each subclass carries a message for users and an exit code.
+
+The exit codes are part of wsgen's interface (scripts rely on them); they are listed
+in `wsgen --help` and in the README.
+"""
+
+from __future__ import annotations
+
+OK = 0
+RUNTIME = 1
+BAD_INPUT = 2
+REFUSED = 4
+CHANGED = 5
+INTERRUPTED = 130
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok; 1 runtime error (I/O); 2 bad input (flag, values file, certificate); "
+    "4 refused to overwrite a changed file (use --force); 5 --check found changes; "
+    "130 interrupted."
+)
+
+
+class WsgenError(Exception):
+    """Base of every error wsgen reports to a user (never with a traceback)."""
+
+    exit_code = RUNTIME
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.notes: list[str] = []  # said on stderr before the error (e.g. why a cert is new)
+
+
+class BadInput(WsgenError):
+    """A flag, environment variable, values file or certificate breaks a rule."""
+
+    exit_code = BAD_INPUT
+
+
+class Refused(WsgenError):
+    """Writing would overwrite a file whose content changes, and --force was not given."""
+
+    exit_code = REFUSED
+
+
+class Changed(WsgenError):
+    """--check: at least one file would change."""
+
+    exit_code = CHANGED
+
+
+class RuntimeFailure(WsgenError):
+    """The machine failed us: a read or write error, a bug caught by a self-check."""
+
+    exit_code = RUNTIME

@@ -1,0 +1,634 @@
+"""The validated configuration: the single gate for flags, environment, values files and wizard.
+
+Every option is described once in OPTIONS (flag, values-file key, environment variable). Input
+arrives as layers of raw values, each value tagged with where it came from; `build` takes, for
+each option, the value of the strongest layer (flag > environment > values file > default),
+validates it and names that origin in the one-line error when it breaks a rule.
+
+Imports nothing from the rest of wsgen but errors, the YAML helpers and ingress-nginx facts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from wsgen import ingress_nginx as nginx
+from wsgen.errors import BadInput
+from wsgen.yamlutil import describe_yaml_error, load_strict
+
+DEFAULT_IMAGE = "registry-cn-hangzhou.ack.aliyuncs.com/ack-demo/websocket-echo-server:latest"
+TLS_MODES = ("none", "self-signed", "secret", "files", "cert-manager")
+ISSUER_KINDS = ("ClusterIssuer", "Issuer")
+MAX_DAYS = 3650
+MAX_REPLICAS = 2**31 - 1
+
+
+# --------------------------------------------------------------------------- validators
+# Each takes a raw value (a str from a flag or the environment; any YAML value from a values
+# file) and returns the typed value, or raises ValueError with the rule, written for users.
+
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_QUALIFIED_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+# ingress-nginx (strict-validate-path-type, on by default since v1.12) accepts only these in
+# Prefix paths; the dot since v1.12.6 / v1.13.2.
+_PATH = re.compile(r"/[A-Za-z0-9/_.-]*")
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
+def _text(raw: object) -> str:
+    if isinstance(raw, str):
+        return raw
+    raise ValueError(f"{_show(raw)} must be a string")
+
+
+def _show(raw: object) -> str:
+    if isinstance(raw, str):
+        return repr(raw)
+    if raw is None:
+        return "an empty value"
+    return f"{type(raw).__name__} {raw!r}" if not isinstance(raw, (int, float)) else repr(raw)
+
+
+def dns_label(raw: object) -> str:
+    value = _text(raw)
+    if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid DNS label (RFC 1123: at most 63 lower-case letters, "
+            "digits and '-', starting and ending with a letter or digit)"
+        )
+    return value
+
+
+def app_name(raw: object) -> str:
+    """The app name also names the Service, and Service names are RFC 1035 labels."""
+    value = _text(raw)
+    if len(value) > 63 or not _DNS1035_LABEL.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid name (RFC 1035 label, as Service names need: at most 63 "
+            "lower-case letters, digits and '-', starting with a letter, ending with a letter "
+            "or digit)"
+        )
+    return value
+
+
+def dns_subdomain(raw: object) -> str:
+    value = _text(raw)
+    if len(value) > 253 or not all(_DNS_LABEL.fullmatch(p) for p in value.split(".")):
+        raise ValueError(
+            f"{value!r} is not a valid DNS name (RFC 1123: lower-case letters, digits, '-' "
+            "and '.', at most 253 characters)"
+        )
+    return value
+
+
+def host(raw: object) -> str:
+    value = _text(raw)
+    rest = value[2:] if value.startswith("*.") else value
+    try:
+        ipaddress.ip_address(rest)
+    except ValueError:
+        pass
+    else:
+        raise ValueError(f"{value!r} is an IP address; an Ingress host must be a DNS name")
+    if len(value) > 253 or "." not in rest and value.startswith("*."):
+        raise ValueError(f"{value!r} is not a valid host (a wildcard needs a domain: '*.example.com')")
+    try:
+        dns_subdomain(rest)
+    except ValueError:
+        raise ValueError(
+            f"{value!r} is not a valid host (RFC 1123 DNS name: lower-case letters, digits, '-' "
+            "and '.'; a leading '*.' is allowed)"
+        ) from None
+    return value
+
+
+def image(raw: object) -> str:
+    value = _text(raw)
+    if not value or _CONTROL_OR_SPACE.search(value):
+        raise ValueError(f"{value!r} is not an image reference (no spaces or control characters)")
+    return value
+
+
+def integer(raw: object, low: int, high: int, what: str) -> int:
+    if isinstance(raw, bool):
+        raise ValueError(f"{_show(raw)} is not {what}")
+    if isinstance(raw, int):
+        number = raw
+    elif isinstance(raw, str) and raw.isascii() and raw.isdigit():
+        number = int(raw)
+    else:
+        raise ValueError(f"{_show(raw)} is not {what}")
+    if not low <= number <= high:
+        raise ValueError(f"{number} is out of range for {what}")
+    return number
+
+
+def port(raw: object) -> int:
+    return integer(raw, 1, 65535, "a port number (1-65535)")
+
+
+def replicas(raw: object) -> int:
+    return integer(raw, 1, MAX_REPLICAS, "a replica count (a whole number, at least 1)")
+
+
+def days(raw: object) -> int:
+    return integer(raw, 1, MAX_DAYS, f"a number of days (1-{MAX_DAYS})")
+
+
+def timeout(raw: object) -> int:
+    """Seconds: 3600, "3600", "90s", "60m", "1h", "1h30m"."""
+    rule = (
+        f"a timeout (whole seconds, or a duration such as 90s, 60m, 1h, 1h30m; "
+        f"1 to {nginx.MAX_TIMEOUT_SECONDS} seconds)"
+    )
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        seconds = raw
+    elif isinstance(raw, str) and raw.isascii() and raw.isdigit():
+        seconds = int(raw)
+    elif isinstance(raw, str) and raw and (match := _DURATION.fullmatch(raw)):
+        h, m, s = (int(g) if g else 0 for g in match.groups())
+        seconds = h * 3600 + m * 60 + s
+    else:
+        raise ValueError(f"{_show(raw)} is not {rule}")
+    if not 1 <= seconds <= nginx.MAX_TIMEOUT_SECONDS:
+        raise ValueError(f"{_show(raw)} is out of range for {rule}")
+    return seconds
+
+
+def path(raw: object) -> str:
+    value = _text(raw)
+    if not _PATH.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid path (starts with '/'; only letters, digits, '/', '_', "
+            "'-' and '.', as ingress-nginx allows for pathType Prefix)"
+        )
+    return value
+
+
+def choice(options: tuple[str, ...], what: str) -> Callable[[object], str]:
+    def check(raw: object) -> str:
+        value = _text(raw)
+        if value not in options:
+            raise ValueError(f"{value!r} is not {what} (one of: {', '.join(options)})")
+        return value
+
+    return check
+
+
+def env_name(raw: object) -> str:
+    value = _text(raw)
+    if not _ENV_NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a valid environment variable name "
+            "(letters, digits and '_', not starting with a digit)"
+        )
+    return value
+
+
+def string_value(raw: object) -> str:
+    """Env and annotation values: strings; a whole number from a values file is taken as text."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return str(raw)
+    raise ValueError(f"{_show(raw)} must be a string (quote it in YAML)")
+
+
+def annotation_key(raw: object) -> str:
+    value = _text(raw)
+    prefix, slash, name = value.rpartition("/")
+    ok = len(name) <= 63 and _QUALIFIED_NAME.fullmatch(name) is not None
+    if slash:
+        try:
+            dns_subdomain(prefix)
+        except ValueError:
+            ok = False
+    if not ok:
+        raise ValueError(
+            f"{value!r} is not a valid annotation key ([prefix/]name: the prefix a DNS name, "
+            "the name at most 63 letters, digits, '-', '_' and '.')"
+        )
+    return value
+
+
+def key_value(raw: object) -> tuple[str, str]:
+    """KEY=VALUE from a flag or an environment line."""
+    text = _text(raw)
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise ValueError(f"{text!r} must be KEY=VALUE")
+    return key, value
+
+
+# --------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str  # values-file key; tls.* are nested under `tls:`
+    flag: str
+    env: str
+    help: str
+    mapping: bool = False  # KEY=VALUE pairs (repeatable flag, mapping in a values file)
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("name", "--name", "WSGEN_NAME", "App name: names the Deployment, Service, Ingress."),
+    Option("namespace", "--namespace", "WSGEN_NAMESPACE", "Kubernetes namespace."),
+    Option("image", "--image", "WSGEN_IMAGE", "Container image."),
+    Option("port", "--port", "WSGEN_PORT", "Container port = Service port = targetPort."),
+    Option("replicas", "--replicas", "WSGEN_REPLICAS", "Number of pods."),
+    Option("env", "--env", "WSGEN_ENV", "Container env var KEY=VALUE (repeatable).", True),
+    Option("host", "--host", "WSGEN_HOST", "Ingress host (a leading '*.' is allowed)."),
+    Option("path", "--path", "WSGEN_PATH", "Ingress path (pathType Prefix)."),
+    Option("ingressClass", "--ingress-class", "WSGEN_INGRESS_CLASS", "spec.ingressClassName."),
+    Option(
+        "timeout",
+        "--timeout",
+        "WSGEN_TIMEOUT",
+        "Idle timeout: seconds, or 90s, 60m, 1h, 1h30m (proxy-read/send-timeout).",
+    ),
+    Option("tls.mode", "--tls", "WSGEN_TLS", "TLS: " + ", ".join(TLS_MODES) + "."),
+    Option("tls.secretName", "--tls-secret", "WSGEN_TLS_SECRET", "TLS Secret name [<name>-tls]."),
+    Option("tls.cert", "--cert", "WSGEN_CERT", "--tls files: certificate (PEM)."),
+    Option("tls.key", "--key", "WSGEN_KEY", "--tls files: private key (PEM)."),
+    Option("tls.days", "--days", "WSGEN_DAYS", "--tls self-signed: validity in days."),
+    Option("tls.issuer", "--issuer", "WSGEN_ISSUER", "--tls cert-manager: issuer name."),
+    Option(
+        "tls.issuerKind", "--issuer-kind", "WSGEN_ISSUER_KIND", "--tls cert-manager: " + " or ".join(ISSUER_KINDS) + "."
+    ),
+    Option(
+        "annotations",
+        "--annotation",
+        "WSGEN_ANNOTATION",
+        "Extra Ingress annotation KEY=VALUE (repeatable).",
+        True,
+    ),
+)
+BY_KEY = {option.key: option for option in OPTIONS}
+VALUES_KEYS = tuple(o.key for o in OPTIONS if not o.key.startswith("tls.")) + ("tls",)
+TLS_KEYS = tuple(o.key[4:] for o in OPTIONS if o.key.startswith("tls."))
+
+
+@dataclass(frozen=True)
+class Given:
+    """One raw value and where it came from ("--port", "WSGEN_PORT", "k8s/wsgen.yaml: port")."""
+
+    value: object
+    origin: str
+
+
+# A layer maps an option key to a Given; a mapping option maps to a list of (key, Given).
+Layer = dict[str, "Given | list[tuple[str, Given]]"]
+
+
+def flags_layer(flags: Mapping[str, object]) -> Layer:
+    """From parsed command-line flags keyed by option key; None (or empty list) means not given."""
+    layer: Layer = {}
+    for key, raw in flags.items():
+        option = BY_KEY[key]
+        if option.mapping:
+            items = list(raw or [])  # type: ignore[call-overload]
+            if items:
+                layer[key] = _pairs(items, option.flag)
+        elif raw is not None:
+            layer[key] = Given(raw, option.flag)
+    return layer
+
+
+def environ_layer(environ: Mapping[str, str]) -> Layer:
+    """WSGEN_* variables; an empty variable counts as unset. Mapping options take one
+    KEY=VALUE per line."""
+    layer: Layer = {}
+    for option in OPTIONS:
+        raw = environ.get(option.env)
+        if not raw:
+            continue
+        if option.mapping:
+            layer[option.key] = _pairs([line for line in raw.splitlines() if line], option.env)
+        else:
+            layer[option.key] = Given(raw, option.env)
+    return layer
+
+
+def _pairs(items: Iterable[object], origin: str) -> list[tuple[str, Given]]:
+    pairs: list[tuple[str, Given]] = []
+    seen: set[str] = set()
+    for item in items:
+        try:
+            key, value = key_value(item)
+        except ValueError as error:
+            raise BadInput(f"{origin}: {error}") from None
+        if key in seen:
+            raise BadInput(f"{origin}: {key!r} is given twice")
+        seen.add(key)
+        pairs.append((key, Given(value, origin)))
+    return pairs
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def values_layer(path: Path) -> tuple[Layer, Path]:
+    """Read a values file. Returns the layer and the folder that relative paths in it are
+    relative to (the file's own folder)."""
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"--values: {where}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"--values: {where}: is a folder, not a file") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"--values: {where}: not UTF-8 text") from None
+    except OSError as error:
+        raise BadInput(f"--values: {where}: {error.strerror}") from None
+    return parse_values(text, where), path.parent
+
+
+def parse_values(text: str, where: str) -> Layer:
+    """The layer a values file's text gives; `where` names the file in messages."""
+    try:
+        data = load_strict(text)
+    except yaml.YAMLError as error:
+        raise BadInput(f"--values: {where}: {describe_yaml_error(error)}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise BadInput(f"--values: {where}: must be a YAML mapping of keys to values")
+    layer: Layer = {}
+    for key, raw in data.items():
+        if key == "tls":
+            if raw is None:
+                continue
+            if not isinstance(raw, dict):
+                raise BadInput(f"{where}: tls: must be a mapping (mode, secretName, ...)")
+            for sub, sub_raw in raw.items():
+                if sub not in TLS_KEYS:
+                    hint = _did_you_mean(str(sub), TLS_KEYS)
+                    raise BadInput(f"{where}: tls.{sub}: unknown key{hint}")
+                if sub_raw is not None:
+                    layer[f"tls.{sub}"] = Given(sub_raw, f"{where}: tls.{sub}")
+            continue
+        if key not in VALUES_KEYS:
+            hint = _did_you_mean(str(key), VALUES_KEYS)
+            raise BadInput(f"{where}: {key}: unknown key{hint}")
+        if raw is None:
+            continue
+        if BY_KEY[key].mapping:
+            if not isinstance(raw, dict):
+                raise BadInput(f"{where}: {key}: must be a mapping of KEY: VALUE")
+            for item_key in raw:
+                if not isinstance(item_key, str):
+                    raise BadInput(f"{where}: {key}.{item_key}: the key must be a string (quote it)")
+            layer[key] = [(k, Given(v, f"{where}: {key}.{k}")) for k, v in raw.items()]
+        else:
+            layer[key] = Given(raw, f"{where}: {key}")
+    return layer
+
+
+# --------------------------------------------------------------------------- the config
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A user's file: the path as given, the path to open, and where it was given."""
+
+    given: str
+    path: Path
+    origin: str
+
+
+@dataclass(frozen=True)
+class Tls:
+    mode: str = "none"
+    secret_name: str = ""
+    cert: FileRef | None = None
+    key: FileRef | None = None
+    days: int = 365
+    issuer: str = ""
+    issuer_kind: str = "ClusterIssuer"
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "none"
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str = "websocket-server"
+    namespace: str = "default"
+    image: str = DEFAULT_IMAGE
+    port: int = 3000
+    replicas: int = 1
+    env: tuple[tuple[str, str], ...] = ()
+    host: str = "test.example.com"
+    path: str = "/"
+    ingress_class: str = "nginx"
+    timeout: int = 3600
+    tls: Tls = field(default_factory=Tls)
+    annotations: tuple[tuple[str, str], ...] = ()
+
+    def container_env(self) -> tuple[tuple[str, str], ...]:
+        """The user's env, plus BIND_PORT=<port> first while the default (ACK echo) image is
+        used: that server listens on $BIND_PORT, so it follows --port unless set by hand."""
+        if self.image == DEFAULT_IMAGE and all(key != "BIND_PORT" for key, _ in self.env):
+            return (("BIND_PORT", str(self.port)), *self.env)
+        return self.env
+
+    def ingress_annotations(self) -> dict[str, str]:
+        """Every Ingress annotation, in the order rendered: timeouts, issuer, the user's."""
+        result = {nginx.READ_TIMEOUT: str(self.timeout), nginx.SEND_TIMEOUT: str(self.timeout)}
+        if self.tls.mode == "cert-manager":
+            result[issuer_annotation(self.tls.issuer_kind)] = self.tls.issuer
+        result.update(self.annotations)
+        return result
+
+
+def issuer_annotation(kind: str) -> str:
+    return "cert-manager.io/cluster-issuer" if kind == "ClusterIssuer" else "cert-manager.io/issuer"
+
+
+_SCALARS: dict[str, Callable[[object], object]] = {
+    "name": app_name,
+    "namespace": dns_label,
+    "image": image,
+    "port": port,
+    "replicas": replicas,
+    "host": host,
+    "path": path,
+    "ingressClass": dns_subdomain,
+    "timeout": timeout,
+    "tls.mode": choice(TLS_MODES, "a TLS mode"),
+    "tls.secretName": dns_subdomain,
+    "tls.cert": _text,
+    "tls.key": _text,
+    "tls.days": days,
+    "tls.issuer": dns_subdomain,
+    "tls.issuerKind": choice(ISSUER_KINDS, "an issuer kind"),
+}
+
+# Which TLS keys each mode uses; a key given for another mode is a mistake worth stopping on.
+_TLS_KEYS_FOR_MODE = {
+    "none": (),
+    "secret": ("tls.secretName",),
+    "self-signed": ("tls.secretName", "tls.days"),
+    "files": ("tls.secretName", "tls.cert", "tls.key"),
+    "cert-manager": ("tls.secretName", "tls.issuer", "tls.issuerKind"),
+}
+_REQUIRED_FOR_MODE = {"files": ("tls.cert", "tls.key"), "cert-manager": ("tls.issuer",)}
+
+
+def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
+    """Layers from weakest to strongest, each with the folder its relative paths start from."""
+    scalars: dict[str, tuple[Given, Path]] = {}
+    mappings: dict[str, dict[str, Given]] = {}
+    for layer, base in layers:
+        for key, given in layer.items():
+            if isinstance(given, list):
+                merged = mappings.setdefault(key, {})
+                for item_key, item in given:
+                    merged[item_key] = item
+            else:
+                scalars[key] = (given, base)
+
+    values: dict[str, object] = {}
+    for key, (given, _base) in scalars.items():
+        try:
+            values[key] = _SCALARS[key](given.value)
+        except ValueError as error:
+            raise BadInput(f"{given.origin}: {error}") from None
+
+    mode = str(values.get("tls.mode", "none"))
+    mode_origin = scalars["tls.mode"][0].origin if "tls.mode" in scalars else "--tls"
+    for key, (given, _base) in scalars.items():
+        if key.startswith("tls.") and key != "tls.mode" and key not in _TLS_KEYS_FOR_MODE[mode]:
+            users = [m for m, keys in _TLS_KEYS_FOR_MODE.items() if key in keys]
+            raise BadInput(
+                f"{given.origin}: only used with --tls {' or '.join(users)} (the TLS mode is {mode!r})"
+            )
+    for key in _REQUIRED_FOR_MODE.get(mode, ()):
+        if key not in values:
+            raise BadInput(f"{BY_KEY[key].flag}: required with --tls {mode} (TLS mode from {mode_origin})")
+
+    def file_ref(key: str) -> FileRef | None:
+        if key not in values:
+            return None
+        given, base = scalars[key]
+        text = str(values[key])
+        if not text:
+            raise BadInput(f"{given.origin}: must name a file")
+        return FileRef(text, Path(os.path.abspath(base / text)), given.origin)
+
+    name = str(values.get("name", Config.name))
+    img = str(values.get("image", Config.image))
+    tls = Tls(
+        mode=mode,
+        secret_name=str(values.get("tls.secretName", f"{name}-tls")) if mode != "none" else "",
+        cert=file_ref("tls.cert"),
+        key=file_ref("tls.key"),
+        days=int(values.get("tls.days", Tls.days)),  # type: ignore[call-overload]
+        issuer=str(values.get("tls.issuer", "")),
+        issuer_kind=str(values.get("tls.issuerKind", Tls.issuer_kind)),
+    )
+    port_number = int(values.get("port", Config.port))  # type: ignore[call-overload]
+    env = _env(mappings.get("env", {}))
+    config = Config(
+        name=name,
+        namespace=str(values.get("namespace", Config.namespace)),
+        image=img,
+        port=port_number,
+        replicas=int(values.get("replicas", Config.replicas)),  # type: ignore[call-overload]
+        env=env,
+        host=str(values.get("host", Config.host)),
+        path=str(values.get("path", Config.path)),
+        ingress_class=str(values.get("ingressClass", Config.ingress_class)),
+        timeout=int(values.get("timeout", Config.timeout)),  # type: ignore[call-overload]
+        tls=tls,
+        annotations=_annotations(mappings.get("annotations", {}), tls),
+    )
+    return config
+
+
+def _env(given: dict[str, Given]) -> tuple[tuple[str, str], ...]:
+    pairs: list[tuple[str, str]] = []
+    for key, item in given.items():
+        try:
+            pairs.append((env_name(key), string_value(item.value)))
+        except ValueError as error:
+            raise BadInput(f"{item.origin}: {error}") from None
+    return tuple(pairs)
+
+
+_VALUE_RULES: dict[str, Callable[[str], str | None]] = {
+    "connection-proxy-header": lambda v: (
+        "replaces the Connection: upgrade header and breaks every WebSocket handshake"
+    ),
+    "proxy-http-version": lambda v: (
+        None if v == "1.1" else "must be \"1.1\": WebSockets need HTTP/1.1 to the backend"
+    ),
+    "affinity": lambda v: (
+        None if v == "cookie" else "must be \"cookie\" (lower case); other values turn affinity off"
+    ),
+    "load-balance": lambda v: (
+        None
+        if v in {"round_robin", "ewma", "chash", "chashsubset", "sticky_balanced", "sticky_persistent"}
+        else "is not a balancer ingress-nginx has (round_robin, ewma); a bad value makes it skip the Ingress"
+    ),
+}
+
+
+def _annotations(given: dict[str, Given], tls: Tls) -> tuple[tuple[str, str], ...]:
+    reserved = {
+        nginx.READ_TIMEOUT: "is written from --timeout; set --timeout instead",
+        nginx.SEND_TIMEOUT: "is written from --timeout; set --timeout instead",
+        nginx.CLASS_ANNOTATION: "is deprecated; wsgen writes spec.ingressClassName (--ingress-class)",
+    }
+    if tls.mode == "cert-manager":
+        for kind in ISSUER_KINDS:
+            reserved[issuer_annotation(kind)] = "is written from --issuer and --issuer-kind"
+    pairs: list[tuple[str, str]] = []
+    for key, item in given.items():
+        try:
+            key = annotation_key(key)
+            value = string_value(item.value)
+        except ValueError as error:
+            raise BadInput(f"{item.origin}: {error}") from None
+        problem = reserved.get(key) or _annotation_problem(key, value)
+        if problem:
+            raise BadInput(f"{item.origin}: {key!r} {problem}")
+        pairs.append((key, value))
+    return tuple(pairs)
+
+
+def _annotation_problem(key: str, value: str) -> str | None:
+    old_prefix = "ingress.kubernetes.io/"
+    if key.startswith(nginx.PREFIX):
+        name = key[len(nginx.PREFIX) :]
+        level = nginx.risk(name)
+        if level is None:
+            return "is not an ingress-nginx annotation" + _did_you_mean(name, nginx.RISK)
+        if level == "Critical":
+            return (
+                "is a snippet (risk Critical): a default ingress-nginx (v1.12+) rejects the "
+                "whole Ingress, and the controller already sets the Upgrade headers"
+            )
+        rule = _VALUE_RULES.get(name)
+        return rule(value) if rule else None
+    bare = key[len(old_prefix) :] if key.startswith(old_prefix) else key
+    if "/" not in bare and nginx.risk(bare) is not None:
+        return f"is ignored by ingress-nginx without its prefix: write {nginx.PREFIX}{bare}"
+    return None

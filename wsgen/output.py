@@ -1,0 +1,114 @@
+"""Plan and write an output folder: create / identical / overwrite / refuse, then write
+atomically (every file to a temporary name first, renamed only once all of them are written).
+
+A file whose content is unchanged is never touched (its mtime stays, `make` stays quiet). A
+file whose content would change is replaced only with --force.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from wsgen.errors import BadInput, Refused, RuntimeFailure
+from wsgen.render import File
+
+CREATE = "create"
+IDENTICAL = "identical"
+OVERWRITE = "overwrite"
+REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class Step:
+    path: str  # relative to the output folder, '/'-separated
+    action: str
+    fix_mode: bool = False  # identical content, but permissions to set (a key readable by others)
+
+    @property
+    def changes(self) -> bool:
+        return self.action != IDENTICAL
+
+
+def _target(out: Path, relative: str) -> Path:
+    parts = PurePosixPath(relative).parts
+    if PurePosixPath(relative).is_absolute() or ".." in parts or not parts:
+        raise ValueError(f"refusing a path outside the output folder: {relative!r}")
+    return out.joinpath(*parts)
+
+
+def plan(out: Path, files: Mapping[str, File], force: bool) -> list[Step]:
+    if out.exists() and not out.is_dir():
+        raise BadInput(f"--out: {out} is a file, not a folder")
+    steps = []
+    for relative, file in files.items():
+        target = _target(out, relative)
+        try:
+            current = target.read_bytes()
+        except FileNotFoundError:
+            steps.append(Step(relative, CREATE))
+            continue
+        except IsADirectoryError:
+            raise Refused(f"{target} is a folder where wsgen writes a file; move it away") from None
+        except OSError as error:
+            raise RuntimeFailure(f"{target}: {error.strerror}") from None
+        if current == file.content:
+            loose = stat.S_IMODE(target.stat().st_mode) & ~file.mode & 0o077
+            steps.append(Step(relative, IDENTICAL, fix_mode=bool(loose)))
+        else:
+            steps.append(Step(relative, OVERWRITE if force else REFUSE))
+    return steps
+
+
+def write(out: Path, files: Mapping[str, File], steps: list[Step]) -> None:
+    """Carry out a plan with no REFUSE step. On any failure nothing is left half-written:
+    temporary files are removed, and folders this call created are removed if empty."""
+    if any(step.action == REFUSE for step in steps):
+        raise ValueError("a plan with refused steps cannot be written")
+    created_dirs: list[Path] = []
+    staged: list[tuple[Path, Path]] = []
+    completed = False
+    try:
+        for step in steps:
+            target = _target(out, step.path)
+            if step.fix_mode:
+                target.chmod(files[step.path].mode)
+            if not step.changes:
+                continue
+            created_dirs.extend(_make_dirs(target.parent))
+            handle, temp_name = tempfile.mkstemp(prefix=".wsgen-", dir=target.parent)
+            temp = Path(temp_name)
+            staged.append((temp, target))
+            with os.fdopen(handle, "wb") as stream:
+                os.fchmod(stream.fileno(), files[step.path].mode)
+                stream.write(files[step.path].content)
+        for temp, target in staged:
+            os.replace(temp, target)
+        completed = True
+    except OSError as error:
+        where = error.filename or out
+        raise RuntimeFailure(f"{where}: {error.strerror or error}; nothing was written") from None
+    finally:
+        if not completed:
+            for temp, _target_path in staged:
+                with contextlib.suppress(OSError):
+                    temp.unlink()
+            for folder in reversed(created_dirs):
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+def _make_dirs(folder: Path) -> list[Path]:
+    """mkdir -p, returning the folders it created (outermost first)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        path.mkdir()
+    return list(reversed(missing))

@@ -1,0 +1,92 @@
+"""YAML helpers shared by rendering and by reading values files.
+
+Imports nothing from the rest of wsgen.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+# A string is written plain (unquoted) only when it is unmistakably a string to every YAML
+# reader that matters: PyYAML (YAML 1.1) and Go's yaml used by kubectl and the API server
+# (which also reads y/n as booleans). Everything else is double-quoted.
+_PLAIN = re.compile(r"[A-Za-z/](?:[A-Za-z0-9._/@:-]*[A-Za-z0-9/_])?")
+_GO_BOOLEANS = frozenset({"y", "n"})
+_SURROGATE_PAIR = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+_RESOLVER = yaml.resolver.Resolver()
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _astral(match: re.Match[str]) -> str:
+    high, low = int(match.group(1), 16), int(match.group(2), 16)
+    return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08x}"
+
+
+def scalar(value: object) -> str:
+    """Render a str or int as one YAML scalar that reads back as exactly that value.
+
+    Double-quoted strings come from json.dumps (ASCII only, so no character the YAML reader
+    refuses can reach the stream); JSON's surrogate pairs become YAML's \\U escapes.
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TypeError(f"only str and int are YAML scalars here, not {type(value).__name__}")
+    if isinstance(value, int):
+        return str(value)
+    if (
+        _PLAIN.fullmatch(value)
+        and value.lower() not in _GO_BOOLEANS
+        and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
+    ):
+        return value
+    return _SURROGATE_PAIR.sub(_astral, json.dumps(value))
+
+
+def quoted(value: object) -> str:
+    """Always double-quoted (annotation values and env values must be strings)."""
+    return _SURROGATE_PAIR.sub(_astral, json.dumps(str(value)))
+
+
+class StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a mapping which repeats a key (others silently keep the last)."""
+
+
+def _construct_mapping(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark
+            ) from None
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping",
+                node.start_mark,
+                f"the key {key!r} appears twice (first on line {seen[key].start_mark.line + 1})",
+                key_node.start_mark,
+            )
+        seen[key] = key_node
+    loader.flatten_mapping(node)
+    return dict(loader.construct_pairs(node, deep=True))
+
+
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_strict(text: str) -> Any:
+    """Parse one YAML document with duplicate-key detection."""
+    return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+
+
+def describe_yaml_error(error: yaml.YAMLError) -> str:
+    """One line: what is wrong and where (line:column, 1-based)."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"{where}{problem}"
