@@ -10,8 +10,6 @@ Imports nothing from the rest of wsgen but errors, the YAML helpers and ingress-
 
 from __future__ import annotations
 
-import difflib
-import ipaddress
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -43,6 +41,7 @@ _QUALIFIED_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 # Prefix paths; the dot since v1.12.6 / v1.13.2.
 _PATH = re.compile(r"/[A-Za-z0-9/_.-]*")
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
+_IPV4 = re.compile(r"[0-9]+(\.[0-9]+){3}")
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
@@ -95,11 +94,7 @@ def dns_subdomain(raw: object) -> str:
 def host(raw: object) -> str:
     value = _text(raw)
     rest = value[2:] if value.startswith("*.") else value
-    try:
-        ipaddress.ip_address(rest)
-    except ValueError:
-        pass
-    else:
+    if _IPV4.fullmatch(rest) or ":" in rest:
         raise ValueError(f"{value!r} is an IP address; an Ingress host must be a DNS name")
     if len(value) > 253 or "." not in rest and value.startswith("*."):
         raise ValueError(f"{value!r} is not a valid host (a wildcard needs a domain: '*.example.com')")
@@ -338,6 +333,8 @@ def _pairs(items: Iterable[object], origin: str) -> list[tuple[str, Given]]:
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    import difflib  # only on the error path (start-up time)
+
     close = difflib.get_close_matches(word, list(candidates), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -70,6 +69,8 @@ def write(out: Path, files: Mapping[str, File], steps: list[Step]) -> None:
     temporary files are removed, and folders this call created are removed if empty."""
     if any(step.action == REFUSE for step in steps):
         raise ValueError("a plan with refused steps cannot be written")
+    import tempfile  # only when writing (start-up time)
+
     created_dirs: list[Path] = []
     staged: list[tuple[Path, Path]] = []
     completed = False

@@ -7,12 +7,10 @@ as exactly the values that went in, so no input can add keys or change a type.
 
 from __future__ import annotations
 
-import base64
 import os
 import shlex
 from dataclasses import dataclass, replace
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,7 @@ import yaml
 from wsgen import model
 from wsgen.errors import RuntimeFailure
 from wsgen.model import Config, FileRef
-from wsgen.yamlutil import quoted, scalar
+from wsgen.yamlutil import SafeLoader, quoted, scalar
 
 # How long Kubernetes waits between SIGTERM and SIGKILL: room to close WebSockets with 1001
 # and for clients to reconnect elsewhere (documented in the README).
@@ -56,9 +54,9 @@ class File:
 def templates_dir() -> Path:
     """Installed: the package's own templates/ (the wheel puts them there). From a source
     checkout or an editable install: the project's top-level templates/."""
-    packaged = resources.files("wsgen") / "templates"
+    packaged = Path(__file__).resolve().parent / "templates"
     if packaged.is_dir():
-        return Path(str(packaged))
+        return packaged
     source = Path(__file__).resolve().parent.parent / "templates"
     if source.is_dir():
         return source
@@ -117,6 +115,8 @@ def stream(config: Config, pem: Pem | None) -> str:
     docs = manifests(config)
     parts = [docs["deployment.yaml"], docs["service.yaml"]]
     if pem is not None:
+        import base64
+
         secret = _render(
             "secret.yaml.j2",
             c=config,
@@ -173,7 +173,7 @@ def _fail(what: str) -> RuntimeFailure:
 
 def _self_check(text: str, config: Config) -> None:
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError:
         raise _fail("YAML") from None
     kind = doc.get("kind") if isinstance(doc, dict) else None

@@ -50,7 +50,11 @@ def quoted(value: object) -> str:
     return _SURROGATE_PAIR.sub(_astral, json.dumps(str(value)))
 
 
-class StrictLoader(yaml.SafeLoader):
+# libyaml's C parser when PyYAML was built with it (several times faster), keeping marks.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class StrictLoader(SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that refuses a mapping which repeats a key (others silently keep the last)."""
 
 

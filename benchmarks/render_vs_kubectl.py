@@ -1,0 +1,160 @@
+"""Time `wsgen render` against doing the same job by hand with kubectl and openssl.
+
+Every measurement is a whole process (start-up included), timed with
+time.perf_counter around subprocess.run, output sent to /dev/null:
+
+  A  wsgen render -f VALUES
+  B  wsgen render -f VALUES --tls self-signed    (also makes an RSA-2048 key + cert)
+  C  the stack a user types without wsgen: kubectl create deployment, service and
+     ingress (--dry-run=client -o yaml), openssl req -x509 (RSA-2048), then
+     kubectl create secret tls; one run of C is the sum of those five processes.
+
+The variants are interleaved round-robin so machine noise hits all of them
+equally. kubectl gets KUBECONFIG pointing at an empty file, so it never contacts
+a cluster. If kubectl or openssl is missing, only A and B are timed.
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/render_vs_kubectl.py [--runs 15] [--values FILE] [--json]
+
+It is a measurement, not a test: exit 0, or 1 if a command fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VALUES = ROOT / "examples" / "ack-echo" / "wsgen.yaml"
+NAME = "websocket-server"
+IMAGE = "registry-cn-hangzhou.ack.aliyuncs.com/ack-demo/websocket-echo-server:latest"
+HOST = "test.example.com"
+
+
+def wsgen_command() -> list[str]:
+    script = Path(sys.executable).parent / "wsgen"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "wsgen"]
+
+
+def stack_commands(kubectl: str, openssl: str, tmp: Path) -> list[list[str]]:
+    """The five processes a user runs by hand (kubectl x3, openssl, kubectl secret)."""
+    key, cert, dry = str(tmp / "tls.key"), str(tmp / "tls.crt"), ["--dry-run=client", "-o", "yaml"]
+    ann = "--annotation=nginx.ingress.kubernetes.io/proxy"
+    ingress = [NAME, "--class=nginx", f"--rule={HOST}/*={NAME}:3000,tls=nginx-ingress-tls"]
+    timeouts = [f"{ann}-read-timeout=3600", f"{ann}-send-timeout=3600"]
+    secret = ["nginx-ingress-tls", f"--cert={cert}", f"--key={key}"]
+    x509 = ["req", "-x509", "-nodes", "-newkey", "rsa:2048", "-days", "365", "-subj", f"/CN={HOST}"]
+    return [
+        [kubectl, "create", "deployment", NAME, f"--image={IMAGE}", "--port=3000", *dry],
+        [kubectl, "create", "service", "clusterip", NAME, "--tcp=3000:3000", *dry],
+        [kubectl, "create", "ingress", *ingress, *timeouts, *dry],
+        [openssl, *x509, "-addext", f"subjectAltName=DNS:{HOST}", "-keyout", key, "-out", cert],
+        [kubectl, "create", "secret", "tls", *secret, *dry],
+    ]
+
+
+def run_timed(commands: list[list[str]], env: dict[str, str]) -> float:
+    """Run the commands one after another; return the summed wall time in ms."""
+    total = 0.0
+    for cmd in commands:
+        start = time.perf_counter()
+        proc = subprocess.run(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=False
+        )
+        total += time.perf_counter() - start
+        if proc.returncode != 0:
+            err = proc.stderr.decode(errors="replace").strip()
+            raise RuntimeError(f"exit {proc.returncode}: {' '.join(cmd)}\n{err}")
+    return total * 1000.0
+
+
+def summarise(samples: list[float]) -> dict[str, float]:
+    median, fastest = statistics.median(samples), min(samples)
+    return {"median_ms": round(median, 1), "min_ms": round(fastest, 1), "runs": len(samples)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="runs per variant (default 15)")
+    parser.add_argument(
+        "--values",
+        type=Path,
+        default=DEFAULT_VALUES if DEFAULT_VALUES.exists() else None,
+        help="wsgen values file (default examples/ack-echo/wsgen.yaml if present)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    # No WSGEN_* leaks from the caller's shell into what is measured.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WSGEN_")}
+    render = [*wsgen_command(), "render", *(["-f", str(args.values)] if args.values else [])]
+    kubectl, openssl = shutil.which("kubectl"), shutil.which("openssl")
+    notes: list[str] = []
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        variants: dict[str, list[list[str]]] = {
+            "A wsgen render": [render],
+            "B wsgen render --tls self-signed": [[*render, "--tls", "self-signed"]],
+        }
+        if kubectl and openssl:
+            kubeconfig = tmp / "kubeconfig"
+            kubeconfig.write_text("")
+            env["KUBECONFIG"] = str(kubeconfig)
+            variants["C kubectl x4 + openssl"] = stack_commands(kubectl, openssl, tmp)
+        else:
+            tools = (("kubectl", kubectl), ("openssl", openssl))
+            missing = " and ".join(name for name, path in tools if not path)
+            notes.append(f"{missing} not on PATH: timing only A and B")
+
+        times: dict[str, list[float]] = {label: [] for label in variants}
+        try:
+            for _ in range(args.runs):
+                for label, commands in variants.items():
+                    times[label].append(run_timed(commands, env))
+        except (RuntimeError, OSError) as exc:
+            print(f"command failed: {exc}", file=sys.stderr)
+            return 1
+
+    stats = {label: summarise(t) for label, t in times.items()}
+    medians = [s["median_ms"] for s in stats.values()]
+    ratio = round(medians[1] / medians[2], 2) if len(medians) > 2 else None
+    if args.json:
+        report = {
+            "values": str(args.values) if args.values else None,
+            "variants": stats,
+            "ratio_self_signed_over_stack": ratio,
+            "target_ratio": 0.5,
+            "notes": notes,
+        }
+        print(json.dumps(report, indent=2))
+        return 0
+
+    for note in notes:
+        print(note)
+    width = max(len(label) for label in stats)
+    print(f"{'variant':<{width}}  {'median ms':>10}  {'min ms':>8}  {'runs':>4}")
+    for label, s in stats.items():
+        print(f"{label:<{width}}  {s['median_ms']:>10.1f}  {s['min_ms']:>8.1f}  {s['runs']:>4}")
+    stack = f"{medians[2]:.1f} ms" if ratio is not None else "n/a"
+    print(
+        f"wsgen render median {medians[0]:.1f} ms; self-signed {medians[1]:.1f} ms; "
+        f"kubectl+openssl stack {stack}; ratio (self-signed / stack) "
+        f"{ratio if ratio is not None else 'n/a'} (target <= 0.5)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
