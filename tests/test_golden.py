@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, GOLDEN, wsgen_exe
 
 FOLDER_EXAMPLES = sorted(p.parent.name for p in EXAMPLES.glob("*/wsgen.yaml"))
@@ -91,7 +90,9 @@ def test_stream_golden(name: str, wsgen, update_golden: bool) -> None:
     assert result.err == ""
 
 
-def test_makefile_example_generates_its_checked_in_folders(tmp_path: Path, update_golden: bool) -> None:
+def test_makefile_example_generates_its_checked_in_folders(
+    tmp_path: Path, update_golden: bool
+) -> None:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     source = EXAMPLES / "makefile"
@@ -100,7 +101,12 @@ def test_makefile_example_generates_its_checked_in_folders(tmp_path: Path, updat
     wsgen_cmd = " ".join(wsgen_exe())
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
     made = subprocess.run(
-        ["make", "-s", f"WSGEN={wsgen_cmd}"], cwd=work, env=env, capture_output=True, text=True, timeout=60
+        ["make", "-s", f"WSGEN={wsgen_cmd}"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert made.returncode == 0, made.stderr
     if update_golden:
@@ -109,15 +115,40 @@ def test_makefile_example_generates_its_checked_in_folders(tmp_path: Path, updat
     assert files_under(work / "k8s") == files_under(source / "k8s")
     # A second `make` changes nothing, and `make check` agrees.
     before = {p: p.stat().st_mtime_ns for p in (work / "k8s").rglob("*.yaml")}
-    again = subprocess.run(["make", "-s", f"WSGEN={wsgen_cmd}"], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    again = subprocess.run(
+        ["make", "-s", f"WSGEN={wsgen_cmd}"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert again.returncode == 0, again.stderr
     assert {p: p.stat().st_mtime_ns for p in before} == before
-    check = subprocess.run(["make", "-s", f"WSGEN={wsgen_cmd}", "check"], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    check = subprocess.run(
+        ["make", "-s", f"WSGEN={wsgen_cmd}", "check"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert check.returncode == 0, check.stderr
     # After an edit to values.yaml, `make check` fails (exit 5 from wsgen) until `make` runs.
     values = work / "values.yaml"
     values.write_text(values.read_text().replace("replicas: 2", "replicas: 4"))
-    stale = subprocess.run(["make", "-s", f"WSGEN={wsgen_cmd}", "check"], cwd=work, env=env, capture_output=True, text=True, timeout=60)
+    stale = subprocess.run(
+        ["make", "-s", f"WSGEN={wsgen_cmd}", "check"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert stale.returncode != 0
     assert "out of date" in stale.stderr
-    assert filecmp.cmp(work / "k8s" / "staging" / "service.yaml", source / "k8s" / "staging" / "service.yaml", shallow=False)
+    assert filecmp.cmp(
+        work / "k8s" / "staging" / "service.yaml",
+        source / "k8s" / "staging" / "service.yaml",
+        shallow=False,
+    )

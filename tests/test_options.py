@@ -43,36 +43,87 @@ BAD = [
     (["--path", "/ws$"], "--path: '/ws$' is not a valid path"),
     (["--ingress-class", "Nginx"], "--ingress-class: 'Nginx' is not a valid DNS name"),
     (["--timeout", "0"], "--timeout: '0' is out of range for a timeout"),
-    (["--timeout", "1d"], "--timeout: '1d' is not a timeout (whole seconds, or a duration such as 90s, 60m, 1h, 1h30m"),
+    (
+        ["--timeout", "1d"],
+        "--timeout: '1d' is not a timeout (whole seconds, or a duration such as 90s, 60m, 1h, 1h30m",
+    ),
     (["--timeout", "99999999"], "--timeout: '99999999' is out of range"),
     (["--timeout", ""], "--timeout: '' is not a timeout"),
-    (["--tls", "on"], "--tls: 'on' is not a TLS mode (one of: none, self-signed, secret, files, cert-manager)"),
-    (["--tls-secret", "x"], "--tls-secret: only used with --tls secret or self-signed or files or cert-manager (the TLS mode is 'none')"),
+    (
+        ["--tls", "on"],
+        "--tls: 'on' is not a TLS mode (one of: none, self-signed, secret, files, cert-manager)",
+    ),
+    (
+        ["--tls-secret", "x"],
+        "--tls-secret: only used with --tls secret or self-signed or files or cert-manager (the TLS mode is 'none')",
+    ),
     (["--tls", "secret", "--tls-secret", "Bad"], "--tls-secret: 'Bad' is not a valid DNS name"),
     (["--tls", "files"], "--cert: required with --tls files"),
     (["--tls", "files", "--cert", "a.crt"], "--key: required with --tls files"),
     (["--tls", "secret", "--cert", "a.crt"], "--cert: only used with --tls files"),
-    (["--tls", "self-signed", "--days", "0"], "--days: 0 is out of range for a number of days (1-3650)"),
+    (
+        ["--tls", "self-signed", "--days", "0"],
+        "--days: 0 is out of range for a number of days (1-3650)",
+    ),
     (["--tls", "secret", "--days", "30"], "--days: only used with --tls self-signed"),
     (["--tls", "cert-manager"], "--issuer: required with --tls cert-manager"),
-    (["--tls", "cert-manager", "--issuer", "le", "--issuer-kind", "Cluster"], "--issuer-kind: 'Cluster' is not an issuer kind (one of: ClusterIssuer, Issuer)"),
+    (
+        ["--tls", "cert-manager", "--issuer", "le", "--issuer-kind", "Cluster"],
+        "--issuer-kind: 'Cluster' is not an issuer kind (one of: ClusterIssuer, Issuer)",
+    ),
     (["--issuer", "le"], "--issuer: only used with --tls cert-manager"),
     (["--annotation", "novalue"], "--annotation: 'novalue' must be KEY=VALUE"),
     (["--annotation", "bad key=1"], "--annotation: 'bad key' is not a valid annotation key"),
-    (["--annotation", "nginx.ingress.kubernetes.io/proxy-read-timeout=7200"], "is written from --timeout; set --timeout instead"),
-    (["--annotation", "nginx.ingress.kubernetes.io/proxy-send-timeout=7200"], "is written from --timeout"),
-    (["--annotation", "nginx.ingress.kubernetes.io/websocket-services=ws"], "'nginx.ingress.kubernetes.io/websocket-services' is not an ingress-nginx annotation"),
-    (["--annotation", "nginx.ingress.kubernetes.io/proxy_read_timeout=1"], "(did you mean 'proxy-read-timeout'?)"),
-    (["--annotation", "nginx.ingress.kubernetes.io/configuration-snippet=more_set_headers x"], "is a snippet (risk Critical)"),
-    (["--annotation", "nginx.ingress.kubernetes.io/server-snippet=x"], "is a snippet (risk Critical)"),
-    (["--annotation", "nginx.ingress.kubernetes.io/connection-proxy-header=keep-alive"], "breaks every WebSocket handshake"),
-    (["--annotation", "nginx.ingress.kubernetes.io/proxy-http-version=1.0"], "must be \"1.1\""),
-    (["--annotation", "nginx.ingress.kubernetes.io/affinity=Cookie"], "must be \"cookie\" (lower case)"),
-    (["--annotation", "nginx.ingress.kubernetes.io/load-balance=least_conn"], "is not a balancer ingress-nginx has"),
-    (["--annotation", "proxy-body-size=8m"], "is ignored by ingress-nginx without its prefix: write nginx.ingress.kubernetes.io/proxy-body-size"),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/proxy-read-timeout=7200"],
+        "is written from --timeout; set --timeout instead",
+    ),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/proxy-send-timeout=7200"],
+        "is written from --timeout",
+    ),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/websocket-services=ws"],
+        "'nginx.ingress.kubernetes.io/websocket-services' is not an ingress-nginx annotation",
+    ),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/proxy_read_timeout=1"],
+        "(did you mean 'proxy-read-timeout'?)",
+    ),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/configuration-snippet=more_set_headers x"],
+        "is a snippet (risk Critical)",
+    ),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/server-snippet=x"],
+        "is a snippet (risk Critical)",
+    ),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/connection-proxy-header=keep-alive"],
+        "breaks every WebSocket handshake",
+    ),
+    (["--annotation", "nginx.ingress.kubernetes.io/proxy-http-version=1.0"], 'must be "1.1"'),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/affinity=Cookie"],
+        'must be "cookie" (lower case)',
+    ),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/load-balance=least_conn"],
+        "is not a balancer ingress-nginx has",
+    ),
+    (
+        ["--annotation", "proxy-body-size=8m"],
+        "is ignored by ingress-nginx without its prefix: write nginx.ingress.kubernetes.io/proxy-body-size",
+    ),
     (["--annotation", "ingress.kubernetes.io/proxy-body-size=8m"], "without its prefix"),
-    (["--annotation", "kubernetes.io/ingress.class=nginx"], "wsgen writes spec.ingressClassName (--ingress-class)"),
-    (["--tls", "cert-manager", "--issuer", "le", "--annotation", "cert-manager.io/issuer=x"], "is written from --issuer and --issuer-kind"),
+    (
+        ["--annotation", "kubernetes.io/ingress.class=nginx"],
+        "wsgen writes spec.ingressClassName (--ingress-class)",
+    ),
+    (
+        ["--tls", "cert-manager", "--issuer", "le", "--annotation", "cert-manager.io/issuer=x"],
+        "is written from --issuer and --issuer-kind",
+    ),
     (["--check"], "--check: only works with --out DIR"),
     (["--force"], "--force: only works with --out DIR"),
     (["--dry-run"], "--dry-run: only works with --out DIR"),
@@ -80,8 +131,14 @@ BAD = [
 
 
 @pytest.mark.parametrize(("args", "message"), BAD, ids=[" ".join(a)[:60] for a, _ in BAD])
-def test_bad_flag_is_one_line_exit_2_nothing_written(args: list[str], message: str, wsgen, hermetic: Path) -> None:
-    result = wsgen("render", *args, "-o", "out") if "--check" not in args and "--force" not in args and "--dry-run" not in args else wsgen("render", *args)
+def test_bad_flag_is_one_line_exit_2_nothing_written(
+    args: list[str], message: str, wsgen, hermetic: Path
+) -> None:
+    result = (
+        wsgen("render", *args, "-o", "out")
+        if "--check" not in args and "--force" not in args and "--dry-run" not in args
+        else wsgen("render", *args)
+    )
     assert result.code == 2
     assert result.out == ""
     assert len(result.err_lines) == 1, result.err
@@ -102,10 +159,14 @@ GOOD = [
 
 
 @pytest.mark.parametrize(("args", "seconds"), GOOD)
-def test_timeout_forms_render_as_quoted_integer_seconds(args: list[str], seconds: str, wsgen) -> None:
+def test_timeout_forms_render_as_quoted_integer_seconds(
+    args: list[str], seconds: str, wsgen
+) -> None:
     result = wsgen("render", *args)
     assert result.code == 0, result.err
-    assert ingress_annotations(result.out)["nginx.ingress.kubernetes.io/proxy-read-timeout"] == seconds
+    assert (
+        ingress_annotations(result.out)["nginx.ingress.kubernetes.io/proxy-read-timeout"] == seconds
+    )
     assert f'nginx.ingress.kubernetes.io/proxy-send-timeout: "{seconds}"' in result.out
 
 
@@ -124,7 +185,9 @@ def test_defaults(wsgen) -> None:
     }
     assert container["readinessProbe"]["tcpSocket"] == {"port": "ws"}
     assert d["Deployment"]["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] == 120
-    assert d["Service"]["spec"]["ports"] == [{"name": "ws", "protocol": "TCP", "port": 3000, "targetPort": 3000}]
+    assert d["Service"]["spec"]["ports"] == [
+        {"name": "ws", "protocol": "TCP", "port": 3000, "targetPort": 3000}
+    ]
     assert d["Service"]["spec"]["type"] == "ClusterIP"
     spec = d["Ingress"]["spec"]
     assert spec["ingressClassName"] == "nginx"
@@ -149,11 +212,17 @@ def test_selector_matches_pod_labels_and_service_selects_them(wsgen) -> None:
 
 
 def test_bind_port_follows_port_only_with_the_default_image(wsgen) -> None:
-    env = lambda out: docs(out)["Deployment"]["spec"]["template"]["spec"]["containers"][0].get("env")  # noqa: E731
+    def env(out: str) -> object:
+        return docs(out)["Deployment"]["spec"]["template"]["spec"]["containers"][0].get("env")
+
     assert env(wsgen("render", "--port", "8080").out) == [{"name": "BIND_PORT", "value": "8080"}]
-    assert env(wsgen("render", "--port", "8080", "--env", "BIND_PORT=9000").out) == [{"name": "BIND_PORT", "value": "9000"}]
+    assert env(wsgen("render", "--port", "8080", "--env", "BIND_PORT=9000").out) == [
+        {"name": "BIND_PORT", "value": "9000"}
+    ]
     assert env(wsgen("render", "--image", "me/app:1", "--port", "8080").out) is None
-    assert env(wsgen("render", "--image", "me/app:1", "--env", "A=1").out) == [{"name": "A", "value": "1"}]
+    assert env(wsgen("render", "--image", "me/app:1", "--env", "A=1").out) == [
+        {"name": "A", "value": "1"}
+    ]
 
 
 def test_tls_secret_defaults_to_name_tls(wsgen) -> None:
@@ -164,14 +233,23 @@ def test_tls_secret_defaults_to_name_tls(wsgen) -> None:
 def test_cert_manager_annotation_by_kind(wsgen) -> None:
     cluster = ingress_annotations(wsgen("render", "--tls", "cert-manager", "--issuer", "le").out)
     assert cluster["cert-manager.io/cluster-issuer"] == "le"
-    namespaced = ingress_annotations(wsgen("render", "--tls", "cert-manager", "--issuer", "le", "--issuer-kind", "Issuer").out)
+    namespaced = ingress_annotations(
+        wsgen("render", "--tls", "cert-manager", "--issuer", "le", "--issuer-kind", "Issuer").out
+    )
     assert namespaced["cert-manager.io/issuer"] == "le"
     assert "cert-manager.io/cluster-issuer" not in namespaced
 
 
 def test_extra_annotations_are_kept_as_strings(wsgen) -> None:
-    out = wsgen("render", "--annotation", "nginx.ingress.kubernetes.io/proxy-body-size=8m",
-                "--annotation", "example.com/flag=true", "--annotation", "example.com/n=010").out
+    out = wsgen(
+        "render",
+        "--annotation",
+        "nginx.ingress.kubernetes.io/proxy-body-size=8m",
+        "--annotation",
+        "example.com/flag=true",
+        "--annotation",
+        "example.com/n=010",
+    ).out
     annotations = ingress_annotations(out)
     assert annotations["example.com/flag"] == "true"
     assert annotations["example.com/n"] == "010"
@@ -190,13 +268,18 @@ def host_of(out: str) -> str:
     return docs(out)["Ingress"]["spec"]["rules"][0]["host"]
 
 
-def test_precedence_flag_over_env_over_values_over_default(wsgen, monkeypatch: pytest.MonkeyPatch, hermetic: Path) -> None:
+def test_precedence_flag_over_env_over_values_over_default(
+    wsgen, monkeypatch: pytest.MonkeyPatch, hermetic: Path
+) -> None:
     values = write_values(hermetic / "v.yaml", "host: from-values.example.com\n")
     assert host_of(wsgen("render").out) == "test.example.com"
     assert host_of(wsgen("render", "-f", str(values)).out) == "from-values.example.com"
     monkeypatch.setenv("WSGEN_HOST", "from-env.example.com")
     assert host_of(wsgen("render", "-f", str(values)).out) == "from-env.example.com"
-    assert host_of(wsgen("render", "-f", str(values), "--host", "from-flag.example.com").out) == "from-flag.example.com"
+    assert (
+        host_of(wsgen("render", "-f", str(values), "--host", "from-flag.example.com").out)
+        == "from-flag.example.com"
+    )
 
 
 def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -237,7 +320,9 @@ def test_env_errors_name_the_variable(wsgen, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("WSGEN_TIMEOUT", "forever")
     result = wsgen("render")
     assert result.code == 2
-    assert result.err_lines == ["wsgen: error: WSGEN_TIMEOUT: 'forever' is not a timeout (whole seconds, or a duration such as 90s, 60m, 1h, 1h30m; 1 to 2147483 seconds)"]
+    assert result.err_lines == [
+        "wsgen: error: WSGEN_TIMEOUT: 'forever' is not a timeout (whole seconds, or a duration such as 90s, 60m, 1h, 1h30m; 1 to 2147483 seconds)"
+    ]
 
 
 def test_empty_environment_variable_counts_as_unset(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -245,8 +330,12 @@ def test_empty_environment_variable_counts_as_unset(wsgen, monkeypatch: pytest.M
     assert host_of(wsgen("render").out) == "test.example.com"
 
 
-def test_mappings_merge_by_key_across_layers(wsgen, monkeypatch: pytest.MonkeyPatch, hermetic: Path) -> None:
-    values = write_values(hermetic / "v.yaml", "image: me/app:1\nenv:\n  A: from-values\n  B: from-values\n")
+def test_mappings_merge_by_key_across_layers(
+    wsgen, monkeypatch: pytest.MonkeyPatch, hermetic: Path
+) -> None:
+    values = write_values(
+        hermetic / "v.yaml", "image: me/app:1\nenv:\n  A: from-values\n  B: from-values\n"
+    )
     monkeypatch.setenv("WSGEN_ENV", "B=from-env\nC=from-env")
     out = wsgen("render", "-f", str(values), "--env", "C=from-flag").out
     env = docs(out)["Deployment"]["spec"]["template"]["spec"]["containers"][0]["env"]
@@ -257,7 +346,9 @@ def test_mappings_merge_by_key_across_layers(wsgen, monkeypatch: pytest.MonkeyPa
     ]
 
 
-def test_values_env_var_names_the_file(wsgen, monkeypatch: pytest.MonkeyPatch, hermetic: Path) -> None:
+def test_values_env_var_names_the_file(
+    wsgen, monkeypatch: pytest.MonkeyPatch, hermetic: Path
+) -> None:
     write_values(hermetic / "v.yaml", "port: 8081\n")
     monkeypatch.setenv("WSGEN_VALUES", "v.yaml")
     assert docs(wsgen("render").out)["Service"]["spec"]["ports"][0]["port"] == 8081
@@ -270,7 +361,10 @@ BAD_VALUES = [
     ("tls:\n  mod: secret\n", "v.yaml: tls.mod: unknown key (did you mean 'mode'?)"),
     ("tls: secret\n", "v.yaml: tls: must be a mapping"),
     ("- a\n- b\n", "--values: v.yaml: must be a YAML mapping of keys to values"),
-    ("port: 80\nport: 81\n", "--values: v.yaml: line 2, column 1: the key 'port' appears twice (first on line 1)"),
+    (
+        "port: 80\nport: 81\n",
+        "--values: v.yaml: line 2, column 1: the key 'port' appears twice (first on line 1)",
+    ),
     ("host: [a\n", "--values: v.yaml: line 2, column 1:"),
     ("port: yes\n", "v.yaml: port: True is not a port number"),
     ("port: 80.5\n", "v.yaml: port: 80.5 is not a port number"),
@@ -278,7 +372,10 @@ BAD_VALUES = [
     ("env: [A=1]\n", "v.yaml: env: must be a mapping of KEY: VALUE"),
     ("env:\n  A: true\n", "v.yaml: env.A: True must be a string (quote it in YAML)"),
     ("env:\n  ON: x\n", "v.yaml: env.True: the key must be a string (quote it)"),
-    ("annotations:\n  example.com/x: [1]\n", "v.yaml: annotations.example.com/x: list [1] must be a string"),
+    (
+        "annotations:\n  example.com/x: [1]\n",
+        "v.yaml: annotations.example.com/x: list [1] must be a string",
+    ),
     ("timeout: 3600s5\n", "v.yaml: timeout: '3600s5' is not a timeout"),
 ]
 
@@ -296,16 +393,25 @@ def test_bad_values_file(text: str, message: str, wsgen, hermetic: Path) -> None
 
 def test_values_file_missing_or_folder(wsgen, hermetic: Path) -> None:
     missing = wsgen("render", "-f", "nope.yaml")
-    assert (missing.code, missing.err_lines) == (2, ["wsgen: error: --values: nope.yaml: no such file"])
+    assert (missing.code, missing.err_lines) == (
+        2,
+        ["wsgen: error: --values: nope.yaml: no such file"],
+    )
     (hermetic / "dir").mkdir()
     folder = wsgen("render", "-f", "dir")
-    assert (folder.code, folder.err_lines) == (2, ["wsgen: error: --values: dir: is a folder, not a file"])
+    assert (folder.code, folder.err_lines) == (
+        2,
+        ["wsgen: error: --values: dir: is a folder, not a file"],
+    )
 
 
 def test_values_file_binary(wsgen, hermetic: Path) -> None:
     (hermetic / "v.yaml").write_bytes(b"\xff\xfe\x00garbage")
     result = wsgen("render", "-f", "v.yaml")
-    assert (result.code, result.err_lines) == (2, ["wsgen: error: --values: v.yaml: not UTF-8 text"])
+    assert (result.code, result.err_lines) == (
+        2,
+        ["wsgen: error: --values: v.yaml: not UTF-8 text"],
+    )
 
 
 def test_empty_values_file_gives_defaults(wsgen, hermetic: Path) -> None:
@@ -317,5 +423,10 @@ def test_values_file_numbers_and_strings(wsgen, hermetic: Path) -> None:
     write_values(hermetic / "v.yaml", 'port: "8080"\ntimeout: 7200\nenv:\n  N: 3\nimage: a/b:1\n')
     d = docs(wsgen("render", "-f", "v.yaml").out)
     assert d["Service"]["spec"]["ports"][0]["port"] == 8080
-    assert d["Deployment"]["spec"]["template"]["spec"]["containers"][0]["env"] == [{"name": "N", "value": "3"}]
-    assert d["Ingress"]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "7200"
+    assert d["Deployment"]["spec"]["template"]["spec"]["containers"][0]["env"] == [
+        {"name": "N", "value": "3"}
+    ]
+    assert (
+        d["Ingress"]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"]
+        == "7200"
+    )

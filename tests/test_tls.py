@@ -25,7 +25,9 @@ def load(cert_pem: bytes) -> x509.Certificate:
 
 
 def sans(cert: x509.Certificate) -> list[str]:
-    return cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    return cert.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName
+    ).value.get_values_for_type(x509.DNSName)
 
 
 def same_key(cert: x509.Certificate, key_pem: bytes) -> bool:
@@ -38,7 +40,14 @@ def mode_of(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def make_pair(hosts: list[str], tmp: Path, *, days: int = 30, now: dt.datetime | None = None, name: str = "user") -> tuple[Path, Path]:
+def make_pair(
+    hosts: list[str],
+    tmp: Path,
+    *,
+    days: int = 30,
+    now: dt.datetime | None = None,
+    name: str = "user",
+) -> tuple[Path, Path]:
     cert, key = certs.generate(hosts, days, now or dt.datetime.now(UTC), "ecdsa-p256")
     (tmp / f"{name}.crt").write_bytes(cert)
     (tmp / f"{name}.key").write_bytes(key)
@@ -50,7 +59,9 @@ def make_pair(hosts: list[str], tmp: Path, *, days: int = 30, now: dt.datetime |
 
 def test_self_signed_folder(wsgen, hermetic: Path) -> None:
     before = dt.datetime.now(UTC).replace(microsecond=0)
-    result = wsgen("render", "--tls", "self-signed", "--host", "chat.example.com", "--days", "30", "-o", "k8s")
+    result = wsgen(
+        "render", "--tls", "self-signed", "--host", "chat.example.com", "--days", "30", "-o", "k8s"
+    )
     assert result.code == 0, result.err
     k8s = hermetic / "k8s"
     cert = load((k8s / "tls/tls.crt").read_bytes())
@@ -61,10 +72,15 @@ def test_self_signed_folder(wsgen, hermetic: Path) -> None:
     assert cert.not_valid_after_utc - cert.not_valid_before_utc == dt.timedelta(days=30)
     assert same_key(cert, key_pem)
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca is False
-    assert ExtendedKeyUsageOID.SERVER_AUTH in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert (
+        ExtendedKeyUsageOID.SERVER_AUTH
+        in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    )
     assert mode_of(k8s / "tls/tls.key") == 0o600
     assert mode_of(k8s / "create-tls-secret.sh") == 0o755
-    assert b"PRIVATE KEY" not in b"".join(p.read_bytes() for p in k8s.rglob("*") if p.is_file() and p.name != "tls.key")
+    assert b"PRIVATE KEY" not in b"".join(
+        p.read_bytes() for p in k8s.rglob("*") if p.is_file() and p.name != "tls.key"
+    )
     assert "PRIVATE" not in result.err and result.out == ""
     kustomization = yaml.safe_load((k8s / "kustomization.yaml").read_text())
     assert kustomization["secretGenerator"] == [{
@@ -80,7 +96,11 @@ def test_self_signed_folder(wsgen, hermetic: Path) -> None:
     assert f"wsgen: certificate for chat.example.com expires {expiry}" in result.err_lines
     assert any(line.endswith(command.replace("=tls/", "=k8s/tls/")) for line in result.err_lines)
     values = yaml.safe_load((k8s / "wsgen.yaml").read_text())
-    assert values["tls"] == {"mode": "self-signed", "secretName": "websocket-server-tls", "days": 30}
+    assert values["tls"] == {
+        "mode": "self-signed",
+        "secretName": "websocket-server-tls",
+        "days": 30,
+    }
 
 
 def test_self_signed_rerun_keeps_key_and_folder_byte_for_byte(wsgen, hermetic: Path) -> None:
@@ -99,10 +119,17 @@ def test_self_signed_new_host_says_why_and_needs_force(wsgen, hermetic: Path) ->
     old_key = (hermetic / "k8s/tls/tls.key").read_bytes()
     refused = wsgen("render", "--tls", "self-signed", "--host", "new.example.com", "-o", "k8s")
     assert refused.code == 4
-    assert refused.err_lines[0] == "wsgen: k8s/tls/tls.crt does not cover new.example.com (it has test.example.com): making a new key and certificate"
-    assert refused.err_lines[1].startswith("wsgen: error: refusing to overwrite 4 changed file(s): k8s/ingress.yaml, k8s/tls/tls.crt, k8s/tls/tls.key, k8s/wsgen.yaml")
+    assert (
+        refused.err_lines[0]
+        == "wsgen: k8s/tls/tls.crt does not cover new.example.com (it has test.example.com): making a new key and certificate"
+    )
+    assert refused.err_lines[1].startswith(
+        "wsgen: error: refusing to overwrite 4 changed file(s): k8s/ingress.yaml, k8s/tls/tls.crt, k8s/tls/tls.key, k8s/wsgen.yaml"
+    )
     assert (hermetic / "k8s/tls/tls.key").read_bytes() == old_key
-    forced = wsgen("render", "--tls", "self-signed", "--host", "new.example.com", "-o", "k8s", "--force")
+    forced = wsgen(
+        "render", "--tls", "self-signed", "--host", "new.example.com", "-o", "k8s", "--force"
+    )
     assert forced.code == 0, forced.err
     assert sans(load((hermetic / "k8s/tls/tls.crt").read_bytes())) == ["new.example.com"]
     assert mode_of(hermetic / "k8s/tls/tls.key") == 0o600
@@ -114,7 +141,9 @@ def test_self_signed_expired_certificate_is_replaced(hermetic: Path) -> None:
     core.render_manifests(config, Path("k8s"), now=long_ago)
     with pytest.raises(Exception) as refused:
         core.render_manifests(config, Path("k8s"), now=dt.datetime(2021, 6, 1, tzinfo=UTC))
-    assert refused.value.notes == ["k8s/tls/tls.crt expired on 2020-12-31 00:00 UTC: making a new key and certificate"]  # type: ignore[attr-defined]
+    assert refused.value.notes == [
+        "k8s/tls/tls.crt expired on 2020-12-31 00:00 UTC: making a new key and certificate"
+    ]  # type: ignore[attr-defined]
     core.render_manifests(config, Path("k8s"), now=dt.datetime(2021, 6, 1, tzinfo=UTC), force=True)
     assert load((hermetic / "k8s/tls/tls.crt").read_bytes()).not_valid_before_utc.year == 2021
 
@@ -125,7 +154,10 @@ def test_self_signed_missing_key_is_replaced(wsgen, hermetic: Path) -> None:
     result = wsgen("render", "--tls", "self-signed", "-o", "k8s", "--force")
     assert result.code == 0
     assert "wsgen: k8s/tls/tls.key is missing: making a new key and certificate" in result.err_lines
-    assert same_key(load((hermetic / "k8s/tls/tls.crt").read_bytes()), (hermetic / "k8s/tls/tls.key").read_bytes())
+    assert same_key(
+        load((hermetic / "k8s/tls/tls.crt").read_bytes()),
+        (hermetic / "k8s/tls/tls.key").read_bytes(),
+    )
 
 
 def test_identical_key_with_loose_mode_is_tightened(wsgen, hermetic: Path) -> None:
@@ -145,11 +177,17 @@ def test_self_signed_stream_carries_the_secret(wsgen) -> None:
     assert [d["kind"] for d in docs] == ["Deployment", "Service", "Secret", "Ingress"]
     secret = docs[2]
     assert secret["type"] == "kubernetes.io/tls"
-    assert secret["metadata"] == {"name": "websocket-server-tls", "namespace": "default", "labels": {"app.kubernetes.io/name": "websocket-server"}}
+    assert secret["metadata"] == {
+        "name": "websocket-server-tls",
+        "namespace": "default",
+        "labels": {"app.kubernetes.io/name": "websocket-server"},
+    }
     cert = load(base64.b64decode(secret["data"]["tls.crt"]))
     assert sans(cert) == ["*.example.com"]
     assert same_key(cert, base64.b64decode(secret["data"]["tls.key"]))
-    assert result.err_lines == ["wsgen: the stream carries the kubernetes.io/tls Secret websocket-server-tls with a new private key (a new one on every run; use --out DIR to keep it in files)"]
+    assert result.err_lines == [
+        "wsgen: the stream carries the kubernetes.io/tls Secret websocket-server-tls with a new private key (a new one on every run; use --out DIR to keep it in files)"
+    ]
 
 
 def test_long_host_gets_a_certificate_without_common_name(wsgen) -> None:
@@ -172,13 +210,27 @@ def test_files_mode(wsgen, hermetic: Path) -> None:
                    "--cert", "certs/user.crt", "--key", "certs/user.key", "-o", "deploy/k8s")  # fmt: skip
     assert result.code == 0, result.err
     k8s = hermetic / "deploy/k8s"
-    assert sorted(p.name for p in k8s.iterdir()) == ["create-tls-secret.sh", "deployment.yaml", "ingress.yaml", "kustomization.yaml", "service.yaml", "wsgen.yaml"]
+    assert sorted(p.name for p in k8s.iterdir()) == [
+        "create-tls-secret.sh",
+        "deployment.yaml",
+        "ingress.yaml",
+        "kustomization.yaml",
+        "service.yaml",
+        "wsgen.yaml",
+    ]
     script = (k8s / "create-tls-secret.sh").read_text()
-    assert script.endswith("--cert=../../certs/user.crt --key=../../certs/user.key --dry-run=client -o yaml | kubectl apply -f -\n")
+    assert script.endswith(
+        "--cert=../../certs/user.crt --key=../../certs/user.key --dry-run=client -o yaml | kubectl apply -f -\n"
+    )
     assert ("wsgen: create the Secret: kubectl -n default create secret tls websocket-server-tls "
             "--cert=certs/user.crt --key=certs/user.key --dry-run=client -o yaml | kubectl apply -f -") in result.err_lines  # fmt: skip
     values = yaml.safe_load((k8s / "wsgen.yaml").read_text())
-    assert values["tls"] == {"mode": "files", "secretName": "websocket-server-tls", "cert": "../../certs/user.crt", "key": "../../certs/user.key"}
+    assert values["tls"] == {
+        "mode": "files",
+        "secretName": "websocket-server-tls",
+        "cert": "../../certs/user.crt",
+        "key": "../../certs/user.key",
+    }
     assert "secretGenerator" not in (k8s / "kustomization.yaml").read_text()
     # The answers file, read from anywhere, finds the same files and reproduces the folder.
     (hermetic / "elsewhere").mkdir()
@@ -189,7 +241,10 @@ def test_files_mode(wsgen, hermetic: Path) -> None:
 
 def test_files_mode_absolute_paths_stay_absolute(wsgen, hermetic: Path) -> None:
     cert, key = make_pair(["test.example.com"], hermetic)
-    assert wsgen("render", "--tls", "files", "--cert", str(cert), "--key", str(key), "-o", "k8s").code == 0
+    assert (
+        wsgen("render", "--tls", "files", "--cert", str(cert), "--key", str(key), "-o", "k8s").code
+        == 0
+    )
     assert yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())["tls"]["cert"] == str(cert)
 
 
@@ -197,15 +252,39 @@ def test_files_mode_stream_has_no_key(wsgen, hermetic: Path) -> None:
     cert, key = make_pair(["test.example.com"], hermetic)
     result = wsgen("render", "--tls", "files", "--cert", str(cert), "--key", str(key))
     assert result.code == 0
-    assert [d["kind"] for d in yaml.safe_load_all(result.out)] == ["Deployment", "Service", "Ingress"]
+    assert [d["kind"] for d in yaml.safe_load_all(result.out)] == [
+        "Deployment",
+        "Service",
+        "Ingress",
+    ]
     assert "PRIVATE" not in result.out + result.err
 
 
 def test_files_mode_wildcard_certificate_covers_a_subdomain(wsgen, hermetic: Path) -> None:
     cert, key = make_pair(["*.example.com"], hermetic)
-    ok = wsgen("render", "--tls", "files", "--host", "chat.example.com", "--cert", str(cert), "--key", str(key))
+    ok = wsgen(
+        "render",
+        "--tls",
+        "files",
+        "--host",
+        "chat.example.com",
+        "--cert",
+        str(cert),
+        "--key",
+        str(key),
+    )
     assert ok.code == 0, ok.err
-    deeper = wsgen("render", "--tls", "files", "--host", "a.chat.example.com", "--cert", str(cert), "--key", str(key))
+    deeper = wsgen(
+        "render",
+        "--tls",
+        "files",
+        "--host",
+        "a.chat.example.com",
+        "--cert",
+        str(cert),
+        "--key",
+        str(key),
+    )
     assert deeper.code == 2
 
 
@@ -219,31 +298,61 @@ def files_error(wsgen, *args: str) -> str:
 
 def test_files_mode_errors(wsgen, hermetic: Path) -> None:
     cert, key = make_pair(["test.example.com"], hermetic)
-    other_cert, other_key = make_pair(["test.example.com"], hermetic, name="other")
-    assert files_error(wsgen, "--cert", "nope.crt", "--key", str(key)) == "wsgen: error: --cert: nope.crt: no such file"
-    assert files_error(wsgen, "--cert", str(cert), "--key", str(other_key)) == f"wsgen: error: --key: {other_key} does not belong to the certificate (their public keys differ)"
-    assert files_error(wsgen, "--cert", str(key), "--key", str(key)) == f"wsgen: error: --cert: {key} is not a PEM certificate"
-    assert files_error(wsgen, "--cert", str(cert), "--key", str(cert)) == f"wsgen: error: --key: {cert} is not a PEM private key"
-    assert files_error(wsgen, "--host", "other.example.com", "--cert", str(cert), "--key", str(key)) == (
-        f"wsgen: error: --cert: {cert} does not cover the host other.example.com (its DNS names: test.example.com)")
+    _, other_key = make_pair(["test.example.com"], hermetic, name="other")
+    assert (
+        files_error(wsgen, "--cert", "nope.crt", "--key", str(key))
+        == "wsgen: error: --cert: nope.crt: no such file"
+    )
+    assert (
+        files_error(wsgen, "--cert", str(cert), "--key", str(other_key))
+        == f"wsgen: error: --key: {other_key} does not belong to the certificate (their public keys differ)"
+    )
+    assert (
+        files_error(wsgen, "--cert", str(key), "--key", str(key))
+        == f"wsgen: error: --cert: {key} is not a PEM certificate"
+    )
+    assert (
+        files_error(wsgen, "--cert", str(cert), "--key", str(cert))
+        == f"wsgen: error: --key: {cert} is not a PEM private key"
+    )
+    assert files_error(
+        wsgen, "--host", "other.example.com", "--cert", str(cert), "--key", str(key)
+    ) == (
+        f"wsgen: error: --cert: {cert} does not cover the host other.example.com (its DNS names: test.example.com)"
+    )
     encrypted = hermetic / "enc.key"
     private = serialization.load_pem_private_key(key.read_bytes(), password=None)
-    encrypted.write_bytes(private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw")))
-    assert files_error(wsgen, "--cert", str(cert), "--key", str(encrypted)) == f"wsgen: error: --key: {encrypted} is encrypted; kubectl and ingress-nginx need an unencrypted key"
+    encrypted.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"pw"),
+        )
+    )
+    assert (
+        files_error(wsgen, "--cert", str(cert), "--key", str(encrypted))
+        == f"wsgen: error: --key: {encrypted} is encrypted; kubectl and ingress-nginx need an unencrypted key"
+    )
 
 
 def test_files_mode_relative_paths_in_values_file_are_relative_to_it(wsgen, hermetic: Path) -> None:
     (hermetic / "conf").mkdir()
     make_pair(["test.example.com"], hermetic / "conf")
-    (hermetic / "conf/values.yaml").write_text("tls:\n  mode: files\n  cert: user.crt\n  key: user.key\n")
+    (hermetic / "conf/values.yaml").write_text(
+        "tls:\n  mode: files\n  cert: user.crt\n  key: user.key\n"
+    )
     assert wsgen("render", "-f", "conf/values.yaml").code == 0
-    (hermetic / "conf/values.yaml").write_text("tls:\n  mode: files\n  cert: nope.crt\n  key: user.key\n")
+    (hermetic / "conf/values.yaml").write_text(
+        "tls:\n  mode: files\n  cert: nope.crt\n  key: user.key\n"
+    )
     missing = wsgen("render", "-f", "conf/values.yaml")
     assert missing.err_lines == ["wsgen: error: conf/values.yaml: tls.cert: nope.crt: no such file"]
 
 
 def test_files_mode_expired_certificate_warns(wsgen, hermetic: Path) -> None:
-    cert, key = make_pair(["test.example.com"], hermetic, days=1, now=dt.datetime(2020, 1, 1, tzinfo=UTC))
+    cert, key = make_pair(
+        ["test.example.com"], hermetic, days=1, now=dt.datetime(2020, 1, 1, tzinfo=UTC)
+    )
     result = wsgen("render", "--tls", "files", "--cert", str(cert), "--key", str(key))
     assert result.code == 0
     assert f"wsgen: warning: {cert} expired on 2020-01-02 00:00 UTC" in result.err_lines
@@ -253,24 +362,48 @@ def test_files_mode_expired_certificate_warns(wsgen, hermetic: Path) -> None:
 
 
 def test_cert_command(wsgen, hermetic: Path) -> None:
-    result = wsgen("cert", "--host", "b.example.com", "--host", "a.example.com", "--days", "90", "-o", "tls", "-n", "prod", "--secret-name", "web-tls")
+    result = wsgen(
+        "cert",
+        "--host",
+        "b.example.com",
+        "--host",
+        "a.example.com",
+        "--days",
+        "90",
+        "-o",
+        "tls",
+        "-n",
+        "prod",
+        "--secret-name",
+        "web-tls",
+    )
     assert result.code == 0, result.err
     cert = load((hermetic / "tls/tls.crt").read_bytes())
     assert sans(cert) == ["a.example.com", "b.example.com"]
     assert isinstance(cert.public_key(), rsa.RSAPublicKey)
     assert cert.public_key().key_size == 2048
-    assert cert.signature_hash_algorithm is not None and cert.signature_hash_algorithm.name == hashes.SHA256.name
+    assert (
+        cert.signature_hash_algorithm is not None
+        and cert.signature_hash_algorithm.name == hashes.SHA256.name
+    )
     assert cert.not_valid_after_utc - cert.not_valid_before_utc == dt.timedelta(days=90)
     assert same_key(cert, (hermetic / "tls/tls.key").read_bytes())
     assert mode_of(hermetic / "tls/tls.key") == 0o600
     assert result.out == ""
-    assert result.err_lines[-1] == "wsgen: kubectl -n prod create secret tls web-tls --cert=tls/tls.crt --key=tls/tls.key --dry-run=client -o yaml | kubectl apply -f -"
+    assert (
+        result.err_lines[-1]
+        == "wsgen: kubectl -n prod create secret tls web-tls --cert=tls/tls.crt --key=tls/tls.key --dry-run=client -o yaml | kubectl apply -f -"
+    )
     assert "PRIVATE" not in result.err
 
 
 def test_cert_command_ecdsa_and_refusal(wsgen, hermetic: Path) -> None:
-    assert wsgen("cert", "--host", "a.example.com", "--key-type", "ecdsa-p256", "-o", "tls").code == 0
-    assert isinstance(load((hermetic / "tls/tls.crt").read_bytes()).public_key(), ec.EllipticCurvePublicKey)
+    assert (
+        wsgen("cert", "--host", "a.example.com", "--key-type", "ecdsa-p256", "-o", "tls").code == 0
+    )
+    assert isinstance(
+        load((hermetic / "tls/tls.crt").read_bytes()).public_key(), ec.EllipticCurvePublicKey
+    )
     key_before = (hermetic / "tls/tls.key").read_bytes()
     again = wsgen("cert", "--host", "a.example.com", "-o", "tls")
     assert again.code == 4

@@ -124,9 +124,7 @@ def read_pair(cert_pem: bytes, key_pem: bytes) -> CertInfo:
     if certificate.public_key().public_bytes(der, spki) != private_key.public_key().public_bytes(
         der, spki
     ):
-        raise CertProblem(
-            "key", "does not belong to the certificate (their public keys differ)"
-        )
+        raise CertProblem("key", "does not belong to the certificate (their public keys differ)")
     return info(certificate)
 
 

@@ -7,7 +7,7 @@ gets the same one-line message from a flag, an environment variable or a values 
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -60,7 +60,7 @@ def _main(
 
 @app.command(epilog=errors.EXIT_CODES_HELP)
 def render(
-    values: Optional[Path] = typer.Option(
+    values: Path | None = typer.Option(
         None,
         "--values",
         "-f",
@@ -68,25 +68,25 @@ def render(
         show_default=False,
         dir_okay=True,
     ),
-    name: Optional[str] = _opt("name"),
-    namespace: Optional[str] = _opt("namespace", "-n"),
-    image: Optional[str] = _opt("image"),
-    port: Optional[str] = _opt("port"),
-    replicas: Optional[str] = _opt("replicas"),
-    env: Optional[list[str]] = _opt("env"),
-    host: Optional[str] = _opt("host"),
-    path: Optional[str] = _opt("path"),
-    ingress_class: Optional[str] = _opt("ingressClass"),
-    timeout: Optional[str] = _opt("timeout"),
-    tls: Optional[str] = _opt("tls.mode"),
-    tls_secret: Optional[str] = _opt("tls.secretName"),
-    cert: Optional[str] = _opt("tls.cert"),
-    key: Optional[str] = _opt("tls.key"),
-    days: Optional[str] = _opt("tls.days"),
-    issuer: Optional[str] = _opt("tls.issuer"),
-    issuer_kind: Optional[str] = _opt("tls.issuerKind"),
-    annotation: Optional[list[str]] = _opt("annotations"),
-    out: Optional[Path] = typer.Option(
+    name: str | None = _opt("name"),
+    namespace: str | None = _opt("namespace", "-n"),
+    image: str | None = _opt("image"),
+    port: str | None = _opt("port"),
+    replicas: str | None = _opt("replicas"),
+    env: list[str] | None = _opt("env"),
+    host: str | None = _opt("host"),
+    path: str | None = _opt("path"),
+    ingress_class: str | None = _opt("ingressClass"),
+    timeout: str | None = _opt("timeout"),
+    tls: str | None = _opt("tls.mode"),
+    tls_secret: str | None = _opt("tls.secretName"),
+    cert: str | None = _opt("tls.cert"),
+    key: str | None = _opt("tls.key"),
+    days: str | None = _opt("tls.days"),
+    issuer: str | None = _opt("tls.issuer"),
+    issuer_kind: str | None = _opt("tls.issuerKind"),
+    annotation: list[str] | None = _opt("annotations"),
+    out: Path | None = typer.Option(
         None,
         "--out",
         "-o",
@@ -96,7 +96,9 @@ def render(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite files whose content changes."),
     dry_run: bool = typer.Option(
-        False, "--dry-run", help="Print the plan (create/identical/overwrite/refuse); write nothing."
+        False,
+        "--dry-run",
+        help="Print the plan (create/identical/overwrite/refuse); write nothing.",
     ),
     check: bool = typer.Option(
         False, "--check", help="Write nothing; exit 5 if any file would change."
@@ -146,7 +148,9 @@ def render(
 
 @app.command(epilog=errors.EXIT_CODES_HELP)
 def cert(
-    host: list[str] = typer.Option(..., "--host", help="DNS name for the certificate (repeatable)."),
+    host: list[str] = typer.Option(
+        ..., "--host", help="DNS name for the certificate (repeatable)."
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for tls.crt and tls.key."),
     days: str = typer.Option("365", "--days", help="Validity in days."),
     key_type: str = typer.Option("rsa2048", "--key-type", help="rsa2048 or ecdsa-p256."),
@@ -184,7 +188,7 @@ def cert(
     return errors.OK
 
 
-def _env_path(variable: str) -> Optional[Path]:
+def _env_path(variable: str) -> Path | None:
     value = os.environ.get(variable)
     return Path(value) if value else None
 
@@ -203,7 +207,7 @@ def _is_click_error(error: Exception) -> bool:
     return hasattr(error, "format_message") and isinstance(getattr(error, "exit_code", None), int)
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Entry point: run wsgen, return the exit code. Errors are one line on stderr."""
     args = sys.argv[1:] if argv is None else argv
     try:
@@ -234,7 +238,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             file=sys.stderr,
         )
         return errors.RUNTIME
-    if code == 1 and not isinstance(code, bool):
-        # typer turns an Abort (EOF at a prompt) into exit code 1 without standalone mode.
-        return errors.RUNTIME
+    if code == errors.INTERRUPTED:
+        # typer turns Ctrl-C inside a command into exit code 130 by itself.
+        print("wsgen: interrupted", file=sys.stderr)
     return code if isinstance(code, int) else errors.OK

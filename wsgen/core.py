@@ -114,7 +114,10 @@ def _tls_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
 
         expiry = certs.read_certificate(pem.cert).expiry()
         command = render.secret_command(
-            config.namespace, tls.secret_name, os.path.join(out, CERT_FILE), os.path.join(out, KEY_FILE)
+            config.namespace,
+            tls.secret_name,
+            os.path.join(out, CERT_FILE),
+            os.path.join(out, KEY_FILE),
         )
         return [
             f"certificate for {config.host} expires {expiry}",
@@ -126,7 +129,10 @@ def _tls_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
         )
         return [f"create the Secret: {command}"]
     if tls.mode == "secret":
-        return [f"the Ingress expects the kubernetes.io/tls Secret {tls.secret_name} in {config.namespace}"]
+        return [
+            f"the Ingress expects the kubernetes.io/tls Secret {tls.secret_name} "
+            f"in namespace {config.namespace}"
+        ]
     return []
 
 

@@ -16,6 +16,16 @@ CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 # nginx keeps timers in milliseconds; above 2147483 s a 32-bit millisecond timer overflows.
 MAX_TIMEOUT_SECONDS = 2_147_483
 
+# The `load-balance` values the controller accepts (no least-connections balancer exists).
+LOAD_BALANCERS = (
+    "round_robin",
+    "ewma",
+    "chash",
+    "chashsubset",
+    "sticky_balanced",
+    "sticky_persistent",
+)
+
 RISK: dict[str, str] = {
     "affinity": "Low",
     "affinity-canary-behavior": "Low",

@@ -96,8 +96,10 @@ def host(raw: object) -> str:
     rest = value[2:] if value.startswith("*.") else value
     if _IPV4.fullmatch(rest) or ":" in rest:
         raise ValueError(f"{value!r} is an IP address; an Ingress host must be a DNS name")
-    if len(value) > 253 or "." not in rest and value.startswith("*."):
-        raise ValueError(f"{value!r} is not a valid host (a wildcard needs a domain: '*.example.com')")
+    if len(value) > 253 or ("." not in rest and value.startswith("*.")):
+        raise ValueError(
+            f"{value!r} is not a valid host (a wildcard needs a domain: '*.example.com')"
+        )
     try:
         dns_subdomain(rest)
     except ValueError:
@@ -261,7 +263,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("tls.days", "--days", "WSGEN_DAYS", "--tls self-signed: validity in days."),
     Option("tls.issuer", "--issuer", "WSGEN_ISSUER", "--tls cert-manager: issuer name."),
     Option(
-        "tls.issuerKind", "--issuer-kind", "WSGEN_ISSUER_KIND", "--tls cert-manager: " + " or ".join(ISSUER_KINDS) + "."
+        "tls.issuerKind",
+        "--issuer-kind",
+        "WSGEN_ISSUER_KIND",
+        "--tls cert-manager: " + " or ".join(ISSUER_KINDS) + ".",
     ),
     Option(
         "annotations",
@@ -272,7 +277,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
 )
 BY_KEY = {option.key: option for option in OPTIONS}
-VALUES_KEYS = tuple(o.key for o in OPTIONS if not o.key.startswith("tls.")) + ("tls",)
+VALUES_KEYS = (*(o.key for o in OPTIONS if not o.key.startswith("tls.")), "tls")
 TLS_KEYS = tuple(o.key[4:] for o in OPTIONS if o.key.startswith("tls."))
 
 
@@ -390,7 +395,9 @@ def parse_values(text: str, where: str) -> Layer:
                 raise BadInput(f"{where}: {key}: must be a mapping of KEY: VALUE")
             for item_key in raw:
                 if not isinstance(item_key, str):
-                    raise BadInput(f"{where}: {key}.{item_key}: the key must be a string (quote it)")
+                    raise BadInput(
+                        f"{where}: {key}.{item_key}: the key must be a string (quote it)"
+                    )
             layer[key] = [(k, Given(v, f"{where}: {key}.{k}")) for k, v in raw.items()]
         else:
             layer[key] = Given(raw, f"{where}: {key}")
@@ -515,11 +522,14 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
         if key.startswith("tls.") and key != "tls.mode" and key not in _TLS_KEYS_FOR_MODE[mode]:
             users = [m for m, keys in _TLS_KEYS_FOR_MODE.items() if key in keys]
             raise BadInput(
-                f"{given.origin}: only used with --tls {' or '.join(users)} (the TLS mode is {mode!r})"
+                f"{given.origin}: only used with --tls {' or '.join(users)} "
+                f"(the TLS mode is {mode!r})"
             )
     for key in _REQUIRED_FOR_MODE.get(mode, ()):
         if key not in values:
-            raise BadInput(f"{BY_KEY[key].flag}: required with --tls {mode} (TLS mode from {mode_origin})")
+            raise BadInput(
+                f"{BY_KEY[key].flag}: required with --tls {mode} (TLS mode from {mode_origin})"
+            )
 
     def file_ref(key: str) -> FileRef | None:
         if key not in values:
@@ -570,29 +580,29 @@ def _env(given: dict[str, Given]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-_VALUE_RULES: dict[str, Callable[[str], str | None]] = {
-    "connection-proxy-header": lambda v: (
-        "replaces the Connection: upgrade header and breaks every WebSocket handshake"
-    ),
-    "proxy-http-version": lambda v: (
-        None if v == "1.1" else "must be \"1.1\": WebSockets need HTTP/1.1 to the backend"
-    ),
-    "affinity": lambda v: (
-        None if v == "cookie" else "must be \"cookie\" (lower case); other values turn affinity off"
-    ),
-    "load-balance": lambda v: (
-        None
-        if v in {"round_robin", "ewma", "chash", "chashsubset", "sticky_balanced", "sticky_persistent"}
-        else "is not a balancer ingress-nginx has (round_robin, ewma); a bad value makes it skip the Ingress"
-    ),
-}
+def _value_problem(name: str, value: str) -> str | None:
+    """Values ingress-nginx drops or rejects for a WebSocket route (name without the prefix)."""
+    if name == "connection-proxy-header":
+        return "replaces the Connection: upgrade header and breaks every WebSocket handshake"
+    if name == "proxy-http-version" and value != "1.1":
+        return 'must be "1.1": WebSockets need HTTP/1.1 to the backend'
+    if name == "affinity" and value != "cookie":
+        return 'must be "cookie" (lower case); other values turn affinity off'
+    if name == "load-balance" and value not in nginx.LOAD_BALANCERS:
+        return (
+            f"is not a balancer ingress-nginx has ({', '.join(nginx.LOAD_BALANCERS)}); "
+            "a bad value makes it skip the whole Ingress"
+        )
+    return None
 
 
 def _annotations(given: dict[str, Given], tls: Tls) -> tuple[tuple[str, str], ...]:
     reserved = {
         nginx.READ_TIMEOUT: "is written from --timeout; set --timeout instead",
         nginx.SEND_TIMEOUT: "is written from --timeout; set --timeout instead",
-        nginx.CLASS_ANNOTATION: "is deprecated; wsgen writes spec.ingressClassName (--ingress-class)",
+        nginx.CLASS_ANNOTATION: (
+            "is deprecated; wsgen writes spec.ingressClassName (--ingress-class)"
+        ),
     }
     if tls.mode == "cert-manager":
         for kind in ISSUER_KINDS:
@@ -623,8 +633,7 @@ def _annotation_problem(key: str, value: str) -> str | None:
                 "is a snippet (risk Critical): a default ingress-nginx (v1.12+) rejects the "
                 "whole Ingress, and the controller already sets the Upgrade headers"
             )
-        rule = _VALUE_RULES.get(name)
-        return rule(value) if rule else None
+        return _value_problem(name, value)
     bare = key[len(old_prefix) :] if key.startswith(old_prefix) else key
     if "/" not in bare and nginx.risk(bare) is not None:
         return f"is ignored by ingress-nginx without its prefix: write {nginx.PREFIX}{bare}"

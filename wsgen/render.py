@@ -142,13 +142,17 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
         files[CERT_FILE] = File(pem.cert)
         files[KEY_FILE] = File(pem.key, MODE_KEY)
         command = secret_command(config.namespace, tls.secret_name, CERT_FILE, KEY_FILE)
-        files[SCRIPT_FILE] = File(_render(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT)
+        files[SCRIPT_FILE] = File(
+            _render(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
+        )
     elif tls.mode == "files":
         if tls.cert is None or tls.key is None:
             raise ValueError("files mode needs --cert and --key")
         cert_path, key_path = relative_to(tls.cert, out), relative_to(tls.key, out)
         command = secret_command(config.namespace, tls.secret_name, cert_path, key_path)
-        files[SCRIPT_FILE] = File(_render(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT)
+        files[SCRIPT_FILE] = File(
+            _render(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
+        )
     values = _render("wsgen.yaml.j2", c=config, cert_path=cert_path, key_path=key_path)
     _check_values(values, config, out)
     files[VALUES_FILE] = File(values.encode())
@@ -207,7 +211,7 @@ def _check_values(text: str, config: Config, out: Path) -> None:
     """The answers file must give back the same Config when read from the output folder."""
     try:
         again = model.build([(model.parse_values(text, "wsgen.yaml"), out)])
-    except Exception:  # noqa: BLE001 - any failure here is the same bug
+    except Exception:
         raise _fail("wsgen.yaml") from None
 
     def comparable(c: Config) -> tuple[object, ...]:

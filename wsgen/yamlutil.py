@@ -39,7 +39,7 @@ def scalar(value: object) -> str:
     if (
         _PLAIN.fullmatch(value)
         and value.lower() not in _GO_BOOLEANS
-        and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
+        and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG  # type: ignore[no-untyped-call]
     ):
         return value
     return _SURROGATE_PAIR.sub(_astral, json.dumps(value))
