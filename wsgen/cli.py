@@ -60,13 +60,12 @@ def _main(
 
 @app.command(epilog=errors.EXIT_CODES_HELP)
 def render(
-    values: Path | None = typer.Option(
+    values: str | None = typer.Option(
         None,
         "--values",
         "-f",
         help="Values file (YAML) with the keys named below. [env WSGEN_VALUES]",
         show_default=False,
-        dir_okay=True,
     ),
     name: str | None = _opt("name"),
     namespace: str | None = _opt("namespace", "-n"),
@@ -86,7 +85,7 @@ def render(
     issuer: str | None = _opt("tls.issuer"),
     issuer_kind: str | None = _opt("tls.issuerKind"),
     annotation: list[str] | None = _opt("annotations"),
-    out: Path | None = typer.Option(
+    out: str | None = typer.Option(
         None,
         "--out",
         "-o",
@@ -129,19 +128,19 @@ def render(
         "tls.issuerKind": issuer_kind,
         "annotations": annotation,
     }
-    values = values or _env_path("WSGEN_VALUES")
-    out = out or _env_path("WSGEN_OUT")
-    if out is None:
+    values_path = _path("--values", values, "WSGEN_VALUES")
+    out_path = _path("--out", out, "WSGEN_OUT")
+    if out_path is None:
         for flag, given in (("--force", force), ("--dry-run", dry_run), ("--check", check)):
             if given:
                 raise errors.BadInput(f"{flag}: only works with --out DIR")
     layers: list[tuple[model.Layer, Path]] = []
-    if values is not None:
-        layers.append(model.values_layer(values))
+    if values_path is not None:
+        layers.append(model.values_layer(values_path))
     layers.append((model.environ_layer(os.environ), Path.cwd()))
     layers.append((model.flags_layer(flags), Path.cwd()))
     config = model.build(layers)
-    result = core.render_manifests(config, out, force=force, dry_run=dry_run, check=check)
+    result = core.render_manifests(config, out_path, force=force, dry_run=dry_run, check=check)
     _print(result)
     return errors.OK
 
@@ -151,7 +150,7 @@ def cert(
     host: list[str] = typer.Option(
         ..., "--host", help="DNS name for the certificate (repeatable)."
     ),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for tls.crt and tls.key."),
+    out: str = typer.Option(..., "--out", "-o", help="Folder for tls.crt and tls.key."),
     days: str = typer.Option("365", "--days", help="Validity in days."),
     key_type: str = typer.Option("rsa2048", "--key-type", help="rsa2048 or ecdsa-p256."),
     namespace: str = typer.Option("default", "--namespace", "-n", help="For the printed command."),
@@ -177,7 +176,7 @@ def cert(
                 raise errors.BadInput(f"{flag}: {error}") from None
     result = core.make_certificate(
         host,
-        out,
+        _path("--out", out, None) or Path(out),
         days=model.days(days),
         key_type=key_type,
         namespace=namespace,
@@ -188,9 +187,15 @@ def cert(
     return errors.OK
 
 
-def _env_path(variable: str) -> Path | None:
-    value = os.environ.get(variable)
-    return Path(value) if value else None
+def _path(flag: str, given: str | None, variable: str | None) -> Path | None:
+    """A path from its flag, else its environment variable (an empty variable is unset)."""
+    if given is None:
+        given = (os.environ.get(variable) or None) if variable else None
+        if given is None:
+            return None
+    if not given or "\0" in given:
+        raise errors.BadInput(f"{flag}: must name a file or folder")
+    return Path(model.utf8(given, flag))
 
 
 def _print(result: core.Result) -> None:
@@ -213,8 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = app(args=args, prog_name="wsgen", standalone_mode=False)
     except errors.WsgenError as error:
-        for line in error.notes:
-            print(f"wsgen: {line}", file=sys.stderr)
+        if not isinstance(error, errors.BadInput):  # bad input: the one line alone
+            for line in error.notes:
+                print(f"wsgen: {line}", file=sys.stderr)
         print(f"wsgen: error: {error.message}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:

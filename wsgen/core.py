@@ -39,6 +39,8 @@ def render_manifests(
 ) -> Result:
     now = now or now_utc()
     result = Result()
+    if out is not None:
+        output.check_folder(out)
     if out is None:
         pem = None
         if config.tls.mode == "self-signed":
@@ -84,8 +86,10 @@ def _apply(
         return
     changed = [step for step in steps if step.changes]
     if check:
+        changed = [step for step in steps if step.changes or step.fix_mode]
         for step in changed:
-            result.notes.append(f"out of date: {shown[step.path]} (would {step.action})")
+            would = step.action if step.changes else "set mode 0600"
+            result.notes.append(f"out of date: {shown[step.path]} (would {would})")
         if changed:
             raise Changed(f"{out}: {len(changed)} of {len(steps)} files out of date")
         result.notes.append(f"{out}: up to date ({len(steps)} files)")
@@ -124,9 +128,12 @@ def _tls_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
             f"kubectl apply -k {shlex.quote(str(out))} creates the Secret too; or: {command}",
         ]
     if tls.mode == "files" and tls.cert and tls.key:
-        command = render.secret_command(
-            config.namespace, tls.secret_name, tls.cert.given, tls.key.given
+        # Paths that work from here, wherever the values file that named them lives.
+        cert, key = (
+            ref.given if os.path.isabs(ref.given) else os.path.relpath(ref.path)
+            for ref in (tls.cert, tls.key)
         )
+        command = render.secret_command(config.namespace, tls.secret_name, cert, key)
         return [f"create the Secret: {command}"]
     if tls.mode == "secret":
         return [
@@ -225,6 +232,7 @@ def make_certificate(
     from wsgen import certs
 
     now = now or now_utc()
+    output.check_folder(out)
     cert, key = certs.generate(hosts, days, now, key_type)
     files = {"tls.crt": File(cert), "tls.key": File(key, MODE_KEY)}
     steps = output.plan(out, files, force)

@@ -16,11 +16,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from wsgen import ingress_nginx as nginx
 from wsgen.errors import BadInput
-from wsgen.yamlutil import describe_yaml_error, load_strict
+from wsgen.yamlutil import YamlProblem, load_strict
 
 DEFAULT_IMAGE = "registry-cn-hangzhou.ack.aliyuncs.com/ack-demo/websocket-echo-server:latest"
 TLS_MODES = ("none", "self-signed", "secret", "files", "cert-manager")
@@ -83,10 +81,11 @@ def app_name(raw: object) -> str:
 
 def dns_subdomain(raw: object) -> str:
     value = _text(raw)
-    if len(value) > 253 or not all(_DNS_LABEL.fullmatch(p) for p in value.split(".")):
+    labels = value.split(".")
+    if len(value) > 253 or not all(len(p) <= 63 and _DNS_LABEL.fullmatch(p) for p in labels):
         raise ValueError(
             f"{value!r} is not a valid DNS name (RFC 1123: lower-case letters, digits, '-' "
-            "and '.', at most 253 characters)"
+            "and '.'; at most 63 characters between dots, 253 in all)"
         )
     return value
 
@@ -96,16 +95,18 @@ def host(raw: object) -> str:
     rest = value[2:] if value.startswith("*.") else value
     if _IPV4.fullmatch(rest) or ":" in rest:
         raise ValueError(f"{value!r} is an IP address; an Ingress host must be a DNS name")
-    if len(value) > 253 or ("." not in rest and value.startswith("*.")):
+    if value.startswith("*.") and "." not in rest:
         raise ValueError(
             f"{value!r} is not a valid host (a wildcard needs a domain: '*.example.com')"
         )
     try:
+        if len(value) > 253:
+            raise ValueError
         dns_subdomain(rest)
     except ValueError:
         raise ValueError(
             f"{value!r} is not a valid host (RFC 1123 DNS name: lower-case letters, digits, '-' "
-            "and '.'; a leading '*.' is allowed)"
+            "and '.', at most 63 between dots and 253 in all; a leading '*.' is allowed)"
         ) from None
     return value
 
@@ -293,17 +294,26 @@ class Given:
 Layer = dict[str, "Given | list[tuple[str, Given]]"]
 
 
+def utf8(raw: str, origin: str) -> str:
+    """Arguments and environment are bytes decoded leniently; refuse what is not UTF-8."""
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"{origin}: not valid UTF-8 text") from None
+    return raw
+
+
 def flags_layer(flags: Mapping[str, object]) -> Layer:
     """From parsed command-line flags keyed by option key; None (or empty list) means not given."""
     layer: Layer = {}
     for key, raw in flags.items():
         option = BY_KEY[key]
         if option.mapping:
-            items = list(raw or [])  # type: ignore[call-overload]
+            items = [utf8(str(item), option.flag) for item in raw or []]  # type: ignore[attr-defined]
             if items:
                 layer[key] = _pairs(items, option.flag)
         elif raw is not None:
-            layer[key] = Given(raw, option.flag)
+            layer[key] = Given(utf8(str(raw), option.flag), option.flag)
     return layer
 
 
@@ -315,6 +325,7 @@ def environ_layer(environ: Mapping[str, str]) -> Layer:
         raw = environ.get(option.env)
         if not raw:
             continue
+        utf8(raw, option.env)
         if option.mapping:
             layer[option.key] = _pairs([line for line in raw.splitlines() if line], option.env)
         else:
@@ -335,6 +346,12 @@ def _pairs(items: Iterable[object], origin: str) -> list[tuple[str, Given]]:
         seen.add(key)
         pairs.append((key, Given(value, origin)))
     return pairs
+
+
+def _key(key: object) -> str:
+    """A values-file key as shown in a message: plain when it is simple, else repr()."""
+    text = str(key)
+    return text if re.fullmatch(r"[A-Za-z0-9_./-]+", text) else repr(key)
 
 
 def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
@@ -365,8 +382,8 @@ def parse_values(text: str, where: str) -> Layer:
     """The layer a values file's text gives; `where` names the file in messages."""
     try:
         data = load_strict(text)
-    except yaml.YAMLError as error:
-        raise BadInput(f"--values: {where}: {describe_yaml_error(error)}") from None
+    except YamlProblem as error:
+        raise BadInput(f"--values: {where}: {error}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -381,13 +398,13 @@ def parse_values(text: str, where: str) -> Layer:
             for sub, sub_raw in raw.items():
                 if sub not in TLS_KEYS:
                     hint = _did_you_mean(str(sub), TLS_KEYS)
-                    raise BadInput(f"{where}: tls.{sub}: unknown key{hint}")
+                    raise BadInput(f"{where}: tls.{_key(sub)}: unknown key{hint}")
                 if sub_raw is not None:
                     layer[f"tls.{sub}"] = Given(sub_raw, f"{where}: tls.{sub}")
             continue
         if key not in VALUES_KEYS:
             hint = _did_you_mean(str(key), VALUES_KEYS)
-            raise BadInput(f"{where}: {key}: unknown key{hint}")
+            raise BadInput(f"{where}: {_key(key)}: unknown key{hint}")
         if raw is None:
             continue
         if BY_KEY[key].mapping:
@@ -396,9 +413,9 @@ def parse_values(text: str, where: str) -> Layer:
             for item_key in raw:
                 if not isinstance(item_key, str):
                     raise BadInput(
-                        f"{where}: {key}.{item_key}: the key must be a string (quote it)"
+                        f"{where}: {key}.{_key(item_key)}: the key must be a string (quote it)"
                     )
-            layer[key] = [(k, Given(v, f"{where}: {key}.{k}")) for k, v in raw.items()]
+            layer[key] = [(k, Given(v, f"{where}: {key}.{_key(k)}")) for k, v in raw.items()]
         else:
             layer[key] = Given(raw, f"{where}: {key}")
     return layer
@@ -498,33 +515,42 @@ _REQUIRED_FOR_MODE = {"files": ("tls.cert", "tls.key"), "cert-manager": ("tls.is
 
 def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
     """Layers from weakest to strongest, each with the folder its relative paths start from."""
-    scalars: dict[str, tuple[Given, Path]] = {}
+    scalars: dict[str, tuple[Given, Path, int]] = {}
     mappings: dict[str, dict[str, Given]] = {}
-    for layer, base in layers:
+    for strength, (layer, base) in enumerate(layers):
         for key, given in layer.items():
             if isinstance(given, list):
                 merged = mappings.setdefault(key, {})
                 for item_key, item in given:
                     merged[item_key] = item
             else:
-                scalars[key] = (given, base)
+                scalars[key] = (given, base, strength)
 
-    values: dict[str, object] = {}
-    for key, (given, _base) in scalars.items():
+    def validate(key: str) -> object:
+        given = scalars[key][0]
         try:
-            values[key] = _SCALARS[key](given.value)
+            return _SCALARS[key](given.value)
         except ValueError as error:
             raise BadInput(f"{given.origin}: {error}") from None
 
-    mode = str(values.get("tls.mode", "none"))
-    mode_origin = scalars["tls.mode"][0].origin if "tls.mode" in scalars else "--tls"
-    for key, (given, _base) in scalars.items():
+    mode = str(validate("tls.mode")) if "tls.mode" in scalars else "none"
+    mode_origin, mode_strength = (
+        (scalars["tls.mode"][0].origin, scalars["tls.mode"][2])
+        if "tls.mode" in scalars
+        else ("the default", -1)
+    )
+    for key, (given, _base, strength) in list(scalars.items()):
         if key.startswith("tls.") and key != "tls.mode" and key not in _TLS_KEYS_FOR_MODE[mode]:
+            if strength < mode_strength:
+                # e.g. secretName in a values file, and --tls none on the command line
+                del scalars[key]
+                continue
             users = [m for m, keys in _TLS_KEYS_FOR_MODE.items() if key in keys]
             raise BadInput(
                 f"{given.origin}: only used with --tls {' or '.join(users)} "
                 f"(the TLS mode is {mode!r})"
             )
+    values = {key: validate(key) for key in scalars}
     for key in _REQUIRED_FOR_MODE.get(mode, ()):
         if key not in values:
             raise BadInput(
@@ -534,11 +560,14 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
     def file_ref(key: str) -> FileRef | None:
         if key not in values:
             return None
-        given, base = scalars[key]
+        given, base, _strength = scalars[key]
         text = str(values[key])
         if not text:
             raise BadInput(f"{given.origin}: must name a file")
-        return FileRef(text, Path(os.path.abspath(base / text)), given.origin)
+        # The folder part is resolved (symlinks too) so that paths written relative to an
+        # output folder stay right; the file itself may be a link (certbot's live/ files are).
+        full = base / text
+        return FileRef(text, Path(os.path.realpath(full.parent)) / full.name, given.origin)
 
     name = str(values.get("name", Config.name))
     img = str(values.get("image", Config.image))

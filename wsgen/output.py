@@ -41,9 +41,19 @@ def _target(out: Path, relative: str) -> Path:
     return out.joinpath(*parts)
 
 
+def check_folder(out: Path) -> None:
+    """--out must be a folder or a path where one can be made (no file on the way)."""
+    if not str(out):
+        raise BadInput("--out: must name a folder")
+    for folder in (out, *out.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise BadInput(f"--out: {folder} is a file, not a folder")
+            return
+
+
 def plan(out: Path, files: Mapping[str, File], force: bool) -> list[Step]:
-    if out.exists() and not out.is_dir():
-        raise BadInput(f"--out: {out} is a file, not a folder")
+    check_folder(out)
     steps = []
     for relative, file in files.items():
         target = _target(out, relative)
@@ -65,14 +75,17 @@ def plan(out: Path, files: Mapping[str, File], force: bool) -> list[Step]:
 
 
 def write(out: Path, files: Mapping[str, File], steps: list[Step]) -> None:
-    """Carry out a plan with no REFUSE step. On any failure nothing is left half-written:
-    temporary files are removed, and folders this call created are removed if empty."""
-    if any(step.action == REFUSE for step in steps):
-        raise ValueError("a plan with refused steps cannot be written")
+    """Carry out a plan with no REFUSE step, all or nothing: every new content goes to a
+    temporary file first; the originals are kept as hard links until every rename succeeded,
+    and put back if one fails. Folders this call created are removed again on failure."""
     import tempfile  # only when writing (start-up time)
 
+    if any(step.action == REFUSE for step in steps):
+        raise ValueError("a plan with refused steps cannot be written")
     created_dirs: list[Path] = []
-    staged: list[tuple[Path, Path]] = []
+    staged: list[tuple[Path, Path]] = []  # (temporary file, target)
+    backups: dict[Path, Path] = {}  # target -> hard link to its old content
+    renamed: list[Path] = []
     completed = False
     try:
         for step in steps:
@@ -83,25 +96,38 @@ def write(out: Path, files: Mapping[str, File], steps: list[Step]) -> None:
                 continue
             created_dirs.extend(_make_dirs(target.parent))
             handle, temp_name = tempfile.mkstemp(prefix=".wsgen-", dir=target.parent)
-            temp = Path(temp_name)
-            staged.append((temp, target))
+            staged.append((Path(temp_name), target))
             with os.fdopen(handle, "wb") as stream:
                 os.fchmod(stream.fileno(), files[step.path].mode)
                 stream.write(files[step.path].content)
+            if step.action == OVERWRITE:
+                backup = Path(tempfile.mktemp(prefix=".wsgen-old-", dir=target.parent))  # noqa: S306 - os.link refuses an existing name
+                os.link(target, backup)
+                backups[target] = backup
         for temp, target in staged:
             os.replace(temp, target)
+            renamed.append(target)
         completed = True
     except OSError as error:
         where = error.filename or out
         raise RuntimeFailure(f"{where}: {error.strerror or error}; nothing was written") from None
     finally:
         if not completed:
-            for temp, _target_path in staged:
+            for target in reversed(renamed):
+                with contextlib.suppress(OSError):
+                    if target in backups:
+                        os.replace(backups.pop(target), target)
+                    else:
+                        target.unlink()
+            for temp, _unused in staged:
                 with contextlib.suppress(OSError):
                     temp.unlink()
             for folder in reversed(created_dirs):
                 with contextlib.suppress(OSError):
                     folder.rmdir()
+        for backup in backups.values():
+            with contextlib.suppress(OSError):
+                backup.unlink()
 
 
 def _make_dirs(folder: Path) -> list[Path]:

@@ -162,8 +162,8 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
 def relative_to(ref: FileRef, out: Path) -> str:
     """A user's file as seen from the folder `out`: absolute if it was given so."""
     if Path(ref.given).is_absolute():
-        return str(ref.path)
-    return os.path.relpath(ref.path, os.path.abspath(out))
+        return ref.given
+    return os.path.relpath(ref.path, os.path.realpath(out))
 
 
 # --------------------------------------------------------------------------- self-checks

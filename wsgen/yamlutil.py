@@ -58,9 +58,15 @@ class StrictLoader(SafeLoader):  # type: ignore[valid-type,misc]
     """SafeLoader that refuses a mapping which repeats a key (others silently keep the last)."""
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_DECIMAL = re.compile(r"-?(0|[1-9][0-9]*)")
+
+
 def _construct_mapping(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: dict[Any, yaml.Node] = {}
     for key_node, _value_node in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue  # `<<: *anchor` merges; explicit keys beside it override, as YAML says
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
@@ -80,17 +86,46 @@ def _construct_mapping(loader: StrictLoader, node: yaml.MappingNode) -> dict[Any
     return dict(loader.construct_pairs(node, deep=True))
 
 
+def _construct_int(loader: StrictLoader, node: yaml.ScalarNode) -> int:
+    """Only plain decimal numbers: YAML 1.1 silently reads 010 as 8, 0x1F as 31, 1:30 as 90."""
+    text = loader.construct_scalar(node)
+    if not isinstance(text, str) or not _DECIMAL.fullmatch(text) or len(text) > 20:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"{text!r} is not a plain decimal number; quote it if it is text",
+            node.start_mark,
+        )
+    return int(text)
+
+
 StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+class YamlProblem(ValueError):
+    """A document that cannot be read; the message says where (line, column) and why."""
 
 
 def load_strict(text: str) -> Any:
-    """Parse one YAML document with duplicate-key detection."""
-    return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+    """Parse one YAML document: duplicate keys and ambiguous numbers are errors.
+
+    Raises YamlProblem for anything the parser or the constructors refuse (PyYAML raises
+    ValueError, not YAMLError, for e.g. a date like 2024-13-01).
+    """
+    try:
+        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+    except yaml.YAMLError as error:
+        raise YamlProblem(describe_yaml_error(error)) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as error:
+        raise YamlProblem(
+            str(error).splitlines()[0] if str(error) else type(error).__name__
+        ) from None
 
 
 def describe_yaml_error(error: yaml.YAMLError) -> str:
     """One line: what is wrong and where (line:column, 1-based)."""
     mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    problem = getattr(error, "problem", None) or (str(error).splitlines() or ["unreadable"])[0]
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     return f"{where}{problem}"

@@ -1,0 +1,207 @@
+"""Cases found by review: each failed before its fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import yaml
+from test_tls import make_pair
+
+
+def one_line_error(result, code: int = 2) -> str:  # type: ignore[no-untyped-def]
+    assert result.code == code, result.err
+    assert result.out == ""
+    assert len(result.err_lines) == 1, result.err
+    return result.err_lines[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("env:\n  DATE: 2024-13-01\n", "month must be in 1..12"),
+        ("name: !!float x\n", "--values: v.yaml:"),
+        ("port: " + "9" * 5000 + "\n", "is not a plain decimal number"),
+        (
+            "replicas: 010\n",
+            "line 1, column 11: '010' is not a plain decimal number; quote it if it is text",
+        ),
+        ("env:\n  A: 0x1F\n", "'0x1F' is not a plain decimal number"),
+        ("env:\n  A: 1:30\n", "'1:30' is not a plain decimal number"),
+        ('"a\\nb": 1\n', "v.yaml: 'a\\nb': unknown key"),
+        ("tls:\n  ? [1]\n  : x\n", "a mapping key must be a plain value"),
+    ],
+)
+def test_values_file_problems_are_bad_input(text: str, message: str, wsgen, hermetic: Path) -> None:
+    (hermetic / "v.yaml").write_text(text)
+    assert message in one_line_error(wsgen("render", "-f", "v.yaml"))
+
+
+def test_yaml_merge_keys_work(wsgen, hermetic: Path) -> None:
+    (hermetic / "v.yaml").write_text("env:\n  <<: {A: '1'}\n  B: '2'\nimage: a/b:1\n")
+    result = wsgen("render", "-f", "v.yaml")
+    assert result.code == 0, result.err
+    env = next(yaml.safe_load_all(result.out))["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert env == [{"name": "A", "value": "1"}, {"name": "B", "value": "2"}]
+
+
+@pytest.mark.parametrize("option", ["--image", "--host", "--env", "--annotation"])
+def test_invalid_utf8_in_a_flag(option: str, wsgen) -> None:
+    value = "x=\udcff" if option in ("--env", "--annotation") else "img\udcff"
+    assert (
+        one_line_error(wsgen("render", option, value))
+        == f"wsgen: error: {option}: not valid UTF-8 text"
+    )
+
+
+def test_invalid_utf8_in_the_environment(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WSGEN_IMAGE", "img\udcff")
+    assert one_line_error(wsgen("render")) == "wsgen: error: WSGEN_IMAGE: not valid UTF-8 text"
+
+
+def test_stronger_tls_mode_drops_weaker_layers_tls_keys(
+    wsgen, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert wsgen("render", "-o", "d", "--tls", "self-signed").code == 0
+    plain = wsgen("render", "-f", "d/wsgen.yaml", "--tls", "none")
+    assert plain.code == 0, plain.err
+    assert "tls" not in list(yaml.safe_load_all(plain.out))[-1]["spec"]
+    assert wsgen("render", "-f", "d/wsgen.yaml", "--tls", "secret").code == 0
+    monkeypatch.setenv("WSGEN_TLS", "none")
+    assert wsgen("render", "-f", "d/wsgen.yaml").code == 0
+    # ...but a key given as strongly as the mode is still a mistake worth stopping on
+    assert "--tls-secret: only used with" in one_line_error(
+        wsgen("render", "-f", "d/wsgen.yaml", "--tls-secret", "x")
+    )
+
+
+def test_a_failed_rename_puts_everything_back(
+    wsgen, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert wsgen("render", "-o", "k8s").code == 0
+    before = {p.name: p.read_bytes() for p in (hermetic / "k8s").iterdir()}
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def flaky(src, dst):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(16, "Device or resource busy", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", flaky)
+    result = wsgen("render", "-o", "k8s", "--replicas", "3", "--port", "81", "--force")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert result.code == 1
+    assert result.err_lines[-1].endswith("Device or resource busy; nothing was written")
+    assert {p.name: p.read_bytes() for p in (hermetic / "k8s").iterdir()} == before
+
+
+def test_check_reports_a_key_readable_by_others(wsgen, hermetic: Path) -> None:
+    assert wsgen("render", "-o", "s", "--tls", "self-signed").code == 0
+    (hermetic / "s/tls/tls.key").chmod(0o644)
+    result = wsgen("render", "-o", "s", "--tls", "self-signed", "--check")
+    assert result.code == 5
+    assert "wsgen: out of date: s/tls/tls.key (would set mode 0600)" in result.err_lines
+    assert stat.S_IMODE((hermetic / "s/tls/tls.key").stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize("out", ["f", "f/sub"])
+@pytest.mark.parametrize("tls", ["none", "self-signed"])
+def test_out_under_a_file_is_bad_input(out: str, tls: str, wsgen, hermetic: Path) -> None:
+    (hermetic / "f").write_text("x")
+    assert (
+        one_line_error(wsgen("render", "--tls", tls, "-o", out))
+        == "wsgen: error: --out: f is a file, not a folder"
+    )
+    assert (
+        one_line_error(wsgen("cert", "--host", "a.example.com", "-o", out))
+        == "wsgen: error: --out: f is a file, not a folder"
+    )
+
+
+def test_empty_out_is_bad_input(wsgen, hermetic: Path) -> None:
+    assert (
+        one_line_error(wsgen("render", "-o", ""))
+        == "wsgen: error: --out: must name a file or folder"
+    )
+    assert list(hermetic.iterdir()) == []
+
+
+def test_expired_warning_does_not_precede_a_bad_input_error(wsgen, hermetic: Path) -> None:
+    cert, key = make_pair(
+        ["test.example.com"], hermetic, days=1, now=dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+    )
+    (hermetic / "f").write_text("x")
+    one_line_error(
+        wsgen("render", "--tls", "files", "--cert", str(cert), "--key", str(key), "-o", "f")
+    )
+
+
+def test_files_mode_command_works_from_the_current_folder(wsgen, hermetic: Path) -> None:
+    (hermetic / "certs").mkdir()
+    make_pair(["test.example.com"], hermetic / "certs")
+    assert (
+        wsgen(
+            "render",
+            "-o",
+            "k",
+            "--tls",
+            "files",
+            "--cert",
+            "certs/user.crt",
+            "--key",
+            "certs/user.key",
+        ).code
+        == 0
+    )
+    os.chdir(hermetic / "certs")
+    result = wsgen("render", "-f", "../k/wsgen.yaml", "-o", "../k")
+    assert result.code == 0, result.err
+    assert any("--cert=user.crt --key=user.key" in line for line in result.err_lines), result.err
+
+
+def test_files_mode_paths_survive_a_symlinked_out(wsgen, hermetic: Path) -> None:
+    (hermetic / "certs").mkdir()
+    make_pair(["test.example.com"], hermetic / "certs")
+    (hermetic / "deep/a/b").mkdir(parents=True)
+    (hermetic / "lnk").symlink_to(hermetic / "deep/a/b")
+    assert (
+        wsgen(
+            "render",
+            "-o",
+            "lnk",
+            "--tls",
+            "files",
+            "--cert",
+            "certs/user.crt",
+            "--key",
+            "certs/user.key",
+        ).code
+        == 0
+    )
+    script = (hermetic / "lnk/create-tls-secret.sh").read_text()
+    cert_arg = next(word for word in script.split() if word.startswith("--cert="))[len("--cert=") :]
+    assert (hermetic / "deep/a/b" / cert_arg).resolve() == (hermetic / "certs/user.crt").resolve()
+    assert wsgen("render", "-f", "deep/a/b/wsgen.yaml", "-o", "lnk", "--check").code == 0
+
+
+@pytest.mark.parametrize(
+    ("host", "message"),
+    [
+        ("a" * 64 + ".example.com", "is not a valid host (RFC 1123 DNS name"),
+        ("a." * 126 + "com", "is not a valid host (RFC 1123 DNS name"),
+        ("*.com", "a wildcard needs a domain"),
+        ("*.", "a wildcard needs a domain"),
+        ("*.example.com", None),
+    ],
+)
+def test_host_lengths(host: str, message: str | None, wsgen) -> None:
+    result = wsgen("render", "--host", host)
+    if message is None:
+        assert result.code == 0
+    else:
+        assert message in one_line_error(result)
