@@ -188,3 +188,13 @@ def test_interrupt_exits_130(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(core, "render_manifests", interrupted)
     result = wsgen("render", "-o", "k8s")
     assert (result.code, result.err_lines) == (130, ["wsgen: interrupted"])
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = readme.split("## Quick start", 1)[1].split("## wsgen render", 1)[0]
+    commands = [line for line in blocks.splitlines() if line.startswith("python3 -m venv")]
+    assert len(commands) == 2
+    install_and_render, test = commands
+    assert "examples/ack-echo/wsgen.yaml" in install_and_render
+    assert test in (ROOT / ".ci/run").read_text().splitlines()
