@@ -4,7 +4,7 @@ Every measurement is a whole process (start-up included), timed with
 time.perf_counter around subprocess.run, output sent to /dev/null:
 
   A  wsgen render -f VALUES
-  B  wsgen render -f VALUES --tls self-signed    (also makes an RSA-2048 key + cert)
+  B  wsgen render -f VALUES --tls self-signed    (also makes an ECDSA P-256 key + cert)
   C  the stack a user types without wsgen: kubectl create deployment, service and
      ingress (--dry-run=client -o yaml), openssl req -x509 (RSA-2048), then
      kubectl create secret tls; one run of C is the sum of those five processes.

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, wsgen_exe
 
 import wsgen
+from conftest import ROOT, wsgen_exe
 
 
 def run(

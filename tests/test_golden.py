@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from conftest import EXAMPLES, GOLDEN, wsgen_exe
 
 FOLDER_EXAMPLES = sorted(p.parent.name for p in EXAMPLES.glob("*/wsgen.yaml"))
@@ -98,16 +99,15 @@ def test_makefile_example_generates_its_checked_in_folders(
     source = EXAMPLES / "makefile"
     work = tmp_path / "makefile"
     shutil.copytree(source, work, ignore=shutil.ignore_patterns("k8s"))
-    wsgen_cmd = " ".join(wsgen_exe())
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    made = subprocess.run(
-        ["make", "-s", f"WSGEN={wsgen_cmd}"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+
+    def make(*targets: str) -> subprocess.CompletedProcess[str]:
+        command = ["make", "-s", f"WSGEN={' '.join(wsgen_exe())}", *targets]
+        return subprocess.run(
+            command, cwd=work, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    made = make()
     assert made.returncode == 0, made.stderr
     if update_golden:
         shutil.rmtree(source / "k8s", ignore_errors=True)
@@ -115,36 +115,15 @@ def test_makefile_example_generates_its_checked_in_folders(
     assert files_under(work / "k8s") == files_under(source / "k8s")
     # A second `make` changes nothing, and `make check` agrees.
     before = {p: p.stat().st_mtime_ns for p in (work / "k8s").rglob("*.yaml")}
-    again = subprocess.run(
-        ["make", "-s", f"WSGEN={wsgen_cmd}"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = make()
     assert again.returncode == 0, again.stderr
     assert {p: p.stat().st_mtime_ns for p in before} == before
-    check = subprocess.run(
-        ["make", "-s", f"WSGEN={wsgen_cmd}", "check"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    check = make("check")
     assert check.returncode == 0, check.stderr
     # After an edit to values.yaml, `make check` fails (exit 5 from wsgen) until `make` runs.
     values = work / "values.yaml"
     values.write_text(values.read_text().replace("replicas: 2", "replicas: 4"))
-    stale = subprocess.run(
-        ["make", "-s", f"WSGEN={wsgen_cmd}", "check"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    stale = make("check")
     assert stale.returncode != 0
     assert "out of date" in stale.stderr
     assert filecmp.cmp(

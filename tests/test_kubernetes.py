@@ -12,8 +12,9 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 import yaml
-from conftest import EXAMPLES
 from kubernetes_validate import utils as kv_utils
+
+from conftest import EXAMPLES
 from test_tls import make_pair
 
 VERSIONS = sorted({kv_utils.all_versions()[0], kv_utils.latest_version()})

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from test_tls import make_pair
+
+USER_FILES = ("--tls", "files", "--cert", "certs/user.crt", "--key", "certs/user.key")
 
 
 def one_line_error(result, code: int = 2) -> str:  # type: ignore[no-untyped-def]
@@ -144,20 +147,7 @@ def test_expired_warning_does_not_precede_a_bad_input_error(wsgen, hermetic: Pat
 def test_files_mode_command_works_from_the_current_folder(wsgen, hermetic: Path) -> None:
     (hermetic / "certs").mkdir()
     make_pair(["test.example.com"], hermetic / "certs")
-    assert (
-        wsgen(
-            "render",
-            "-o",
-            "k",
-            "--tls",
-            "files",
-            "--cert",
-            "certs/user.crt",
-            "--key",
-            "certs/user.key",
-        ).code
-        == 0
-    )
+    assert wsgen("render", "-o", "k", *USER_FILES).code == 0
     os.chdir(hermetic / "certs")
     result = wsgen("render", "-f", "../k/wsgen.yaml", "-o", "../k")
     assert result.code == 0, result.err
@@ -169,20 +159,7 @@ def test_files_mode_paths_survive_a_symlinked_out(wsgen, hermetic: Path) -> None
     make_pair(["test.example.com"], hermetic / "certs")
     (hermetic / "deep/a/b").mkdir(parents=True)
     (hermetic / "lnk").symlink_to(hermetic / "deep/a/b")
-    assert (
-        wsgen(
-            "render",
-            "-o",
-            "lnk",
-            "--tls",
-            "files",
-            "--cert",
-            "certs/user.crt",
-            "--key",
-            "certs/user.key",
-        ).code
-        == 0
-    )
+    assert wsgen("render", "-o", "lnk", *USER_FILES).code == 0
     script = (hermetic / "lnk/create-tls-secret.sh").read_text()
     cert_arg = next(word for word in script.split() if word.startswith("--cert="))[len("--cert=") :]
     assert (hermetic / "deep/a/b" / cert_arg).resolve() == (hermetic / "certs/user.crt").resolve()

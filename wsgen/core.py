@@ -14,7 +14,7 @@ from pathlib import Path
 
 from wsgen import output, render
 from wsgen.errors import BadInput, Changed, Refused, RuntimeFailure, WsgenError
-from wsgen.model import Config, FileRef
+from wsgen.model import Config, read_user_file
 from wsgen.render import CERT_FILE, KEY_FILE, MODE_KEY, File, Pem
 
 
@@ -190,7 +190,10 @@ def _read_user_pair(config: Config, now: dt.datetime, notes: list[str]) -> None:
     cert_ref, key_ref = config.tls.cert, config.tls.key
     if cert_ref is None or key_ref is None:
         raise BadInput("--cert and --key: both are required with --tls files")
-    data = {"cert": _read_user_file(cert_ref), "key": _read_user_file(key_ref)}
+    data = {
+        part: read_user_file(ref.path, f"{ref.origin}: {ref.given}")
+        for part, ref in (("cert", cert_ref), ("key", key_ref))
+    }
     try:
         info = certs.read_pair(data["cert"], data["key"])
     except certs.CertProblem as problem:
@@ -204,17 +207,6 @@ def _read_user_pair(config: Config, now: dt.datetime, notes: list[str]) -> None:
         )
     if info.not_after <= now:
         notes.append(f"warning: {cert_ref.given} expired on {info.expiry()}")
-
-
-def _read_user_file(ref: FileRef) -> bytes:
-    try:
-        return ref.path.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"{ref.origin}: {ref.given}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"{ref.origin}: {ref.given}: is a folder, not a file") from None
-    except OSError as error:
-        raise BadInput(f"{ref.origin}: {ref.given}: {error.strerror}") from None
 
 
 def make_certificate(

@@ -361,20 +361,26 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def read_user_file(path: Path, label: str) -> bytes:
+    """A file the user named; `label` ("--values: v.yaml") starts each one-line error."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{label}: no such file") from None
+    except IsADirectoryError:
+        raise BadInput(f"{label}: is a folder, not a file") from None
+    except OSError as error:
+        raise BadInput(f"{label}: {error.strerror}") from None
+
+
 def values_layer(path: Path) -> tuple[Layer, Path]:
     """Read a values file. Returns the layer and the folder that relative paths in it are
     relative to (the file's own folder)."""
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"--values: {where}: no such file") from None
-    except IsADirectoryError:
-        raise BadInput(f"--values: {where}: is a folder, not a file") from None
+        text = read_user_file(path, f"--values: {where}").decode("utf-8")
     except UnicodeDecodeError:
         raise BadInput(f"--values: {where}: not UTF-8 text") from None
-    except OSError as error:
-        raise BadInput(f"--values: {where}: {error.strerror}") from None
     return parse_values(text, where), path.parent
 
 
