@@ -188,3 +188,16 @@ def test_failure_keeps_existing_files_intact(
     assert result.code == 1
     assert tree(hermetic / "k8s") == before
     assert not [p for p in (hermetic / "k8s").iterdir() if p.name.startswith(".wsgen-")]
+
+
+def test_files_of_an_earlier_tls_mode_are_named_not_deleted(wsgen, hermetic: Path) -> None:
+    assert wsgen("render", "--tls", "self-signed", "-o", "k8s").code == 0
+    result = wsgen("render", "--tls", "secret", "-o", "k8s", "--force")
+    assert result.code == 0, result.err
+    for leftover in ("tls/tls.crt", "tls/tls.key", "create-tls-secret.sh"):
+        assert (hermetic / "k8s" / leftover).exists()
+        assert (
+            f"wsgen: k8s/{leftover} is from an earlier run and no longer used (left in place: delete it if nothing needs it)"
+            in result.err_lines
+        )
+    assert "secretGenerator" not in (hermetic / "k8s/kustomization.yaml").read_text()

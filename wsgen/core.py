@@ -66,6 +66,12 @@ def render_manifests(
     except WsgenError as error:
         error.notes[:0] = result.notes
         raise
+    for leftover in (CERT_FILE, KEY_FILE, render.SCRIPT_FILE):
+        if leftover not in files and (out / leftover).exists():
+            result.notes.append(
+                f"{os.path.join(out, leftover)} is from an earlier run and no longer used "
+                "(left in place: delete it if nothing needs it)"
+            )
     if not (dry_run or check):
         result.notes.extend(_tls_notes(config, out, pem))
     return result
