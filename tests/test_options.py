@@ -41,6 +41,10 @@ BAD = [
     (["--host", "*.com."], "is not a valid host"),
     (["--path", "ws"], "--path: 'ws' is not a valid path (starts with '/'"),
     (["--path", "/ws$"], "--path: '/ws$' is not a valid path"),
+    (["--path", "/a//b"], "--path: '/a//b' is not a valid path (no '//'"),
+    (["--path", "/./x"], "no '.' or '..' segment"),
+    (["--path", "/ws/.."], "no '.' or '..' segment"),
+    (["--path", "/."], "no '.' or '..' segment"),
     (["--ingress-class", "Nginx"], "--ingress-class: 'Nginx' is not a valid DNS name"),
     (["--timeout", "0"], "--timeout: '0' is out of range for a timeout"),
     (
@@ -58,15 +62,24 @@ BAD = [
         "--tls-secret: only used with --tls secret or self-signed or files or cert-manager (the TLS mode is 'none')",
     ),
     (["--tls", "secret", "--tls-secret", "Bad"], "--tls-secret: 'Bad' is not a valid DNS name"),
-    (["--tls", "files"], "--cert: required with --tls files"),
-    (["--tls", "files", "--cert", "a.crt"], "--key: required with --tls files"),
+    (
+        ["--tls", "files"],
+        "--cert (values key tls.cert): required with --tls files (TLS mode from --tls)",
+    ),
+    (
+        ["--tls", "files", "--cert", "a.crt"],
+        "--key (values key tls.key): required with --tls files",
+    ),
     (["--tls", "secret", "--cert", "a.crt"], "--cert: only used with --tls files"),
     (
         ["--tls", "self-signed", "--days", "0"],
         "--days: 0 is out of range for a number of days (1-3650)",
     ),
     (["--tls", "secret", "--days", "30"], "--days: only used with --tls self-signed"),
-    (["--tls", "cert-manager"], "--issuer: required with --tls cert-manager"),
+    (
+        ["--tls", "cert-manager"],
+        "--issuer (values key tls.issuer): required with --tls cert-manager",
+    ),
     (
         ["--tls", "cert-manager", "--issuer", "le", "--issuer-kind", "Cluster"],
         "--issuer-kind: 'Cluster' is not an issuer kind (one of: ClusterIssuer, Issuer)",
@@ -122,7 +135,24 @@ BAD = [
     ),
     (
         ["--tls", "cert-manager", "--issuer", "le", "--annotation", "cert-manager.io/issuer=x"],
-        "is written from --issuer and --issuer-kind",
+        "is written by --tls cert-manager --issuer NAME",
+    ),
+    (
+        ["--annotation", "nginx.org/websocket-services=chat"],
+        "belongs to F5's NGINX Ingress Controller; ingress-nginx ignores it",
+    ),
+    (["--annotation", "nginx.com/x=1"], "belongs to F5's NGINX Ingress Controller"),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/proxy-connect-timeout=1h"],
+        'must be whole seconds ("30")',
+    ),
+    (
+        ["--annotation", "nginx.ingress.kubernetes.io/proxy-next-upstream-timeout=5s"],
+        "whole seconds",
+    ),
+    (
+        ["--tls", "secret", "--annotation", "cert-manager.io/cluster-issuer=le"],
+        "is written by --tls cert-manager --issuer NAME",
     ),
     (["--check"], "--check: only works with --out DIR"),
     (["--force"], "--force: only works with --out DIR"),
@@ -240,6 +270,28 @@ def test_cert_manager_annotation_by_kind(wsgen) -> None:
     assert "cert-manager.io/cluster-issuer" not in namespaced
 
 
+def test_dry_run_and_check_together_is_bad_input(wsgen, hermetic: Path) -> None:
+    result = wsgen("render", "-o", "k8s", "--dry-run", "--check")
+    assert (result.code, result.err_lines) == (
+        2,
+        ["wsgen: error: --dry-run and --check: give one (--check has the exit code CI needs)"],
+    )
+
+
+def test_accepted_annotations_and_hosts(wsgen) -> None:
+    result = wsgen(
+        "render",
+        "--host", "999.1.1.1",
+        "--annotation", "nginx.ingress.kubernetes.io/session-cookie-partitioned=true",
+        "--annotation", "nginx.ingress.kubernetes.io/proxy-connect-timeout=30",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert (
+        ingress_annotations(result.out)["nginx.ingress.kubernetes.io/session-cookie-partitioned"]
+        == "true"
+    )
+
+
 def test_extra_annotations_are_kept_as_strings(wsgen) -> None:
     out = wsgen(
         "render",
@@ -291,6 +343,7 @@ def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.Mon
         "WSGEN_ISSUER": "le", "WSGEN_ISSUER_KIND": "Issuer",
         "WSGEN_ANNOTATION": "example.com/a=1\nexample.com/b=2",
     }  # fmt: skip
+    # WSGEN_CERT, WSGEN_KEY and WSGEN_DAYS: test_out_and_tls_files_from_the_environment
     assert {o.env for o in model.OPTIONS} - set(env) == {"WSGEN_CERT", "WSGEN_KEY", "WSGEN_DAYS"}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -346,6 +399,36 @@ def test_mappings_merge_by_key_across_layers(
     ]
 
 
+def test_empty_mappings_in_a_values_file_are_empty(wsgen, hermetic: Path) -> None:
+    write_values(hermetic / "v.yaml", "env:\nannotations:\ntls:\n")
+    assert wsgen("render", "-f", "v.yaml").out == wsgen("render").out
+
+
+def test_out_and_tls_files_from_the_environment(
+    wsgen, monkeypatch: pytest.MonkeyPatch, hermetic: Path
+) -> None:
+    from test_tls import make_pair
+
+    cert, key = make_pair(["test.example.com"], hermetic)
+    for name, value in {
+        "WSGEN_OUT": "k8s",
+        "WSGEN_TLS": "files",
+        "WSGEN_CERT": str(cert),
+        "WSGEN_KEY": str(key),
+    }.items():
+        monkeypatch.setenv(name, value)
+    result = wsgen("render")
+    assert result.code == 0, result.err
+    assert result.out == ""
+    assert yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())["tls"]["cert"] == str(cert)
+    monkeypatch.setenv("WSGEN_TLS", "self-signed")
+    monkeypatch.delenv("WSGEN_CERT")
+    monkeypatch.delenv("WSGEN_KEY")
+    monkeypatch.setenv("WSGEN_DAYS", "7")
+    assert wsgen("render", "--force").code == 0
+    assert yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())["tls"]["days"] == 7
+
+
 def test_values_env_var_names_the_file(
     wsgen, monkeypatch: pytest.MonkeyPatch, hermetic: Path
 ) -> None:
@@ -377,6 +460,8 @@ BAD_VALUES = [
         "v.yaml: annotations.example.com/x: list [1] must be a string",
     ),
     ("timeout: 3600s5\n", "v.yaml: timeout: '3600s5' is not a timeout"),
+    ("host:\n", "v.yaml: host: has no value (give one, or remove the key)"),
+    ("tls:\n  mode:\n", "v.yaml: tls.mode: has no value"),
 ]
 
 

@@ -125,8 +125,8 @@ def test_check(wsgen, hermetic: Path) -> None:
     stale = wsgen("render", "-o", "k8s", "--check", "--timeout", "2h")
     assert stale.code == 5
     assert stale.err_lines == [
-        "wsgen: out of date: k8s/ingress.yaml (would refuse)",
-        "wsgen: out of date: k8s/wsgen.yaml (would refuse)",
+        "wsgen: out of date: k8s/ingress.yaml (would change)",
+        "wsgen: out of date: k8s/wsgen.yaml (would change)",
         "wsgen: error: k8s: 2 of 5 files out of date",
     ]
     assert 'proxy-read-timeout: "3600"' in (hermetic / "k8s/ingress.yaml").read_text()

@@ -182,3 +182,65 @@ def test_host_lengths(host: str, message: str | None, wsgen) -> None:
         assert result.code == 0
     else:
         assert message in one_line_error(result)
+
+
+# --------------------------------------------------------------------------- second review
+
+
+def test_changed_days_makes_a_new_certificate(wsgen, hermetic: Path) -> None:
+    assert wsgen("render", "--tls", "self-signed", "--days", "30", "-o", "ss").code == 0
+    result = wsgen("render", "--tls", "self-signed", "--days", "900", "-o", "ss", "--force")
+    assert result.code == 0
+    assert (
+        "wsgen: ss/tls/tls.crt is valid for 30 days, not the 900 asked for: making a new key and certificate"
+        in result.err_lines
+    )
+    from cryptography import x509
+
+    cert = x509.load_pem_x509_certificate((hermetic / "ss/tls/tls.crt").read_bytes())
+    assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == 900
+
+
+def test_cert_refusal_hint_names_only_its_own_options(wsgen, hermetic: Path) -> None:
+    assert wsgen("cert", "--host", "a.example.com", "-o", "tls").code == 0
+    refused = wsgen("cert", "--host", "a.example.com", "-o", "tls")
+    assert refused.code == 4
+    assert refused.err_lines[-1].endswith("(use --force to replace them)")
+
+
+def test_dry_run_shows_a_pending_mode_fix(wsgen, hermetic: Path) -> None:
+    assert wsgen("render", "--tls", "self-signed", "-o", "s").code == 0
+    (hermetic / "s/tls/tls.key").chmod(0o644)
+    plan = wsgen("render", "--tls", "self-signed", "-o", "s", "--dry-run").out.splitlines()
+    assert "chmod     s/tls/tls.key" in plan
+
+
+def test_modes_follow_umask_for_new_files_and_stay_on_replaced_ones(wsgen, hermetic: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        assert wsgen("render", "--tls", "self-signed", "-o", "k").code == 0
+    finally:
+        os.umask(old)
+    mode = lambda name: stat.S_IMODE((hermetic / "k" / name).stat().st_mode)  # noqa: E731
+    assert (mode("service.yaml"), mode("create-tls-secret.sh"), mode("tls/tls.key")) == (
+        0o640,
+        0o750,
+        0o600,
+    )
+    (hermetic / "k/service.yaml").chmod(0o600)
+    assert wsgen("render", "--tls", "self-signed", "--port", "81", "-o", "k", "--force").code == 0
+    assert mode("service.yaml") == 0o600
+
+
+def test_force_works_where_hard_links_do_not(
+    wsgen, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert wsgen("render", "-o", "k").code == 0
+
+    def no_links(src, dst):  # type: ignore[no-untyped-def]
+        raise OSError(1, "Operation not permitted", str(src))
+
+    monkeypatch.setattr(os, "link", no_links)
+    assert wsgen("render", "-o", "k", "--port", "81", "--force").code == 0
+    assert "port: 81" in (hermetic / "k/service.yaml").read_text()
+    assert not [p for p in (hermetic / "k").iterdir() if p.name.startswith(".wsgen")]

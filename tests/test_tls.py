@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from wsgen import certs, core, model
+from wsgen import certs, core, errors, model
 
 UTC = dt.timezone.utc
 
@@ -139,7 +139,7 @@ def test_self_signed_expired_certificate_is_replaced(hermetic: Path) -> None:
     config = model.build([(model.flags_layer({"tls.mode": "self-signed"}), hermetic)])
     long_ago = dt.datetime(2020, 1, 1, tzinfo=UTC)
     core.render_manifests(config, Path("k8s"), now=long_ago)
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(errors.Refused) as refused:
         core.render_manifests(config, Path("k8s"), now=dt.datetime(2021, 6, 1, tzinfo=UTC))
     assert refused.value.notes == [
         "k8s/tls/tls.crt expired on 2020-12-31 00:00 UTC: making a new key and certificate"

@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-KEY_TYPES = ("rsa2048", "ecdsa-p256")
 _CN_MAX = 64  # X.520 upper bound for commonName
 
 
@@ -159,9 +158,10 @@ def covers(names: Iterable[str], host: str) -> bool:
 
 
 def reuse_problem(
-    cert_pem: bytes, key_pem: bytes, host: str, now: dt.datetime
+    cert_pem: bytes, key_pem: bytes, host: str, days: int, now: dt.datetime
 ) -> tuple[str, str] | None:
-    """Why an existing self-signed pair cannot be kept for `host`: (part, reason), or None."""
+    """Why an existing self-signed pair cannot be kept for `host` and a validity of `days`:
+    (part, reason), or None."""
     try:
         cert_info = read_pair(cert_pem, key_pem)
     except CertProblem as problem:
@@ -171,4 +171,7 @@ def reuse_problem(
         return "cert", f"does not cover {host} (it has {have})"
     if cert_info.not_after <= now:
         return "cert", f"expired on {cert_info.expiry()}"
+    valid_for = cert_info.not_after - cert_info.not_before
+    if valid_for != dt.timedelta(days=days):
+        return "cert", f"is valid for {valid_for.days} days, not the {days} asked for"
     return None

@@ -32,6 +32,7 @@ def _opt(key: str, *short: str) -> Any:
         None,
         option.flag,
         *short,
+        metavar="KEY=VALUE" if option.mapping else option.flag[2:].upper().replace("-", "_"),
         help=f"{option.help} [env {option.env}; values key {option.key}]",
         show_default=False,
     )
@@ -134,6 +135,10 @@ def render(
         for flag, given in (("--force", force), ("--dry-run", dry_run), ("--check", check)):
             if given:
                 raise errors.BadInput(f"{flag}: only works with --out DIR")
+    if dry_run and check:
+        raise errors.BadInput(
+            "--dry-run and --check: give one (--check has the exit code CI needs)"
+        )
     layers: list[tuple[model.Layer, Path]] = []
     if values_path is not None:
         layers.append(model.values_layer(values_path))
@@ -161,38 +166,19 @@ def cert(
 ) -> int:
     """A self-signed certificate alone (SAN for every host, CA:FALSE, serverAuth), and the
     kubectl command that turns it into a TLS Secret."""
-    checks = (
-        ("--host", model.host, host),
-        ("--days", model.days, [days]),
-        ("--key-type", model.choice(("rsa2048", "ecdsa-p256"), "a key type"), [key_type]),
-        ("--namespace", model.dns_label, [namespace]),
-        ("--secret-name", model.dns_subdomain, [secret_name]),
-    )
-    for flag, check, raws in checks:
-        for raw in raws:
-            try:
-                check(raw)
-            except ValueError as error:
-                raise errors.BadInput(f"{flag}: {error}") from None
-    result = core.make_certificate(
-        host,
-        _path("--out", out, None) or Path(out),
-        days=model.days(days),
-        key_type=key_type,
-        namespace=namespace,
-        secret_name=secret_name,
-        force=force,
-    )
-    _print(result)
+    options = model.cert_options(host, days, key_type, namespace, secret_name)
+    _print(core.make_certificate(options, _arg_path("--out", out), force=force))
     return errors.OK
 
 
-def _path(flag: str, given: str | None, variable: str | None) -> Path | None:
+def _path(flag: str, given: str | None, variable: str) -> Path | None:
     """A path from its flag, else its environment variable (an empty variable is unset)."""
     if given is None:
-        given = (os.environ.get(variable) or None) if variable else None
-        if given is None:
-            return None
+        given = os.environ.get(variable) or None
+    return None if given is None else _arg_path(flag, given)
+
+
+def _arg_path(flag: str, given: str) -> Path:
     if not given or "\0" in given:
         raise errors.BadInput(f"{flag}: must name a file or folder")
     return Path(model.utf8(given, flag))
@@ -215,6 +201,7 @@ def _is_click_error(error: Exception) -> bool:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run wsgen, return the exit code. Errors are one line on stderr."""
     args = sys.argv[1:] if argv is None else argv
+    _state["debug"] = False
     try:
         code = app(args=args, prog_name="wsgen", standalone_mode=False)
     except errors.WsgenError as error:
@@ -223,20 +210,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wsgen: {line}", file=sys.stderr)
         print(f"wsgen: error: {error.message}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("wsgen: interrupted", file=sys.stderr)
-        return errors.INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (`wsgen render | head`): nothing more to say to anyone.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return errors.RUNTIME
     except Exception as error:
         if _is_click_error(error):
             message = " ".join(error.format_message().split())  # type: ignore[attr-defined]
             ctx = getattr(error, "ctx", None)
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             print(f"wsgen: error: {message}{hint}", file=sys.stderr)
-            return errors.BAD_INPUT
+            return int(error.exit_code)  # type: ignore[attr-defined]
         if _state["debug"]:
             raise
         print(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from wsgen import output, render
 from wsgen.errors import BadInput, Changed, Refused, RuntimeFailure, WsgenError
-from wsgen.model import Config, read_user_file
+from wsgen.model import CertOptions, Config, read_user_file
 from wsgen.render import CERT_FILE, KEY_FILE, MODE_KEY, File, Pem
 
 
@@ -85,16 +85,21 @@ def _apply(
     *,
     dry_run: bool,
     check: bool,
+    refuse_hint: str = "use --force to replace them, --dry-run to see the plan",
 ) -> None:
     shown = {step.path: os.path.join(out, step.path) for step in steps}
     if dry_run:
-        result.stdout = "".join(f"{step.action:<9} {shown[step.path]}\n" for step in steps)
+        result.stdout = "".join(
+            f"{'chmod' if step.fix_mode else step.action:<9} {shown[step.path]}\n" for step in steps
+        )
         return
     changed = [step for step in steps if step.changes]
     if check:
         changed = [step for step in steps if step.changes or step.fix_mode]
         for step in changed:
-            would = step.action if step.changes else "set mode 0600"
+            would = {output.CREATE: "create", output.IDENTICAL: "set mode 0600"}.get(
+                step.action, "change"
+            )
             result.notes.append(f"out of date: {shown[step.path]} (would {would})")
         if changed:
             raise Changed(f"{out}: {len(changed)} of {len(steps)} files out of date")
@@ -104,7 +109,7 @@ def _apply(
     if refused:
         raise Refused(
             f"refusing to overwrite {len(refused)} changed file(s): {', '.join(refused)} "
-            "(use --force to replace them, --dry-run to see the plan)"
+            f"({refuse_hint})"
         )
     output.write(out, files, steps)
     for step in steps:
@@ -133,11 +138,11 @@ def _tls_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
             f"certificate for {config.host} expires {expiry}",
             f"kubectl apply -k {shlex.quote(str(out))} creates the Secret too; or: {command}",
         ]
-    if tls.mode == "files" and tls.cert and tls.key:
+    if tls.mode == "files":
         # Paths that work from here, wherever the values file that named them lives.
         cert, key = (
             ref.given if os.path.isabs(ref.given) else os.path.relpath(ref.path)
-            for ref in (tls.cert, tls.key)
+            for ref in tls.files()
         )
         command = render.secret_command(config.namespace, tls.secret_name, cert, key)
         return [f"create the Secret: {command}"]
@@ -181,7 +186,9 @@ def _folder_pem(config: Config, out: Path, now: dt.datetime, notes: list[str]) -
         missing = "key" if "cert" in existing else "cert"
         problem: tuple[str, str] | None = (missing, "is missing")
     else:
-        problem = certs.reuse_problem(existing["cert"], existing["key"], config.host, now)
+        problem = certs.reuse_problem(
+            existing["cert"], existing["key"], config.host, config.tls.days, now
+        )
     if problem is None:
         return Pem(existing["cert"], existing["key"])
     part, reason = problem
@@ -193,9 +200,7 @@ def _read_user_pair(config: Config, now: dt.datetime, notes: list[str]) -> None:
     """--tls files: the certificate and key must parse, belong together and cover the host."""
     from wsgen import certs
 
-    cert_ref, key_ref = config.tls.cert, config.tls.key
-    if cert_ref is None or key_ref is None:
-        raise BadInput("--cert and --key: both are required with --tls files")
+    cert_ref, key_ref = config.tls.files()
     data = {
         part: read_user_file(ref.path, f"{ref.origin}: {ref.given}")
         for part, ref in (("cert", cert_ref), ("key", key_ref))
@@ -216,29 +221,34 @@ def _read_user_pair(config: Config, now: dt.datetime, notes: list[str]) -> None:
 
 
 def make_certificate(
-    hosts: list[str],
-    out: Path,
-    *,
-    days: int,
-    key_type: str,
-    namespace: str,
-    secret_name: str,
-    force: bool = False,
-    now: dt.datetime | None = None,
+    options: CertOptions, out: Path, *, force: bool = False, now: dt.datetime | None = None
 ) -> Result:
     """`wsgen cert`: tls.crt and tls.key (0600) in `out`, and the kubectl command."""
     from wsgen import certs
 
     now = now or now_utc()
     output.check_folder(out)
-    cert, key = certs.generate(hosts, days, now, key_type)
-    files = {"tls.crt": File(cert), "tls.key": File(key, MODE_KEY)}
+    cert, key = certs.generate(options.hosts, options.days, now, options.key_type)
+    cert_name, key_name = Path(CERT_FILE).name, Path(KEY_FILE).name
+    files = {cert_name: File(cert), key_name: File(key, MODE_KEY)}
     steps = output.plan(out, files, force)
     result = Result()
-    _apply(out, files, steps, result, dry_run=False, check=False)
+    _apply(
+        out,
+        files,
+        steps,
+        result,
+        dry_run=False,
+        check=False,
+        refuse_hint="use --force to replace them",
+    )
     command = render.secret_command(
-        namespace, secret_name, os.path.join(out, "tls.crt"), os.path.join(out, "tls.key")
+        options.namespace,
+        options.secret_name,
+        os.path.join(out, cert_name),
+        os.path.join(out, key_name),
     )
     expiry = certs.read_certificate(cert).expiry()
-    result.notes += [f"certificate for {', '.join(sorted(set(hosts)))} expires {expiry}", command]
+    hosts = ", ".join(sorted(set(options.hosts)))
+    result.notes += [f"certificate for {hosts} expires {expiry}", command]
     return result

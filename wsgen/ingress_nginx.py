@@ -16,6 +16,11 @@ CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 # nginx keeps timers in milliseconds; above 2147483 s a 32-bit millisecond timer overflows.
 MAX_TIMEOUT_SECONDS = 2_147_483
 
+# Values ingress-nginx parses as whole seconds (Atoi): anything else falls back to the default.
+INTEGER_SECONDS = ("proxy-connect-timeout", "proxy-next-upstream-timeout")
+# Prefixes of the other NGINX controller (F5's): ingress-nginx ignores these keys.
+F5_PREFIXES = ("nginx.org/", "nginx.com/")
+
 # The `load-balance` values the controller accepts (no least-connections balancer exists).
 LOAD_BALANCERS = (
     "round_robin",
@@ -147,6 +152,8 @@ RISK: dict[str, str] = {
     "session-cookie-expires": "Medium",
     "session-cookie-max-age": "Medium",
     "session-cookie-name": "Medium",
+    # Read by the session-affinity parser, though missing from the risk doc.
+    "session-cookie-partitioned": "Low",
     "session-cookie-path": "Medium",
     "session-cookie-samesite": "Low",
     "session-cookie-secure": "Low",

@@ -1,4 +1,5 @@
-"""The validated configuration: the single gate for flags, environment, values files and wizard.
+"""The validated configuration: the single gate for flags, environment and values files (and
+the wizard to come).
 
 Every option is described once in OPTIONS (flag, values-file key, environment variable). Input
 arrives as layers of raw values, each value tagged with where it came from; `build` takes, for
@@ -15,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from wsgen import ingress_nginx as nginx
 from wsgen.errors import BadInput
@@ -23,6 +25,7 @@ from wsgen.yamlutil import YamlProblem, load_strict
 DEFAULT_IMAGE = "registry-cn-hangzhou.ack.aliyuncs.com/ack-demo/websocket-echo-server:latest"
 TLS_MODES = ("none", "self-signed", "secret", "files", "cert-manager")
 ISSUER_KINDS = ("ClusterIssuer", "Issuer")
+KEY_TYPES = ("rsa2048", "ecdsa-p256")
 MAX_DAYS = 3650
 MAX_REPLICAS = 2**31 - 1
 
@@ -94,7 +97,14 @@ def host(raw: object) -> str:
     value = _text(raw)
     rest = value[2:] if value.startswith("*.") else value
     if _IPV4.fullmatch(rest) or ":" in rest:
-        raise ValueError(f"{value!r} is an IP address; an Ingress host must be a DNS name")
+        import ipaddress  # only for these rare hosts (start-up time)
+
+        try:
+            ipaddress.ip_address(rest)
+        except ValueError:
+            pass
+        else:
+            raise ValueError(f"{value!r} is an IP address; an Ingress host must be a DNS name")
     if value.startswith("*.") and "." not in rest:
         raise ValueError(
             f"{value!r} is not a valid host (a wildcard needs a domain: '*.example.com')"
@@ -166,6 +176,12 @@ def timeout(raw: object) -> int:
 
 def path(raw: object) -> str:
     value = _text(raw)
+    segments = value.split("/")[1:]
+    if any(s in (".", "..") for s in segments) or "//" in value:
+        raise ValueError(
+            f"{value!r} is not a valid path (no '//', and no '.' or '..' segment: the API "
+            "server refuses them)"
+        )
     if not _PATH.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid path (starts with '/'; only letters, digits, '/', '_', "
@@ -405,12 +421,17 @@ def parse_values(text: str, where: str) -> Layer:
                 if sub not in TLS_KEYS:
                     hint = _did_you_mean(str(sub), TLS_KEYS)
                     raise BadInput(f"{where}: tls.{_key(sub)}: unknown key{hint}")
-                if sub_raw is not None:
-                    layer[f"tls.{sub}"] = Given(sub_raw, f"{where}: tls.{sub}")
+                if sub_raw is None:
+                    raise BadInput(
+                        f"{where}: tls.{sub}: has no value (give one, or remove the key)"
+                    )
+                layer[f"tls.{sub}"] = Given(sub_raw, f"{where}: tls.{sub}")
             continue
         if key not in VALUES_KEYS:
             hint = _did_you_mean(str(key), VALUES_KEYS)
             raise BadInput(f"{where}: {_key(key)}: unknown key{hint}")
+        if raw is None and not BY_KEY[key].mapping:
+            raise BadInput(f"{where}: {key}: has no value (give one, or remove the key)")
         if raw is None:
             continue
         if BY_KEY[key].mapping:
@@ -452,6 +473,12 @@ class Tls:
     @property
     def enabled(self) -> bool:
         return self.mode != "none"
+
+    def files(self) -> tuple[FileRef, FileRef]:
+        """--tls files: the certificate and the key (build() makes sure both are there)."""
+        if self.cert is None or self.key is None:
+            raise ValueError("--tls files without --cert and --key")
+        return self.cert, self.key
 
 
 @dataclass(frozen=True)
@@ -559,8 +586,10 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
     values = {key: validate(key) for key in scalars}
     for key in _REQUIRED_FOR_MODE.get(mode, ()):
         if key not in values:
+            option = BY_KEY[key]
             raise BadInput(
-                f"{BY_KEY[key].flag}: required with --tls {mode} (TLS mode from {mode_origin})"
+                f"{option.flag} (values key {option.key}): required with --tls {mode} "
+                f"(TLS mode from {mode_origin})"
             )
 
     def file_ref(key: str) -> FileRef | None:
@@ -623,6 +652,8 @@ def _value_problem(name: str, value: str) -> str | None:
         return 'must be "1.1": WebSockets need HTTP/1.1 to the backend'
     if name == "affinity" and value != "cookie":
         return 'must be "cookie" (lower case); other values turn affinity off'
+    if name in nginx.INTEGER_SECONDS and not (value.isascii() and value.isdigit()):
+        return 'must be whole seconds ("30"): ingress-nginx replaces anything else by its default'
     if name == "load-balance" and value not in nginx.LOAD_BALANCERS:
         return (
             f"is not a balancer ingress-nginx has ({', '.join(nginx.LOAD_BALANCERS)}); "
@@ -639,9 +670,9 @@ def _annotations(given: dict[str, Given], tls: Tls) -> tuple[tuple[str, str], ..
             "is deprecated; wsgen writes spec.ingressClassName (--ingress-class)"
         ),
     }
-    if tls.mode == "cert-manager":
-        for kind in ISSUER_KINDS:
-            reserved[issuer_annotation(kind)] = "is written from --issuer and --issuer-kind"
+    for kind in ISSUER_KINDS:
+        # cert-manager would issue into the Secret: only with --tls cert-manager, from --issuer
+        reserved[issuer_annotation(kind)] = "is written by --tls cert-manager --issuer NAME"
     pairs: list[tuple[str, str]] = []
     for key, item in given.items():
         try:
@@ -669,7 +700,41 @@ def _annotation_problem(key: str, value: str) -> str | None:
                 "whole Ingress, and the controller already sets the Upgrade headers"
             )
         return _value_problem(name, value)
+    if key.startswith(nginx.F5_PREFIXES):
+        return (
+            "belongs to F5's NGINX Ingress Controller; ingress-nginx ignores it "
+            f"(its keys start with {nginx.PREFIX})"
+        )
     bare = key[len(old_prefix) :] if key.startswith(old_prefix) else key
     if "/" not in bare and nginx.risk(bare) is not None:
         return f"is ignored by ingress-nginx without its prefix: write {nginx.PREFIX}{bare}"
     return None
+
+
+@dataclass(frozen=True)
+class CertOptions:
+    """`wsgen cert`'s validated options."""
+
+    hosts: tuple[str, ...]
+    days: int
+    key_type: str
+    namespace: str
+    secret_name: str
+
+
+def cert_options(
+    hosts: Iterable[str], days_: str, key_type: str, namespace: str, secret_name: str
+) -> CertOptions:
+    def check(flag: str, rule: Callable[[object], object], raw: str) -> Any:
+        try:
+            return rule(utf8(raw, flag))
+        except ValueError as error:
+            raise BadInput(f"{flag}: {error}") from None
+
+    return CertOptions(
+        hosts=tuple(check("--host", host, h) for h in hosts),
+        days=check("--days", days, days_),
+        key_type=check("--key-type", choice(KEY_TYPES, "a key type"), key_type),
+        namespace=check("--namespace", dns_label, namespace),
+        secret_name=check("--secret-name", dns_subdomain, secret_name),
+    )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from wsgen.errors import BadInput, Refused, RuntimeFailure
-from wsgen.render import File
+from wsgen.render import MODE_KEY, File
 
 CREATE = "create"
 IDENTICAL = "identical"
@@ -43,8 +43,6 @@ def _target(out: Path, relative: str) -> Path:
 
 def check_folder(out: Path) -> None:
     """--out must be a folder or a path where one can be made (no file on the way)."""
-    if not str(out):
-        raise BadInput("--out: must name a folder")
     for folder in (out, *out.parents):
         if folder.exists():
             if not folder.is_dir():
@@ -53,7 +51,7 @@ def check_folder(out: Path) -> None:
 
 
 def plan(out: Path, files: Mapping[str, File], force: bool) -> list[Step]:
-    check_folder(out)
+    """What writing `files` into `out` would do (call check_folder(out) first)."""
     steps = []
     for relative, file in files.items():
         target = _target(out, relative)
@@ -76,37 +74,52 @@ def plan(out: Path, files: Mapping[str, File], force: bool) -> list[Step]:
 
 def write(out: Path, files: Mapping[str, File], steps: list[Step]) -> None:
     """Carry out a plan with no REFUSE step, all or nothing: every new content goes to a
-    temporary file first; the originals are kept as hard links until every rename succeeded,
-    and put back if one fails. Folders this call created are removed again on failure."""
+    temporary file first; the originals are kept (hard links, or copies where links are not
+    possible) until every rename succeeded, and put back if one fails. Folders this call
+    created are removed again on failure.
+
+    Modes: a private key is always 0600. A new file gets 0644 (0755 for a script) less the
+    umask; a replaced file keeps the mode it had."""
+    import shutil
     import tempfile  # only when writing (start-up time)
 
     if any(step.action == REFUSE for step in steps):
         raise ValueError("a plan with refused steps cannot be written")
+    umask = os.umask(0)
+    os.umask(umask)
     created_dirs: list[Path] = []
     staged: list[tuple[Path, Path]] = []  # (temporary file, target)
-    backups: dict[Path, Path] = {}  # target -> hard link to its old content
+    backups: dict[Path, Path] = {}  # target -> its old content
     renamed: list[Path] = []
     completed = False
     try:
         for step in steps:
-            target = _target(out, step.path)
-            if step.fix_mode:
-                target.chmod(files[step.path].mode)
             if not step.changes:
                 continue
+            target = _target(out, step.path)
+            file = files[step.path]
             created_dirs.extend(_make_dirs(target.parent))
             handle, temp_name = tempfile.mkstemp(prefix=".wsgen-", dir=target.parent)
             staged.append((Path(temp_name), target))
-            with os.fdopen(handle, "wb") as stream:
-                os.fchmod(stream.fileno(), files[step.path].mode)
-                stream.write(files[step.path].content)
+            mode = file.mode if file.mode == MODE_KEY else file.mode & ~umask
             if step.action == OVERWRITE:
-                backup = Path(tempfile.mktemp(prefix=".wsgen-old-", dir=target.parent))  # noqa: S306 - os.link refuses an existing name
-                os.link(target, backup)
+                if file.mode != MODE_KEY:
+                    mode = stat.S_IMODE(target.stat().st_mode)
+                backup = Path(tempfile.mktemp(prefix=".wsgen-old-", dir=target.parent))  # noqa: S306 - link/copy onto a fresh name
+                try:
+                    os.link(target, backup)
+                except OSError:
+                    shutil.copy2(target, backup)
                 backups[target] = backup
+            with os.fdopen(handle, "wb") as stream:
+                os.fchmod(stream.fileno(), mode)
+                stream.write(file.content)
         for temp, target in staged:
             os.replace(temp, target)
             renamed.append(target)
+        for step in steps:
+            if step.fix_mode:
+                _target(out, step.path).chmod(files[step.path].mode)
         completed = True
     except OSError as error:
         where = error.filename or out

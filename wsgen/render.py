@@ -146,9 +146,7 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
             _render(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
         )
     elif tls.mode == "files":
-        if tls.cert is None or tls.key is None:
-            raise ValueError("files mode needs --cert and --key")
-        cert_path, key_path = relative_to(tls.cert, out), relative_to(tls.key, out)
+        cert_path, key_path = (relative_to(ref, out) for ref in tls.files())
         command = secret_command(config.namespace, tls.secret_name, cert_path, key_path)
         files[SCRIPT_FILE] = File(
             _render(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
