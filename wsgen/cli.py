@@ -193,8 +193,8 @@ def _print(result: core.Result) -> None:
 
 
 def _is_click_error(error: Exception) -> bool:
-    # typer vendors click in recent releases and uses click itself in older ones; both raise
-    # exceptions of this shape for usage errors.
+    # typer (>= 0.26) carries its own click and exposes no public class for its usage errors;
+    # they are ClickExceptions, recognised by their shape.
     return hasattr(error, "format_message") and isinstance(getattr(error, "exit_code", None), int)
 
 
