@@ -41,24 +41,20 @@ def render_manifests(
     result = Result()
     if out is not None:
         output.check_folder(out)
+    pem = None
+    if config.tls.mode == "self-signed":
+        pem = _new_pem(config, now) if out is None else _folder_pem(config, out, now, result.notes)
+    elif config.tls.mode == "files":
+        _read_user_pair(config, now, result.notes)
     if out is None:
-        pem = None
-        if config.tls.mode == "self-signed":
-            pem = _new_pem(config, now)
+        if pem is not None:
             result.notes.append(
                 f"the stream carries the kubernetes.io/tls Secret {config.tls.secret_name} with a "
                 "new private key (a new one on every run; use --out DIR to keep it in files)"
             )
-        elif config.tls.mode == "files":
-            _read_user_pair(config, now, result.notes)
         result.stdout = render.stream(config, pem)
         return result
 
-    pem = None
-    if config.tls.mode == "self-signed":
-        pem = _folder_pem(config, out, now, result.notes)
-    elif config.tls.mode == "files":
-        _read_user_pair(config, now, result.notes)
     files = render.folder(config, out, pem)
     try:
         steps = output.plan(out, files, force)
