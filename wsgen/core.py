@@ -37,40 +37,67 @@ def render_manifests(
     check: bool = False,
     now: dt.datetime | None = None,
 ) -> Result:
+    """`wsgen render`: the YAML stream, or a folder planned and written."""
     now = now or now_utc()
     result = Result()
     if out is not None:
-        output.check_folder(out)
+        plan = plan_folder(config, out, force=force, now=now)
+        result.notes.extend(plan.notes)
+        write_folder(config, plan, result, dry_run=dry_run, check=check)
+        return result
     pem = None
     if config.tls.mode == "self-signed":
-        pem = _new_pem(config, now) if out is None else _folder_pem(config, out, now, result.notes)
+        pem = _new_pem(config, now)
+        result.notes.append(
+            f"the stream carries the kubernetes.io/tls Secret {config.tls.secret_name} with a "
+            "new private key (a new one on every run; use --out DIR to keep it in files)"
+        )
     elif config.tls.mode == "files":
         _read_user_pair(config, now, result.notes)
-    if out is None:
-        if pem is not None:
-            result.notes.append(
-                f"the stream carries the kubernetes.io/tls Secret {config.tls.secret_name} with a "
-                "new private key (a new one on every run; use --out DIR to keep it in files)"
-            )
-        result.stdout = render.stream(config, pem)
-        return result
+    result.stdout = render.stream(config, pem)
+    return result
 
+
+@dataclass
+class FolderPlan:
+    out: Path
+    files: dict[str, File]
+    steps: list[output.Step]
+    pem: Pem | None  # self-signed: the pair that will be written (kept or new)
+    notes: list[str]  # why a certificate is new, an expired user certificate
+
+
+def plan_folder(config: Config, out: Path, *, force: bool, now: dt.datetime) -> FolderPlan:
+    """Everything an output folder will hold, and what writing it would do to each file."""
+    output.check_folder(out)
+    notes: list[str] = []
+    pem = None
+    if config.tls.mode == "self-signed":
+        pem = _folder_pem(config, out, now, notes)
+    elif config.tls.mode == "files":
+        _read_user_pair(config, now, notes)
     files = render.folder(config, out, pem)
+    return FolderPlan(out, files, output.plan(out, files, force), pem, notes)
+
+
+def write_folder(
+    config: Config, plan: FolderPlan, result: Result, *, dry_run: bool = False, check: bool = False
+) -> None:
+    """Carry out a plan (or show it, or check it); add what the user needs next to `result`."""
+    out = plan.out
     try:
-        steps = output.plan(out, files, force)
-        _apply(out, files, steps, result, dry_run=dry_run, check=check)
+        _apply(out, plan.files, plan.steps, result, dry_run=dry_run, check=check)
     except WsgenError as error:
         error.notes[:0] = result.notes
         raise
     for leftover in (CERT_FILE, KEY_FILE, render.SCRIPT_FILE):
-        if leftover not in files and (out / leftover).exists():
+        if leftover not in plan.files and (out / leftover).exists():
             result.notes.append(
                 f"{os.path.join(out, leftover)} is from an earlier run and no longer used "
                 "(left in place: delete it if nothing needs it)"
             )
     if not (dry_run or check):
-        result.notes.extend(_tls_notes(config, out, pem))
-    return result
+        result.notes.extend(_tls_notes(config, out, plan.pem))
 
 
 def _apply(
