@@ -4,8 +4,10 @@ Options are plain strings here; all validation happens once, in wsgen.model, so 
 gets the same one-line message from a flag, an environment variable or a values file.
 """
 
+import inspect
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,78 +61,100 @@ def _main(
         typer.echo(ctx.get_help())
 
 
-@app.command(epilog=errors.EXIT_CODES_HELP)
-def render(
-    values: str | None = typer.Option(
-        None,
-        "--values",
-        "-f",
-        help="Values file (YAML) with the keys named below. [env WSGEN_VALUES]",
-        show_default=False,
+# The options render and init share: (parameter name, option key, short flags). typer reads a
+# command's options from its signature, so both commands get one built from this list.
+_MODEL_OPTIONS = (
+    ("name", "name", ()),
+    ("namespace", "namespace", ("-n",)),
+    ("image", "image", ()),
+    ("port", "port", ()),
+    ("replicas", "replicas", ()),
+    ("env", "env", ()),
+    ("host", "host", ()),
+    ("path", "path", ()),
+    ("ingress_class", "ingressClass", ()),
+    ("timeout", "timeout", ()),
+    ("tls", "tls.mode", ()),
+    ("tls_secret", "tls.secretName", ()),
+    ("cert", "tls.cert", ()),
+    ("key", "tls.key", ()),
+    ("days", "tls.days", ()),
+    ("issuer", "tls.issuer", ()),
+    ("issuer_kind", "tls.issuerKind", ()),
+    ("annotation", "annotations", ()),
+)
+
+
+def _parameter(name: str, annotation: Any, option: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation
+    )
+
+
+def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """Register a command taking **options: the values file, every model option, and `extra`."""
+
+    def register(func: Callable[..., int]) -> Callable[..., int]:
+        values = typer.Option(
+            None,
+            "--values",
+            "-f",
+            help="Values file (YAML) with the keys named below. [env WSGEN_VALUES]",
+            show_default=False,
+        )
+        parameters = [_parameter("values", str | None, values)]
+        for name, key, short in _MODEL_OPTIONS:
+            kind = list[str] | None if model.BY_KEY[key].mapping else str | None
+            parameters.append(_parameter(name, kind, _opt(key, *short)))
+        parameters.extend(extra)
+        func.__signature__ = inspect.Signature(parameters, return_annotation=int)  # type: ignore[attr-defined]
+        func.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": int}
+        return app.command(epilog=errors.EXIT_CODES_HELP)(func)
+
+    return register
+
+
+def _layers(options: dict[str, Any]) -> list[tuple[model.Layer, Path]]:
+    """Values file, environment and flags, weakest first."""
+    flags = {key: options[name] for name, key, _short in _MODEL_OPTIONS}
+    layers: list[tuple[model.Layer, Path]] = []
+    values_path = _path("--values", options["values"], "WSGEN_VALUES")
+    if values_path is not None:
+        layers.append(model.values_layer(values_path))
+    layers.append((model.environ_layer(os.environ), Path.cwd()))
+    layers.append((model.flags_layer(flags), Path.cwd()))
+    return layers
+
+
+def _flag(name: str, flag: str, help: str) -> inspect.Parameter:
+    return _parameter(name, bool, typer.Option(False, flag, help=help))
+
+
+def _out(help: str) -> inspect.Parameter:
+    return _parameter(
+        "out", str | None, typer.Option(None, "--out", "-o", help=help, show_default=False)
+    )
+
+
+@_command(
+    _out(
+        "Write a folder (manifests, kustomization.yaml, wsgen.yaml) instead of printing one "
+        "YAML stream. [env WSGEN_OUT]"
     ),
-    name: str | None = _opt("name"),
-    namespace: str | None = _opt("namespace", "-n"),
-    image: str | None = _opt("image"),
-    port: str | None = _opt("port"),
-    replicas: str | None = _opt("replicas"),
-    env: list[str] | None = _opt("env"),
-    host: str | None = _opt("host"),
-    path: str | None = _opt("path"),
-    ingress_class: str | None = _opt("ingressClass"),
-    timeout: str | None = _opt("timeout"),
-    tls: str | None = _opt("tls.mode"),
-    tls_secret: str | None = _opt("tls.secretName"),
-    cert: str | None = _opt("tls.cert"),
-    key: str | None = _opt("tls.key"),
-    days: str | None = _opt("tls.days"),
-    issuer: str | None = _opt("tls.issuer"),
-    issuer_kind: str | None = _opt("tls.issuerKind"),
-    annotation: list[str] | None = _opt("annotations"),
-    out: str | None = typer.Option(
-        None,
-        "--out",
-        "-o",
-        help="Write a folder (manifests, kustomization.yaml, wsgen.yaml) instead of printing "
-        "one YAML stream. [env WSGEN_OUT]",
-        show_default=False,
+    _flag("force", "--force", "Overwrite files whose content changes."),
+    _flag(
+        "dry_run", "--dry-run", "Print the plan (create/identical/overwrite/refuse); write nothing."
     ),
-    force: bool = typer.Option(False, "--force", help="Overwrite files whose content changes."),
-    dry_run: bool = typer.Option(
-        False,
-        "--dry-run",
-        help="Print the plan (create/identical/overwrite/refuse); write nothing.",
-    ),
-    check: bool = typer.Option(
-        False, "--check", help="Write nothing; exit 5 if any file would change."
-    ),
-) -> int:
+    _flag("check", "--check", "Write nothing; exit 5 if any file would change."),
+)
+def render(**options: Any) -> int:
     """Render Deployment, Service and Ingress for a WebSocket app. Never prompts.
 
     Each value comes from its flag, else its WSGEN_* environment variable, else the values
     file, else the default.
     """
-    flags = {
-        "name": name,
-        "namespace": namespace,
-        "image": image,
-        "port": port,
-        "replicas": replicas,
-        "env": env,
-        "host": host,
-        "path": path,
-        "ingressClass": ingress_class,
-        "timeout": timeout,
-        "tls.mode": tls,
-        "tls.secretName": tls_secret,
-        "tls.cert": cert,
-        "tls.key": key,
-        "tls.days": days,
-        "tls.issuer": issuer,
-        "tls.issuerKind": issuer_kind,
-        "annotations": annotation,
-    }
-    values_path = _path("--values", values, "WSGEN_VALUES")
-    out_path = _path("--out", out, "WSGEN_OUT")
+    force, dry_run, check = options["force"], options["dry_run"], options["check"]
+    out_path = _path("--out", options["out"], "WSGEN_OUT")
     if out_path is None:
         for flag, given in (("--force", force), ("--dry-run", dry_run), ("--check", check)):
             if given:
@@ -139,14 +163,31 @@ def render(
         raise errors.BadInput(
             "--dry-run and --check: give one (--check has the exit code CI needs)"
         )
-    layers: list[tuple[model.Layer, Path]] = []
-    if values_path is not None:
-        layers.append(model.values_layer(values_path))
-    layers.append((model.environ_layer(os.environ), Path.cwd()))
-    layers.append((model.flags_layer(flags), Path.cwd()))
-    config = model.build(layers)
-    result = core.render_manifests(config, out_path, force=force, dry_run=dry_run, check=check)
-    _print(result)
+    config = model.build(_layers(options))
+    _print(core.render_manifests(config, out_path, force=force, dry_run=dry_run, check=check))
+    return errors.OK
+
+
+@_command(
+    _out("Output folder (asked for when not given; default k8s). [env WSGEN_OUT]"),
+    _flag("force", "--force", "Overwrite changed files without asking."),
+    _flag("defaults", "--defaults", "Ask nothing: take the default for every answer not given."),
+)
+def init(**options: Any) -> int:
+    """Ask for what the options did not give (name, namespace, image, port, host, path, idle
+    timeout, TLS), then write the folder render --out writes, after one confirmation.
+
+    Without a terminal it asks nothing: with --defaults it takes the defaults, otherwise it
+    exits 3 naming every missing answer.
+    """
+    from wsgen import wizard
+
+    layers = _layers(options)
+    out_path = _path("--out", options["out"], "WSGEN_OUT")
+    asker = None if options["defaults"] or not wizard.has_terminal() else wizard.QuestionaryAsker()
+    _print(
+        wizard.run(layers, out_path, asker, defaults=options["defaults"], force=options["force"])
+    )
     return errors.OK
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from wsgen import output, render
 from wsgen.errors import BadInput, Changed, Refused, RuntimeFailure, WsgenError
-from wsgen.model import CertOptions, Config, read_user_file
+from wsgen.model import CertOptions, Config, FileRef, read_user_file
 from wsgen.render import CERT_FILE, KEY_FILE, MODE_KEY, File, Pem
 
 
@@ -221,9 +221,26 @@ def _folder_pem(config: Config, out: Path, now: dt.datetime, notes: list[str]) -
 
 def _read_user_pair(config: Config, now: dt.datetime, notes: list[str]) -> None:
     """--tls files: the certificate and key must parse, belong together and cover the host."""
+    cert_ref, key_ref = config.tls.files()
+    notes.extend(check_user_pair(cert_ref, key_ref, config.host, now))
+
+
+def check_user_certificate(ref: FileRef, host: str) -> None:
+    """A user's certificate file parses and covers `host` (BadInput otherwise)."""
     from wsgen import certs
 
-    cert_ref, key_ref = config.tls.files()
+    try:
+        info = certs.read_certificate(read_user_file(ref.path, f"{ref.origin}: {ref.given}"))
+    except certs.CertProblem as problem:
+        raise BadInput(f"{ref.origin}: {ref.given} {problem.message}") from None
+    _check_covers(ref, info.names, host)
+
+
+def check_user_pair(cert_ref: FileRef, key_ref: FileRef, host: str, now: dt.datetime) -> list[str]:
+    """A user's certificate and key parse, belong together and cover `host`; returns warnings
+    (an expired certificate), raises BadInput naming the file at fault."""
+    from wsgen import certs
+
     data = {
         part: read_user_file(ref.path, f"{ref.origin}: {ref.given}")
         for part, ref in (("cert", cert_ref), ("key", key_ref))
@@ -233,14 +250,20 @@ def _read_user_pair(config: Config, now: dt.datetime, notes: list[str]) -> None:
     except certs.CertProblem as problem:
         ref = cert_ref if problem.part == "cert" else key_ref
         raise BadInput(f"{ref.origin}: {ref.given} {problem.message}") from None
-    if not certs.covers(info.names, config.host):
-        have = ", ".join(info.names) or "no DNS names"
-        raise BadInput(
-            f"{cert_ref.origin}: {cert_ref.given} does not cover the host {config.host} "
-            f"(its DNS names: {have})"
-        )
+    _check_covers(cert_ref, info.names, host)
     if info.not_after <= now:
-        notes.append(f"warning: {cert_ref.given} expired on {info.expiry()}")
+        return [f"warning: {cert_ref.given} expired on {info.expiry()}"]
+    return []
+
+
+def _check_covers(ref: FileRef, names: tuple[str, ...], host: str) -> None:
+    from wsgen import certs
+
+    if not certs.covers(names, host):
+        have = ", ".join(names) or "no DNS names"
+        raise BadInput(
+            f"{ref.origin}: {ref.given} does not cover the host {host} (its DNS names: {have})"
+        )
 
 
 def make_certificate(

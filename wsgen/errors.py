@@ -9,14 +9,15 @@ from __future__ import annotations
 OK = 0
 RUNTIME = 1
 BAD_INPUT = 2
+NO_TERMINAL = 3
 REFUSED = 4
 CHANGED = 5
 INTERRUPTED = 130
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok; 1 runtime error (I/O); 2 bad input (flag, values file, certificate); "
-    "4 refused to overwrite a changed file (use --force); 5 --check found changes; "
-    "130 interrupted."
+    "3 init: answers missing and no terminal to ask on; 4 refused to overwrite a changed file "
+    "(use --force) or not confirmed; 5 --check found changes; 130 interrupted."
 )
 
 
@@ -35,6 +36,12 @@ class BadInput(WsgenError):
     """A flag, environment variable, values file or certificate breaks a rule."""
 
     exit_code = BAD_INPUT
+
+
+class MissingAnswers(WsgenError):
+    """init without a terminal: answers are missing and there is nobody to ask."""
+
+    exit_code = NO_TERMINAL
 
 
 class Refused(WsgenError):

@@ -535,6 +535,41 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "tls.issuerKind": choice(ISSUER_KINDS, "an issuer kind"),
 }
 
+_DEFAULT = Config()
+# Every option's default as text (what a question offers); tls.* keys that depend on others
+# (secretName) or have no default (cert, key, issuer) are left out.
+DEFAULTS: dict[str, str] = {
+    "name": _DEFAULT.name,
+    "namespace": _DEFAULT.namespace,
+    "image": _DEFAULT.image,
+    "port": str(_DEFAULT.port),
+    "replicas": str(_DEFAULT.replicas),
+    "host": _DEFAULT.host,
+    "path": _DEFAULT.path,
+    "ingressClass": _DEFAULT.ingress_class,
+    "timeout": str(_DEFAULT.timeout),
+    "tls.mode": _DEFAULT.tls.mode,
+    "tls.days": str(_DEFAULT.tls.days),
+    "tls.issuerKind": _DEFAULT.tls.issuer_kind,
+}
+
+
+def check_value(key: str, raw: object) -> object:
+    """The rule of one option (raises ValueError with it): what the wizard checks answers with."""
+    return _SCALARS[key](raw)
+
+
+def check_layers(layers: Iterable[tuple[Layer, Path]]) -> None:
+    """Every single value given so far follows its option's rule (BadInput naming it)."""
+    for layer, _base in layers:
+        for key, given in layer.items():
+            if isinstance(given, Given):
+                try:
+                    _SCALARS[key](given.value)
+                except ValueError as error:
+                    raise BadInput(f"{given.origin}: {error}") from None
+
+
 # Which TLS keys each mode uses; a key given for another mode is a mistake worth stopping on.
 _TLS_KEYS_FOR_MODE = {
     "none": (),

@@ -1,0 +1,218 @@
+"""The real `wsgen init` as a person meets it: in a pseudo-terminal (pexpect) typing answers and
+arrow keys, and without one (/dev/null, a closed pipe, a pipe with text): never a hang."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+from cryptography import x509
+
+from conftest import wsgen_exe
+
+TIMEOUT = 20
+DOWN = "\x1b[B"
+CLEAR = "\x15"  # Ctrl-U: clear the offered default before typing
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WSGEN_")}
+    env.update(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="120", LINES="40")
+    return env
+
+
+def spawn(args: str, cwd: Path) -> pexpect.spawn:
+    # stdout goes to a file, so the test can check that nothing but prompts reach the terminal
+    # on stderr, and that stdout stays empty, as it is for `render -o`.
+    command = f"{' '.join(wsgen_exe())} init {args} > stdout.txt"
+    return pexpect.spawn(
+        "/bin/sh",
+        ["-c", command],
+        cwd=str(cwd),
+        env=clean_env(),
+        encoding="utf-8",
+        timeout=TIMEOUT,
+        dimensions=(40, 120),
+    )
+
+
+def answer(child: pexpect.spawn, prompt: str, text: str | None = None) -> None:
+    child.expect(prompt)
+    child.send("\r" if text is None else CLEAR + text + "\r")
+
+
+def finish(child: pexpect.spawn) -> int:
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus is not None
+    return child.exitstatus
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def render(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*wsgen_exe(), "render", *args],
+        cwd=cwd,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+
+def test_wizard_self_signed_as_a_person_types_it(hermetic: Path) -> None:
+    child = spawn("", hermetic)
+    answer(child, "App name", "chat")
+    answer(child, "Namespace", "team-a")
+    answer(child, "Container image", "registry.example.com/chat:2")
+    answer(child, "Container port", "http")
+    child.expect("is not a port number")
+    child.send(CLEAR + "8080\r")
+    answer(child, "Host name", "chat.example.com")
+    answer(child, "Path", "/ws")
+    child.expect("seconds of silence")
+    answer(child, "Idle timeout", "2h")
+    child.expect("TLS")
+    child.send(DOWN)  # none -> self-signed
+    child.send("\r")
+    answer(child, "TLS Secret name")
+    answer(child, "Output folder", "deploy")
+    child.expect("Summary:")
+    answer(child, r"Write 8 file\(s\) to deploy\?")
+    child.expect("websocat wss://chat.example.com/ws")
+    assert finish(child) == 0
+    assert (hermetic / "stdout.txt").read_text() == ""
+    # The folder is what render writes for the same answers (the certificate aside, which is
+    # random: it is checked by parsing), and the answers file reproduces it.
+    (hermetic / "same").mkdir()
+    flags = ["--name", "chat", "-n", "team-a", "--image", "registry.example.com/chat:2", "--port", "8080",
+             "--host", "chat.example.com", "--path", "/ws", "--timeout", "7200", "--tls", "self-signed", "-o", "../same"]  # fmt: skip
+    assert render(hermetic / "same", *flags).returncode == 0
+    made, same = tree(hermetic / "deploy"), tree(hermetic / "same")
+    for name in ("tls/tls.crt", "tls/tls.key"):
+        made.pop(name), same.pop(name)
+    assert made == same
+    cert = x509.load_pem_x509_certificate((hermetic / "deploy/tls/tls.crt").read_bytes())
+    assert cert.extensions.get_extension_for_class(
+        x509.SubjectAlternativeName
+    ).value.get_values_for_type(x509.DNSName) == ["chat.example.com"]
+    assert render(hermetic, "-f", "deploy/wsgen.yaml", "-o", "deploy", "--check").returncode == 0
+
+
+def test_wizard_cert_manager_with_flags_and_an_overwrite(hermetic: Path) -> None:
+    flags = "--name game-ws-server -n games --image registry.example.com/games/game-ws-server:1.4.2 --port 8080 --replicas 2 --env LOG_LEVEL=info --annotation nginx.ingress.kubernetes.io/affinity=cookie --annotation nginx.ingress.kubernetes.io/session-cookie-name=game-ws-route -o game"
+    child = spawn(flags, hermetic)
+    answer(child, "Host name", "game.yourdomain.com")
+    answer(child, "Path", "/ws")
+    answer(child, "Idle timeout")
+    child.expect("TLS")
+    child.send(DOWN * 4 + "\r")  # none, self-signed, secret, files, cert-manager
+    answer(child, "TLS Secret name")
+    answer(child, "cert-manager issuer name", "letsencrypt-prod")
+    answer(child, r"Write 5 file\(s\) to game\?")
+    assert finish(child) == 0
+    # The game-ws example holds exactly these answers.
+    example = Path(__file__).resolve().parent.parent / "examples/game-ws"
+    assert tree(hermetic / "game") == tree(example)
+
+    # Again with another timeout: two files change, and wsgen asks before overwriting them.
+    child = spawn(
+        flags
+        + " --host game.yourdomain.com --path /ws --tls cert-manager --tls-secret game-ws-server-tls --issuer letsencrypt-prod",
+        hermetic,
+    )
+    answer(child, "Idle timeout", "90")
+    child.expect(r"Overwrite 2 changed file\(s\) in game\?.*\(y/N\)")
+    child.send("\r")  # the default is no
+    assert finish(child) == 4
+    assert tree(hermetic / "game") == tree(example)
+
+
+def test_ctrl_c_at_a_prompt_writes_nothing(hermetic: Path) -> None:
+    child = spawn("-o k8s", hermetic)
+    answer(child, "App name", "chat")
+    child.expect("Namespace")
+    child.sendintr()
+    assert finish(child) == 130
+    assert sorted(p.name for p in hermetic.iterdir()) == ["stdout.txt"]
+
+
+def run_without_terminal(
+    hermetic: Path, *args: str, stdin: object = subprocess.DEVNULL, text: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*wsgen_exe(), "init", *args],
+        cwd=hermetic,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=10,
+        stdin=stdin if text is None else None,
+        input=text,
+    )  # type: ignore[arg-type]
+
+
+MISSING = "wsgen: error: no terminal to ask on (stdin is not a TTY); missing: --name, --namespace, --image, --port, --host, --path, --timeout, --tls, --out (give them as flags, or use --defaults)\n"
+
+
+def test_dev_null_stdin_exits_3_naming_every_missing_answer(hermetic: Path) -> None:
+    result = run_without_terminal(hermetic)
+    assert (result.returncode, result.stdout, result.stderr) == (3, "", MISSING)
+    assert list(hermetic.iterdir()) == []
+
+
+def test_a_pipe_with_text_is_not_taken_as_answers(hermetic: Path) -> None:
+    result = run_without_terminal(hermetic, text="prod\nchat\n")
+    assert (result.returncode, result.stderr) == (3, MISSING)
+
+
+def test_a_closed_pipe(hermetic: Path) -> None:
+    process = subprocess.Popen(
+        [*wsgen_exe(), "init"],
+        cwd=hermetic,
+        env=clean_env(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
+    process.stdin.close()
+    assert process.wait(timeout=10) == 3
+    assert (process.stdout.read(), process.stderr.read()) == ("", MISSING)
+
+
+def test_defaults_without_a_terminal(hermetic: Path) -> None:
+    result = run_without_terminal(hermetic, "--defaults", "--host", "chat.example.com")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "wsgen: apply: kubectl apply -k k8s" in result.stderr.splitlines()
+    values = yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())
+    assert values["host"] == "chat.example.com" and values["timeout"] == 3600
+    assert render(hermetic, "--host", "chat.example.com", "-o", "k8s", "--check").returncode == 0
+
+
+def test_defaults_refuse_to_overwrite_without_force(hermetic: Path) -> None:
+    assert run_without_terminal(hermetic, "--defaults").returncode == 0
+    changed = run_without_terminal(hermetic, "--defaults", "--port", "81")
+    assert changed.returncode == 4
+    assert "refusing to overwrite" in changed.stderr
+    assert run_without_terminal(hermetic, "--defaults", "--port", "81", "--force").returncode == 0
+
+
+@pytest.mark.parametrize("args", [["--port", "x"], ["--defaults", "--port", "x"]])
+def test_bad_flags_are_exit_2_even_without_a_terminal(args: list[str], hermetic: Path) -> None:
+    result = run_without_terminal(hermetic, *args)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "wsgen: error: --port: 'x' is not a port number (1-65535)\n",
+    )

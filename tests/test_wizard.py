@@ -1,0 +1,342 @@
+"""wsgen init driven by a scripted asker: the questions, their order, re-asking after an invalid
+answer, what flags skip, the overwrite confirmation, and the files (equal to render's)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLES
+from test_tls import make_pair
+from wsgen import errors, model, wizard
+
+
+class Scripted:
+    """Answers in order; None takes the offered default. Records what was asked and said."""
+
+    def __init__(self, *answers: str | bool | None) -> None:
+        self.answers = list(answers)
+        self.asked: list[str] = []
+        self.errors: list[str] = []
+        self.said: list[str] = []
+        self.offered: dict[str, object] = {}
+
+    def _next(self, message: str, default: object) -> object:
+        assert self.answers, f"no scripted answer left for {message!r}"
+        self.asked.append(message)
+        self.offered[message] = default
+        answer = self.answers.pop(0)
+        return default if answer is None else answer
+
+    def text(self, message: str, default: str, validate: wizard.Validate) -> str:
+        while True:
+            answer = str(self._next(message, default))
+            problem = validate(answer)
+            if problem is None:
+                return answer
+            self.errors.append(problem)
+
+    def select(self, message: str, choices: tuple[tuple[str, str], ...], default: str) -> str:
+        answer = str(self._next(message, default))
+        assert answer in [value for value, _ in choices]
+        return answer
+
+    def confirm(self, message: str, default: bool) -> bool:
+        return bool(self._next(message, default))
+
+    def say(self, line: str) -> None:
+        self.said.append(line)
+
+
+def run(
+    asker: Scripted | None,
+    *flags: str,
+    out: str | None = None,
+    defaults: bool = False,
+    force: bool = False,
+):  # type: ignore[no-untyped-def]
+    pairs = [flags[i : i + 2] for i in range(0, len(flags), 2)]
+    by_key = {o.flag: o.key for o in model.OPTIONS}
+    layer = model.flags_layer({by_key[flag]: value for flag, value in pairs})
+    return wizard.run(
+        [(layer, Path.cwd())], Path(out) if out else None, asker, defaults=defaults, force=force
+    )
+
+
+ALL_QUESTIONS = [
+    "App name",
+    "Namespace",
+    "Container image",
+    "Container port",
+    "Host name",
+    "Path",
+    "Idle timeout",
+    "TLS",
+]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_asks_everything_in_order_and_writes_what_render_writes(wsgen, hermetic: Path) -> None:
+    asker = Scripted(
+        None, None, None, None, None, None, None, "secret", "nginx-ingress-tls", "ack", True
+    )
+    result = run(asker)
+    assert asker.asked == [
+        *ALL_QUESTIONS,
+        "TLS Secret name",
+        "Output folder",
+        "Write 5 file(s) to ack?",
+    ]
+    assert asker.offered["App name"] == "websocket-server"
+    assert asker.offered["Idle timeout"] == "3600"
+    assert asker.offered["TLS Secret name"] == "websocket-server-tls"
+    assert asker.offered["Output folder"] == "k8s"
+    assert any(
+        "closes a WebSocket after this many seconds of silence" in line for line in asker.said
+    )
+    # The ACK example is exactly these answers.
+    assert tree(hermetic / "ack") == {k: v for k, v in tree(EXAMPLES / "ack-echo").items()}
+    assert "apply: kubectl apply -k ack" in result.notes
+    assert "test:  websocat wss://test.example.com/" in result.notes
+    again = wsgen("render", "-f", "ack/wsgen.yaml", "-o", "ack", "--check")
+    assert again.code == 0, again.err
+
+
+def test_invalid_answers_are_asked_again_with_the_rule(hermetic: Path) -> None:
+    asker = Scripted(
+        "Chat_App",
+        "chat",
+        None,
+        None,
+        "70000",
+        "8080",
+        "bad host",
+        "chat.example.com",
+        "ws",
+        "/ws",
+        "forever",
+        "1h",
+        "none",
+        "out",
+        True,
+    )
+    run(asker)
+    assert asker.errors == [
+        "'Chat_App' is not a valid name (RFC 1035 label, as Service names need: at most 63 lower-case letters, digits and '-', starting with a letter, ending with a letter or digit)",
+        "70000 is out of range for a port number (1-65535)",
+        "'bad host' is not a valid host (RFC 1123 DNS name: lower-case letters, digits, '-' and '.', at most 63 between dots and 253 in all; a leading '*.' is allowed)",
+        "'ws' is not a valid path (starts with '/'; only letters, digits, '/', '_', '-' and '.', as ingress-nginx allows for pathType Prefix)",
+        "'forever' is not a timeout (whole seconds, or a duration such as 90s, 60m, 1h, 1h30m; 1 to 2147483 seconds)",
+    ]
+    ingress = yaml.safe_load((hermetic / "out/ingress.yaml").read_text())
+    assert ingress["metadata"]["name"] == "chat"
+    assert (
+        ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"]
+        == "3600"
+    )
+
+
+def test_given_options_are_not_asked(hermetic: Path) -> None:
+    asker = Scripted(None, "cert-manager", None, "le", True)
+    run(
+        asker,
+        "--name",
+        "chat",
+        "--namespace",
+        "prod",
+        "--image",
+        "me/chat:1",
+        "--port",
+        "8080",
+        "--host",
+        "chat.example.com",
+        "--path",
+        "/ws",
+        out="k8s",
+    )
+    assert asker.asked == [
+        "Idle timeout",
+        "TLS",
+        "TLS Secret name",
+        "cert-manager issuer name",
+        "Write 5 file(s) to k8s?",
+    ]
+    assert asker.offered["TLS Secret name"] == "chat-tls"
+    ingress = yaml.safe_load((hermetic / "k8s/ingress.yaml").read_text())
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "le"
+
+
+def test_secret_name_offered_from_the_answered_name(hermetic: Path) -> None:
+    asker = Scripted("game", None, None, None, None, None, None, "secret", None, None, True)
+    run(asker)
+    assert asker.offered["TLS Secret name"] == "game-tls"
+
+
+def test_files_mode_checks_certificate_and_key_on_the_spot(hermetic: Path) -> None:
+    cert, key = make_pair(["chat.example.com"], hermetic)
+    _, other_key = make_pair(["chat.example.com"], hermetic, name="other")
+    asker = Scripted(None, "files", None, "nope.crt", str(cert), str(other_key), str(key), True)
+    run(
+        asker,
+        "--name",
+        "chat",
+        "--namespace",
+        "prod",
+        "--image",
+        "me/chat:1",
+        "--port",
+        "8080",
+        "--host",
+        "chat.example.com",
+        "--path",
+        "/",
+        out="k8s",
+    )
+    assert asker.asked == [
+        "Idle timeout",
+        "TLS",
+        "TLS Secret name",
+        "Certificate file (PEM)",
+        "Certificate file (PEM)",
+        "Private key file (PEM)",
+        "Private key file (PEM)",
+        "Write 6 file(s) to k8s?",
+    ]
+    assert asker.errors == [
+        "nope.crt: no such file",
+        f"{other_key} does not belong to the certificate (their public keys differ)",
+    ]
+    assert yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())["tls"]["cert"] == str(cert)
+
+
+def test_a_certificate_for_another_host_is_refused_on_the_spot(hermetic: Path) -> None:
+    cert, _ = make_pair(["other.example.com"], hermetic)
+    good, good_key = make_pair(["test.example.com"], hermetic, name="good")
+    asker = Scripted(str(cert), str(good), str(good_key), True)
+    run(
+        asker,
+        "--tls",
+        "files",
+        "--tls-secret",
+        "s",
+        "--name",
+        "a",
+        "--namespace",
+        "b",
+        "--image",
+        "c/d:1",
+        "--port",
+        "80",
+        "--host",
+        "test.example.com",
+        "--path",
+        "/",
+        "--timeout",
+        "60",
+        out="k8s",
+    )
+    assert asker.errors == [
+        f"{cert} does not cover the host test.example.com (its DNS names: other.example.com)"
+    ]
+
+
+def test_overwrite_needs_an_explicit_yes(hermetic: Path) -> None:
+    flags = (
+        "--name",
+        "a",
+        "--namespace",
+        "b",
+        "--image",
+        "c/d:1",
+        "--port",
+        "80",
+        "--host",
+        "a.example.com",
+        "--path",
+        "/",
+        "--tls",
+        "none",
+    )
+    run(Scripted("60", True), *flags, out="k8s")
+    before = tree(hermetic / "k8s")
+    declined = Scripted("90", False)
+    with pytest.raises(errors.Refused, match="nothing written"):
+        run(declined, *flags, out="k8s")
+    assert declined.asked[-1] == "Overwrite 2 changed file(s) in k8s?"
+    assert declined.offered[declined.asked[-1]] is False
+    assert tree(hermetic / "k8s") == before
+    run(Scripted("90", True), *flags, out="k8s")
+    assert 'proxy-read-timeout: "90"' in (hermetic / "k8s/ingress.yaml").read_text()
+
+
+def test_identical_folder_asks_no_confirmation(hermetic: Path) -> None:
+    flags = (
+        "--name",
+        "a",
+        "--namespace",
+        "b",
+        "--image",
+        "c/d:1",
+        "--port",
+        "80",
+        "--host",
+        "a.example.com",
+        "--path",
+        "/",
+        "--tls",
+        "none",
+        "--timeout",
+        "60",
+    )
+    run(Scripted(True), *flags, out="k8s")
+    asker = Scripted()
+    result = run(asker, *flags, out="k8s")
+    assert asker.asked == []
+    assert "k8s: up to date (5 files)" in result.notes
+
+
+def test_summary_lists_answers_and_file_actions(hermetic: Path) -> None:
+    asker = Scripted(None, None, None, None, None, None, None, "none", None, True)
+    run(asker)
+    said = "\n".join(asker.said)
+    assert (
+        "Summary:" in said and "  idle timeout   3600 s" in said and "  TLS            none" in said
+    )
+    assert "Files in k8s:\n  create    deployment.yaml" in said
+
+
+def test_without_a_terminal_every_missing_answer_is_named(hermetic: Path) -> None:
+    with pytest.raises(errors.MissingAnswers) as missing:
+        run(None, "--host", "a.example.com")
+    assert missing.value.exit_code == 3
+    assert missing.value.message == (
+        "no terminal to ask on (stdin is not a TTY); missing: --name, --namespace, --image, --port, "
+        "--path, --timeout, --tls, --out (give them as flags, or use --defaults)"
+    )
+    assert list(hermetic.iterdir()) == []
+
+
+def test_defaults_without_a_terminal(wsgen, hermetic: Path) -> None:
+    run(None, defaults=True)
+    assert wsgen("render", "-o", "k8s", "--check").code == 0
+
+
+def test_defaults_cannot_invent_certificate_files(hermetic: Path) -> None:
+    with pytest.raises(
+        errors.MissingAnswers, match=r"missing: --cert, --key \(give them as flags\)"
+    ):
+        run(None, "--tls", "files", defaults=True)
+
+
+def test_bad_flags_are_reported_before_any_question(hermetic: Path) -> None:
+    asker = Scripted()
+    with pytest.raises(errors.BadInput, match="--port: 'x' is not a port number"):
+        run(asker, "--port", "x")
+    assert asker.asked == []
