@@ -137,11 +137,18 @@ def test_wizard_cert_manager_with_flags_and_an_overwrite(hermetic: Path) -> None
     assert tree(hermetic / "game") == tree(example)
 
 
-def test_ctrl_c_at_a_prompt_writes_nothing(hermetic: Path) -> None:
+@pytest.mark.parametrize("leave", ["ctrl-c", "ctrl-d"])
+def test_leaving_at_a_prompt_writes_nothing(leave: str, hermetic: Path) -> None:
     child = spawn("-o k8s", hermetic)
     answer(child, "App name", "chat")
     child.expect("Namespace")
-    child.sendintr()
+    if leave == "ctrl-c":
+        child.sendintr()
+    else:
+        child.send(CLEAR)
+        child.sendeof()
+    child.expect("wsgen: interrupted")
+    assert "Traceback" not in child.before
     assert finish(child) == 130
     assert sorted(p.name for p in hermetic.iterdir()) == ["stdout.txt"]
 

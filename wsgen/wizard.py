@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from wsgen import core, errors, model, output
 from wsgen.model import BY_KEY, Config, FileRef, Given, Layer
@@ -288,13 +288,22 @@ class QuestionaryAsker:
         self._questionary = questionary
         self._output = create_output(stdout=sys.stderr)
 
+    @staticmethod
+    def _ask(question: Any) -> Any:
+        try:
+            return question.unsafe_ask()
+        except EOFError:  # Ctrl-D on an empty line: the user is leaving, as with Ctrl-C
+            raise KeyboardInterrupt from None
+
     def text(self, message: str, default: str, validate: Validate) -> str:
-        answer: str = self._questionary.text(
-            message,
-            default=default,
-            validate=lambda text: validate(text) or True,
-            output=self._output,
-        ).unsafe_ask()
+        answer: str = self._ask(
+            self._questionary.text(
+                message,
+                default=default,
+                validate=lambda text: validate(text) or True,
+                output=self._output,
+            )
+        )
         return answer
 
     def select(self, message: str, choices: tuple[tuple[str, str], ...], default: str) -> str:
@@ -303,15 +312,15 @@ class QuestionaryAsker:
             self._questionary.Choice(title=f"{value:<{width}}  {about}", value=value)
             for value, about in choices
         ]
-        answer: str = self._questionary.select(
-            message, choices=items, default=default, output=self._output
-        ).unsafe_ask()
+        answer: str = self._ask(
+            self._questionary.select(message, choices=items, default=default, output=self._output)
+        )
         return answer
 
     def confirm(self, message: str, default: bool) -> bool:
-        answer: bool = self._questionary.confirm(
-            message, default=default, output=self._output
-        ).unsafe_ask()
+        answer: bool = self._ask(
+            self._questionary.confirm(message, default=default, output=self._output)
+        )
         return answer
 
     def say(self, line: str) -> None:
