@@ -77,6 +77,11 @@ ALL_QUESTIONS = [
 ]
 
 
+# Every question answered by a flag except the idle timeout.
+ALL_BUT_TIMEOUT = ("--name", "a", "--namespace", "b", "--image", "c/d:1", "--port", "80",
+                   "--host", "a.example.com", "--path", "/", "--tls", "none")  # fmt: skip
+
+
 def tree(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
@@ -248,22 +253,7 @@ def test_a_certificate_for_another_host_is_refused_on_the_spot(hermetic: Path) -
 
 
 def test_overwrite_needs_an_explicit_yes(hermetic: Path) -> None:
-    flags = (
-        "--name",
-        "a",
-        "--namespace",
-        "b",
-        "--image",
-        "c/d:1",
-        "--port",
-        "80",
-        "--host",
-        "a.example.com",
-        "--path",
-        "/",
-        "--tls",
-        "none",
-    )
+    flags = ALL_BUT_TIMEOUT
     run(Scripted("60", True), *flags, out="k8s")
     before = tree(hermetic / "k8s")
     declined = Scripted("90", False)
@@ -277,24 +267,7 @@ def test_overwrite_needs_an_explicit_yes(hermetic: Path) -> None:
 
 
 def test_identical_folder_asks_no_confirmation(hermetic: Path) -> None:
-    flags = (
-        "--name",
-        "a",
-        "--namespace",
-        "b",
-        "--image",
-        "c/d:1",
-        "--port",
-        "80",
-        "--host",
-        "a.example.com",
-        "--path",
-        "/",
-        "--tls",
-        "none",
-        "--timeout",
-        "60",
-    )
+    flags = (*ALL_BUT_TIMEOUT, "--timeout", "60")
     run(Scripted(True), *flags, out="k8s")
     asker = Scripted()
     result = run(asker, *flags, out="k8s")
