@@ -16,7 +16,7 @@ from conftest import wsgen_exe
 
 TIMEOUT = 20
 DOWN = "\x1b[B"
-CLEAR = "\x15"  # Ctrl-U: clear the offered default before typing
+CLEAR = "\x15"  # Ctrl-U: clear the line (after a rejected answer, which stays for editing)
 
 
 def clean_env() -> dict[str, str]:
@@ -41,8 +41,9 @@ def spawn(args: str, cwd: Path) -> pexpect.spawn:
 
 
 def answer(child: pexpect.spawn, prompt: str, text: str | None = None) -> None:
+    """Type `text` (the offered default is a placeholder: typing replaces it), or take it."""
     child.expect(prompt)
-    child.send("\r" if text is None else CLEAR + text + "\r")
+    child.send("\r" if text is None else text + "\r")
 
 
 def finish(child: pexpect.spawn) -> int:
@@ -88,7 +89,7 @@ def test_wizard_self_signed_as_a_person_types_it(hermetic: Path) -> None:
     answer(child, "Output folder", "deploy")
     child.expect("Summary:")
     answer(child, r"Write 8 file\(s\) to deploy\?")
-    child.expect("websocat wss://chat.example.com/ws")
+    child.expect("websocat -k wss://chat.example.com/ws")  # -k: the certificate is self-signed
     assert finish(child) == 0
     assert (hermetic / "stdout.txt").read_text() == ""
     # The folder is what render writes for the same answers (the certificate aside, which is
@@ -168,7 +169,7 @@ def run_without_terminal(
     )  # type: ignore[arg-type]
 
 
-MISSING = "wsgen: error: no terminal to ask on (stdin is not a TTY); missing: --name, --namespace, --image, --port, --host, --path, --timeout, --tls, --out (give them as flags, or use --defaults)\n"
+MISSING = "wsgen: error: no terminal to ask on (stdin is not a terminal); missing: --name, --namespace, --image, --port, --host, --path, --timeout, --tls, --out (give them as flags, or use --defaults)\n"
 
 
 def test_dev_null_stdin_exits_3_naming_every_missing_answer(hermetic: Path) -> None:

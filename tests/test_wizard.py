@@ -61,7 +61,12 @@ def run(
     by_key = {o.flag: o.key for o in model.OPTIONS}
     layer = model.flags_layer({by_key[flag]: value for flag, value in pairs})
     return wizard.run(
-        [(layer, Path.cwd())], Path(out) if out else None, asker, defaults=defaults, force=force
+        [(layer, Path.cwd())],
+        Path(out) if out else None,
+        asker,
+        defaults=defaults,
+        force=force,
+        no_terminal="stdin is not a terminal",
     )
 
 
@@ -290,7 +295,7 @@ def test_without_a_terminal_every_missing_answer_is_named(hermetic: Path) -> Non
         run(None, "--host", "a.example.com")
     assert missing.value.exit_code == 3
     assert missing.value.message == (
-        "no terminal to ask on (stdin is not a TTY); missing: --name, --namespace, --image, --port, "
+        "no terminal to ask on (stdin is not a terminal); missing: --name, --namespace, --image, --port, "
         "--path, --timeout, --tls, --out (give them as flags, or use --defaults)"
     )
     assert list(hermetic.iterdir()) == []
@@ -303,7 +308,8 @@ def test_defaults_without_a_terminal(wsgen, hermetic: Path) -> None:
 
 def test_defaults_cannot_invent_certificate_files(hermetic: Path) -> None:
     with pytest.raises(
-        errors.MissingAnswers, match=r"missing: --cert, --key \(give them as flags\)"
+        errors.MissingAnswers,
+        match=r"^--defaults: no default for --cert, --key \(give them as flags\)$",
     ):
         run(None, "--tls", "files", defaults=True)
 
@@ -313,3 +319,170 @@ def test_bad_flags_are_reported_before_any_question(hermetic: Path) -> None:
     with pytest.raises(errors.BadInput, match="--port: 'x' is not a port number"):
         run(asker, "--port", "x")
     assert asker.asked == []
+
+
+# --------------------------------------------------------------------------- review of init
+
+
+def test_tls_flags_without_a_mode_offer_the_mode_they_belong_to(hermetic: Path) -> None:
+    cert, key = make_pair(["test.example.com"], hermetic)
+    asker = Scripted(None, None, True)  # TLS: the offered default; secret name; write
+    run(
+        asker,
+        *ALL_BUT_TIMEOUT[:-2],
+        "--host",
+        "test.example.com",
+        "--timeout",
+        "60",
+        "--cert",
+        str(cert),
+        "--key",
+        str(key),
+        out="k8s",
+    )
+    assert asker.offered["TLS"] == "files"
+    assert yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())["tls"]["mode"] == "files"
+    run(None, "--issuer", "le", defaults=True, out="cm")
+    assert yaml.safe_load((hermetic / "cm/wsgen.yaml").read_text())["tls"]["issuer"] == "le"
+
+
+def test_tls_flags_that_do_not_fit_the_chosen_mode_are_an_error(hermetic: Path) -> None:
+    with pytest.raises(
+        errors.BadInput,
+        match=r"^--issuer: only used with --tls cert-manager \(the TLS mode is 'self-signed'\)$",
+    ):
+        run(
+            Scripted("self-signed", None, None),
+            *ALL_BUT_TIMEOUT[:-2],
+            "--timeout",
+            "60",
+            "--issuer",
+            "le",
+            out="k8s",
+        )
+    assert list(hermetic.iterdir()) == []
+
+
+def test_given_certificate_is_checked_before_any_question(hermetic: Path) -> None:
+    cert, _ = make_pair(["other.example.com"], hermetic)
+    asker = Scripted()
+    with pytest.raises(errors.BadInput, match=r"does not cover the host chat\.example\.com"):
+        run(asker, "--host", "chat.example.com", "--cert", str(cert))
+    assert asker.asked == []
+    # and a host answered later is checked against it at once
+    asker = Scripted(
+        None,
+        None,
+        None,
+        None,
+        "chat.example.com",
+        "other.example.com",
+        None,
+        None,
+        None,
+        None,
+        None,
+        False,
+    )
+    with pytest.raises(errors.Refused):
+        run(asker, "--cert", str(cert), "--key", str(_.with_suffix(".key")))
+    assert asker.errors == [
+        f"{cert} does not cover the host chat.example.com (its DNS names: other.example.com)"
+    ]
+
+
+def test_certificate_from_a_values_file_is_found_from_its_folder(hermetic: Path) -> None:
+    (hermetic / "conf").mkdir()
+    make_pair(["chat.example.com"], hermetic / "conf")
+    (hermetic / "conf/v.yaml").write_text(
+        "host: chat.example.com\ntls:\n  mode: files\n  cert: user.crt\n"
+    )
+    layer, base = model.values_layer(Path("conf/v.yaml"))
+    asker = Scripted(*[None] * 7, "conf/user.key", None, True)
+    wizard.run([(layer, base)], None, asker, defaults=False, force=False)
+    assert asker.errors == []
+    assert "Private key file (PEM)" in asker.asked
+
+
+def test_out_under_a_file_is_refused_before_any_question(hermetic: Path) -> None:
+    (hermetic / "afile").write_text("x")
+    asker = Scripted()
+    with pytest.raises(errors.BadInput, match="--out: afile is a file"):
+        run(asker, out="afile")
+    assert asker.asked == []
+
+
+def test_path_answers_expand_home_and_refuse_edge_spaces(
+    hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(hermetic / "home"))
+    (hermetic / "home").mkdir(exist_ok=True)
+    asker = Scripted("k8s ", "~/deploy", True)
+    result = run(asker, *ALL_BUT_TIMEOUT, "--timeout", "60")
+    assert asker.errors == ["has spaces at its start or end"]
+    assert (hermetic / "home/deploy/wsgen.yaml").is_file()
+    assert f"apply: kubectl apply -k {hermetic}/home/deploy" in result.notes
+
+
+def test_apply_line_quotes_the_folder(hermetic: Path) -> None:
+    result = run(Scripted(True), *ALL_BUT_TIMEOUT, "--timeout", "60", out="my k8s")
+    assert "apply: kubectl apply -k 'my k8s'" in result.notes
+
+
+def test_notes_come_before_the_confirmation(hermetic: Path) -> None:
+    flags = (
+        "--name",
+        "a",
+        "--namespace",
+        "b",
+        "--image",
+        "c/d:1",
+        "--port",
+        "80",
+        "--path",
+        "/",
+        "--timeout",
+        "60",
+        "--tls",
+        "self-signed",
+        "--tls-secret",
+        "s",
+    )
+    run(Scripted(True), *flags, "--host", "a.example.com", out="k8s")
+    asker = Scripted(False)
+    with pytest.raises(errors.Refused):
+        run(asker, *flags, "--host", "new.example.com", out="k8s")
+    assert (
+        "note: k8s/tls/tls.crt does not cover new.example.com (it has a.example.com): making a new key and certificate"
+        in asker.said
+    )
+    assert asker.asked == ["Overwrite 4 changed file(s) in k8s?"]
+
+
+def test_refusal_without_a_terminal_suggests_what_init_has(hermetic: Path) -> None:
+    run(None, *ALL_BUT_TIMEOUT, "--timeout", "60", out="k8s")
+    with pytest.raises(
+        errors.Refused,
+        match=r"\(use --force to replace them, or run init in a terminal to confirm\)$",
+    ):
+        run(None, *ALL_BUT_TIMEOUT, "--timeout", "61", out="k8s")
+
+
+def test_a_named_pipe_is_not_read(hermetic: Path) -> None:
+    import os
+
+    os.mkfifo(hermetic / "fifo")
+    good, good_key = make_pair(["a.example.com"], hermetic)
+    asker = Scripted("fifo", str(good), str(good_key), True)
+    run(
+        asker,
+        *ALL_BUT_TIMEOUT[:-2],
+        "--timeout",
+        "60",
+        "--tls",
+        "files",
+        "--tls-secret",
+        "s",
+        out="k8s",
+    )
+    assert asker.errors == ["fifo: is not a regular file"]

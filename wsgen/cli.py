@@ -184,10 +184,13 @@ def init(**options: Any) -> int:
 
     layers = _layers(options)
     out_path = _path("--out", options["out"], "WSGEN_OUT")
-    asker = None if options["defaults"] or not wizard.has_terminal() else wizard.QuestionaryAsker()
-    _print(
-        wizard.run(layers, out_path, asker, defaults=options["defaults"], force=options["force"])
+    no_terminal = wizard.terminal_problem()
+    defaults = options["defaults"]
+    asker = None if defaults or no_terminal else wizard.QuestionaryAsker()
+    result = wizard.run(
+        layers, out_path, asker, defaults=defaults, force=options["force"], no_terminal=no_terminal
     )
+    _print(result)
     return errors.OK
 
 

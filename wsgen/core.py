@@ -81,12 +81,26 @@ def plan_folder(config: Config, out: Path, *, force: bool, now: dt.datetime) -> 
 
 
 def write_folder(
-    config: Config, plan: FolderPlan, result: Result, *, dry_run: bool = False, check: bool = False
+    config: Config,
+    plan: FolderPlan,
+    result: Result,
+    *,
+    dry_run: bool = False,
+    check: bool = False,
+    refuse_hint: str = "use --force to replace them, --dry-run to see the plan",
 ) -> None:
     """Carry out a plan (or show it, or check it); add what the user needs next to `result`."""
     out = plan.out
     try:
-        _apply(out, plan.files, plan.steps, result, dry_run=dry_run, check=check)
+        _apply(
+            out,
+            plan.files,
+            plan.steps,
+            result,
+            dry_run=dry_run,
+            check=check,
+            refuse_hint=refuse_hint,
+        )
     except WsgenError as error:
         error.notes[:0] = result.notes
         raise
@@ -108,7 +122,7 @@ def _apply(
     *,
     dry_run: bool,
     check: bool,
-    refuse_hint: str = "use --force to replace them, --dry-run to see the plan",
+    refuse_hint: str,
 ) -> None:
     shown = {step.path: os.path.join(out, step.path) for step in steps}
     if dry_run:
@@ -225,8 +239,8 @@ def _read_user_pair(config: Config, now: dt.datetime, notes: list[str]) -> None:
     notes.extend(check_user_pair(cert_ref, key_ref, config.host, now))
 
 
-def check_user_certificate(ref: FileRef, host: str) -> None:
-    """A user's certificate file parses and covers `host` (BadInput otherwise)."""
+def check_user_certificate(ref: FileRef, host: str | None) -> None:
+    """A user's certificate file parses and covers `host` if given (BadInput otherwise)."""
     from wsgen import certs
 
     try:
@@ -236,7 +250,9 @@ def check_user_certificate(ref: FileRef, host: str) -> None:
     _check_covers(ref, info.names, host)
 
 
-def check_user_pair(cert_ref: FileRef, key_ref: FileRef, host: str, now: dt.datetime) -> list[str]:
+def check_user_pair(
+    cert_ref: FileRef, key_ref: FileRef, host: str | None, now: dt.datetime
+) -> list[str]:
     """A user's certificate and key parse, belong together and cover `host`; returns warnings
     (an expired certificate), raises BadInput naming the file at fault."""
     from wsgen import certs
@@ -256,10 +272,10 @@ def check_user_pair(cert_ref: FileRef, key_ref: FileRef, host: str, now: dt.date
     return []
 
 
-def _check_covers(ref: FileRef, names: tuple[str, ...], host: str) -> None:
+def _check_covers(ref: FileRef, names: tuple[str, ...], host: str | None) -> None:
     from wsgen import certs
 
-    if not certs.covers(names, host):
+    if host is not None and not certs.covers(names, host):
         have = ", ".join(names) or "no DNS names"
         raise BadInput(
             f"{ref.origin}: {ref.given} does not cover the host {host} (its DNS names: {have})"

@@ -377,9 +377,34 @@ def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def make_file_ref(text: str, base: Path, origin: str) -> FileRef:
+    """A user's file named `text`, relative to `base` (the values file's folder, or here)."""
+    if not text:
+        raise BadInput(f"{origin}: must name a file")
+    # The folder part is resolved (symlinks too) so that paths written relative to an output
+    # folder stay right; the file itself may be a link (certbot's live/ files are).
+    full = base / text
+    return FileRef(text, Path(os.path.realpath(full.parent)) / full.name, origin)
+
+
+def given_file(layers: Iterable[tuple[Layer, Path]], key: str) -> FileRef | None:
+    """The file the strongest layer gives for `key` (tls.cert, tls.key), or None."""
+    found = None
+    for layer, base in layers:
+        given = layer.get(key)
+        if isinstance(given, Given):
+            found = make_file_ref(str(given.value), base, given.origin)
+    return found
+
+
 def read_user_file(path: Path, label: str) -> bytes:
-    """A file the user named; `label` ("--values: v.yaml") starts each one-line error."""
+    """A file the user named; `label` ("--values: v.yaml") starts each one-line error.
+    Only regular files are read (a named pipe or a device could block for ever)."""
+    import stat
+
     try:
+        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
+            raise BadInput(f"{label}: is not a regular file")
         return path.read_bytes()
     except FileNotFoundError:
         raise BadInput(f"{label}: no such file") from None
@@ -578,6 +603,35 @@ _TLS_KEYS_FOR_MODE = {
     "files": ("tls.secretName", "tls.cert", "tls.key"),
     "cert-manager": ("tls.secretName", "tls.issuer", "tls.issuerKind"),
 }
+
+
+def implied_tls_mode(keys: Iterable[str]) -> str:
+    """The TLS mode that TLS keys given without a mode point to (the wizard's default)."""
+    given = set(keys)
+    markers = (
+        ("files", {"tls.cert", "tls.key"}),
+        ("cert-manager", {"tls.issuer", "tls.issuerKind"}),
+        ("self-signed", {"tls.days"}),
+        ("secret", {"tls.secretName"}),
+    )
+    return next((mode for mode, keys_of_mode in markers if given & keys_of_mode), "none")
+
+
+def _unused_tls_key(origin: str, key: str, mode: str) -> BadInput:
+    users = [m for m, keys in _TLS_KEYS_FOR_MODE.items() if key in keys]
+    return BadInput(
+        f"{origin}: only used with --tls {' or '.join(users)} (the TLS mode is {mode!r})"
+    )
+
+
+def check_tls_keys(layers: Iterable[tuple[Layer, Path]], mode: str) -> None:
+    """Every TLS key given is used by `mode` (BadInput naming the first that is not)."""
+    for layer, _base in layers:
+        for key, given in layer.items():
+            if key.startswith("tls.") and key != "tls.mode" and key not in _TLS_KEYS_FOR_MODE[mode]:
+                raise _unused_tls_key(given.origin if isinstance(given, Given) else key, key, mode)
+
+
 _REQUIRED_FOR_MODE = {"files": ("tls.cert", "tls.key"), "cert-manager": ("tls.issuer",)}
 
 
@@ -613,11 +667,7 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
                 # e.g. secretName in a values file, and --tls none on the command line
                 del scalars[key]
                 continue
-            users = [m for m, keys in _TLS_KEYS_FOR_MODE.items() if key in keys]
-            raise BadInput(
-                f"{given.origin}: only used with --tls {' or '.join(users)} "
-                f"(the TLS mode is {mode!r})"
-            )
+            raise _unused_tls_key(given.origin, key, mode)
     values = {key: validate(key) for key in scalars}
     for key in _REQUIRED_FOR_MODE.get(mode, ()):
         if key not in values:
@@ -631,13 +681,7 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
         if key not in values:
             return None
         given, base, _strength = scalars[key]
-        text = str(values[key])
-        if not text:
-            raise BadInput(f"{given.origin}: must name a file")
-        # The folder part is resolved (symlinks too) so that paths written relative to an
-        # output folder stay right; the file itself may be a link (certbot's live/ files are).
-        full = base / text
-        return FileRef(text, Path(os.path.realpath(full.parent)) / full.name, given.origin)
+        return make_file_ref(str(values[key]), base, given.origin)
 
     name = str(values.get("name", Config.name))
     img = str(values.get("image", Config.image))

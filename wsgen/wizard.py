@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -100,6 +101,8 @@ def default_for(key: str, answers: dict[str, str], layers: list[tuple[Layer, Pat
     if key == "tls.secretName":
         name = answers.get("name") or _raw(layers, "name") or Config.name
         return f"{name}-tls"
+    if key == "tls.mode":  # e.g. --cert given without --tls: offer files
+        return model.implied_tls_mode(given_keys(layers))
     return model.DEFAULTS.get(key, "")
 
 
@@ -126,15 +129,21 @@ def run(
     *,
     defaults: bool,
     force: bool,
+    no_terminal: str = "",
     now: dt.datetime | None = None,
 ) -> core.Result:
     """Ask (with `asker`) or take the defaults (`asker` None and `defaults`), then write.
 
     Without an asker and without `defaults`, nothing is asked: MissingAnswers names every
-    answer that is missing and the flag that gives it.
+    answer that is missing, the flag that gives it, and why there is nobody to ask
+    (`no_terminal`).
     """
     now = now or core.now_utc()
-    model.check_layers(layers)  # a bad flag is reported before any question
+    # What was given is checked before anything is asked.
+    model.check_layers(layers)
+    if out is not None:
+        output.check_folder(out)
+    _check_given_files(layers, now)
     given = given_keys(layers)
     answers: dict[str, str] = {}
     missing: list[str] = []
@@ -149,35 +158,61 @@ def run(
             answers[question.key] = default  # go on, to name every missing answer at once
     if missing:
         flags = ", ".join(flag_of(key) for key in missing)
-        how = "give them as flags" if defaults else "give them as flags, or use --defaults"
+        if defaults:
+            raise errors.MissingAnswers(f"--defaults: no default for {flags} (give them as flags)")
         raise errors.MissingAnswers(
-            f"no terminal to ask on (stdin is not a TTY); missing: {flags} ({how})"
+            f"no terminal to ask on ({no_terminal}); missing: {flags} "
+            "(give them as flags, or use --defaults)"
         )
+    if "tls.mode" in answers:  # TLS keys given without a mode must fit the mode chosen
+        model.check_tls_keys(layers, answers["tls.mode"])
     out_path = out if out is not None else Path(answers.pop(OUT, DEFAULT_OUT))
     answer_layer: Layer = {
         key: Given(value, BY_KEY[key].flag) for key, value in answers.items() if key != OUT
     }
     config = model.build([*layers, (answer_layer, Path.cwd())])
-    plan = core.plan_folder(config, out_path, force=True, now=now)
-    result = core.Result(notes=list(plan.notes))
-    changes = [step for step in plan.steps if step.changes or step.fix_mode]
-    overwrites = [step for step in plan.steps if step.action == output.OVERWRITE]
-    if asker is not None:
+    plan = core.plan_folder(config, out_path, force=asker is not None or force, now=now)
+    result = core.Result()
+    if asker is None:
+        result.notes.extend(plan.notes)
+    else:
         for line in summary(config, plan):
             asker.say(line)
-        if changes:
-            if overwrites and not force:
-                prompt = f"Overwrite {len(overwrites)} changed file(s) in {out_path}?"
-                confirmed = asker.confirm(prompt, False)
-            else:
-                confirmed = asker.confirm(f"Write {len(changes)} file(s) to {out_path}?", True)
-            if not confirmed:
-                raise errors.Refused("nothing written (not confirmed)")
-    elif overwrites and not force:
-        plan = core.plan_folder(config, out_path, force=False, now=now)  # refuses, exit 4
-    core.write_folder(config, plan, result)
+        if not _confirmed(asker, plan, force):
+            raise errors.Refused("nothing written (not confirmed)")
+    hint = "use --force to replace them, or run init in a terminal to confirm"
+    core.write_folder(config, plan, result, refuse_hint=hint)
     result.notes.extend(next_steps(config, out_path))
     return result
+
+
+def _confirmed(asker: Asker, plan: core.FolderPlan, force: bool) -> bool:
+    """One question before anything is written; an overwrite is never the default."""
+    writes = [step for step in plan.steps if step.changes]
+    overwrites = [step for step in writes if step.action == output.OVERWRITE]
+    fixes = [step for step in plan.steps if step.fix_mode]
+    if overwrites and not force:
+        return asker.confirm(f"Overwrite {len(overwrites)} changed file(s) in {plan.out}?", False)
+    if writes:
+        return asker.confirm(f"Write {len(writes)} file(s) to {plan.out}?", True)
+    if fixes:
+        return asker.confirm(f"Set mode 0600 on {len(fixes)} key file(s) in {plan.out}?", True)
+    return True  # all identical: nothing to write
+
+
+def _check_given_files(layers: list[tuple[Layer, Path]], now: dt.datetime) -> None:
+    """A certificate or key given by flag, environment or values file is read now (exit 2
+    before any question); against the host too when that is given."""
+    cert = model.given_file(layers, "tls.cert")
+    key = model.given_file(layers, "tls.key")
+    host = _raw(layers, "host")
+    if cert is not None and key is not None:
+        core.check_user_pair(cert, key, host, now)
+    elif cert is not None:
+        core.check_user_certificate(cert, host)
+
+
+PATH_KEYS = (OUT, "tls.cert", "tls.key")
 
 
 def _ask(
@@ -191,11 +226,26 @@ def _ask(
         asker.say(question.explain)
     if question.choices:
         return asker.select(question.message, question.choices, default)
-    return asker.text(question.message, default, _validator(question.key, answers, layers))
+    check = _validator(question.key, answers, layers)
+    if question.key not in PATH_KEYS:
+        return asker.text(question.message, default, check)
+
+    def check_path(text: str) -> str | None:
+        if text != text.strip():
+            return "has spaces at its start or end"
+        return check(os.path.expanduser(text))
+
+    return os.path.expanduser(asker.text(question.message, default, check_path))
 
 
 def _validator(key: str, answers: dict[str, str], layers: list[tuple[Layer, Path]]) -> Validate:
     """The model's own rule for `key`; certificate files are read and checked on the spot."""
+    cwd = Path.cwd()
+
+    def cert_ref() -> FileRef | None:
+        if "tls.cert" in answers:
+            return model.make_file_ref(answers["tls.cert"], cwd, "--cert")
+        return model.given_file(layers, "tls.cert")
 
     def check(text: str) -> str | None:
         try:
@@ -203,26 +253,27 @@ def _validator(key: str, answers: dict[str, str], layers: list[tuple[Layer, Path
                 if not text:
                     return "must name a folder"
                 output.check_folder(Path(text))
-            elif key in ("tls.cert", "tls.key"):
-                ref = FileRef(text, Path(os.path.abspath(text)), flag_of(key))
-                if not text:
-                    return "must name a file"
-                host = answers.get("host") or _raw(layers, "host") or Config.host
-                if key == "tls.cert":
-                    core.check_user_certificate(ref, host)
-                else:
-                    cert = (
-                        answers["tls.cert"] if "tls.cert" in answers else _raw(layers, "tls.cert")
-                    )
-                    cert_ref = FileRef(str(cert), Path(os.path.abspath(str(cert))), "--cert")
-                    core.check_user_pair(cert_ref, ref, host, core.now_utc())
+            elif key == "tls.cert":
+                core.check_user_certificate(model.make_file_ref(text, cwd, "--cert"), _host())
+            elif key == "tls.key":
+                certificate = cert_ref()
+                if certificate is None:  # --key asked although the certificate is unknown
+                    return "give --cert first"
+                key_ref = model.make_file_ref(text, cwd, "--key")
+                core.check_user_pair(certificate, key_ref, _host(), core.now_utc())
             else:
                 model.check_value(key, text)
+                certificate = cert_ref()
+                if key == "host" and certificate is not None:  # a certificate given by flag
+                    core.check_user_certificate(certificate, text)
         except ValueError as error:
             return str(error)
         except errors.BadInput as error:
             return error.message.split(": ", 1)[-1]
         return None
+
+    def _host() -> str:
+        return answers.get("host") or _raw(layers, "host") or Config.host
 
     return check
 
@@ -250,6 +301,7 @@ def summary(config: Config, plan: core.FolderPlan) -> list[str]:
         rows.append(("issuer", f"{tls.issuer_kind} {tls.issuer}"))
     width = max(len(label) for label, _ in rows)
     lines = ["", "Summary:"] + [f"  {label:<{width}}  {value}" for label, value in rows]
+    lines += [f"note: {note}" for note in plan.notes]  # e.g. why a certificate is new
     lines += ["", f"Files in {plan.out}:"]
     for step in plan.steps:
         action = "chmod" if step.fix_mode else step.action
@@ -261,21 +313,27 @@ def summary(config: Config, plan: core.FolderPlan) -> list[str]:
 def next_steps(config: Config, out: Path) -> list[str]:
     scheme = "wss" if config.tls.enabled else "ws"
     host = config.host.replace("*", "test", 1)
+    # -k: websocat would refuse a certificate made here, as browsers do until it is trusted
+    insecure = "-k " if config.tls.mode == "self-signed" else ""
     return [
-        f"apply: kubectl apply -k {out}",
-        f"test:  websocat {scheme}://{host}{config.path}",
+        f"apply: kubectl apply -k {shlex.quote(str(out))}",
+        f"test:  websocat {insecure}{scheme}://{host}{config.path}",
     ]
 
 
 # --------------------------------------------------------------------------- the terminal
 
 
-def has_terminal() -> bool:
-    """Questions need a terminal on stdin (answers) and stderr (where they are drawn)."""
-    try:
-        return sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty()
-    except (AttributeError, ValueError):  # closed or replaced streams
-        return False
+def terminal_problem() -> str:
+    """Why there is no terminal to ask on ("" when there is one): questions need one on stdin
+    (answers) and on stderr (where they are drawn)."""
+    for name, stream in (("stdin", sys.stdin), ("stderr", sys.stderr)):
+        try:
+            if stream is None or not stream.isatty():
+                return f"{name} is not a terminal"
+        except (AttributeError, ValueError):  # closed or replaced streams
+            return f"{name} is not a terminal"
+    return ""
 
 
 class QuestionaryAsker:
@@ -296,15 +354,19 @@ class QuestionaryAsker:
             raise KeyboardInterrupt from None
 
     def text(self, message: str, default: str, validate: Validate) -> str:
+        # The default is a placeholder: typing replaces it (a prefilled default would take the
+        # typed text on its end), Enter on an empty line takes it. Answers are checked on
+        # Enter only: checking while typing would read a half-typed path (a named pipe blocks).
         answer: str = self._ask(
             self._questionary.text(
                 message,
-                default=default,
-                validate=lambda text: validate(text) or True,
+                validate=lambda text: validate(text or default) or True,
+                placeholder=default,
+                validate_while_typing=False,
                 output=self._output,
             )
         )
-        return answer
+        return answer or default
 
     def select(self, message: str, choices: tuple[tuple[str, str], ...], default: str) -> str:
         width = max(len(value) for value, _ in choices)
