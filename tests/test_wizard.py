@@ -153,24 +153,14 @@ def test_invalid_answers_are_asked_again_with_the_rule(hermetic: Path) -> None:
     )
 
 
+# The app questions up to the path answered by flags.
+CHAT = ("--name", "chat", "--namespace", "prod", "--image", "me/chat:1", "--port", "8080",
+        "--host", "chat.example.com")  # fmt: skip
+
+
 def test_given_options_are_not_asked(hermetic: Path) -> None:
     asker = Scripted(None, "cert-manager", None, "le", True)
-    run(
-        asker,
-        "--name",
-        "chat",
-        "--namespace",
-        "prod",
-        "--image",
-        "me/chat:1",
-        "--port",
-        "8080",
-        "--host",
-        "chat.example.com",
-        "--path",
-        "/ws",
-        out="k8s",
-    )
+    run(asker, *CHAT, "--path", "/ws", out="k8s")
     assert asker.asked == [
         "Idle timeout",
         "TLS",
@@ -193,22 +183,7 @@ def test_files_mode_checks_certificate_and_key_on_the_spot(hermetic: Path) -> No
     cert, key = make_pair(["chat.example.com"], hermetic)
     _, other_key = make_pair(["chat.example.com"], hermetic, name="other")
     asker = Scripted(None, "files", None, "nope.crt", str(cert), str(other_key), str(key), True)
-    run(
-        asker,
-        "--name",
-        "chat",
-        "--namespace",
-        "prod",
-        "--image",
-        "me/chat:1",
-        "--port",
-        "8080",
-        "--host",
-        "chat.example.com",
-        "--path",
-        "/",
-        out="k8s",
-    )
+    run(asker, *CHAT, "--path", "/", out="k8s")
     assert asker.asked == [
         "Idle timeout",
         "TLS",
