@@ -130,16 +130,15 @@ def _apply(
             f"{'chmod' if step.fix_mode else step.action:<9} {shown[step.path]}\n" for step in steps
         )
         return
-    changed = [step for step in steps if step.changes]
     if check:
-        changed = [step for step in steps if step.changes or step.fix_mode]
-        for step in changed:
+        stale = [step for step in steps if step.changes or step.fix_mode]
+        for step in stale:
             would = {output.CREATE: "create", output.IDENTICAL: "set mode 0600"}.get(
                 step.action, "change"
             )
             result.notes.append(f"out of date: {shown[step.path]} (would {would})")
-        if changed:
-            raise Changed(f"{out}: {len(changed)} of {len(steps)} files out of date")
+        if stale:
+            raise Changed(f"{out}: {len(stale)} of {len(steps)} files out of date")
         result.notes.append(f"{out}: up to date ({len(steps)} files)")
         return
     refused = [shown[step.path] for step in steps if step.action == output.REFUSE]
@@ -155,7 +154,7 @@ def _apply(
             result.notes.append(f"{verb} {shown[step.path]}")
         elif step.fix_mode:
             result.notes.append(f"set mode 0600 on {shown[step.path]}")
-    if not changed:
+    if not any(step.changes for step in steps):
         result.notes.append(f"{out}: up to date ({len(steps)} files)")
 
 

@@ -387,14 +387,20 @@ def make_file_ref(text: str, base: Path, origin: str) -> FileRef:
     return FileRef(text, Path(os.path.realpath(full.parent)) / full.name, origin)
 
 
-def given_file(layers: Iterable[tuple[Layer, Path]], key: str) -> FileRef | None:
-    """The file the strongest layer gives for `key` (tls.cert, tls.key), or None."""
+def strongest(layers: Iterable[tuple[Layer, Path]], key: str) -> tuple[Given, Path] | None:
+    """The single value the strongest layer gives for `key`, with that layer's folder."""
     found = None
     for layer, base in layers:
         given = layer.get(key)
         if isinstance(given, Given):
-            found = make_file_ref(str(given.value), base, given.origin)
+            found = given, base
     return found
+
+
+def given_file(layers: Iterable[tuple[Layer, Path]], key: str) -> FileRef | None:
+    """The file the strongest layer gives for `key` (tls.cert, tls.key), or None."""
+    found = strongest(layers, key)
+    return None if found is None else make_file_ref(str(found[0].value), found[1], found[0].origin)
 
 
 def read_user_file(path: Path, label: str) -> bytes:
@@ -617,11 +623,16 @@ def implied_tls_mode(keys: Iterable[str]) -> str:
     return next((mode for mode, keys_of_mode in markers if given & keys_of_mode), "none")
 
 
+def modes_using(key: str) -> tuple[str, ...]:
+    """The TLS modes that use a tls.* key (every mode uses the others)."""
+    if not key.startswith("tls.") or key == "tls.mode":
+        return tuple(_TLS_KEYS_FOR_MODE)
+    return tuple(mode for mode, keys in _TLS_KEYS_FOR_MODE.items() if key in keys)
+
+
 def _unused_tls_key(origin: str, key: str, mode: str) -> BadInput:
-    users = [m for m, keys in _TLS_KEYS_FOR_MODE.items() if key in keys]
-    return BadInput(
-        f"{origin}: only used with --tls {' or '.join(users)} (the TLS mode is {mode!r})"
-    )
+    users = " or ".join(modes_using(key))
+    return BadInput(f"{origin}: only used with --tls {users} (the TLS mode is {mode!r})")
 
 
 def check_tls_keys(layers: Iterable[tuple[Layer, Path]], mode: str) -> None:

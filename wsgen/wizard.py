@@ -38,7 +38,6 @@ class Question:
     message: str
     explain: str = ""
     choices: tuple[tuple[str, str], ...] = ()  # a select: (value, one line about it)
-    modes: tuple[str, ...] = ()  # asked only for these TLS modes (empty: always)
 
 
 TLS_CHOICES = (
@@ -63,14 +62,11 @@ QUESTIONS = (
         "default is 60). 3600 is recommended; 90s, 60m, 1h30m work too.",
     ),
     Question("tls.mode", "TLS", choices=TLS_CHOICES),
-    Question(
-        "tls.secretName",
-        "TLS Secret name",
-        modes=("self-signed", "secret", "files", "cert-manager"),
-    ),
-    Question("tls.cert", "Certificate file (PEM)", modes=("files",)),
-    Question("tls.key", "Private key file (PEM)", modes=("files",)),
-    Question("tls.issuer", "cert-manager issuer name", modes=("cert-manager",)),
+    # TLS follow-ups: asked only for the modes that use them (model.modes_using)
+    Question("tls.secretName", "TLS Secret name"),
+    Question("tls.cert", "Certificate file (PEM)"),
+    Question("tls.key", "Private key file (PEM)"),
+    Question("tls.issuer", "cert-manager issuer name"),
     Question(OUT, "Output folder"),
 )
 
@@ -87,11 +83,8 @@ def given_keys(layers: Iterable[tuple[Layer, Path]]) -> set[str]:
 
 
 def _raw(layers: list[tuple[Layer, Path]], key: str) -> str | None:
-    for layer, _base in reversed(layers):
-        given = layer.get(key)
-        if isinstance(given, Given):
-            return str(given.value)
-    return None
+    found = model.strongest(layers, key)
+    return None if found is None else str(found[0].value)
 
 
 def default_for(key: str, answers: dict[str, str], layers: list[tuple[Layer, Path]]) -> str:
@@ -116,7 +109,7 @@ def next_question(
             continue
         if question.key == OUT and out_given:
             continue
-        if question.modes and mode not in question.modes:
+        if question.key != OUT and mode not in model.modes_using(question.key):
             continue
         return question
     return None
