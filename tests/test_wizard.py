@@ -83,8 +83,9 @@ ALL_QUESTIONS = [
 
 
 # Every question answered by a flag except the idle timeout.
-ALL_BUT_TIMEOUT = ("--name", "a", "--namespace", "b", "--image", "c/d:1", "--port", "80",
-                   "--host", "a.example.com", "--path", "/", "--tls", "none")  # fmt: skip
+# The app's own questions (not host, timeout, TLS) answered by flags.
+APP = ("--name", "a", "--namespace", "b", "--image", "c/d:1", "--port", "80", "--path", "/")
+ALL_BUT_TIMEOUT = (*APP, "--host", "a.example.com", "--tls", "none")
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -205,28 +206,8 @@ def test_a_certificate_for_another_host_is_refused_on_the_spot(hermetic: Path) -
     cert, _ = make_pair(["other.example.com"], hermetic)
     good, good_key = make_pair(["test.example.com"], hermetic, name="good")
     asker = Scripted(str(cert), str(good), str(good_key), True)
-    run(
-        asker,
-        "--tls",
-        "files",
-        "--tls-secret",
-        "s",
-        "--name",
-        "a",
-        "--namespace",
-        "b",
-        "--image",
-        "c/d:1",
-        "--port",
-        "80",
-        "--host",
-        "test.example.com",
-        "--path",
-        "/",
-        "--timeout",
-        "60",
-        out="k8s",
-    )
+    flags = ("--tls", "files", "--tls-secret", "s", "--host", "test.example.com", "--timeout", "60")
+    run(asker, *APP, *flags, out="k8s")
     assert asker.errors == [
         f"{cert} does not cover the host test.example.com (its DNS names: other.example.com)"
     ]
@@ -405,24 +386,7 @@ def test_apply_line_quotes_the_folder(hermetic: Path) -> None:
 
 
 def test_notes_come_before_the_confirmation(hermetic: Path) -> None:
-    flags = (
-        "--name",
-        "a",
-        "--namespace",
-        "b",
-        "--image",
-        "c/d:1",
-        "--port",
-        "80",
-        "--path",
-        "/",
-        "--timeout",
-        "60",
-        "--tls",
-        "self-signed",
-        "--tls-secret",
-        "s",
-    )
+    flags = (*APP, "--timeout", "60", "--tls", "self-signed", "--tls-secret", "s")
     run(Scripted(True), *flags, "--host", "a.example.com", out="k8s")
     asker = Scripted(False)
     with pytest.raises(errors.Refused):
