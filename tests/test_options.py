@@ -101,7 +101,7 @@ BAD = [
     ),
     (
         ["--annotation", "nginx.ingress.kubernetes.io/proxy_read_timeout=1"],
-        "(did you mean 'proxy-read-timeout'?)",
+        "write proxy-read-timeout (hyphens, not underscores)",
     ),
     (
         ["--annotation", "nginx.ingress.kubernetes.io/configuration-snippet=more_set_headers x"],

@@ -215,6 +215,75 @@ def cert(
     return errors.OK
 
 
+_FORMATS = ("text", "json", "sarif")
+LINT_EXIT_CODES = (
+    "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on; "
+    "2 bad usage (a PATH that does not exist, a bad option); 130 interrupted."
+)
+
+
+@app.command(epilog=LINT_EXIT_CODES)
+def lint(
+    paths: list[str] = typer.Argument(
+        ...,
+        metavar="PATH...",
+        help="Files, folders (every *.yaml and *.yml below them) or - for stdin.",
+        show_default=False,
+    ),
+    format: str = typer.Option("text", "--format", help="text, json or sarif."),
+    fail_on: str = typer.Option(
+        "warning",
+        "--fail-on",
+        help="Exit 1 for findings of this severity or above: error, warning or info.",
+    ),
+    all: bool = typer.Option(
+        False, "--all", help="Treat every Ingress as carrying WebSockets (timeout rules apply)."
+    ),
+    min_timeout: str = typer.Option(
+        "3600",
+        "--min-timeout",
+        metavar="SECONDS",
+        help="Warn about WebSocket read/send timeouts below this.",
+    ),
+    ignore: list[str] = typer.Option(
+        [], "--ignore", metavar="RULE,...", help="Rule ids to leave out (repeatable)."
+    ),
+    ingress_class: list[str] = typer.Option(
+        [],
+        "--ingress-class",
+        metavar="CLASS",
+        help="Another class served by ingress-nginx besides nginx (repeatable).",
+    ),
+) -> int:
+    """Find the WebSocket pitfalls in Ingress manifests (and chart values' ingress sections):
+    idle timeouts, made-up or ignored annotations, snippets, old APIs, TLS and class mistakes.
+    The README lists every rule with an example and the fix."""
+    from wsgen import lint as linter
+    from wsgen import lint_report
+
+    if format not in _FORMATS:
+        raise errors.BadInput(f"--format: {format!r} is not one of {', '.join(_FORMATS)}")
+    options = linter.make_options(
+        fail_on=fail_on,
+        min_timeout=min_timeout,
+        ignore=ignore,
+        ingress_classes=ingress_class,
+        all=all,
+    )
+    report = linter.lint(paths, options, sys.stdin.buffer)
+    if format == "json":
+        output = lint_report.as_json(report)
+    elif format == "sarif":
+        from importlib.metadata import version
+
+        output = lint_report.sarif(report, version("wsgen"))
+    else:
+        output = lint_report.text(report)
+    sys.stdout.write(output)
+    sys.stdout.flush()
+    return 1 if report.failed else errors.OK
+
+
 def _path(flag: str, given: str | None, variable: str) -> Path | None:
     """A path from its flag, else its environment variable (an empty variable is unset)."""
     if given is None:

@@ -6,6 +6,8 @@ in `wsgen --help` and in the README.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 OK = 0
 RUNTIME = 1
 BAD_INPUT = 2
@@ -60,3 +62,11 @@ class RuntimeFailure(WsgenError):
     """The machine failed us: a read or write error, a bug caught by a self-check."""
 
     exit_code = RUNTIME
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest candidate, or '' when none is close."""
+    import difflib  # only on the error path (start-up time)
+
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

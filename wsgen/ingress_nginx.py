@@ -8,6 +8,8 @@ Imports nothing from the rest of wsgen.
 
 from __future__ import annotations
 
+from wsgen.errors import did_you_mean
+
 PREFIX = "nginx.ingress.kubernetes.io/"
 READ_TIMEOUT = PREFIX + "proxy-read-timeout"
 SEND_TIMEOUT = PREFIX + "proxy-send-timeout"
@@ -16,10 +18,20 @@ CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 # nginx keeps timers in milliseconds; above 2147483 s a 32-bit millisecond timer overflows.
 MAX_TIMEOUT_SECONDS = 2_147_483
 
-# Values ingress-nginx parses as whole seconds (Atoi): anything else falls back to the default.
-INTEGER_SECONDS = ("proxy-connect-timeout", "proxy-next-upstream-timeout")
+# The timeouts ingress-nginx parses as whole seconds (Atoi): anything else ("3600s", "1h")
+# is silently replaced by the default.
+TIMEOUTS = (
+    "proxy-read-timeout",
+    "proxy-send-timeout",
+    "proxy-connect-timeout",
+    "proxy-next-upstream-timeout",
+)
+DEFAULT_TIMEOUT = 60  # proxy-read-timeout and proxy-send-timeout
+MAX_CONNECT_TIMEOUT = 75  # nginx caps proxy_connect_timeout at about 75 s
 # Prefixes of the other NGINX controller (F5's): ingress-nginx ignores these keys.
 F5_PREFIXES = ("nginx.org/", "nginx.com/")
+# The prefix before 2018: ingress-nginx ignores keys that still carry it.
+OLD_PREFIX = "ingress.kubernetes.io/"
 
 # The `load-balance` values the controller accepts (no least-connections balancer exists).
 LOAD_BALANCERS = (
@@ -175,6 +187,135 @@ RISK: dict[str, str] = {
 }
 
 
+SNIPPETS = tuple(name for name, level in RISK.items() if level == "Critical")
+
+# Boolean annotations (read with Go's strconv.ParseBool; checked in the v1.15 source or listed
+# as "true" or "false" in its annotations docs). proxy-buffering, proxy-request-buffering and
+# mirror-request-body take "on"/"off" and are not here.
+BOOLEANS = (
+    "auth-always-set-cookie",
+    "auth-keepalive-share-vars",
+    "auth-tls-pass-certificate-to-upstream",
+    "canary",
+    "cors-allow-credentials",
+    "enable-access-log",
+    "enable-cors",
+    "enable-global-auth",
+    "enable-modsecurity",
+    "enable-owasp-core-rules",
+    "enable-rewrite-log",
+    "force-ssl-redirect",
+    "from-to-www-redirect",
+    "http2-push-preload",
+    "preserve-trailing-slash",
+    "service-upstream",
+    "session-cookie-change-on-failure",
+    "session-cookie-conditional-samesite-none",
+    "session-cookie-partitioned",
+    "session-cookie-secure",
+    "ssl-passthrough",
+    "ssl-prefer-server-ciphers",
+    "ssl-redirect",
+    "upstream-hash-by-subset",
+    "use-regex",
+)
+# What strconv.ParseBool accepts.
+BOOLEAN_VALUES = ("1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False")
+
+_WEBSOCKET_NEEDS_NOTHING = (
+    "ingress-nginx proxies WebSockets without any annotation; remove it and raise "
+    "proxy-read-timeout and proxy-send-timeout instead"
+)
+# Names that blog posts use and ingress-nginx does not have, with what to write instead.
+MADE_UP = {
+    "websocket-services": "it is F5's nginx.org/websocket-services; " + _WEBSOCKET_NEEDS_NOTHING,
+    "enable-websocket": _WEBSOCKET_NEEDS_NOTHING,
+    "enable-websockets": _WEBSOCKET_NEEDS_NOTHING,
+    "websocket": _WEBSOCKET_NEEDS_NOTHING,
+    "websockets": _WEBSOCKET_NEEDS_NOTHING,
+    "upgrade": _WEBSOCKET_NEEDS_NOTHING,
+    "connection": _WEBSOCKET_NEEDS_NOTHING,
+    "proxy-write-timeout": "write proxy-send-timeout",
+    "client-max-body-size": "write proxy-body-size",
+    "server-snippets": "the name is server-snippet (the plural is F5's spelling)",
+    "proxy-set-headers": "it is a key of the controller's ConfigMap, not an annotation",
+}
+
+
 def risk(name: str) -> str | None:
     """Risk level of an annotation name without the prefix, or None if the controller lacks it."""
     return RISK.get(name)
+
+
+def name_problem(name: str) -> str | None:
+    """Why ingress-nginx does not read `name` (without the prefix), or None when it does."""
+    if name in RISK:
+        return None
+    advice = MADE_UP.get(name)
+    if advice is None and name.replace("_", "-") in RISK:
+        advice = f"write {name.replace('_', '-')} (hyphens, not underscores)"
+    if advice is not None:
+        return f"is not an ingress-nginx annotation: {advice}"
+    return "is not an ingress-nginx annotation" + did_you_mean(name, RISK)
+
+
+def key_problem(key: str) -> tuple[str, str] | None:
+    """(kind, why) when ingress-nginx does not read an annotation key as written, else None.
+
+    kind is "unknown" (its prefix, a name it lacks), "unprefixed" (a name it has, without its
+    prefix or with the old one) or "f5" (a key of F5's controller).
+    """
+    if key.startswith(PREFIX):
+        problem = name_problem(key[len(PREFIX) :])
+        return None if problem is None else ("unknown", problem)
+    if key.startswith(F5_PREFIXES):
+        return (
+            "f5",
+            "belongs to F5's NGINX Ingress Controller; ingress-nginx ignores it "
+            f"(its keys start with {PREFIX})",
+        )
+    bare = key[len(OLD_PREFIX) :] if key.startswith(OLD_PREFIX) else key
+    if "/" not in bare and bare in RISK:
+        return (
+            "unprefixed",
+            f"is ignored by ingress-nginx without its prefix: write {PREFIX}{bare}",
+        )
+    return None
+
+
+def is_integer(value: str) -> bool:
+    """What Go's strconv.Atoi accepts: an optional sign and ASCII digits."""
+    digits = value[1:] if value[:1] in "+-" else value
+    return digits.isascii() and digits.isdigit()
+
+
+def value_problem(name: str, value: str, websocket: bool = True) -> str | None:
+    """Why ingress-nginx drops or rejects `value` for `name` (without the prefix), else None.
+
+    With websocket=True the values that are fine elsewhere but break a WebSocket route count too.
+    """
+    if name == "connection-proxy-header":
+        if value not in ("close", "keep-alive"):
+            return (
+                'must be "close" or "keep-alive": any other value makes ingress-nginx skip '
+                "the whole Ingress"
+            )
+        if websocket:
+            return "replaces the Connection: upgrade header and breaks every WebSocket handshake"
+    if name == "proxy-http-version":
+        if value not in ("1.0", "1.1"):
+            return 'must be "1.1" (or "1.0"); ingress-nginx drops other values'
+        if websocket and value != "1.1":
+            return 'must be "1.1": WebSockets need HTTP/1.1 to the backend'
+    if name == "affinity" and value != "cookie":
+        return 'must be "cookie" (lower case); other values turn affinity off'
+    if name in TIMEOUTS and not is_integer(value):
+        return 'must be whole seconds ("30"): ingress-nginx replaces anything else by its default'
+    if name == "load-balance" and value not in LOAD_BALANCERS:
+        return (
+            f"is not a balancer ingress-nginx has ({', '.join(LOAD_BALANCERS)}); "
+            "a bad value makes it skip the whole Ingress"
+        )
+    if name in BOOLEANS and value not in BOOLEAN_VALUES:
+        return 'must be "true" or "false": ingress-nginx ignores other values (keeps its default)'
+    return None

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from wsgen import ingress_nginx as nginx
-from wsgen.errors import BadInput
+from wsgen.errors import BadInput, did_you_mean
 from wsgen.yamlutil import YamlProblem, load_strict
 
 DEFAULT_IMAGE = "registry-cn-hangzhou.ack.aliyuncs.com/ack-demo/websocket-echo-server:latest"
@@ -370,13 +370,6 @@ def _key(key: object) -> str:
     return text if re.fullmatch(r"[A-Za-z0-9_./-]+", text) else repr(key)
 
 
-def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    import difflib  # only on the error path (start-up time)
-
-    close = difflib.get_close_matches(word, list(candidates), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def make_file_ref(text: str, base: Path, origin: str) -> FileRef:
     """A user's file named `text`, relative to `base` (the values file's folder, or here)."""
     if not text:
@@ -450,7 +443,7 @@ def parse_values(text: str, where: str) -> Layer:
                 raise BadInput(f"{where}: tls: must be a mapping (mode, secretName, ...)")
             for sub, sub_raw in raw.items():
                 if sub not in TLS_KEYS:
-                    hint = _did_you_mean(str(sub), TLS_KEYS)
+                    hint = did_you_mean(str(sub), TLS_KEYS)
                     raise BadInput(f"{where}: tls.{_key(sub)}: unknown key{hint}")
                 if sub_raw is None:
                     raise BadInput(
@@ -459,7 +452,7 @@ def parse_values(text: str, where: str) -> Layer:
                 layer[f"tls.{sub}"] = Given(sub_raw, f"{where}: tls.{sub}")
             continue
         if key not in VALUES_KEYS:
-            hint = _did_you_mean(str(key), VALUES_KEYS)
+            hint = did_you_mean(str(key), VALUES_KEYS)
             raise BadInput(f"{where}: {_key(key)}: unknown key{hint}")
         if raw is None and not BY_KEY[key].mapping:
             raise BadInput(f"{where}: {key}: has no value (give one, or remove the key)")
@@ -734,24 +727,6 @@ def _env(given: dict[str, Given]) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
-def _value_problem(name: str, value: str) -> str | None:
-    """Values ingress-nginx drops or rejects for a WebSocket route (name without the prefix)."""
-    if name == "connection-proxy-header":
-        return "replaces the Connection: upgrade header and breaks every WebSocket handshake"
-    if name == "proxy-http-version" and value != "1.1":
-        return 'must be "1.1": WebSockets need HTTP/1.1 to the backend'
-    if name == "affinity" and value != "cookie":
-        return 'must be "cookie" (lower case); other values turn affinity off'
-    if name in nginx.INTEGER_SECONDS and not (value.isascii() and value.isdigit()):
-        return 'must be whole seconds ("30"): ingress-nginx replaces anything else by its default'
-    if name == "load-balance" and value not in nginx.LOAD_BALANCERS:
-        return (
-            f"is not a balancer ingress-nginx has ({', '.join(nginx.LOAD_BALANCERS)}); "
-            "a bad value makes it skip the whole Ingress"
-        )
-    return None
-
-
 def _annotations(given: dict[str, Given], tls: Tls) -> tuple[tuple[str, str], ...]:
     reserved = {
         nginx.READ_TIMEOUT: "is written from --timeout; set --timeout instead",
@@ -778,27 +753,18 @@ def _annotations(given: dict[str, Given], tls: Tls) -> tuple[tuple[str, str], ..
 
 
 def _annotation_problem(key: str, value: str) -> str | None:
-    old_prefix = "ingress.kubernetes.io/"
-    if key.startswith(nginx.PREFIX):
-        name = key[len(nginx.PREFIX) :]
-        level = nginx.risk(name)
-        if level is None:
-            return "is not an ingress-nginx annotation" + _did_you_mean(name, nginx.RISK)
-        if level == "Critical":
-            return (
-                "is a snippet (risk Critical): a default ingress-nginx (v1.12+) rejects the "
-                "whole Ingress, and the controller already sets the Upgrade headers"
-            )
-        return _value_problem(name, value)
-    if key.startswith(nginx.F5_PREFIXES):
+    problem = nginx.key_problem(key)
+    if problem is not None:
+        return problem[1]
+    if not key.startswith(nginx.PREFIX):
+        return None
+    name = key[len(nginx.PREFIX) :]
+    if name in nginx.SNIPPETS:
         return (
-            "belongs to F5's NGINX Ingress Controller; ingress-nginx ignores it "
-            f"(its keys start with {nginx.PREFIX})"
+            "is a snippet (risk Critical): a default ingress-nginx (v1.12+) rejects the "
+            "whole Ingress, and the controller already sets the Upgrade headers"
         )
-    bare = key[len(old_prefix) :] if key.startswith(old_prefix) else key
-    if "/" not in bare and nginx.risk(bare) is not None:
-        return f"is ignored by ingress-nginx without its prefix: write {nginx.PREFIX}{bare}"
-    return None
+    return nginx.value_problem(name, value)
 
 
 @dataclass(frozen=True)

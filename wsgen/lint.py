@@ -1,0 +1,776 @@
+"""wsgen lint, the core: read files, find the Ingresses in them, run the rules, return a Report.
+
+Documents are composed (not constructed) with libyaml's C loader when PyYAML has it: nodes keep
+their line and column, so every finding points at the key or value it is about. The rules
+themselves live in wsgen.lint_rules; printing (text, JSON, SARIF) in wsgen.lint_report.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from wsgen import ingress_nginx as nginx
+from wsgen.errors import BadInput, did_you_mean
+from wsgen.yamlutil import SafeLoader, describe_yaml_error
+
+SEVERITIES = ("info", "warning", "error")  # weakest first
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+STR_TAG = "tag:yaml.org,2002:str"
+NULL_TAG = "tag:yaml.org,2002:null"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+# libyaml's composer recurses in C: a document nested tens of thousands of levels deep crashes
+# the process. Nothing real comes close; deeper documents are reported, not composed.
+MAX_DEPTH = 10_000
+_YAML_SUFFIXES = (".yaml", ".yml")
+_DOCUMENT_START = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place. Lines and columns are 1-based."""
+
+    rule: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+    end_line: int = 0
+    end_column: int = 0
+    ingress: str = ""  # namespace/name, or the chart values section; "" for file problems
+
+    def sort_key(self) -> tuple[int, int, str]:
+        return (self.line, self.column, self.rule)
+
+
+@dataclass(frozen=True)
+class Options:
+    """lint's validated options."""
+
+    all: bool = False
+    min_timeout: int = 3600
+    ignore: frozenset[str] = frozenset()
+    ingress_classes: frozenset[str] = frozenset({"nginx"})
+    fail_on: str = "warning"
+
+
+@dataclass
+class FileReport:
+    path: str
+    documents: int = 0
+    ingresses: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    files: list[FileReport]
+    options: Options
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [finding for file in self.files for finding in file.findings]
+
+    def count(self, severity: str) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    @property
+    def failed(self) -> bool:
+        floor = SEVERITIES.index(self.options.fail_on)
+        return any(SEVERITIES.index(f.severity) >= floor for f in self.findings)
+
+
+def make_options(
+    *,
+    fail_on: str = "warning",
+    min_timeout: str = "3600",
+    ignore: Iterable[str] = (),
+    ingress_classes: Iterable[str] = (),
+    all: bool = False,
+) -> Options:
+    """Validate lint's options; a bad one raises BadInput naming the option and the rule."""
+    from wsgen.lint_rules import RULES
+
+    if fail_on not in SEVERITIES:
+        raise BadInput(f"--fail-on: {fail_on!r} is not one of {', '.join(reversed(SEVERITIES))}")
+    if not (min_timeout.isascii() and min_timeout.isdigit()) or not (
+        1 <= int(min_timeout) <= nginx.MAX_TIMEOUT_SECONDS
+    ):
+        raise BadInput(
+            f"--min-timeout: {min_timeout!r} is not whole seconds from 1 to "
+            f"{nginx.MAX_TIMEOUT_SECONDS}"
+        )
+    ignored = {part.strip().upper() for item in ignore for part in item.split(",") if part.strip()}
+    for rule in sorted(ignored):
+        if rule not in RULES:
+            raise BadInput(f"--ignore: {rule!r} is not a rule id{did_you_mean(rule, RULES)}")
+    classes = set()
+    for name in ingress_classes:
+        if not name.strip():
+            raise BadInput("--ingress-class: must not be empty")
+        classes.add(name.strip())
+    return Options(
+        all=all,
+        min_timeout=int(min_timeout),
+        ignore=frozenset(ignored),
+        ingress_classes=frozenset({"nginx", *classes}),
+        fail_on=fail_on,
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def expand(paths: Sequence[str]) -> list[tuple[str, Path | None]]:
+    """(name shown, path) for every file to lint; None is stdin. Folders: *.yaml and *.yml
+    below them, sorted, hidden folders skipped. A path that does not exist is a usage error."""
+    found: list[tuple[str, Path | None]] = []
+    if sum(1 for p in paths if p == STDIN) > 1:
+        raise BadInput("PATH: '-' (stdin) can be given once")
+    for given in paths:
+        if given == STDIN:
+            found.append((STDIN_NAME, None))
+            continue
+        path = Path(given)
+        if path.is_dir():
+            files: list[Path] = []
+            for folder, subfolders, names in os.walk(path):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+                files.extend(Path(folder, n) for n in names if n.endswith(_YAML_SUFFIXES))
+            found.extend((str(f), f) for f in sorted(files))
+        elif path.exists():
+            found.append((given, path))
+        else:
+            raise BadInput(f"PATH: {given!r}: no such file or folder")
+    if not found:
+        raise BadInput(f"PATH: no *.yaml or *.yml files in {', '.join(map(repr, paths))}")
+    return found
+
+
+def decode(data: bytes) -> str:
+    """Text of a file: UTF-8 (a BOM is allowed), or UTF-16/32 with their BOM.
+
+    Raises NotText saying where the first byte that is not UTF-8 is.
+    """
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise NotText(0, f"not valid {codec.upper()} text") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise NotText(
+            data.count(b"\n", 0, error.start),
+            f"byte 0x{data[error.start]:02x} is not UTF-8 (save the file as UTF-8)",
+        ) from None
+
+
+class NotText(ValueError):
+    """A file that is not text: where (0-based line) and why."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class Document:
+    """A composed document; its marks count lines from `offset` (0-based) in the file."""
+
+    node: Node
+    offset: int
+
+
+@dataclass
+class Problem:
+    """A document that could not be composed: 0-based line and column, and why."""
+
+    line: int
+    column: int
+    message: str
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound of a document's nesting depth, cheap to compute: flow collections need
+    a bracket each, block collections a column of indentation each (or two, on one line)."""
+    longest = max((len(line) for line in text.splitlines()), default=0)
+    return text.count("[") + text.count("{") + longest
+
+
+def _too_deep(text: str) -> Problem | None:
+    """The place where nesting passes MAX_DEPTH, found with libyaml's parser (no recursion)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line, column = (event.start_mark.line, event.start_mark.column)  # type: ignore[union-attr]
+                return Problem(line, column, f"nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return None
+
+
+def _compose(text: str, offset: int) -> list[Document] | Problem:
+    """All documents of `text`, or the first problem (lines counted from `offset`)."""
+    if _depth_bound(text) > MAX_DEPTH:
+        try:
+            deep = _too_deep(text)
+        except yaml.YAMLError:
+            deep = None  # composing below reports it, at the parser's place
+        if deep is not None:
+            return Problem(deep.line + offset, deep.column, deep.message)
+    try:
+        return [
+            Document(node, offset)
+            for node in yaml.compose_all(text, Loader=SafeLoader)
+            if node is not None
+        ]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line, column = (mark.line, mark.column) if mark is not None else (0, 0)
+        return Problem(line + offset, column, describe_yaml_error(error).split(": ", 1)[-1])
+
+
+def documents(text: str) -> list[Document | Problem]:
+    """Every document of a stream. When one does not parse, each document is read on its own
+    (split at the `---` and `...` lines, which YAML forbids inside content), so one broken
+    document hides none of the others."""
+    whole = _compose(text, 0)
+    if isinstance(whole, list):
+        return list(whole)
+    found: list[Document | Problem] = []
+    starts = [0] + [text.count("\n", 0, m.start()) for m in _DOCUMENT_START.finditer(text)]
+    lines = text.split("\n")
+    for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        if end <= start:
+            continue
+        result = _compose("\n".join(lines[start:end]), start)
+        found.extend(result if isinstance(result, list) else [result])
+    return found
+
+
+# --- nodes ------------------------------------------------------------------------------------
+
+
+def pairs(node: Node | None, _depth: int = 0) -> list[tuple[Node, Node]]:
+    """A mapping's (key, value) nodes with `<<` merges expanded (explicit keys come last and so
+    win, as in YAML). Anything that is not a mapping has none."""
+    if not isinstance(node, MappingNode) or _depth > 20:
+        return []
+    merged: list[tuple[Node, Node]] = []
+    own: list[tuple[Node, Node]] = []
+    for key, value in node.value:
+        if key.tag == _MERGE_TAG:
+            sources = value.value if isinstance(value, SequenceNode) else [value]
+            for source in sources:
+                merged.extend(pairs(source, _depth + 1))
+        else:
+            own.append((key, value))
+    return merged + own
+
+
+def fields(node: Node | None) -> dict[str, tuple[Node, Node]]:
+    """A mapping's scalar keys -> (key, value) nodes; a repeated key keeps the last one."""
+    return {key.value: (key, value) for key, value in pairs(node) if isinstance(key, ScalarNode)}
+
+
+def value(node: Node | None, *path: str) -> Node | None:
+    """The value node at `path` below a mapping, or None."""
+    for name in path:
+        found = fields(node).get(name)
+        if found is None:
+            return None
+        node = found[1]
+    return node
+
+
+def text(node: Node | None) -> str | None:
+    """A scalar's text (whatever its type), else None."""
+    return node.value if isinstance(node, ScalarNode) else None
+
+
+def items(node: Node | None) -> list[Node]:
+    return list(node.value) if isinstance(node, SequenceNode) else []
+
+
+def duplicate_keys(root: Node) -> Iterator[tuple[Node, int]]:
+    """(repeated key node, 1-based line of the first one) for every mapping below root."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            first: dict[tuple[str, str], Node] = {}
+            for key, child in node.value:
+                if isinstance(key, ScalarNode) and key.tag != _MERGE_TAG:
+                    earlier = first.setdefault((key.tag, key.value), key)
+                    if earlier is not key:
+                        yield key, earlier.start_mark.line + 1
+                stack.append(key)
+                stack.append(child)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+
+
+# --- what the rules look at -------------------------------------------------------------------
+
+
+@dataclass
+class Path_:
+    """One HTTP path of an Ingress rule."""
+
+    item: Node  # the list item (a mapping)
+    host: str | None  # its rule's host
+    path: str | None
+    path_node: Node | None
+    path_type: Node | None
+    services: list[tuple[str, Node]]
+
+
+@dataclass
+class View:
+    """An Ingress (or a chart values ingress section) as the rules see it."""
+
+    file: str
+    name: str
+    namespace: str
+    root: Node
+    chart: bool
+    api_version: Node | None
+    annotations: list[tuple[str, Node, Node]]  # key text, key node, value node
+    annotations_anchor: Node  # where a missing annotation is reported
+    class_name: str | None
+    class_node: Node | None  # spec.ingressClassName (or the chart's className)
+    spec: Node | None
+    spec_anchor: Node
+    hosts: list[tuple[str, Node]]
+    hostless_rule: bool
+    paths: list[Path_]
+    default_services: list[tuple[str, Node]]
+    tls: list[Node]
+    offset: int = 0  # add to the marks' lines (see Document)
+    websocket: str | None = None  # why it carries WebSockets, or None
+    nginx: bool = False  # whether ingress-nginx serves it
+
+    def annotation(self, key: str) -> tuple[Node, Node] | None:
+        """Key and value nodes of an annotation (the last, if it repeats)."""
+        found = None
+        for name, key_node, value_node in self.annotations:
+            if name == key:
+                found = (key_node, value_node)
+        return found
+
+    @property
+    def class_annotation(self) -> tuple[Node, Node] | None:
+        return self.annotation(nginx.CLASS_ANNOTATION)
+
+    @property
+    def ingress_class(self) -> str | None:
+        if self.class_name is not None:
+            return self.class_name
+        found = self.class_annotation
+        return text(found[1]) if found else None
+
+    @property
+    def services(self) -> list[tuple[str, Node]]:
+        return [s for p in self.paths for s in p.services] + self.default_services
+
+
+def _annotations(node: Node | None) -> list[tuple[str, Node, Node]]:
+    return [(k.value, k, v) for k, v in pairs(node) if isinstance(k, ScalarNode)]
+
+
+def named(nodes: Iterable[Node | None]) -> list[tuple[str, Node]]:
+    """(text, node) of the scalars among nodes that have text."""
+    return [(node.value, node) for node in nodes if isinstance(node, ScalarNode) and node.value]
+
+
+def _service_names(backend: Node | None) -> list[tuple[str, Node]]:
+    return named((value(backend, "service", "name"), value(backend, "serviceName")))
+
+
+def ingress_view(file: str, root: Node, offset: int = 0) -> View:
+    meta_pair = fields(root).get("metadata")
+    meta = meta_pair[1] if meta_pair else None
+    annotations_pair = fields(meta).get("annotations")
+    spec_pair = fields(root).get("spec")
+    spec = spec_pair[1] if spec_pair else None
+    hosts: list[tuple[str, Node]] = []
+    paths: list[Path_] = []
+    hostless = False
+    for rule in items(value(spec, "rules")):
+        host = named([value(rule, "host")])
+        hosts.extend(host)
+        hostless = hostless or not host
+        rule_host = host[0][0] if host else None
+        for item in items(value(rule, "http", "paths")):
+            path_node = value(item, "path")
+            path_type_pair = fields(item).get("pathType")
+            paths.append(
+                Path_(
+                    item=item,
+                    host=rule_host,
+                    path=text(path_node),
+                    path_node=path_node,
+                    path_type=path_type_pair[0] if path_type_pair else None,
+                    services=_service_names(value(item, "backend")),
+                )
+            )
+    defaults = []
+    for key in ("defaultBackend", "backend"):
+        defaults.extend(_service_names(value(spec, key)))
+    class_node = value(spec, "ingressClassName")
+    return View(
+        file=file,
+        name=_object_name(meta),
+        namespace=text(value(meta, "namespace")) or "",
+        root=root,
+        chart=False,
+        api_version=value(root, "apiVersion"),
+        annotations=_annotations(annotations_pair[1] if annotations_pair else None),
+        annotations_anchor=(annotations_pair or meta_pair or (root, root))[0],
+        class_name=text(class_node) or None,
+        class_node=class_node,
+        spec=spec,
+        spec_anchor=(spec_pair or (root, root))[0],
+        hosts=hosts,
+        hostless_rule=hostless or not hosts,
+        paths=paths,
+        default_services=defaults,
+        tls=items(value(spec, "tls")),
+        offset=offset,
+    )
+
+
+def _object_name(meta: Node | None) -> str:
+    name = text(value(meta, "name")) or "(no name)"
+    namespace = text(value(meta, "namespace"))
+    return f"{namespace}/{name}" if namespace else name
+
+
+def chart_view(file: str, section: str, key: Node, node: Node, offset: int = 0) -> View:
+    """An ingress section of chart values: `annotations`, `hosts` (names or {host, paths}),
+    `path`/`paths`, `className`/`ingressClassName`, `tls`."""
+    hosts: list[tuple[str, Node]] = []
+    paths: list[Path_] = []
+    for entry in items(value(node, "hosts")):
+        host = named([value(entry, "host") if isinstance(entry, MappingNode) else entry])
+        hosts.extend(host)
+        for item in items(value(entry, "paths")):
+            path_node = value(item, "path") if isinstance(item, MappingNode) else item
+            paths.append(
+                Path_(item, host[0][0] if host else None, text(path_node), path_node, None, [])
+            )
+    for path, item in named([value(node, "path"), *items(value(node, "paths"))]):
+        paths.append(Path_(item, None, path, item, None, []))
+    annotations_pair = fields(node).get("annotations")
+    class_node = value(node, "className") or value(node, "ingressClassName")
+    return View(
+        file=file,
+        name=section,
+        namespace="",
+        root=node,
+        chart=True,
+        api_version=None,
+        annotations=_annotations(annotations_pair[1] if annotations_pair else None),
+        annotations_anchor=(annotations_pair or (key, node))[0],
+        class_name=text(class_node) or None,
+        class_node=class_node,
+        spec=node,
+        spec_anchor=key,
+        hosts=hosts,
+        hostless_rule=not hosts,
+        paths=paths,
+        default_services=[],
+        tls=items(value(node, "tls")),
+        offset=offset,
+    )
+
+
+def chart_sections(root: Node) -> Iterator[tuple[str, Node, Node]]:
+    """Ingress sections in chart values: a key naming an ingress whose value is a mapping with
+    `annotations` or `hosts`. Controller settings (`controller.config` of the ingress-nginx
+    chart, a ConfigMap's data) are not Ingress annotations and are never entered."""
+    stack: list[tuple[str, Node, int]] = [("", root, 0)]
+    while stack:
+        where, node, depth = stack.pop()
+        for key, child in reversed(pairs(node)):
+            name = text(key)
+            if name is None or not isinstance(child, MappingNode) or depth > 30:
+                continue
+            dotted = f"{where}.{name}" if where else name
+            if where == "controller" and name == "config":
+                continue
+            child_fields = fields(child)
+            if "ingress" in name.lower() and (
+                "annotations" in child_fields or "hosts" in child_fields
+            ):
+                yield dotted, key, child
+            else:
+                stack.append((dotted, child, depth + 1))
+
+
+# --- WebSockets, controllers ------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_WEBSOCKET_WORDS = frozenset(
+    {"ws", "wss", "hub", "hubs", "cable", "live", "realtime", "upgrade", "signalr"}
+)
+_WEBSOCKET_PARTS = ("websocket", "socket", "realtime")
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?")
+
+
+def says_websocket(name: str) -> bool:
+    for token in _TOKEN.findall(name.lower()):
+        if token in _WEBSOCKET_WORDS or any(part in token for part in _WEBSOCKET_PARTS):
+            return True
+    return False
+
+
+def seconds(raw: str | None) -> int | None:
+    """Seconds of a timeout as people write it ("3600", "3600s", "1h", "60m"), for deciding
+    whether an Ingress wants long connections; None when it is not a duration."""
+    if not raw:
+        return None
+    match = _DURATION.fullmatch(raw.strip())
+    if match is None or not any(match.groups()):
+        return None
+    h, m, s = (int(g) if g else 0 for g in match.groups())
+    return h * 3600 + m * 60 + s
+
+
+def websocket_path(path: Path_) -> bool:
+    """Whether a path's own URL, host or Service name says WebSocket."""
+    names = [path.path or "", path.host or "", *(service for service, _node in path.services)]
+    return any(says_websocket(name) for name in names)
+
+
+def websocket_reason(view: View, everything: bool) -> str | None:
+    """Why an Ingress is taken to carry WebSockets, or None."""
+    if everything:
+        return "--all"  # checked before the paths: --all is the reason given
+    for p in view.paths:
+        if p.path and says_websocket(p.path):
+            return f"path {p.path}"
+    for host, _node in view.hosts:
+        if says_websocket(host):
+            return f"host {host}"
+    for service, _node in view.services:
+        if says_websocket(service):
+            return f"Service {service}"
+    if view.chart and says_websocket(view.name.rpartition(".")[2].replace("ingress", " ")):
+        return f"section {view.name}"
+    for key, _key, node in view.annotations:
+        name = key.rpartition("/")[2]
+        if says_websocket(name):
+            return f"annotation {key}"
+        if name in ("proxy-read-timeout", "proxy-send-timeout"):
+            value_seconds = seconds(text(node))
+            if value_seconds is not None and value_seconds > nginx.DEFAULT_TIMEOUT:
+                return f"{key} {text(node)}"
+        if name == "affinity" and (text(node) or "").lower() == "cookie":
+            return "cookie affinity"
+    return None
+
+
+def served_by_ingress_nginx(view: View, classes: frozenset[str]) -> bool:
+    if any(key.startswith(nginx.PREFIX) for key, _k, _v in view.annotations):
+        return True
+    ingress_class = view.ingress_class
+    return ingress_class is None or ingress_class in classes
+
+
+# --- GKE: BackendConfig timeouts, found across all files --------------------------------------
+
+
+@dataclass
+class Context:
+    """What rules need from other documents: GKE Service -> BackendConfig -> timeoutSec."""
+
+    backend_configs: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    service_configs: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def gke_timeout(self, namespace: str, service: str) -> int | None:
+        """The smallest timeoutSec among the BackendConfigs a Service names, or None."""
+        found = [
+            self.backend_configs.get((namespace, name))
+            for name in self.service_configs.get((namespace, service), [])
+        ]
+        known = [t for t in found if t is not None]
+        return min(known) if known and len(known) == len(found) else None
+
+
+_GKE_BACKEND_CONFIG = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
+
+
+def _collect(context: Context, kind: str, root: Node) -> None:
+    meta = value(root, "metadata")
+    key = (text(value(meta, "namespace")) or "", text(value(meta, "name")) or "")
+    if kind == "BackendConfig":
+        timeout = text(value(root, "spec", "timeoutSec"))
+        context.backend_configs[key] = int(timeout) if timeout and timeout.isdigit() else None
+    elif kind == "Service":
+        for name in _GKE_BACKEND_CONFIG:
+            raw = text(value(meta, "annotations", name))
+            if raw:
+                import json
+
+                try:
+                    config = json.loads(raw)
+                except ValueError:
+                    continue
+                names = [config.get("default")] if isinstance(config, dict) else []
+                if isinstance(config, dict) and isinstance(config.get("ports"), dict):
+                    names.extend(config["ports"].values())
+                context.service_configs[key] = [n for n in names if isinstance(n, str)]
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def objects(root: Node) -> Iterator[tuple[str, Node]]:
+    """(kind, node) of a document's Kubernetes objects, `kind: List` items included."""
+    kind = text(value(root, "kind"))
+    if kind is None:
+        return
+    if kind.endswith("List") and isinstance(value(root, "items"), SequenceNode):
+        for item in items(value(root, "items")):
+            yield from objects(item)
+    else:
+        yield kind, root
+
+
+def finding(
+    rule: str,
+    severity: str,
+    file: str,
+    node: Node,
+    message: str,
+    hint: str = "",
+    ingress: str = "",
+    offset: int = 0,
+) -> Finding:
+    start, end = node.start_mark, node.end_mark
+    return Finding(
+        rule=rule,
+        severity=severity,
+        path=file,
+        line=start.line + offset + 1,
+        column=start.column + 1,
+        message=message,
+        hint=hint,
+        end_line=end.line + offset + 1,
+        end_column=end.column + 1,
+        ingress=ingress,
+    )
+
+
+def read_file(path: Path | None, stdin: BinaryIO | None) -> bytes:
+    if path is None:
+        return stdin.read() if stdin is not None else b""
+    return path.read_bytes()
+
+
+def lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None = None) -> Report:
+    """Lint every file PATHs name; unreadable or broken files become WS001 findings."""
+    from wsgen.lint_rules import check
+
+    context = Context()
+    files: list[FileReport] = []
+    views: list[tuple[FileReport, View]] = []
+    for name, path in expand(paths):
+        report = FileReport(name)
+        files.append(report)
+        try:
+            content = decode(read_file(path, stdin))
+        except OSError as error:
+            report.findings.append(_file_problem(name, 0, 0, f"cannot read: {error.strerror}"))
+            continue
+        except NotText as error:
+            report.findings.append(_file_problem(name, error.line, 0, error.message))
+            continue
+        for document in documents(content):
+            report.documents += 1
+            if isinstance(document, Problem):
+                report.findings.append(
+                    _file_problem(name, document.line, document.column, document.message, content)
+                )
+                continue
+            node = document.node
+            for key, first in duplicate_keys(node):
+                report.findings.append(
+                    finding(
+                        "WS002",
+                        "error",
+                        name,
+                        key,
+                        f"the key {key.value!r} appears twice in this mapping (first on line "
+                        f"{first}); parsers silently keep the last",
+                        "remove or merge one of them",
+                        offset=document.offset,
+                    )
+                )
+            found = list(objects(node))
+            for kind, root in found:
+                if kind == "Ingress":
+                    views.append((report, ingress_view(name, root, document.offset)))
+                elif kind in ("Service", "BackendConfig"):
+                    _collect(context, kind, root)
+            if not found and isinstance(node, MappingNode) and value(node, "apiVersion") is None:
+                for section, key, section_node in chart_sections(node):
+                    view = chart_view(name, section, key, section_node, document.offset)
+                    views.append((report, view))
+    for report, view in views:
+        report.ingresses += 1
+        view.nginx = served_by_ingress_nginx(view, options.ingress_classes)
+        view.websocket = websocket_reason(view, options.all)
+        report.findings.extend(
+            f for f in check(view, options, context) if f.rule not in options.ignore
+        )
+    for report in files:
+        report.findings = [f for f in report.findings if f.rule not in options.ignore]
+        report.findings.sort(key=Finding.sort_key)
+    return Report(files, options)
+
+
+def _file_problem(
+    name: str, line: int, column: int, message: str, content: str | None = None
+) -> Finding:
+    hint = ""
+    if content is not None and "{{" in content:
+        hint = "a Helm or Go template: lint what it renders, e.g. helm template . | wsgen lint -"
+    elif content is not None and "${" in content:
+        hint = "placeholders: lint after substituting them, e.g. envsubst < FILE | wsgen lint -"
+    return Finding(
+        "WS001",
+        "error",
+        name,
+        line + 1,
+        column + 1,
+        f"does not parse as YAML: {message}",
+        hint,
+        line + 1,
+        column + 1,
+    )

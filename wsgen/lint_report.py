@@ -1,0 +1,147 @@
+"""wsgen lint's output: text for people, JSON for scripts, SARIF 2.1.0 for code scanning.
+
+Pure functions from a Report to a string; the JSON and SARIF shapes are documented in the README.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import quote
+
+from wsgen.lint import STDIN_NAME, Finding, Report
+from wsgen.lint_rules import RULES
+
+JSON_SCHEMA = "wsgen-lint/1"
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _plural(count: int, word: str, plural: str = "") -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def summary(report: Report) -> str:
+    """`2 files, 3 Ingresses: 1 error, 0 warnings, 2 infos`"""
+    ingresses = sum(f.ingresses for f in report.files)
+    return (
+        f"{_plural(len(report.files), 'file')}, {_plural(ingresses, 'Ingress', 'Ingresses')}: "
+        f"{_plural(report.count('error'), 'error')}, "
+        f"{_plural(report.count('warning'), 'warning')}, {_plural(report.count('info'), 'info')}"
+    )
+
+
+def text(report: Report) -> str:
+    """One line a finding, `file:line:col: severity RULE message (hint)`, then the summary."""
+    lines = []
+    for f in report.findings:
+        hint = f" ({f.hint})" if f.hint else ""
+        lines.append(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}{hint}")
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "severity": f.severity,
+        "path": f.path,
+        "line": f.line,
+        "column": f.column,
+        "endLine": f.end_line,
+        "endColumn": f.end_column,
+        "ingress": f.ingress,
+        "message": f.message,
+        "hint": f.hint,
+    }
+
+
+def as_json(report: Report) -> str:
+    document = {
+        "schema": JSON_SCHEMA,
+        "summary": {
+            "files": len(report.files),
+            "documents": sum(f.documents for f in report.files),
+            "ingresses": sum(f.ingresses for f in report.files),
+            "errors": report.count("error"),
+            "warnings": report.count("warning"),
+            "infos": report.count("info"),
+            "failOn": report.options.fail_on,
+            "failed": report.failed,
+        },
+        "files": [
+            {
+                "path": f.path,
+                "documents": f.documents,
+                "ingresses": f.ingresses,
+                "findings": len(f.findings),
+            }
+            for f in report.files
+        ],
+        "findings": [_finding(f) for f in report.findings],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _uri(path: str) -> str:
+    """A SARIF artifact URI: relative paths stay relative (code scanning resolves them from the
+    repository root), absolute ones become file:// URIs."""
+    if path == STDIN_NAME:
+        return "stdin"
+    if Path(path).is_absolute():
+        return Path(path).as_uri()
+    return quote(PurePosixPath(Path(path).as_posix()).as_posix())
+
+
+def sarif(report: Report, version: str) -> str:
+    ids = list(RULES)
+    rules = [
+        {
+            "id": rule.id,
+            "name": rule.id,
+            "shortDescription": {"text": rule.title},
+            "fullDescription": {"text": rule.title},
+            "help": {
+                "text": f"{rule.id}: {rule.title}. The README's wsgen lint section shows an "
+                "example and the fix."
+            },
+            "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        }
+        for rule in RULES.values()
+    ]
+    results = [
+        {
+            "ruleId": f.rule,
+            "ruleIndex": ids.index(f.rule),
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f.message + (f" ({f.hint})" if f.hint else "")},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": _uri(f.path)},
+                        "region": {
+                            "startLine": f.line,
+                            "startColumn": f.column,
+                            "endLine": max(f.end_line, f.line),
+                            "endColumn": f.end_column
+                            if f.end_line > f.line
+                            else max(f.end_column, f.column),
+                        },
+                    }
+                }
+            ],
+        }
+        for f in report.findings
+    ]
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "wsgen", "version": version, "rules": rules}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

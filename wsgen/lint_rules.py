@@ -1,0 +1,510 @@
+"""wsgen lint's rules: each a small function from an Ingress view to findings.
+
+A rule says which Ingresses it is about (ingress-nginx only, WebSocket Ingresses only, chart
+values sections too) and yields Hits: a node, a message and a fix. The node gives the line and
+column, and is what a later `--fix` would edit. WS001 and WS002 (parsing) are found while
+reading, in wsgen.lint; they are listed here so every rule has one description.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from yaml.nodes import Node
+
+from wsgen import ingress_nginx as nginx
+from wsgen.lint import (
+    NULL_TAG,
+    STR_TAG,
+    Context,
+    Finding,
+    Options,
+    View,
+    fields,
+    finding,
+    items,
+    named,
+    seconds,
+    text,
+    value,
+    websocket_path,
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    node: Node
+    message: str
+    hint: str = ""
+    severity: str = ""  # the rule's own unless set
+
+
+Check = Callable[[View, Options, Context], Iterator[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    title: str  # one line: what it finds
+    check: Check | None = None  # None: found while reading (WS001, WS002)
+    nginx: bool = False  # only Ingresses ingress-nginx serves
+    websocket: bool = False  # only Ingresses that carry WebSockets
+    chart: bool = True  # also ingress sections of chart values
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    id: str,
+    severity: str,
+    title: str,
+    *,
+    nginx: bool = False,
+    websocket: bool = False,
+    chart: bool = True,
+) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        RULES[id] = Rule(id, severity, title, check, nginx, websocket, chart)
+        return check
+
+    return register
+
+
+RULES["WS001"] = Rule("WS001", "error", "a document that does not parse as YAML")
+RULES["WS002"] = Rule("WS002", "error", "a mapping that repeats a key")
+
+
+def check(view: View, options: Options, context: Context) -> Iterator[Finding]:
+    """Every rule that applies to `view`, as findings."""
+    for item in RULES.values():
+        if item.check is None or (item.chart is False and view.chart):
+            continue
+        if (item.nginx and not view.nginx) or (item.websocket and view.websocket is None):
+            continue
+        for hit in item.check(view, options, context):
+            yield finding(
+                item.id,
+                hit.severity or item.severity,
+                view.file,
+                hit.node,
+                hit.message,
+                hit.hint,
+                view.name,
+                view.offset,
+            )
+
+
+def _ws(view: View) -> str:
+    if view.websocket == "--all":
+        return "an Ingress (--all: taken to carry WebSockets)"
+    return f"a WebSocket Ingress ({view.websocket})"
+
+
+def _name(key: str) -> str:
+    """An ingress-nginx annotation's name without its prefix."""
+    return key[len(nginx.PREFIX) :]
+
+
+def _nginx_annotations(view: View) -> Iterator[tuple[str, Node, Node, str]]:
+    """(name without prefix, key node, value node, string value) of string-valued
+    nginx.ingress.kubernetes.io/ annotations."""
+    for key, key_node, value_node in view.annotations:
+        if key.startswith(nginx.PREFIX) and value_node.tag == STR_TAG:
+            yield _name(key), key_node, value_node, value_node.value
+
+
+# --- API versions and fields --------------------------------------------------------------------
+
+_OLD_APIS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
+
+
+@rule("WS101", "error", "an Ingress apiVersion that is no longer served", chart=False)
+def old_api(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if view.api_version is not None and text(view.api_version) in _OLD_APIS:
+        yield Hit(
+            view.api_version,
+            f"apiVersion {text(view.api_version)} is not served since Kubernetes 1.22",
+            "apiVersion: networking.k8s.io/v1 (backend.service.name, "
+            "backend.service.port.number, pathType)",
+        )
+
+
+_V1BETA1_FIELDS = {
+    "serviceName": "backend.service.name",
+    "servicePort": "backend.service.port.number (or .name)",
+}
+
+
+@rule("WS102", "error", "v1beta1 fields: serviceName, servicePort, spec.backend", chart=False)
+def old_fields(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    backends = [value(p.item, "backend") for p in view.paths]
+    for backend in [*backends, value(view.spec, "backend")]:
+        for name, (key, _value) in fields(backend).items():
+            if name in _V1BETA1_FIELDS:
+                yield Hit(key, f"{name} is a v1beta1 field", f"v1: {_V1BETA1_FIELDS[name]}")
+    backend_pair = fields(view.spec).get("backend")
+    if backend_pair is not None:
+        yield Hit(backend_pair[0], "spec.backend is a v1beta1 field", "v1: spec.defaultBackend")
+
+
+@rule("WS103", "error", "a networking.k8s.io/v1 path without pathType", chart=False)
+def no_path_type(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if view.api_version is not None and text(view.api_version) in _OLD_APIS:
+        return
+    for path in view.paths:
+        if path.path_type is None:
+            yield Hit(
+                path.path_node or path.item,
+                f"path {path.path or '(none)'} has no pathType: the API server rejects the Ingress",
+                "pathType: Prefix (or Exact, ImplementationSpecific)",
+            )
+
+
+# --- timeouts -----------------------------------------------------------------------------------
+
+_FIX_TIMEOUTS = (
+    f'{nginx.READ_TIMEOUT}: "3600" and {nginx.SEND_TIMEOUT}: "3600" '
+    "(wsgen render --timeout 3600 writes both)"
+)
+
+
+@rule(
+    "WS201", "error", "a WebSocket Ingress without proxy-read-timeout", nginx=True, websocket=True
+)
+def no_read_timeout(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if view.annotation(nginx.READ_TIMEOUT) is None:
+        yield Hit(
+            view.annotations_anchor,
+            f"{_ws(view)} without {nginx.READ_TIMEOUT}: ingress-nginx closes idle "
+            "connections after 60 s",
+            _FIX_TIMEOUTS,
+        )
+
+
+def _timeouts(view: View) -> Iterator[tuple[str, Node, Node, str]]:
+    for name, key, node, raw in _nginx_annotations(view):
+        if name in nginx.TIMEOUTS:
+            yield name, key, node, raw
+
+
+@rule(
+    "WS202",
+    "error",
+    "a read or send timeout at or below 60 s (error) or below --min-timeout (warning)",
+    nginx=True,
+    websocket=True,
+)
+def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for name, _key, node, raw in _timeouts(view):
+        if name not in ("proxy-read-timeout", "proxy-send-timeout") or not nginx.is_integer(raw):
+            continue
+        wanted = f'"{max(options.min_timeout, 3600)}" or more, or heartbeats more often than that'
+        if int(raw) <= nginx.DEFAULT_TIMEOUT:
+            yield Hit(
+                node,
+                f"{name} {raw}: {_ws(view)} is cut after {raw} s of silence",
+                wanted,
+            )
+        elif int(raw) < options.min_timeout:
+            yield Hit(
+                node,
+                f"{name} {raw} is below {options.min_timeout} s (--min-timeout): idle WebSockets "
+                f"are cut after {raw} s",
+                wanted,
+                severity="warning",
+            )
+
+
+_DEFAULTS = {
+    "proxy-read-timeout": "60",
+    "proxy-send-timeout": "60",
+    "proxy-connect-timeout": "5",
+    "proxy-next-upstream-timeout": "0",
+}
+
+
+@rule(
+    "WS203",
+    "error",
+    'a timeout that is not whole seconds ("3600s", "1h")',
+    nginx=True,
+    websocket=True,
+)
+def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for name, _key, node, raw in _timeouts(view):
+        if not nginx.is_integer(raw):
+            meant = seconds(raw)
+            yield Hit(
+                node,
+                f'{name} "{raw}" is not whole seconds: ingress-nginx silently uses '
+                f"{_DEFAULTS[name]} instead",
+                f'write "{meant}"' if meant is not None else 'whole seconds, e.g. "3600"',
+            )
+
+
+@rule("WS204", "error", "an annotation value that is not a YAML string")
+def not_a_string(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for key, _key_node, node in view.annotations:
+        if node.tag not in (STR_TAG, NULL_TAG):
+            shown = text(node)
+            hint = f'quote it: "{shown}"' if shown is not None else "write a string"
+            yield Hit(
+                node,
+                f"{key}: {shown if shown is not None else 'this value'} is not a string; the API "
+                "server rejects the Ingress (annotation values are strings)",
+                hint,
+            )
+
+
+@rule(
+    "WS205",
+    "warning",
+    "proxy-read-timeout without proxy-send-timeout",
+    nginx=True,
+    websocket=True,
+)
+def read_without_send(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    read = view.annotation(nginx.READ_TIMEOUT)
+    if read is not None and view.annotation(nginx.SEND_TIMEOUT) is None:
+        yield Hit(
+            read[0],
+            f"{nginx.READ_TIMEOUT} without {nginx.SEND_TIMEOUT}: a send blocked on a slow "
+            "backend is still cut after 60 s",
+            f'add {nginx.SEND_TIMEOUT}: "{text(read[1])}"',
+        )
+
+
+@rule(
+    "WS206",
+    "info",
+    "proxy-connect-timeout above 75 s (nginx caps it)",
+    nginx=True,
+    websocket=True,
+)
+def long_connect(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for name, _key, node, raw in _timeouts(view):
+        if (
+            name == "proxy-connect-timeout"
+            and nginx.is_integer(raw)
+            and int(raw) > nginx.MAX_CONNECT_TIMEOUT
+        ):
+            yield Hit(
+                node,
+                f"proxy-connect-timeout {raw}: nginx waits at most about 75 s to connect, "
+                "and this timeout does not keep idle WebSockets open",
+                "leave it at the default (5) or a few seconds; raise proxy-read-timeout",
+            )
+
+
+# --- annotation names and values ----------------------------------------------------------------
+
+
+def _key_problems(view: View, kind: str) -> Iterator[Hit]:
+    for key, key_node, _value in view.annotations:
+        problem = nginx.key_problem(key)
+        if problem is not None and problem[0] == kind:
+            yield Hit(key_node, f"{key} {problem[1]}")
+
+
+@rule(
+    "WS301", "error", "an nginx.ingress.kubernetes.io/ key ingress-nginx does not know", nginx=True
+)
+def unknown_annotation(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    yield from _key_problems(view, "unknown")
+
+
+@rule("WS302", "error", "a known annotation without its prefix, or with the old one", nginx=True)
+def unprefixed(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    yield from _key_problems(view, "unprefixed")
+
+
+@rule("WS303", "warning", "nginx.org/ or nginx.com/ keys (F5's controller)", nginx=True)
+def f5_keys(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for hit in _key_problems(view, "f5"):
+        yield Hit(
+            hit.node,
+            hit.message,
+            "ingress-nginx needs no annotation for WebSockets; its timeouts are "
+            f"{nginx.READ_TIMEOUT} and proxy-send-timeout, in whole seconds",
+        )
+
+
+@rule("WS304", "error", "a value the controller drops or rejects", nginx=True)
+def bad_value(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for name, _key, node, raw in _nginx_annotations(view):
+        if name in nginx.TIMEOUTS or name not in nginx.RISK:
+            continue
+        problem = nginx.value_problem(name, raw, websocket=view.websocket is not None)
+        if problem is not None:
+            yield Hit(node, f'{nginx.PREFIX}{name} "{raw}" {problem}')
+
+
+# --- snippets -----------------------------------------------------------------------------------
+
+_SETS_UPGRADE = re.compile(
+    r"\b(?:proxy_set_header|more_set_input_headers)\s+[\"']?(?:upgrade|connection)\b", re.IGNORECASE
+)
+
+
+@rule("WS401", "error", "a snippet that sets Upgrade or Connection", nginx=True)
+def upgrade_snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for name, key, _node, raw in _nginx_annotations(view):
+        if name in nginx.SNIPPETS and _SETS_UPGRADE.search(raw):
+            yield Hit(
+                key,
+                f"{name} sets the Upgrade/Connection headers ingress-nginx already sets; a "
+                "default install (v1.12+) rejects the whole Ingress for the snippet",
+                "remove the snippet: WebSockets need no annotation but the timeouts",
+            )
+
+
+@rule("WS402", "warning", "a *-snippet annotation (risk Critical)", nginx=True)
+def snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for name, key, _node, raw in _nginx_annotations(view):
+        if name in nginx.SNIPPETS and not _SETS_UPGRADE.search(raw):
+            yield Hit(
+                key,
+                f"{name} is risk Critical: rejected by default since ingress-nginx v1.12 "
+                "(allow-snippet-annotations is off; the 2025 IngressNightmare CVEs went "
+                "through snippets)",
+                "use a dedicated annotation, or move the setting to the controller's ConfigMap",
+            )
+
+
+# --- TLS ----------------------------------------------------------------------------------------
+
+
+@rule("WS501", "warning", "a tls entry without secretName", chart=False)
+def tls_without_secret(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for entry in view.tls:
+        if not text(value(entry, "secretName")):
+            yield Hit(
+                entry,
+                "this tls entry has no secretName: the controller serves its default "
+                "certificate (ingress-nginx: a self-signed fake one)",
+                "secretName: a kubernetes.io/tls Secret in the Ingress's namespace",
+            )
+
+
+def covers(pattern: str, host: str) -> bool:
+    """Whether a TLS host (possibly *.wildcard) covers a rule host."""
+    pattern, host = pattern.lower(), host.lower()
+    if pattern == host:
+        return True
+    if pattern.startswith("*."):
+        first, _dot, rest = host.partition(".")
+        return bool(first) and first != "*" and rest == pattern[2:]
+    return False
+
+
+@rule("WS502", "warning", "TLS hosts and rule hosts that do not match", chart=False)
+def tls_hosts(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    entries = [named(items(value(entry, "hosts"))) for entry in view.tls]
+    if not entries or any(not hosts for hosts in entries):
+        return  # no TLS, or an entry without hosts (the controller's default for every host)
+    tls_hosts = [host for hosts in entries for host in hosts]
+    if not view.hostless_rule:
+        for host, node in tls_hosts:
+            if not any(covers(host, rule_host) or host == rule_host for rule_host, _ in view.hosts):
+                yield Hit(node, f"TLS host {host} is not the host of any rule", "")
+    for host, node in view.hosts:
+        if not any(covers(pattern, host) for pattern, _ in tls_hosts):
+            yield Hit(
+                node,
+                f"rule host {host} is not in the Ingress's tls hosts: clients get the default "
+                "certificate (wss:// fails verification)",
+                f"add {host} to spec.tls[].hosts",
+            )
+
+
+# --- ingress classes ----------------------------------------------------------------------------
+
+_GKE_CLASSES = ("gce", "gce-internal")  # GKE reads the annotation, not spec.ingressClassName
+
+
+@rule("WS601", "warning", "kubernetes.io/ingress.class annotation instead of ingressClassName")
+def class_annotation(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    found = view.class_annotation
+    if found is not None and text(found[1]) not in _GKE_CLASSES:
+        where = "the chart's className value" if view.chart else "spec.ingressClassName"
+        yield Hit(
+            found[0],
+            f"{nginx.CLASS_ANNOTATION} is deprecated since Kubernetes 1.18",
+            f"{where}: {text(found[1])}",
+        )
+
+
+@rule("WS602", "info", "no ingress class at all", chart=False)
+def no_class(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if view.ingress_class is None:
+        yield Hit(
+            view.spec_anchor,
+            "no ingressClassName and no class annotation: only a controller with a default "
+            "IngressClass or --watch-ingress-without-class serves this Ingress",
+            "spec.ingressClassName: nginx",
+        )
+
+
+# --- cloud load balancers, canary ---------------------------------------------------------------
+
+_ALB_ATTRIBUTES = "alb.ingress.kubernetes.io/load-balancer-attributes"
+_ALB_IDLE = "idle_timeout.timeout_seconds"
+_ALB_MAX_IDLE = 4000
+
+
+@rule(
+    "WS701",
+    "warning",
+    "a WebSocket Ingress on AWS ALB or GCE whose load balancer cuts it first",
+    websocket=True,
+)
+def load_balancer(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    ingress_class = view.ingress_class
+    wanted = min(options.min_timeout, _ALB_MAX_IDLE)
+    if ingress_class == "alb":
+        found = view.annotation(_ALB_ATTRIBUTES)
+        attributes = (
+            dict(part.strip().partition("=")[::2] for part in (text(found[1]) or "").split(","))
+            if found
+            else {}
+        )
+        idle = attributes.get(_ALB_IDLE, "").strip()
+        if not (idle.isdigit() and int(idle) >= wanted):
+            node = found[1] if found else view.annotations_anchor
+            now = f"{_ALB_IDLE}={idle}" if idle else f"no {_ALB_IDLE} (default 60)"
+            yield Hit(
+                node,
+                f"{_ws(view)} behind an AWS ALB with {now}: the ALB closes idle connections first",
+                f"{_ALB_ATTRIBUTES}: {_ALB_IDLE}={wanted}",
+            )
+    elif ingress_class in _GKE_CLASSES:
+        websocket = [p for p in view.paths if websocket_path(p)] or view.paths
+        services = [s for p in websocket for s in p.services] or view.default_services
+        for service, node in services:
+            timeout = context.gke_timeout(view.namespace, service)
+            if timeout is None or timeout < options.min_timeout:
+                now = "no BackendConfig timeoutSec" if timeout is None else f"timeoutSec {timeout}"
+                yield Hit(
+                    node,
+                    f"{_ws(view)} on GCE with {now} for Service {service}: the load balancer "
+                    "ends every WebSocket after that long (default 30 s), busy or idle",
+                    f"a BackendConfig with spec.timeoutSec: {options.min_timeout}, named in the "
+                    "Service's cloud.google.com/backend-config annotation (lint them together)",
+                )
+                return
+
+
+@rule("WS702", "info", "canary-by-header on a WebSocket route", nginx=True, websocket=True)
+def canary_header(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    found = view.annotation(nginx.PREFIX + "canary-by-header")
+    if found is not None:
+        yield Hit(
+            found[0],
+            "canary-by-header: browser WebSocket clients cannot send custom headers, so they "
+            "never reach the canary",
+            "canary-by-cookie or canary-weight (chosen once, at the handshake)",
+        )
