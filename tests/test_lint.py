@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,296 @@ def test_rendered_stream_is_clean(args: list[str], tmp_path: Path) -> None:
         0,
         "1 file, 1 Ingress: 0 errors, 0 warnings, 0 infos\n",
     )
+
+
+# --- the command: inputs, formats, exit codes -----------------------------------------------------
+
+GOOD = (FIXTURES / "WS201-ok.yaml").read_text()
+BROKEN = (FIXTURES / "WS201-bad.yaml").read_text()
+
+
+def test_text_format_is_one_line_per_finding_then_a_summary(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.yaml").write_text(BROKEN)
+    result = wsgen("lint", str(tmp_path / "a.yaml"))
+    assert result.code == 1
+    assert result.err == ""
+    first, summary = result.out.splitlines()
+    assert first.startswith(
+        f"{tmp_path / 'a.yaml'}:6:3: error WS201 a WebSocket Ingress (path /ws)"
+    )
+    assert first.endswith("(wsgen render --timeout 3600 writes both))")
+    assert summary == "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos"
+
+
+def test_json_schema(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.yaml").write_text(BROKEN)
+    (tmp_path / "b.yml").write_text(GOOD)
+    code, report = lint_json(wsgen, str(tmp_path))
+    assert code == 1
+    assert report["schema"] == "wsgen-lint/1"
+    assert report["summary"] == {
+        "files": 2,
+        "documents": 2,
+        "ingresses": 2,
+        "errors": 1,
+        "warnings": 0,
+        "infos": 0,
+        "failOn": "warning",
+        "failed": True,
+    }
+    assert report["files"] == [
+        {"path": str(tmp_path / "a.yaml"), "documents": 1, "ingresses": 1, "findings": 1},
+        {"path": str(tmp_path / "b.yml"), "documents": 1, "ingresses": 1, "findings": 0},
+    ]
+    (finding,) = report["findings"]
+    assert list(finding) == [
+        "rule",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "endLine",
+        "endColumn",
+        "ingress",
+        "message",
+        "hint",
+    ]
+    assert (finding["rule"], finding["line"], finding["column"], finding["ingress"]) == (
+        "WS201",
+        6,
+        3,
+        "chat/chat",
+    )
+
+
+def test_sarif_has_what_code_scanning_requires(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    Path("k8s dir").mkdir()
+    Path("k8s dir/ingress.yaml").write_text((FIXTURES / "WS206-bad.yaml").read_text())
+    result = wsgen("lint", "--format", "sarif", "k8s dir")
+    assert result.code == 0  # an info is below the default --fail-on warning
+    sarif = json.loads(result.out)
+    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
+    (run,) = sarif["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "wsgen"
+    assert [r["id"] for r in driver["rules"]] == sorted(RULES)
+    for rule in driver["rules"]:
+        assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+        assert rule["help"]["text"]
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")
+    (res,) = run["results"]
+    assert (res["ruleId"], res["level"]) == ("WS206", "note")
+    assert driver["rules"][res["ruleIndex"]]["id"] == "WS206"
+    assert res["message"]["text"].startswith("proxy-connect-timeout 3600: nginx waits")
+    location = res["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "k8s%20dir/ingress.yaml"
+    region = location["region"]
+    assert (region["startLine"], region["startColumn"]) == (9, 56)
+    assert region["endLine"] >= region["startLine"] and region["endColumn"] >= 1
+
+
+def test_stdin_and_files_together(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    (tmp_path / "ok.yaml").write_text(GOOD)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BROKEN.encode())))
+    code, report = lint_json(wsgen, str(tmp_path / "ok.yaml"), "-")
+    assert code == 1
+    assert [f["path"] for f in report["files"]] == [str(tmp_path / "ok.yaml"), "<stdin>"]
+    assert [(f["path"], f["rule"]) for f in report["findings"]] == [("<stdin>", "WS201")]
+
+
+def test_folders_recurse_into_yaml_files_only_and_skip_hidden_folders(
+    wsgen, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    for name in ("b/deep/x.yaml", "a.yml", ".git/c.yaml", "notes.txt", "b/.hidden/d.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(BROKEN)
+    _code, report = lint_json(wsgen, str(tmp_path))
+    assert [Path(f["path"]).relative_to(tmp_path).as_posix() for f in report["files"]] == [
+        "a.yml",
+        "b/deep/x.yaml",
+    ]
+
+
+def test_one_bad_file_never_stops_the_others(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "1-latin1.yaml").write_bytes("# caf\xe9\n".encode("latin-1") + GOOD.encode())
+    (tmp_path / "2-binary.yaml").write_bytes(b"\x00\x01\x02\xff")
+    (tmp_path / "3-control.yaml").write_text("a: \x07\n")
+    (tmp_path / "4-utf16.yaml").write_bytes(BROKEN.encode("utf-16"))
+    (tmp_path / "5-empty.yaml").write_text("")
+    (tmp_path / "6-comments.yaml").write_text("# nothing here\n---\n# nor here\n")
+    (tmp_path / "7-crlf.yaml").write_bytes(BROKEN.replace("\n", "\r\n").encode())
+    (tmp_path / "8-list.yaml").write_text(
+        "apiVersion: v1\nkind: List\nitems:\n"
+        + "".join(
+            f"  - {line}\n" if i == 0 else f"    {line}\n"
+            for i, line in enumerate(BROKEN.splitlines())
+        )
+    )
+    code, report = lint_json(wsgen, str(tmp_path))
+    assert code == 1
+    found = {(Path(f["path"]).name, f["rule"], f["line"]) for f in report["findings"]}
+    assert found == {
+        ("1-latin1.yaml", "WS001", 1),
+        ("2-binary.yaml", "WS001", 1),
+        ("3-control.yaml", "WS001", 1),
+        ("4-utf16.yaml", "WS201", 6),
+        ("7-crlf.yaml", "WS201", 6),
+        ("8-list.yaml", "WS201", 9),
+    }
+    messages = {Path(f["path"]).name: f["message"] for f in report["findings"]}
+    assert messages["1-latin1.yaml"] == ("byte 0xe9 is not UTF-8 (save the file as UTF-8)")
+    assert len(report["files"]) == 8
+
+
+def test_unreadable_file_is_a_finding_not_a_crash(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    if os.geteuid() == 0:  # root reads any file; /proc/self/mem refuses plain reads
+        code, report = lint_json(wsgen, "/proc/self/mem")
+        assert code == 1
+        assert report["findings"][0]["message"] == ("cannot read: Input/output error")
+        return
+    path = tmp_path / "secret.yaml"
+    path.write_text(GOOD)
+    path.chmod(0)
+    code, report = lint_json(wsgen, str(path))
+    assert code == 1
+    assert report["findings"][0]["message"] == "cannot read: Permission denied"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.yaml"], "wsgen: error: PATH: 'missing.yaml': no such file or folder"),
+        (["--format", "xml", "."], "wsgen: error: --format: 'xml' is not one of text, json, sarif"),
+        (
+            ["--fail-on", "never", "."],
+            "wsgen: error: --fail-on: 'never' is not one of error, warning, info",
+        ),
+        (
+            ["--min-timeout", "1h", "."],
+            "wsgen: error: --min-timeout: '1h' is not whole seconds from 1 to 2147483",
+        ),
+        (
+            ["--ignore", "WS201,WS2O2", "."],
+            "wsgen: error: --ignore: 'WS2O2' is not a rule id (did you mean 'WS202'?)",
+        ),
+        (["--ingress-class", "", "."], "wsgen: error: --ingress-class: must not be empty"),
+        (["-", "-"], "wsgen: error: PATH: '-' (stdin) can be given once"),
+        (["empty"], "wsgen: error: PATH: no *.yaml or *.yml files in 'empty'"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(
+    wsgen, args: list[str], message: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "work" / "empty").mkdir(exist_ok=True)
+    (tmp_path / "work" / "ok.yaml").write_text(GOOD)
+    result = wsgen("lint", *args)
+    assert (result.code, result.out, result.err) == (2, "", message + "\n")
+
+
+def test_missing_path_argument_is_a_usage_error(wsgen) -> None:  # type: ignore[no-untyped-def]
+    result = wsgen("lint")
+    assert result.code == 2
+    assert result.err_lines == [
+        "wsgen: error: Missing argument 'PATH...'. (see 'wsgen lint --help')"
+    ]
+
+
+def test_fail_on_and_ignore(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    path.write_text((FIXTURES / "WS205-bad.yaml").read_text())  # one warning
+    assert wsgen("lint", str(path)).code == 1
+    assert wsgen("lint", "--fail-on", "error", str(path)).code == 0
+    assert wsgen("lint", "--fail-on", "info", str(path)).code == 1
+    result = wsgen("lint", "--ignore", "ws205", "--ignore", "WS001,WS002", str(path))
+    assert (result.code, result.out) == (0, "1 file, 1 Ingress: 0 errors, 0 warnings, 0 infos\n")
+
+
+def test_ingress_class_brings_a_renamed_class_under_ingress_nginx_rules(
+    wsgen, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    path.write_text(
+        GOOD.replace("ingressClassName: nginx", "ingressClassName: public").replace(
+            '    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"\n    nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"\n',
+            '    proxy-read-timeout: "3600"\n',
+        )
+    )
+    assert wsgen("lint", str(path)).out.endswith(": 0 errors, 0 warnings, 0 infos\n")
+    _code, report = lint_json(wsgen, "--ingress-class", "public", str(path))
+    assert {f["rule"] for f in report["findings"]} == {"WS201", "WS302"}
+
+
+def test_chart_values_sections_get_the_annotation_rules_but_controller_settings_do_not(
+    wsgen, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "values.yaml"
+    path.write_text(
+        """controller:
+  config:
+    proxy-read-timeout: "60"
+    use-forwarded-headers: "true"
+  service:
+    annotations:
+      service.beta.kubernetes.io/aws-load-balancer-type: nlb
+  ingressClassResource:
+    name: nginx
+    enabled: true
+chat:
+  wsIngress:
+    enabled: true
+    className: nginx
+    annotations:
+      nginx.ingress.kubernetes.io/proxy-read-timeout: 3600s
+      nginx.ingress.kubernetes.io/enable-websocket: "true"
+    hosts:
+      - host: chat.example.com
+        paths:
+          - path: /ws
+            pathType: Prefix
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ingress-nginx-controller
+data:
+  proxy-read-timeout: "60"
+  allow-snippet-annotations: "false"
+"""
+    )
+    _code, report = lint_json(wsgen, str(path))
+    found = [(f["rule"], f["line"], f["ingress"]) for f in report["findings"]]
+    assert found == [
+        ("WS205", 16, "chat.wsIngress"),  # at the key
+        ("WS203", 16, "chat.wsIngress"),  # at the value
+        ("WS301", 17, "chat.wsIngress"),
+    ]
+
+
+def test_documents_after_a_broken_one_are_still_linted(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    path.write_text(BROKEN + "---\nkey: [unclosed\n---\n" + BROKEN)
+    _code, report = lint_json(wsgen, str(path))
+    found = [(f["rule"], f["line"]) for f in report["findings"]]
+    lines = BROKEN.count("\n")
+    assert found == [("WS201", 6), ("WS001", lines + 3), ("WS201", lines + 3 + 6)]
+
+
+def test_deep_nesting_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    # libyaml's composer recurses in C: 50,000 levels would end the process with SIGSEGV.
+    path = tmp_path / "deep.yaml"
+    path.write_text("a: " + "[" * 50_000 + "]" * 50_000 + "\n---\n" + "- " * 30_000 + "x\n")
+    result = subprocess.run(
+        [*wsgen_exe(), "lint", "--format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["rule"], f["line"], f["message"]) for f in findings] == [
+        ("WS001", 1, "does not parse as YAML: nested deeper than 10000 levels"),
+        ("WS001", 3, "does not parse as YAML: nested deeper than 10000 levels"),
+    ]

@@ -115,3 +115,59 @@ def test_random_value(option: str, value: str, capsys: pytest.CaptureFixture[str
                 assert len(lines) == 1 and lines[0].startswith("wsgen: error: "), captured.err
                 assert not out.exists()
         assert "internal error" not in captured.err
+
+
+# --- lint: any bytes give findings or a clean pass, nothing else --------------------------------
+
+_YAMLISH = st.lists(
+    st.sampled_from(
+        [
+            "apiVersion: networking.k8s.io/v1\n",
+            "kind: Ingress\n",
+            "kind: List\nitems:\n",
+            "metadata:\n",
+            "  annotations:\n",
+            '    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"\n',
+            "    nginx.ingress.kubernetes.io/x: 1\n",
+            "spec:\n",
+            "  rules:\n",
+            "  - host: ws.example.com\n",
+            "    http:\n      paths:\n      - path: /ws\n",
+            "  tls:\n  - hosts: [a]\n",
+            "---\n",
+            "...\n",
+            "<<: *a\n",
+            "&a x: {\n",
+            "- [\n",
+            "  \t\r\n",
+            "{{ .Values.x }}\n",
+            "\ufeff",
+            "\x00",
+        ]
+    )
+    | st.text(max_size=30),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.one_of(
+        st.binary(max_size=300), _YAMLISH.map(lambda t: t.encode("utf-8", "surrogatepass"))
+    )
+)
+def test_lint_never_crashes(data: bytes) -> None:
+    import io
+
+    from wsgen.lint import SEVERITIES, lint, make_options
+    from wsgen.lint_rules import RULES
+
+    report = lint(["-"], make_options(all=True), io.BytesIO(data))
+    assert len(report.files) == 1
+    # libyaml also breaks lines at a lone CR, NEL, LS and PS
+    breaks = (b"\n", b"\r", "\x85".encode(), "\u2028".encode(), "\u2029".encode())
+    lines = sum(data.count(b) for b in breaks) + 1
+    for finding in report.findings:
+        assert finding.rule in RULES and finding.severity in SEVERITIES
+        assert 1 <= finding.line <= lines and finding.column >= 1
+        assert finding.message

@@ -715,7 +715,13 @@ def lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None = None) 
             report.documents += 1
             if isinstance(document, Problem):
                 report.findings.append(
-                    _file_problem(name, document.line, document.column, document.message, content)
+                    _file_problem(
+                        name,
+                        document.line,
+                        document.column,
+                        f"does not parse as YAML: {document.message}",
+                        content,
+                    )
                 )
                 continue
             node = document.node
@@ -763,13 +769,16 @@ def _file_problem(
         hint = "a Helm or Go template: lint what it renders, e.g. helm template . | wsgen lint -"
     elif content is not None and "${" in content:
         hint = "placeholders: lint after substituting them, e.g. envsubst < FILE | wsgen lint -"
+    last = max(1, len(content.splitlines())) - 1 if content is not None else line
+    if line > last:  # the parser's mark can sit past the last line, at the end of the stream
+        line, column = last, 0
     return Finding(
         "WS001",
         "error",
         name,
         line + 1,
         column + 1,
-        f"does not parse as YAML: {message}",
+        message,
         hint,
         line + 1,
         column + 1,
