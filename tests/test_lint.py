@@ -495,3 +495,22 @@ def test_deep_nesting_is_a_finding_not_a_crash(tmp_path: Path) -> None:
         ("WS001", 1, "does not parse as YAML: nested deeper than 10000 levels"),
         ("WS001", 3, "does not parse as YAML: nested deeper than 10000 levels"),
     ]
+
+
+def test_readme_documents_every_rule_and_its_example_output_is_real(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## wsgen lint") : readme.index("## Exit codes")]
+    for rule in RULES.values():
+        row = re.search(rf"^\| {rule.id} \| ([a-z /]+) \|", section, re.MULTILINE)
+        assert row, rule.id
+        assert rule.severity in row.group(1), rule.id
+    example = re.search(
+        r"\$ cat k8s/ingress.yaml\n(.*?)\$ wsgen lint k8s/\n(.*?)```", section, re.S
+    )
+    assert example
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "ingress.yaml").write_text(example.group(1))
+    result = subprocess.run(
+        [*wsgen_exe(), "lint", "k8s/"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout == example.group(2)
