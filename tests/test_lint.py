@@ -514,3 +514,183 @@ def test_readme_documents_every_rule_and_its_example_output_is_real(tmp_path: Pa
         [*wsgen_exe(), "lint", "k8s/"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert result.stdout == example.group(2)
+
+
+# --- regressions from the review of wsgen lint ----------------------------------------------------
+
+
+def rules_at(report: dict) -> list[tuple[str, int]]:
+    return [(f["rule"], f["line"]) for f in report["findings"]]
+
+
+def test_a_list_that_holds_itself_is_linted_once_and_other_files_still_are(
+    wsgen, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.yaml").write_text("kind: List\nitems: &x\n  - {kind: List, items: *x}\n")
+    (tmp_path / "b.yaml").write_text(BROKEN)
+    code, report = lint_json(wsgen, str(tmp_path))
+    assert code == 1 and rules_at(report) == [("WS201", 6)]
+
+
+def test_aliases_that_fan_out_are_visited_once(tmp_path: Path) -> None:
+    lines = ["m0: &m0 {a: 1}"] + [
+        f"m{i}: &m{i} {{" + ", ".join(f"k{j}: *m{i - 1}" for j in range(10)) + "}"
+        for i in range(1, 12)
+    ]
+    (tmp_path / "bomb.yaml").write_text("\n".join(lines) + "\nx:\n  <<: [*m11, *m11, *m11]\n")
+    result = subprocess.run(
+        [*wsgen_exe(), "lint", str(tmp_path / "bomb.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=60,  # a guard against a hang, not a speed test (it took minutes before)
+    )
+    assert (result.returncode, result.stdout) == (
+        0,
+        "1 file, 0 Ingresses: 0 errors, 0 warnings, 0 infos\n",
+    )
+
+
+def test_file_names_that_are_not_utf8_stay_valid_json_and_sarif(tmp_path: Path) -> None:
+    folder = tmp_path / "k8s"
+    folder.mkdir()
+    (folder / os.fsdecode(b"n\xffx.yaml")).write_text(BROKEN)
+    for fmt in ("json", "sarif"):
+        result = subprocess.run(
+            [*wsgen_exe(), "lint", "--format", fmt, "k8s"],
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=60,
+        )
+        assert result.returncode == 1, result.stderr
+        document = json.loads(result.stdout.decode("utf-8"))
+        shown = json.dumps(document, ensure_ascii=False)
+        assert "k8s/n\ufffdx.yaml" in shown or "k8s/n%EF%BF%BDx.yaml" in shown
+
+
+def test_an_unexpected_error_is_exit_3_not_findings(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from wsgen import lint_report
+
+    def broken(report: object) -> str:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(lint_report, "text", broken)
+    (tmp_path / "a.yaml").write_text(GOOD)
+    result = wsgen("lint", str(tmp_path / "a.yaml"))
+    assert (result.code, result.out) == (3, "")
+    assert result.err_lines == [
+        "wsgen: error: internal error: KeyError: 'boom' (--debug shows the traceback)"
+    ]
+
+
+def annotated(*lines: str) -> str:
+    """GOOD with its two timeout annotations replaced by `lines`."""
+    timeouts = (
+        '    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"\n'
+        '    nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"\n'
+    )
+    return GOOD.replace(timeouts, "".join(f"    {line}\n" for line in lines))
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # an explicit key overrides what `<<` merged in: the merged value is not checked
+        (
+            [
+                '<<: {nginx.ingress.kubernetes.io/proxy-read-timeout: "30"}',
+                'nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"',
+                'nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"',
+            ],
+            [],
+        ),
+        # an empty value is "" to the API server: not whole seconds
+        (
+            [
+                "nginx.ingress.kubernetes.io/proxy-read-timeout:",
+                'nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"',
+            ],
+            [("WS203", 7)],
+        ),
+        # the read timeout's fix is whole seconds, never its own bad value
+        (["nginx.ingress.kubernetes.io/proxy-read-timeout: 1h"], [("WS205", 7), ("WS203", 7)]),
+    ],
+)
+def test_annotation_values(wsgen, tmp_path: Path, lines: list[str], expected: list) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.yaml").write_text(annotated(*lines))
+    _code, report = lint_json(wsgen, "--fail-on", "info", str(tmp_path / "a.yaml"))
+    assert rules_at(report) == expected
+    hints = [f["hint"] for f in report["findings"] if f["rule"] == "WS205"]
+    assert hints in ([], ['add nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"'])
+
+
+def test_a_snippet_that_sets_upgrade_marks_the_ingress_as_websocket(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source = annotated(
+        "nginx.ingress.kubernetes.io/configuration-snippet: |",
+        "  proxy_set_header Upgrade $http_upgrade;",
+    ).replace("/ws", "/")
+    (tmp_path / "a.yaml").write_text(source)
+    _code, report = lint_json(wsgen, str(tmp_path / "a.yaml"))
+    assert [f["rule"] for f in report["findings"]] == ["WS201", "WS401"]
+    assert (
+        "(nginx.ingress.kubernetes.io/configuration-snippet sets Upgrade)"
+        in report["findings"][0]["message"]
+    )
+
+
+def test_placeholders_that_parse_are_named_as_placeholders(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.yaml").write_text(
+        annotated(
+            "nginx.ingress.kubernetes.io/proxy-read-timeout: ${TIMEOUT}",
+            'nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"',
+        )
+    )
+    _code, report = lint_json(wsgen, str(tmp_path / "a.yaml"))
+    (finding,) = report["findings"]
+    assert finding["rule"] == "WS203"
+    assert finding["hint"].startswith("a placeholder: lint the file after substituting it")
+
+
+def test_gke_backend_config_without_namespaces_matches_a_namespaced_ingress(
+    wsgen, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    source = (FIXTURES / "WS701-ok-gce.yaml").read_text()
+    source = source.replace(
+        "  name: chat\n  annotations:\n    kubernetes.io/ingress.class: gce",
+        "  name: chat\n  namespace: default\n  annotations:\n    kubernetes.io/ingress.class: gce",
+    )
+    assert "namespace: default" in source
+    (tmp_path / "a.yaml").write_text(source)
+    code, report = lint_json(wsgen, "--fail-on", "info", str(tmp_path / "a.yaml"))
+    assert (code, report["findings"]) == (0, [])
+
+
+def test_positions_of_parse_problems(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.yaml").write_text("a: 1\n...\n---\nb: [\n")
+    (tmp_path / "b.yaml").write_text("x: 1\n---\nkind: ConfigMap\ndata:\n  k: v\u00e9\x01\n")
+    _code, report = lint_json(wsgen, str(tmp_path))
+    found = [
+        (Path(f["path"]).name, f["line"], f["column"], f["message"]) for f in report["findings"]
+    ]
+    assert found == [
+        ("a.yaml", 4, 1, "does not parse as YAML: did not find expected node content"),
+        ("b.yaml", 5, 8, "does not parse as YAML: character U+0001 is not allowed in YAML"),
+    ]
+
+
+def test_sarif_regions_stay_inside_the_file(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    source = (FIXTURES / "WS501-bad.yaml").read_text()
+    source = source.replace("  rules:", "  rules: []\n  x:").rstrip("\n")  # no final newline
+    Path("a.yaml").write_text(source.split("  x:")[0].rstrip("\n"))
+    result = wsgen("lint", "--format", "sarif", "--fail-on", "info", "a.yaml")
+    last = len(Path("a.yaml").read_text().splitlines())
+    results = json.loads(result.out)["runs"][0]["results"]
+    assert results
+    for res in results:
+        region = res["locations"][0]["physicalLocation"]["region"]
+        assert 1 <= region["startLine"] <= region["endLine"] <= last
+
+
+def test_empty_path_is_a_usage_error(wsgen) -> None:  # type: ignore[no-untyped-def]
+    result = wsgen("lint", "")
+    assert (result.code, result.err) == (2, "wsgen: error: PATH: must not be empty\n")

@@ -218,7 +218,8 @@ def cert(
 _FORMATS = ("text", "json", "sarif")
 LINT_EXIT_CODES = (
     "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on; "
-    "2 bad usage (a PATH that does not exist, a bad option); 130 interrupted."
+    "2 bad usage (a PATH that does not exist, a bad option); 3 lint itself failed (a bug); "
+    "130 interrupted."
 )
 
 
@@ -270,15 +271,25 @@ def lint(
         ingress_classes=ingress_class,
         all=all,
     )
-    report = linter.lint(paths, options, sys.stdin.buffer)
-    if format == "json":
-        output = lint_report.as_json(report)
-    elif format == "sarif":
-        from importlib.metadata import version
+    try:
+        report = linter.lint(paths, options, sys.stdin.buffer)
+        if format == "json":
+            output = lint_report.as_json(report)
+        elif format == "sarif":
+            from importlib.metadata import version
 
-        output = lint_report.sarif(report, version("wsgen"))
-    else:
-        output = lint_report.text(report)
+            output = lint_report.sarif(report, version("wsgen"))
+        else:
+            output = lint_report.text(report)
+    except errors.WsgenError:
+        raise
+    except Exception as error:
+        if _state["debug"]:
+            raise
+        # exit 1 would read as "findings" to a script: a bug gets its own code
+        raise errors.LintFailed(
+            f"internal error: {type(error).__name__}: {error} (--debug shows the traceback)"
+        ) from None
     sys.stdout.write(output)
     sys.stdout.flush()
     return 1 if report.failed else errors.OK

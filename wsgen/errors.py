@@ -58,6 +58,12 @@ class Changed(WsgenError):
     exit_code = CHANGED
 
 
+class LintFailed(WsgenError):
+    """wsgen lint itself failed (a bug): not 1, which means findings, nor 2, bad usage."""
+
+    exit_code = NO_TERMINAL
+
+
 class RuntimeFailure(WsgenError):
     """The machine failed us: a read or write error, a bug caught by a self-check."""
 

@@ -8,6 +8,8 @@ Imports nothing from the rest of wsgen.
 
 from __future__ import annotations
 
+import re
+
 from wsgen.errors import did_you_mean
 
 PREFIX = "nginx.ingress.kubernetes.io/"
@@ -240,6 +242,17 @@ MADE_UP = {
     "server-snippets": "the name is server-snippet (the plural is F5's spelling)",
     "proxy-set-headers": "it is a key of the controller's ConfigMap, not an annotation",
 }
+
+
+_SETS_UPGRADE = re.compile(
+    r"\b(?:proxy_set_header|more_set_input_headers)\s+[\"']?(?:upgrade|connection)\b",
+    re.IGNORECASE,
+)
+
+
+def sets_upgrade(snippet: str) -> bool:
+    """Whether an nginx snippet sets the Upgrade or Connection request header."""
+    return _SETS_UPGRADE.search(snippet) is not None
 
 
 def risk(name: str) -> str | None:

@@ -142,20 +142,28 @@ def expand(paths: Sequence[str]) -> list[tuple[str, Path | None]]:
         if given == STDIN:
             found.append((STDIN_NAME, None))
             continue
+        if not given.strip():
+            raise BadInput("PATH: must not be empty")
         path = Path(given)
         if path.is_dir():
             files: list[Path] = []
             for folder, subfolders, names in os.walk(path):
                 subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
                 files.extend(Path(folder, n) for n in names if n.endswith(_YAML_SUFFIXES))
-            found.extend((str(f), f) for f in sorted(files))
+            found.extend((shown(str(f)), f) for f in sorted(files))
         elif path.exists():
-            found.append((given, path))
+            found.append((shown(given), path))
         else:
             raise BadInput(f"PATH: {given!r}: no such file or folder")
     if not found:
         raise BadInput(f"PATH: no *.yaml or *.yml files in {', '.join(map(repr, paths))}")
     return found
+
+
+def shown(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (kept by Python as surrogates) become
+    U+FFFD, so every output format can carry the name."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def decode(data: bytes) -> str:
@@ -246,10 +254,20 @@ def _compose(text: str, offset: int) -> list[Document] | Problem:
             for node in yaml.compose_all(text, Loader=SafeLoader)
             if node is not None
         ]
+    except RecursionError:  # PyYAML without libyaml composes in Python
+        return Problem(offset, 0, "nested too deeply")
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line, column = (mark.line, mark.column) if mark is not None else (0, 0)
-        return Problem(line + offset, column, describe_yaml_error(error).split(": ", 1)[-1])
+        message = describe_yaml_error(error).split(": ", 1)[-1]
+        if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow
+            before = text.encode("utf-8", "surrogatepass")[: error.position].decode(
+                "utf-8", "replace"
+            )
+            line, column = before.count("\n"), len(before) - before.rfind("\n") - 1
+            code = error.character if isinstance(error.character, int) else ord(error.character)
+            message = f"character U+{code:04X} is not allowed in YAML"
+        return Problem(line + offset, column, message)
 
 
 def documents(text: str) -> list[Document | Problem]:
@@ -263,6 +281,8 @@ def documents(text: str) -> list[Document | Problem]:
     starts = [0] + [text.count("\n", 0, m.start()) for m in _DOCUMENT_START.finditer(text)]
     lines = text.split("\n")
     for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        if lines[start].startswith("..."):
+            start += 1  # `...` ends the document before; nothing of its own
         if end <= start:
             continue
         result = _compose("\n".join(lines[start:end]), start)
@@ -273,18 +293,20 @@ def documents(text: str) -> list[Document | Problem]:
 # --- nodes ------------------------------------------------------------------------------------
 
 
-def pairs(node: Node | None, _depth: int = 0) -> list[tuple[Node, Node]]:
+def pairs(node: Node | None, _seen: set[int] | None = None) -> list[tuple[Node, Node]]:
     """A mapping's (key, value) nodes with `<<` merges expanded (explicit keys come last and so
-    win, as in YAML). Anything that is not a mapping has none."""
-    if not isinstance(node, MappingNode) or _depth > 20:
+    win, as in YAML), each merged mapping once. Anything that is not a mapping has none."""
+    seen = set() if _seen is None else _seen
+    if not isinstance(node, MappingNode) or id(node) in seen:
         return []
+    seen.add(id(node))
     merged: list[tuple[Node, Node]] = []
     own: list[tuple[Node, Node]] = []
     for key, value in node.value:
         if key.tag == _MERGE_TAG:
             sources = value.value if isinstance(value, SequenceNode) else [value]
             for source in sources:
-                merged.extend(pairs(source, _depth + 1))
+                merged.extend(pairs(source, seen))
         else:
             own.append((key, value))
     return merged + own
@@ -407,7 +429,9 @@ class View:
 
 
 def _annotations(node: Node | None) -> list[tuple[str, Node, Node]]:
-    return [(k.value, k, v) for k, v in pairs(node) if isinstance(k, ScalarNode)]
+    """(key, key node, value node) of each annotation; a repeated or merged-over key counts
+    once, with the value that wins (WS002 reports the repetition)."""
+    return [(key, k, v) for key, (k, v) in fields(node).items()]
 
 
 def named(nodes: Iterable[Node | None]) -> list[tuple[str, Node]]:
@@ -522,8 +546,12 @@ def chart_sections(root: Node) -> Iterator[tuple[str, Node, Node]]:
     `annotations` or `hosts`. Controller settings (`controller.config` of the ingress-nginx
     chart, a ConfigMap's data) are not Ingress annotations and are never entered."""
     stack: list[tuple[str, Node, int]] = [("", root, 0)]
+    seen: set[int] = set()
     while stack:
         where, node, depth = stack.pop()
+        if id(node) in seen:
+            continue  # aliases: each node once, or a small file could fan out without end
+        seen.add(id(node))
         for key, child in reversed(pairs(node)):
             name = text(key)
             if name is None or not isinstance(child, MappingNode) or depth > 30:
@@ -600,6 +628,8 @@ def websocket_reason(view: View, everything: bool) -> str | None:
                 return f"{key} {text(node)}"
         if name == "affinity" and (text(node) or "").lower() == "cookie":
             return "cookie affinity"
+        if name.endswith("-snippet") and nginx.sets_upgrade(text(node) or ""):
+            return f"{key} sets Upgrade"
     return None
 
 
@@ -621,10 +651,21 @@ class Context:
     service_configs: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def gke_timeout(self, namespace: str, service: str) -> int | None:
-        """The smallest timeoutSec among the BackendConfigs a Service names, or None."""
+        """The smallest timeoutSec among the BackendConfigs a Service names, or None. A missing
+        namespace matches any (such files are applied with kubectl -n)."""
+
+        def same(key: tuple[str, str], name: str, space: str) -> bool:
+            return key[1] == name and (not key[0] or not space or key[0] == space)
+
+        configs = [
+            names for key, names in self.service_configs.items() if same(key, service, namespace)
+        ]
         found = [
-            self.backend_configs.get((namespace, name))
-            for name in self.service_configs.get((namespace, service), [])
+            timeout
+            for names in configs[:1]
+            for name in names
+            for key, timeout in self.backend_configs.items()
+            if same(key, name, namespace)
         ]
         known = [t for t in found if t is not None]
         return min(known) if known and len(known) == len(found) else None
@@ -659,15 +700,19 @@ def _collect(context: Context, kind: str, root: Node) -> None:
 
 
 def objects(root: Node) -> Iterator[tuple[str, Node]]:
-    """(kind, node) of a document's Kubernetes objects, `kind: List` items included."""
-    kind = text(value(root, "kind"))
-    if kind is None:
-        return
-    if kind.endswith("List") and isinstance(value(root, "items"), SequenceNode):
-        for item in items(value(root, "items")):
-            yield from objects(item)
-    else:
-        yield kind, root
+    """(kind, node) of a document's Kubernetes objects, `kind: List` items included (each
+    node once: a List may hold itself through an alias)."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        kind = text(value(node, "kind"))
+        if kind is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if kind.endswith("List") and isinstance(value(node, "items"), SequenceNode):
+            stack.extend(reversed(items(value(node, "items"))))
+        else:
+            yield kind, node
 
 
 def finding(
@@ -719,6 +764,7 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
     from wsgen.lint_rules import check
 
     context = Context()
+    lines: dict[str, tuple[int, int]] = {}  # a file's last line and the column after its end
     files: list[FileReport] = []
     views: list[tuple[FileReport, View]] = []
     for name, path in expand(paths):
@@ -726,6 +772,8 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
         files.append(report)
         try:
             content = decode(read_file(path, stdin))
+            final = content.splitlines()[-1:] or [""]
+            lines[name] = (max(1, len(content.splitlines())), len(final[0]) + 1)
         except OSError as error:
             report.findings.append(_file_problem(name, 0, 0, f"cannot read: {error.strerror}"))
             continue
@@ -777,9 +825,21 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
             f for f in check(view, options, context) if f.rule not in options.ignore
         )
     for report in files:
-        report.findings = [f for f in report.findings if f.rule not in options.ignore]
+        last = lines.get(report.path, (1, 1))
+        report.findings = [
+            _within(f, last) for f in report.findings if f.rule not in options.ignore
+        ]
         report.findings.sort(key=Finding.sort_key)
     return Report(files, options)
+
+
+def _within(finding: Finding, last: tuple[int, int]) -> Finding:
+    """A finding whose end (a node ends where the next token starts) stays inside the file."""
+    if finding.end_line <= last[0]:
+        return finding
+    from dataclasses import replace
+
+    return replace(finding, end_line=last[0], end_column=last[1])
 
 
 def _file_problem(

@@ -6,6 +6,7 @@ Pure functions from a Report to a string; the JSON and SARIF shapes are document
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -84,13 +85,16 @@ def as_json(report: Report) -> str:
 
 
 def _uri(path: str) -> str:
-    """A SARIF artifact URI: relative paths stay relative (code scanning resolves them from the
-    repository root), absolute ones become file:// URIs."""
+    """A SARIF artifact URI relative to the current folder (run lint from the repository root:
+    code scanning resolves paths from there); a file outside it keeps a file:// URI."""
     if path == STDIN_NAME:
         return "stdin"
-    if Path(path).is_absolute():
-        return Path(path).as_uri()
-    return quote(PurePosixPath(Path(path).as_posix()).as_posix())
+    absolute = Path(os.path.abspath(path))
+    try:
+        relative = absolute.relative_to(Path.cwd())
+    except ValueError:
+        return absolute.as_uri()
+    return quote(PurePosixPath(relative.as_posix()).as_posix())
 
 
 def sarif(report: Report, version: str) -> str:

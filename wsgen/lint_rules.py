@@ -8,7 +8,6 @@ reading, in wsgen.lint; they are listed here so every rule has one description.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -110,11 +109,13 @@ def _name(key: str) -> str:
 
 
 def _nginx_annotations(view: View) -> Iterator[tuple[str, Node, Node, str]]:
-    """(name without prefix, key node, value node, string value) of string-valued
-    nginx.ingress.kubernetes.io/ annotations."""
+    """(name without prefix, key node, value node, string value) of the
+    nginx.ingress.kubernetes.io/ annotations whose value is a string (or empty: null, which
+    the API server stores as "")."""
     for key, key_node, value_node in view.annotations:
-        if key.startswith(nginx.PREFIX) and value_node.tag == STR_TAG:
-            yield _name(key), key_node, value_node, value_node.value
+        if key.startswith(nginx.PREFIX) and value_node.tag in (STR_TAG, NULL_TAG):
+            raw = value_node.value if value_node.tag == STR_TAG else ""
+            yield _name(key), key_node, value_node, raw
 
 
 # --- API versions and fields --------------------------------------------------------------------
@@ -236,14 +237,21 @@ _DEFAULTS = {
 )
 def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, _key, node, raw in _timeouts(view):
-        if not nginx.is_integer(raw):
-            meant = seconds(raw)
-            yield Hit(
-                node,
-                f'{name} "{raw}" is not whole seconds: ingress-nginx silently uses '
-                f"{_DEFAULTS[name]} instead",
-                f'write "{meant}"' if meant is not None else 'whole seconds, e.g. "3600"',
+        if nginx.is_integer(raw):
+            continue
+        meant = seconds(raw)
+        fix = f'write "{meant}"' if meant is not None else 'whole seconds, e.g. "3600"'
+        if "${" in raw or "{{" in raw:
+            fix = (
+                "a placeholder: lint the file after substituting it "
+                "(envsubst < FILE | wsgen lint -)"
             )
+        yield Hit(
+            node,
+            f'{name} "{raw}" is not whole seconds: ingress-nginx silently uses '
+            f"{_DEFAULTS[name]} instead",
+            fix,
+        )
 
 
 @rule("WS204", "error", "an annotation value that is not a YAML string")
@@ -274,7 +282,7 @@ def read_without_send(view: View, options: Options, context: Context) -> Iterato
             read[0],
             f"{nginx.READ_TIMEOUT} without {nginx.SEND_TIMEOUT}: a send blocked on a slow "
             "backend is still cut after 60 s",
-            f'add {nginx.SEND_TIMEOUT}: "{text(read[1])}"',
+            f'add {nginx.SEND_TIMEOUT}: "{seconds(text(read[1])) or 3600}"',
         )
 
 
@@ -345,15 +353,11 @@ def bad_value(view: View, options: Options, context: Context) -> Iterator[Hit]:
 
 # --- snippets -----------------------------------------------------------------------------------
 
-_SETS_UPGRADE = re.compile(
-    r"\b(?:proxy_set_header|more_set_input_headers)\s+[\"']?(?:upgrade|connection)\b", re.IGNORECASE
-)
-
 
 @rule("WS401", "error", "a snippet that sets Upgrade or Connection", nginx=True)
 def upgrade_snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, key, _node, raw in _nginx_annotations(view):
-        if name in nginx.SNIPPETS and _SETS_UPGRADE.search(raw):
+        if name in nginx.SNIPPETS and nginx.sets_upgrade(raw):
             yield Hit(
                 key,
                 f"{name} sets the Upgrade/Connection headers ingress-nginx already sets; a "
@@ -365,7 +369,7 @@ def upgrade_snippet(view: View, options: Options, context: Context) -> Iterator[
 @rule("WS402", "warning", "a *-snippet annotation (risk Critical)", nginx=True)
 def snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, key, _node, raw in _nginx_annotations(view):
-        if name in nginx.SNIPPETS and not _SETS_UPGRADE.search(raw):
+        if name in nginx.SNIPPETS and not nginx.sets_upgrade(raw):
             yield Hit(
                 key,
                 f"{name} is risk Critical: rejected by default since ingress-nginx v1.12 "
