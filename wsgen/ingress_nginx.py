@@ -22,12 +22,13 @@ MAX_TIMEOUT_SECONDS = 2_147_483
 
 # The timeouts ingress-nginx parses as whole seconds (Atoi): anything else ("3600s", "1h")
 # is silently replaced by the default.
-TIMEOUTS = (
-    "proxy-read-timeout",
-    "proxy-send-timeout",
-    "proxy-connect-timeout",
-    "proxy-next-upstream-timeout",
-)
+# Each with the default it falls back to.
+TIMEOUTS = {
+    "proxy-read-timeout": 60,
+    "proxy-send-timeout": 60,
+    "proxy-connect-timeout": 5,
+    "proxy-next-upstream-timeout": 0,
+}
 DEFAULT_TIMEOUT = 60  # proxy-read-timeout and proxy-send-timeout
 MAX_CONNECT_TIMEOUT = 75  # nginx caps proxy_connect_timeout at about 75 s
 # Prefixes of the other NGINX controller (F5's): ingress-nginx ignores these keys.

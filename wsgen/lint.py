@@ -368,7 +368,7 @@ def duplicate_keys(root: Node) -> Iterator[tuple[Node, int]]:
 
 
 @dataclass
-class Path_:
+class HttpPath:
     """One HTTP path of an Ingress rule."""
 
     item: Node  # the list item (a mapping)
@@ -397,7 +397,7 @@ class View:
     spec_anchor: Node
     hosts: list[tuple[str, Node]]
     hostless_rule: bool
-    paths: list[Path_]
+    paths: list[HttpPath]
     default_services: list[tuple[str, Node]]
     tls: list[Node]
     offset: int = 0  # add to the marks' lines (see Document)
@@ -450,7 +450,7 @@ def ingress_view(file: str, root: Node, offset: int = 0) -> View:
     spec_pair = fields(root).get("spec")
     spec = spec_pair[1] if spec_pair else None
     hosts: list[tuple[str, Node]] = []
-    paths: list[Path_] = []
+    paths: list[HttpPath] = []
     hostless = False
     for rule in items(value(spec, "rules")):
         host = named([value(rule, "host")])
@@ -461,7 +461,7 @@ def ingress_view(file: str, root: Node, offset: int = 0) -> View:
             path_node = value(item, "path")
             path_type_pair = fields(item).get("pathType")
             paths.append(
-                Path_(
+                HttpPath(
                     item=item,
                     host=rule_host,
                     path=text(path_node),
@@ -506,17 +506,17 @@ def chart_view(file: str, section: str, key: Node, node: Node, offset: int = 0) 
     """An ingress section of chart values: `annotations`, `hosts` (names or {host, paths}),
     `path`/`paths`, `className`/`ingressClassName`, `tls`."""
     hosts: list[tuple[str, Node]] = []
-    paths: list[Path_] = []
+    paths: list[HttpPath] = []
     for entry in items(value(node, "hosts")):
         host = named([value(entry, "host") if isinstance(entry, MappingNode) else entry])
         hosts.extend(host)
         for item in items(value(entry, "paths")):
             path_node = value(item, "path") if isinstance(item, MappingNode) else item
             paths.append(
-                Path_(item, host[0][0] if host else None, text(path_node), path_node, None, [])
+                HttpPath(item, host[0][0] if host else None, text(path_node), path_node, None, [])
             )
     for path, item in named([value(node, "path"), *items(value(node, "paths"))]):
-        paths.append(Path_(item, None, path, item, None, []))
+        paths.append(HttpPath(item, None, path, item, None, []))
     annotations_pair = fields(node).get("annotations")
     class_node = value(node, "className") or value(node, "ingressClassName")
     return View(
@@ -597,7 +597,7 @@ def seconds(raw: str | None) -> int | None:
     return h * 3600 + m * 60 + s
 
 
-def websocket_path(path: Path_) -> bool:
+def websocket_path(path: HttpPath) -> bool:
     """Whether a path's own URL, host or Service name says WebSocket."""
     names = [path.path or "", path.host or "", *(service for service, _node in path.services)]
     return any(says_websocket(name) for name in names)

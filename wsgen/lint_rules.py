@@ -220,14 +220,6 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
             )
 
 
-_DEFAULTS = {
-    "proxy-read-timeout": "60",
-    "proxy-send-timeout": "60",
-    "proxy-connect-timeout": "5",
-    "proxy-next-upstream-timeout": "0",
-}
-
-
 @rule(
     "WS203",
     "error",
@@ -249,7 +241,7 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
         yield Hit(
             node,
             f'{name} "{raw}" is not whole seconds: ingress-nginx silently uses '
-            f"{_DEFAULTS[name]} instead",
+            f"{nginx.TIMEOUTS[name]} instead",
             fix,
         )
 
