@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, GOLDEN, ROOT
 
 
 def test_wheel_installs_and_renders_from_another_directory(tmp_path: Path) -> None:
@@ -21,7 +21,8 @@ def test_wheel_installs_and_renders_from_another_directory(tmp_path: Path) -> No
     names = zipfile.ZipFile(wheel).namelist()
     templates = sorted(n for n in names if n.startswith("wsgen/templates/"))
     assert templates == sorted(
-        f"wsgen/templates/{p.name}" for p in (ROOT / "templates").glob("*.j2")
+        f"wsgen/templates/{p.relative_to(ROOT / 'templates')}"
+        for p in (ROOT / "templates").rglob("*.j2")
     )
 
     venv = tmp_path / "venv"
@@ -48,6 +49,12 @@ def test_wheel_installs_and_renders_from_another_directory(tmp_path: Path) -> No
         "wsgen.yaml",
     ):
         assert (elsewhere / "k8s" / name).read_bytes() == (example / name).read_bytes(), name
+    nginx = subprocess.run(
+        [str(venv / "bin/wsgen"), "render", "--target", "nginx"],
+        capture_output=True, text=True, timeout=60, cwd=elsewhere,
+    )  # fmt: skip
+    assert nginx.returncode == 0, nginx.stderr
+    assert nginx.stdout == (GOLDEN / "nginx" / "plain.conf").read_text()
     version = subprocess.run(
         [str(venv / "bin/wsgen"), "--version"],
         capture_output=True,

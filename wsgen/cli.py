@@ -83,6 +83,13 @@ _MODEL_OPTIONS = (
     ("issuer_kind", "tls.issuerKind", ()),
     ("annotation", "annotations", ()),
 )
+# Options only render takes: init writes the Kubernetes folder (the ingress-nginx target).
+_RENDER_OPTIONS = (
+    ("target", "target", ()),
+    ("upstream", "upstream", ()),
+    ("listen", "listen", ()),
+    ("redirect_from", "redirectFrom", ()),
+)
 
 
 def _parameter(name: str, annotation: Any, option: Any) -> inspect.Parameter:
@@ -91,8 +98,11 @@ def _parameter(name: str, annotation: Any, option: Any) -> inspect.Parameter:
     )
 
 
-def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callable[..., int]]:
-    """Register a command taking **options: the values file, every model option, and `extra`."""
+def _command(
+    *extra: inspect.Parameter, render_options: bool = False
+) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """Register a command taking **options: the values file, the model options (with
+    `render_options`, the target's too), and `extra`."""
 
     def register(func: Callable[..., int]) -> Callable[..., int]:
         values = typer.Option(
@@ -103,7 +113,7 @@ def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callab
             show_default=False,
         )
         parameters = [_parameter("values", str | None, values)]
-        for name, key, short in _MODEL_OPTIONS:
+        for name, key, short in _MODEL_OPTIONS + (_RENDER_OPTIONS if render_options else ()):
             kind = list[str] | None if model.BY_KEY[key].mapping else str | None
             parameters.append(_parameter(name, kind, _opt(key, *short)))
         parameters.extend(extra)
@@ -116,7 +126,11 @@ def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callab
 
 def _layers(options: dict[str, Any]) -> list[tuple[model.Layer, Path]]:
     """Values file, environment and flags, weakest first."""
-    flags = {key: options[name] for name, key, _short in _MODEL_OPTIONS}
+    flags = {
+        key: options[name]
+        for name, key, _short in _MODEL_OPTIONS + _RENDER_OPTIONS
+        if name in options
+    }
     layers: list[tuple[model.Layer, Path]] = []
     values_path = _path("--values", options["values"], "WSGEN_VALUES")
     if values_path is not None:
@@ -146,9 +160,11 @@ def _out(help: str) -> inspect.Parameter:
         "dry_run", "--dry-run", "Print the plan (create/identical/overwrite/refuse); write nothing."
     ),
     _flag("check", "--check", "Write nothing; exit 5 if any file would change."),
+    render_options=True,
 )
 def render(**options: Any) -> int:
-    """Render Deployment, Service and Ingress for a WebSocket app. Never prompts.
+    """Render Deployment, Service and Ingress for a WebSocket app (or, with --target nginx, an
+    nginx.conf for nginx on a machine of its own). Never prompts.
 
     Each value comes from its flag, else its WSGEN_* environment variable, else the values
     file, else the default.
@@ -183,6 +199,12 @@ def init(**options: Any) -> int:
     from wsgen import wizard
 
     layers = _layers(options)
+    target = model.strongest(layers, "target")
+    if target is not None and target[0].value != model.TARGETS[0]:
+        raise errors.BadInput(
+            f"{target[0].origin}: init writes Kubernetes manifests (ingress-nginx); "
+            f"use wsgen render --target {target[0].value} for other targets"
+        )
     out_path = _path("--out", options["out"], "WSGEN_OUT")
     no_terminal = wizard.terminal_problem()
     defaults = options["defaults"]

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wsgen import output, render
+from wsgen import output, render, targets
 from wsgen.errors import BadInput, Changed, Refused, RuntimeFailure, WsgenError
 from wsgen.model import CertOptions, Config, FileRef, read_user_file
 from wsgen.render import CERT_FILE, KEY_FILE, MODE_KEY, File, Pem
@@ -45,16 +44,14 @@ def render_manifests(
         result.notes.extend(plan.notes)
         write_folder(config, plan, result, dry_run=dry_run, check=check)
         return result
+    target = targets.of(config)
     pem = None
-    if config.tls.mode == "self-signed":
-        pem = _new_pem(config, now)
-        result.notes.append(
-            f"the stream carries the kubernetes.io/tls Secret {config.tls.secret_name} with a "
-            "new private key (a new one on every run; use --out DIR to keep it in files)"
-        )
-    elif config.tls.mode == "files":
+    if config.tls.mode == "files":
         _read_user_pair(config, now, result.notes)
-    result.stdout = render.stream(config, pem)
+    elif config.tls.mode == "self-signed" and target.stream_carries_key:
+        pem = _new_pem(config, now)
+    result.stdout, notes = target.stream(config, pem)
+    result.notes.extend(notes)
     return result
 
 
@@ -76,7 +73,7 @@ def plan_folder(config: Config, out: Path, *, force: bool, now: dt.datetime) -> 
         pem = _folder_pem(config, out, now, notes)
     elif config.tls.mode == "files":
         _read_user_pair(config, now, notes)
-    files = render.folder(config, out, pem)
+    files = targets.of(config).folder(config, out, pem)
     return FolderPlan(out, files, output.plan(out, files, force), pem, notes)
 
 
@@ -104,14 +101,15 @@ def write_folder(
     except WsgenError as error:
         error.notes[:0] = result.notes
         raise
-    for leftover in (CERT_FILE, KEY_FILE, render.SCRIPT_FILE):
+    target = targets.of(config)
+    for leftover in target.leftovers:
         if leftover not in plan.files and (out / leftover).exists():
             result.notes.append(
                 f"{os.path.join(out, leftover)} is from an earlier run and no longer used "
                 "(left in place: delete it if nothing needs it)"
             )
     if not (dry_run or check):
-        result.notes.extend(_tls_notes(config, out, plan.pem))
+        result.notes.extend(target.folder_notes(config, out, plan.pem))
 
 
 def _apply(
@@ -156,38 +154,6 @@ def _apply(
             result.notes.append(f"set mode 0600 on {shown[step.path]}")
     if not any(step.changes for step in steps):
         result.notes.append(f"{out}: up to date ({len(steps)} files)")
-
-
-def _tls_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    tls = config.tls
-    if tls.mode == "self-signed" and pem is not None:
-        from wsgen import certs
-
-        expiry = certs.read_certificate(pem.cert).expiry()
-        command = render.secret_command(
-            config.namespace,
-            tls.secret_name,
-            os.path.join(out, CERT_FILE),
-            os.path.join(out, KEY_FILE),
-        )
-        return [
-            f"certificate for {config.host} expires {expiry}",
-            f"kubectl apply -k {shlex.quote(str(out))} creates the Secret too; or: {command}",
-        ]
-    if tls.mode == "files":
-        # Paths that work from here, wherever the values file that named them lives.
-        cert, key = (
-            ref.given if os.path.isabs(ref.given) else os.path.relpath(ref.path)
-            for ref in tls.files()
-        )
-        command = render.secret_command(config.namespace, tls.secret_name, cert, key)
-        return [f"create the Secret: {command}"]
-    if tls.mode == "secret":
-        return [
-            f"the Ingress expects the kubernetes.io/tls Secret {tls.secret_name} "
-            f"in namespace {config.namespace}"
-        ]
-    return []
 
 
 # ECDSA P-256: every TLS client of today accepts it, and making one takes ~1 ms where an RSA-2048

@@ -26,6 +26,9 @@ DEFAULT_IMAGE = "registry-cn-hangzhou.ack.aliyuncs.com/ack-demo/websocket-echo-s
 TLS_MODES = ("none", "self-signed", "secret", "files", "cert-manager")
 ISSUER_KINDS = ("ClusterIssuer", "Issuer")
 KEY_TYPES = ("rsa2048", "ecdsa-p256")
+# What `wsgen render --target` can write; the first is the default. Each target's rendering
+# lives in wsgen.targets; which options and TLS modes it takes is validation, so it is here.
+TARGETS = ("ingress-nginx", "nginx")
 MAX_DAYS = 3650
 MAX_REPLICAS = 2**31 - 1
 
@@ -174,6 +177,63 @@ def timeout(raw: object) -> int:
     return seconds
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """HOST:PORT (host empty: any address). IPv6 hosts are kept without brackets."""
+
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}" if host else str(self.port)
+
+
+def _endpoint_host(text: str, wildcard: bool) -> str:
+    """An IP address (IPv6 in brackets) or a DNS name; '*' too when `wildcard`."""
+    if wildcard and text == "*":
+        return text
+    if text.startswith("[") or text.endswith("]"):
+        import ipaddress
+
+        try:
+            address = ipaddress.IPv6Address(text[1:-1])
+            if not (text.startswith("[") and text.endswith("]")) or address.scope_id:
+                raise ValueError
+            return str(address)
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not an IPv6 address in brackets (e.g. [::1]; no %zone)"
+            ) from None
+    if _IPV4.fullmatch(text):
+        import ipaddress
+
+        try:
+            return str(ipaddress.IPv4Address(text))
+        except ValueError:
+            raise ValueError(f"{text!r} is not an IPv4 address") from None
+    return dns_subdomain(text)
+
+
+def upstream(raw: object) -> Endpoint:
+    """HOST:PORT of the backend: an IP address ([...] for IPv6) or a DNS name, and a port."""
+    value = _text(raw)
+    host_part, colon, port_part = value.rpartition(":")
+    if not colon or not host_part:
+        raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:3000, app.internal:8080)")
+    return Endpoint(_endpoint_host(host_part, wildcard=False), port(port_part))
+
+
+def listen(raw: object) -> Endpoint:
+    """[ADDRESS:]PORT nginx listens on: 8080, 127.0.0.1:8443, [::1]:8443, *:80."""
+    value = _text(raw) if not isinstance(raw, int) or isinstance(raw, bool) else str(raw)
+    host_part, colon, port_part = value.rpartition(":")
+    if colon and not host_part:
+        raise ValueError(f"{value!r} is not [ADDRESS:]PORT (e.g. 8080, 127.0.0.1:8443)")
+    address = _endpoint_host(host_part, wildcard=True) if colon else ""
+    return Endpoint("" if address == "*" else address, port(port_part))
+
+
 def path(raw: object) -> str:
     value = _text(raw)
     segments = value.split("/")[1:]
@@ -291,6 +351,25 @@ OPTIONS: tuple[Option, ...] = (
         "WSGEN_ANNOTATION",
         "Extra Ingress annotation KEY=VALUE (repeatable).",
         True,
+    ),
+    Option("target", "--target", "WSGEN_TARGET", "What to write: " + ", ".join(TARGETS) + "."),
+    Option(
+        "upstream",
+        "--upstream",
+        "WSGEN_UPSTREAM",
+        "--target nginx: backend HOST:PORT [127.0.0.1:<port>].",
+    ),
+    Option(
+        "listen",
+        "--listen",
+        "WSGEN_LISTEN",
+        "--target nginx: [ADDRESS:]PORT to listen on [80, or 443 with TLS].",
+    ),
+    Option(
+        "redirectFrom",
+        "--redirect-from",
+        "WSGEN_REDIRECT_FROM",
+        "--target nginx with TLS: also a plain-HTTP port that redirects to https.",
     ),
 )
 BY_KEY = {option.key: option for option in OPTIONS}
@@ -519,6 +598,10 @@ class Config:
     timeout: int = 3600
     tls: Tls = field(default_factory=Tls)
     annotations: tuple[tuple[str, str], ...] = ()
+    target: str = TARGETS[0]
+    upstream: Endpoint | None = None  # --target nginx; None: 127.0.0.1:<port>
+    listen: Endpoint | None = None  # --target nginx; None: 80, or 443 with TLS
+    redirect_from: int | None = None  # --target nginx with TLS
 
     def container_env(self) -> tuple[tuple[str, str], ...]:
         """The user's env, plus BIND_PORT=<port> first while the default (ACK echo) image is
@@ -526,6 +609,14 @@ class Config:
         if self.image == DEFAULT_IMAGE and all(key != "BIND_PORT" for key, _ in self.env):
             return (("BIND_PORT", str(self.port)), *self.env)
         return self.env
+
+    def upstream_endpoint(self) -> Endpoint:
+        """--target nginx: the backend (default: the app's port on this machine)."""
+        return self.upstream or Endpoint("127.0.0.1", self.port)
+
+    def listen_endpoint(self) -> Endpoint:
+        """--target nginx: where it listens (default: 80, or 443 with TLS, every address)."""
+        return self.listen or Endpoint("", 443 if self.tls.enabled else 80)
 
     def ingress_annotations(self) -> dict[str, str]:
         """Every Ingress annotation, in the order rendered: timeouts, issuer, the user's."""
@@ -557,6 +648,10 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "tls.days": days,
     "tls.issuer": dns_subdomain,
     "tls.issuerKind": choice(ISSUER_KINDS, "an issuer kind"),
+    "target": choice(TARGETS, "a target"),
+    "upstream": upstream,
+    "listen": listen,
+    "redirectFrom": port,
 }
 
 _DEFAULT = Config()
@@ -638,17 +733,44 @@ def check_tls_keys(layers: Iterable[tuple[Layer, Path]], mode: str) -> None:
 
 _REQUIRED_FOR_MODE = {"files": ("tls.cert", "tls.key"), "cert-manager": ("tls.issuer",)}
 
+# Options only one target uses (every other option applies to all of them), and the TLS modes
+# each target can do: plain nginx has no Kubernetes Secret and no cert-manager.
+_TARGET_KEYS = {
+    "ingress-nginx": (
+        "namespace",
+        "image",
+        "replicas",
+        "env",
+        "ingressClass",
+        "annotations",
+        "tls.secretName",
+        "tls.issuer",
+        "tls.issuerKind",
+    ),
+    "nginx": ("upstream", "listen", "redirectFrom"),
+}
+TARGET_TLS_MODES = {"ingress-nginx": TLS_MODES, "nginx": ("none", "self-signed", "files")}
+_KEY_TARGET = {key: target for target, keys in _TARGET_KEYS.items() for key in keys}
+
+
+def target_using(key: str) -> str | None:
+    """The one target an option is for, or None when every target uses it."""
+    return _KEY_TARGET.get(key)
+
 
 def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
     """Layers from weakest to strongest, each with the folder its relative paths start from."""
     scalars: dict[str, tuple[Given, Path, int]] = {}
     mappings: dict[str, dict[str, Given]] = {}
+    mapping_strength: dict[str, tuple[str, int]] = {}  # the strongest layer giving any item
     for strength, (layer, base) in enumerate(layers):
         for key, given in layer.items():
             if isinstance(given, list):
                 merged = mappings.setdefault(key, {})
                 for item_key, item in given:
                     merged[item_key] = item
+                if given:
+                    mapping_strength[key] = (given[0][1].origin, strength)
             else:
                 scalars[key] = (given, base, strength)
 
@@ -658,6 +780,21 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
             return _SCALARS[key](given.value)
         except ValueError as error:
             raise BadInput(f"{given.origin}: {error}") from None
+
+    target = str(validate("target")) if "target" in scalars else TARGETS[0]
+    target_strength = scalars["target"][2] if "target" in scalars else -1
+    given_at = [(key, g.origin, strength) for key, (g, _b, strength) in scalars.items()]
+    given_at += [(key, origin, strength) for key, (origin, strength) in mapping_strength.items()]
+    for key, origin, strength in given_at:
+        owner = _KEY_TARGET.get(key)
+        if owner is None or owner == target:
+            continue
+        if strength < target_strength:
+            # e.g. namespace in a Kubernetes values file, and --target nginx on the command line
+            scalars.pop(key, None)
+            mappings.pop(key, None)
+            continue
+        raise BadInput(f"{origin}: only used with --target {owner} (the target is {target!r})")
 
     mode = str(validate("tls.mode")) if "tls.mode" in scalars else "none"
     mode_origin, mode_strength = (
@@ -672,6 +809,11 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
                 del scalars[key]
                 continue
             raise _unused_tls_key(given.origin, key, mode)
+    if mode not in TARGET_TLS_MODES[target]:
+        raise BadInput(
+            f"{mode_origin}: {mode!r} is not a TLS mode of --target {target} "
+            f"(one of: {', '.join(TARGET_TLS_MODES[target])})"
+        )
     values = {key: validate(key) for key in scalars}
     for key in _REQUIRED_FOR_MODE.get(mode, ()):
         if key not in values:
@@ -713,7 +855,19 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
         timeout=int(values.get("timeout", Config.timeout)),  # type: ignore[call-overload]
         tls=tls,
         annotations=_annotations(mappings.get("annotations", {}), tls),
+        target=target,
+        upstream=values.get("upstream"),  # type: ignore[arg-type]
+        listen=values.get("listen"),  # type: ignore[arg-type]
+        redirect_from=values.get("redirectFrom"),  # type: ignore[arg-type]
     )
+    if config.redirect_from is not None:
+        origin = scalars["redirectFrom"][0].origin
+        if not tls.enabled:
+            raise BadInput(
+                f"{origin}: needs TLS (it redirects plain HTTP to https; the TLS mode is 'none')"
+            )
+        if config.listen_endpoint().port == config.redirect_from:
+            raise BadInput(f"{origin}: {config.redirect_from} is also the --listen port")
     return config
 
 

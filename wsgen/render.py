@@ -80,8 +80,8 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def _render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
+def template(name: str, **context: Any) -> str:
+    return environment().get_template(name).render(**context)
 
 
 def secret_command(namespace: str, name: str, cert: str, key: str) -> str:
@@ -96,11 +96,11 @@ def secret_command(namespace: str, name: str, cert: str, key: str) -> str:
 def manifests(config: Config) -> dict[str, str]:
     """deployment.yaml, service.yaml, ingress.yaml."""
     result = {
-        "deployment.yaml": _render(
+        "deployment.yaml": template(
             "deployment.yaml.j2", c=config, env=config.container_env(), grace=GRACE_SECONDS
         ),
-        "service.yaml": _render("service.yaml.j2", c=config),
-        "ingress.yaml": _render(
+        "service.yaml": template("service.yaml.j2", c=config),
+        "ingress.yaml": template(
             "ingress.yaml.j2", c=config, annotations=config.ingress_annotations()
         ),
     }
@@ -117,7 +117,7 @@ def stream(config: Config, pem: Pem | None) -> str:
     if pem is not None:
         import base64
 
-        secret = _render(
+        secret = template(
             "secret.yaml.j2",
             c=config,
             cert_b64=base64.b64encode(pem.cert).decode(),
@@ -133,7 +133,7 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
     """Every file of an output folder, by path relative to it. `out` only serves to write the
     user's certificate paths relative to the folder (the files stay where they are)."""
     files = {name: File(text.encode()) for name, text in manifests(config).items()}
-    files["kustomization.yaml"] = File(_render("kustomization.yaml.j2", c=config).encode())
+    files["kustomization.yaml"] = File(template("kustomization.yaml.j2", c=config).encode())
     cert_path = key_path = ""
     tls = config.tls
     if tls.mode == "self-signed":
@@ -143,15 +143,15 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
         files[KEY_FILE] = File(pem.key, MODE_KEY)
         command = secret_command(config.namespace, tls.secret_name, CERT_FILE, KEY_FILE)
         files[SCRIPT_FILE] = File(
-            _render(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
+            template(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
         )
     elif tls.mode == "files":
         cert_path, key_path = (relative_to(ref, out) for ref in tls.files())
         command = secret_command(config.namespace, tls.secret_name, cert_path, key_path)
         files[SCRIPT_FILE] = File(
-            _render(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
+            template(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
         )
-    values = _render("wsgen.yaml.j2", c=config, cert_path=cert_path, key_path=key_path)
+    values = template("wsgen.yaml.j2", c=config, cert_path=cert_path, key_path=key_path)
     _check_values(values, config, out)
     files[VALUES_FILE] = File(values.encode())
     return files

@@ -1,0 +1,156 @@
+"""Real servers on loopback for the end-to-end tests: a WebSocket echo backend, a plain HTTP
+server that never upgrades, and nginx run from a folder wsgen rendered. Each is a context
+manager that always stops what it started, also when the test fails.
+
+nginx missing: the tests that need it skip, unless NGINX_REQUIRED=1 (CI sets it), which turns
+the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+NGINX_REQUIRED = os.environ.get("NGINX_REQUIRED") == "1"
+
+
+def nginx_binary() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
+
+
+def need_nginx() -> str:
+    binary = nginx_binary()
+    if binary is None:
+        message = "nginx is not installed (apt-get install nginx-light)"
+        if NGINX_REQUIRED:
+            pytest.fail(f"{message}, and NGINX_REQUIRED=1")
+        pytest.skip(message)
+    return binary
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before listening")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after 10 s")
+
+
+@contextlib.contextmanager
+def echo_backend() -> Iterator[int]:
+    """A WebSocket echo server (its own keepalive pings off: only the proxy may end idling)."""
+    from websockets.sync.server import ServerConnection, serve
+
+    def echo(connection: ServerConnection) -> None:
+        with contextlib.suppress(Exception):
+            for message in connection:
+                connection.send(message)
+
+    with serve(echo, "127.0.0.1", 0, ping_interval=None) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield int(server.socket.getsockname()[1])
+        finally:
+            server.shutdown()
+            thread.join(10)
+
+
+@contextlib.contextmanager
+def plain_http_server() -> Iterator[int]:
+    """An HTTP server that answers every GET with a page (and never upgrades)."""
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<h1>hello</h1>\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@contextlib.contextmanager
+def folder_for_nginx() -> Iterator[Path]:
+    """A folder an ordinary user can own: under root the tests run nginx as `nobody`, and
+    pytest's own temp folders are closed to other users."""
+    folder = Path(tempfile.mkdtemp(prefix="wsgen-nginx-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def nginx(folder: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `nginx -p FOLDER -c nginx.conf` in the foreground until the block ends. As root, it
+    runs as the ordinary user nobody (the folder is handed over to it first), which is how the
+    tests know the rendered file needs no privileges but its port."""
+    binary = need_nginx()
+    user: dict[str, object] = {}
+    if os.geteuid() == 0:
+        nobody = pwd.getpwnam("nobody")
+        for path in (folder, *folder.rglob("*")):
+            os.chown(path, nobody.pw_uid, nobody.pw_gid)
+        user = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
+    process = subprocess.Popen(
+        [binary, "-p", str(folder), "-c", "nginx.conf", "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        **user,  # type: ignore[call-overload]
+    )
+    try:
+        try:
+            wait_for_port(port, process)
+        except RuntimeError as error:
+            process.kill()
+            _out, err = process.communicate(timeout=10)
+            log = (folder / "error.log").read_text() if (folder / "error.log").exists() else ""
+            raise RuntimeError(f"{error}: {err.decode()} {log}") from None
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+        if process.stderr is not None:
+            process.stderr.close()

@@ -1,0 +1,115 @@
+"""The plain-nginx target (`wsgen render --target nginx`): one complete nginx.conf for nginx on
+a machine of its own, proxying WebSockets to the app (templates/nginx/nginx.conf.j2).
+
+What the file must get right (reference: ingress-nginx.md, "Plain nginx"): the upgrade map,
+HTTP/1.1 and the Upgrade/Connection headers to the backend, and proxy_read_timeout /
+proxy_send_timeout, which close an idle WebSocket after 60 s when left at their default. Every
+path nginx writes (pid, logs, temp files) is relative, so `nginx -p DIR -c nginx.conf` runs it
+as an ordinary user; the certificate paths are relative to the file's own folder, as nginx
+reads them.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from wsgen import render
+from wsgen.errors import BadInput
+from wsgen.model import Config, Endpoint, FileRef
+from wsgen.render import CERT_FILE, KEY_FILE, File, Pem
+
+CONF_FILE = "nginx.conf"
+TEMPLATE = "nginx/nginx.conf.j2"
+
+_PLAIN = re.compile(r"[A-Za-z0-9/._+-]+")
+
+
+def conf_string(text: str, origin: str) -> str:
+    """`text` as one nginx configuration token: bare when it is plain, else double-quoted.
+    nginx has no escape for '$' (it always starts a variable in these directives)."""
+    if "$" in text or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise BadInput(
+            f"{origin}: {text!r} cannot be written in nginx.conf (nginx reads '$' as a variable "
+            "and takes no control characters): move or link the file to a plainer path"
+        )
+    if _PLAIN.fullmatch(text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def conf(config: Config, cert_path: str = "", key_path: str = "") -> str:
+    """nginx.conf; with TLS, `cert_path` and `key_path` as nginx will read them."""
+    listen = config.listen_endpoint()
+    redirect = ""
+    https_port = ""
+    if config.redirect_from is not None:
+        redirect = str(Endpoint(listen.host, config.redirect_from))
+        https_port = "" if listen.port == 443 else f":{listen.port}"
+    return render.template(
+        TEMPLATE,
+        c=config,
+        scheme="wss" if config.tls.enabled else "ws",
+        upstream=str(config.upstream_endpoint()),
+        listen=str(listen),
+        redirect_listen=redirect,
+        https_port=https_port,
+        cert_path=cert_path,
+        key_path=key_path,
+    )
+
+
+def _quoted_pair(config: Config, paths: tuple[str, str], refs: tuple[FileRef, FileRef]) -> str:
+    cert, key = (conf_string(p, ref.origin) for p, ref in zip(paths, refs, strict=True))
+    return conf(config, cert, key)
+
+
+def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
+    """nginx.conf, and with --tls self-signed the certificate and key beside it."""
+    files: dict[str, File] = {}
+    if config.tls.mode == "self-signed":
+        if pem is None:
+            raise ValueError("self-signed needs its certificate")
+        files[CERT_FILE] = File(pem.cert)
+        files[KEY_FILE] = File(pem.key, render.MODE_KEY)
+        text = conf(config, CERT_FILE, KEY_FILE)
+    elif config.tls.mode == "files":
+        refs = config.tls.files()
+        paths = (render.relative_to(refs[0], out), render.relative_to(refs[1], out))
+        text = _quoted_pair(config, paths, refs)
+    else:
+        text = conf(config)
+    return {CONF_FILE: File(text.encode()), **files}
+
+
+def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
+    """nginx.conf for stdout: the user's certificate files by absolute path (the folder the
+    file will be read from is unknown). A self-signed key needs a folder to live in."""
+    if config.tls.mode == "self-signed":
+        raise BadInput(
+            "--tls self-signed: --target nginx needs --out DIR (the key and certificate are "
+            "written beside nginx.conf)"
+        )
+    if config.tls.mode == "files":
+        refs = config.tls.files()
+        return _quoted_pair(config, (str(refs[0].path), str(refs[1].path)), refs), []
+    return conf(config), []
+
+
+def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
+    notes = []
+    if pem is not None:
+        from wsgen import certs
+
+        expiry = certs.read_certificate(pem.cert).expiry()
+        notes.append(f"certificate for {config.host} expires {expiry}")
+    where = shlex.quote(str(out))
+    notes.append(f"check: nginx -t -p {where} -c {CONF_FILE}; run: nginx -p {where} -c {CONF_FILE}")
+    low = [p for p in (config.listen_endpoint().port, config.redirect_from) if p and p < 1024]
+    if low:
+        notes.append(
+            f"port {low[0]} needs root (or CAP_NET_BIND_SERVICE); an ordinary user can use "
+            "--listen 8080 or any port from 1024"
+        )
+    return notes
