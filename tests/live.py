@@ -14,6 +14,7 @@ import os
 import pwd
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
 import threading
@@ -77,6 +78,58 @@ def echo_backend() -> Iterator[int]:
         finally:
             server.shutdown()
             thread.join(10)
+
+
+@contextlib.contextmanager
+def one_connection_backend(ends: str, after: float) -> Iterator[int]:
+    """A WebSocket server for one connection that echoes the first message, then after
+    `after` s of silence ends it with a close frame 1001 ("close") or a TCP reset ("reset").
+    Written on websockets' sans-I/O ServerProtocol so that the socket has one owner: a close
+    with SO_LINGER 0 then really sends the reset."""
+    from websockets.frames import Frame, Opcode
+    from websockets.http11 import Request
+    from websockets.server import ServerProtocol
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(20)
+
+    def flush(connection: socket.socket, protocol: ServerProtocol) -> None:
+        for data in protocol.data_to_send():
+            if data:
+                connection.sendall(data)
+
+    def serve_one() -> None:
+        with contextlib.suppress(OSError), listener.accept()[0] as connection:
+            connection.settimeout(20)
+            protocol = ServerProtocol()
+            echoed = False
+            while not echoed:
+                data = connection.recv(65536)
+                if not data:
+                    return
+                protocol.receive_data(data)
+                for event in protocol.events_received():
+                    if isinstance(event, Request):
+                        protocol.send_response(protocol.accept(event))
+                    elif isinstance(event, Frame) and event.opcode == Opcode.TEXT:
+                        protocol.send_text(event.data)
+                        echoed = True
+                flush(connection, protocol)
+            time.sleep(after)
+            if ends == "close":
+                protocol.send_close(1001, "going away now")
+                flush(connection, protocol)
+                connection.recv(65536)  # the client's close frame
+            else:
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    thread = threading.Thread(target=serve_one, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        thread.join(20)
+        listener.close()
 
 
 @contextlib.contextmanager

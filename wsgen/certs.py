@@ -175,3 +175,35 @@ def reuse_problem(
     if valid_for != dt.timedelta(days=days):
         return "cert", f"is valid for {valid_for.days} days, not the {days} asked for"
     return None
+
+
+@dataclass(frozen=True)
+class PeerCertificate:
+    """What a probe shows of a server's certificate."""
+
+    subject: str  # RFC 4514
+    issuer: str
+    names: tuple[str, ...]  # DNS and IP subjectAltNames
+    not_after: dt.datetime
+
+    def expiry(self) -> str:
+        return self.not_after.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def peer(der: bytes) -> PeerCertificate:
+    """A certificate as sent in a TLS handshake (DER)."""
+    certificate = x509.load_der_x509_certificate(der)
+    try:
+        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = (
+            *san.get_values_for_type(x509.DNSName),
+            *map(str, san.get_values_for_type(x509.IPAddress)),
+        )
+    except x509.ExtensionNotFound:
+        names = ()
+    return PeerCertificate(
+        certificate.subject.rfc4514_string(),
+        certificate.issuer.rfc4514_string(),
+        tuple(names),
+        certificate.not_valid_after_utc,
+    )

@@ -317,6 +317,117 @@ def lint(
     return 1 if report.failed else errors.OK
 
 
+PROBE_EXIT_CODES = (
+    "Exit codes: 0 every step passed and the connection survived the idle hold; 1 a step "
+    "failed (DNS, TCP, TLS, upgrade, message); 2 bad usage; 6 the connection was closed during "
+    "the idle hold; 130 interrupted."
+)
+
+
+@app.command(epilog=PROBE_EXIT_CODES)
+def probe(
+    url: str = typer.Argument(
+        ...,
+        metavar="URL",
+        help="ws:// or wss:// URL (http:// and https:// work too).",
+        show_default=False,
+    ),
+    idle: str = typer.Option(
+        "75", "--idle", metavar="SECONDS", help="How long to stay silent after the round trip."
+    ),
+    message: str = typer.Option(
+        "wsgen probe", "--message", metavar="TEXT", help="The text message sent once."
+    ),
+    ping_interval: str | None = typer.Option(
+        None,
+        "--ping-interval",
+        metavar="SECONDS",
+        help="Send a WebSocket ping this often during the hold (default: none).",
+        show_default=False,
+    ),
+    ca: str | None = typer.Option(
+        None, "--ca", metavar="FILE", help="Trust this CA (PEM) for wss://.", show_default=False
+    ),
+    insecure: bool = typer.Option(False, "--insecure", help="Do not verify the certificate."),
+    header: list[str] = typer.Option(
+        [], "--header", "-H", metavar="'NAME: VALUE'", help="Extra request header (repeatable)."
+    ),
+    origin: str | None = typer.Option(
+        None,
+        "--origin",
+        help="Origin header [the URL's own origin, as a page on that site would send].",
+        show_default=False,
+    ),
+    resolve: str | None = typer.Option(
+        None,
+        "--resolve",
+        metavar="ADDRESS",
+        help="Connect to this IP address instead of looking up the host (Host, SNI and the "
+        "certificate check still use the URL's host).",
+        show_default=False,
+    ),
+    step_timeout: str = typer.Option(
+        "10", "--step-timeout", metavar="SECONDS", help="Time limit of each step before the hold."
+    ),
+    json_output: bool = typer.Option(
+        False, "--json", help="Print one JSON report (schema wsgen-probe/1) on stdout."
+    ),
+) -> int:
+    """Connect to a live WebSocket endpoint like a browser, time each step (DNS, TCP, TLS, HTTP
+    upgrade, one message), then stay silent for --idle seconds and report whether, when and
+    how the connection was closed, and which setting to change."""
+    from wsgen import probe as prober
+    from wsgen import probe_report
+
+    ca_file = None
+    if ca is not None:
+        path = _arg_path("--ca", ca)
+        ca_file = (ca, model.read_user_file(path, f"--ca: {ca}"))
+    options = prober.make_options(
+        model.utf8(url, "URL"),
+        idle=idle,
+        message=model.utf8(message, "--message"),
+        ping_interval=ping_interval,
+        ca=ca_file,
+        insecure=insecure,
+        headers=[model.utf8(h, "--header") for h in header],
+        origin=None if origin is None else model.utf8(origin, "--origin"),
+        resolve=resolve,
+        step_timeout=step_timeout,
+    )
+    live = sys.stderr.isatty()
+    shown = {"tick": False}
+
+    def clear_tick() -> None:
+        if shown["tick"]:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            shown["tick"] = False
+
+    def on_step(step: prober.Step) -> None:
+        if not json_output:
+            clear_tick()
+            print(probe_report.step_line(step), flush=True)
+
+    def on_tick(elapsed: float, total: float) -> None:
+        sys.stderr.write(f"\ridle {int(elapsed)} s of {total:g} s, connection open ")
+        sys.stderr.flush()
+        shown["tick"] = True
+
+    if not json_output:
+        print(probe_report.header(options), flush=True)
+    try:
+        report = prober.run(options, on_step, on_tick if live else None)
+    finally:
+        clear_tick()
+    if json_output:
+        sys.stdout.write(probe_report.as_json(report))
+    else:
+        print(probe_report.result_line(report))
+    sys.stdout.flush()
+    return report.exit_code
+
+
 def _path(flag: str, given: str | None, variable: str) -> Path | None:
     """A path from its flag, else its environment variable (an empty variable is unset)."""
     if given is None:

@@ -1,0 +1,355 @@
+"""wsgen probe, end to end: real processes, real sockets, a real nginx rendered by
+`wsgen render --target nginx` in front of a WebSocket echo backend.
+
+The central claim: a timeout wsgen writes keeps an idle WebSocket open, a short one does not,
+and the probe says when and why the connection ended. Every server is started by a context
+manager that stops it, also when a test fails; every probe run has a time limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import live
+from conftest import wsgen_exe
+
+
+def probe(*args: str, limit: float = 40) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*wsgen_exe(), "probe", *args],
+        capture_output=True,
+        text=True,
+        timeout=limit,
+        check=False,
+    )
+
+
+def probe_json(*args: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    result = probe(*args, "--json")
+    assert result.stderr == "", result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def steps(report: dict) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {step["step"]: step for step in report["steps"]}
+
+
+def render_nginx(wsgen, folder: Path, *args: str) -> None:  # type: ignore[no-untyped-def]
+    result = wsgen("render", "--target", "nginx", "-o", str(folder), *args)
+    assert result.code == 0, result.err
+
+
+@contextlib.contextmanager
+def proxied(wsgen, *args: str) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """nginx rendered with `args`, in front of an echo backend; yields nginx's port."""
+    port = live.free_port()
+    with live.echo_backend() as backend, live.folder_for_nginx() as folder:
+        render_nginx(wsgen, folder, "--port", str(backend), "--listen", f"127.0.0.1:{port}", *args)
+        with live.nginx(folder, port):
+            yield port
+
+
+# --------------------------------------------------------------------------- the claim
+
+
+def test_a_short_timeout_closes_the_idle_connection_and_the_probe_says_when(wsgen) -> None:
+    with proxied(wsgen, "--timeout", "2") as port:
+        started = time.monotonic()
+        result = probe(f"ws://127.0.0.1:{port}/", "--idle", "5")
+        took = time.monotonic() - started
+        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "5")
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert took < 4.5  # it stopped at the close, not at the end of the hold
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"probe ws://127.0.0.1:{port}/"
+    assert [line.split()[:2] for line in lines[1:6]] == [
+        ["dns", "ok"],
+        ["tcp", "ok"],
+        ["upgrade", "ok"],
+        ["message", "ok"],
+        ["idle", "closed"],
+    ]
+    assert "echo of 'wsgen probe'" in lines[4]
+    silence = float(re.search(r"closed after (\d+\.\d) s of silence", lines[5])[1])  # type: ignore[index]
+    assert abs(silence - 2.0) <= 0.5
+    assert "(TCP FIN) without a close frame" in lines[5]
+    assert lines[6].startswith(f"result: closed: closed after {silence} s of silence")
+    assert "proxy-read-timeout and proxy-send-timeout (wsgen render --timeout 3600)" in lines[6]
+    assert "Traceback" not in result.stderr
+    assert code == 6
+    assert report["schema"] == "wsgen-probe/1"
+    assert report["result"] == "closed"
+    idle = steps(report)["idle"]
+    assert idle["ok"] is False
+    assert idle["survived"] is False
+    assert idle["closed_by"] == "eof"
+    assert idle["close_code"] is None
+    assert abs(idle["silence"] - 2.0) <= 0.5
+
+
+def test_the_timeout_wsgen_writes_keeps_the_idle_connection_open(wsgen) -> None:
+    with proxied(wsgen, "--timeout", "10") as port:
+        result = probe(f"ws://127.0.0.1:{port}/", "--idle", "5")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[-1] == (
+        "result: passed: the connection survived 5 s of silence"
+    )
+
+
+def test_pings_more_often_than_the_timeout_keep_it_open(wsgen) -> None:
+    with proxied(wsgen, "--timeout", "2") as port:
+        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "5", "--ping-interval", "1")
+    assert code == 0, report
+    idle = steps(report)["idle"]
+    assert idle["survived"] is True
+    assert idle["pings_sent"] >= 4
+    assert idle["pongs_received"] == idle["pings_sent"]
+    assert report["diagnosis"].startswith(
+        "the connection stayed open for 5 s with a ping every 1 s"
+    )
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+def test_tls_with_wsgens_self_signed_certificate(wsgen) -> None:
+    port, plain = live.free_port(), live.free_port()
+    with live.echo_backend() as backend, live.folder_for_nginx() as folder:
+        render_nginx(
+            wsgen,
+            folder,
+            "--port", str(backend),
+            "--listen", f"127.0.0.1:{port}",
+            "--redirect-from", str(plain),
+            "--tls", "self-signed",
+            "--host", "test.example.com",
+        )  # fmt: skip
+        ca = str(folder / "tls" / "tls.crt")
+        url = f"wss://test.example.com:{port}/"
+        with live.nginx(folder, port):
+            verified = probe(url, "--resolve", "127.0.0.1", "--ca", ca, "--idle", "1")
+            unverified = probe(url, "--resolve", "127.0.0.1", "--idle", "1")
+            insecure = probe(url, "--resolve", "127.0.0.1", "--insecure", "--idle", "1")
+            wrong_host = probe(f"wss://localhost:{port}/", "--ca", ca, "--idle", "1")
+            redirected = probe(
+                f"ws://test.example.com:{plain}/", "--resolve", "127.0.0.1", "--idle", "1"
+            )
+            code, report = probe_json(url, "--resolve", "127.0.0.1", "--ca", ca, "--idle", "1")
+
+    assert verified.returncode == 0, verified.stdout
+    tls_line = next(line for line in verified.stdout.splitlines() if line.startswith("tls "))
+    assert "subject CN=test.example.com; names test.example.com" in tls_line
+    assert f"verified for test.example.com (--ca {ca})" in tls_line
+    assert re.search(r"TLSv1\.[23]", tls_line)
+
+    assert unverified.returncode == 1
+    tls_line = unverified.stdout.splitlines()[3]
+    assert tls_line.startswith("tls      FAILED")
+    assert "self-signed certificate" in tls_line
+    assert (
+        "give the CA that signed it with --ca FILE, or skip the check with --insecure" in tls_line
+    )
+    assert unverified.stdout.splitlines()[-1] == "result: failed at tls (the line above says why)"
+    assert unverified.stderr == ""
+
+    assert insecure.returncode == 0, insecure.stdout
+    assert "not verified (--insecure); its names cover test.example.com" in insecure.stdout
+
+    assert wrong_host.returncode == 1
+    assert (
+        "the certificate is not valid for localhost (its names: test.example.com)"
+        in wrong_host.stdout
+    )
+
+    assert redirected.returncode == 1
+    assert (
+        f"308 Permanent Redirect to https://test.example.com:{port}/: the server wants TLS "
+        f"(an HTTPS redirect); use wss://test.example.com:{port}/" in redirected.stdout
+    )
+
+    assert code == 0
+    tls = steps(report)["tls"]
+    assert tls["verified"] is True
+    assert tls["names"] == ["test.example.com"]
+    assert tls["subject"] == "CN=test.example.com"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", tls["not_after"])
+
+
+# --------------------------------------------------------------------------- error paths
+
+
+def test_nothing_listening() -> None:
+    port = live.free_port()
+    result = probe(f"ws://127.0.0.1:{port}/", "--idle", "1")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[2] == (
+        f"tcp      FAILED    {result.stdout.splitlines()[2].split()[2]} ms  127.0.0.1:{port} "
+        "refused the connection: nothing listens there (wrong port, or the server or proxy is "
+        "down)"
+    )
+    assert result.stderr == ""
+
+
+def test_an_http_server_that_does_not_upgrade() -> None:
+    with live.plain_http_server() as port:
+        code, report = probe_json(f"ws://127.0.0.1:{port}/chat", "--idle", "1")
+    assert code == 1
+    assert report["failed_step"] == "upgrade"
+    upgrade = steps(report)["upgrade"]
+    assert upgrade["status"] == 200
+    assert upgrade["detail"].startswith(
+        "200 OK: answered like a web page, without upgrading: this path serves plain HTTP"
+    )
+    assert "idle" not in steps(report)
+
+
+def test_nginx_with_its_backend_down_says_502(wsgen) -> None:
+    port, nobody_there = live.free_port(), live.free_port()
+    with live.folder_for_nginx() as folder:
+        render_nginx(
+            wsgen,
+            folder,
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--upstream",
+            f"127.0.0.1:{nobody_there}",
+        )
+        with live.nginx(folder, port):
+            result = probe(f"ws://127.0.0.1:{port}/", "--idle", "1")
+    assert result.returncode == 1
+    assert "upgrade  FAILED" in result.stdout
+    assert "502 Bad Gateway: the proxy answered but the backend did not" in result.stdout
+
+
+def test_an_unknown_host() -> None:
+    result = probe("wss://no-such-host.invalid/ws", "--idle", "1")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[1].startswith("dns      FAILED")
+    assert "cannot resolve no-such-host.invalid" in result.stdout
+    assert result.stderr == ""
+
+
+def test_a_close_frame_is_told_apart_from_a_timeout() -> None:
+    with live.one_connection_backend("close", after=1) as port:
+        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "4")
+    assert code == 6
+    idle = steps(report)["idle"]
+    assert (idle["closed_by"], idle["close_code"], idle["close_reason"]) == (
+        "close-frame",
+        1001,
+        "going away now",
+    )
+    assert abs(idle["silence"] - 1.0) <= 0.5
+    assert "close frame 1001 (going away) going away now" in report["diagnosis"]
+    assert "not a silent proxy timeout" in report["diagnosis"]
+
+
+def test_a_reset_is_reported_as_a_reset() -> None:
+    with live.one_connection_backend("reset", after=1) as port:
+        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "4")
+    assert code == 6
+    assert steps(report)["idle"]["closed_by"] == "reset"
+    assert "reset (TCP RST) without a close frame" in steps(report)["idle"]["detail"]
+
+
+def test_a_live_counter_on_a_terminal() -> None:
+    pexpect = pytest.importorskip("pexpect")
+    with live.echo_backend() as port:
+        child = pexpect.spawn(
+            wsgen_exe()[0],
+            [*wsgen_exe()[1:], "probe", f"ws://127.0.0.1:{port}/", "--idle", "2.5"],
+            encoding="utf-8",
+            timeout=20,
+        )
+        try:
+            child.expect(r"idle 1 s of 2\.5 s, connection open")
+            child.expect(r"result: passed: the connection survived 2\.5 s of silence")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close(force=True)
+    assert child.exitstatus == 0
+
+
+# --------------------------------------------------------------------------- usage
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ftp://example.com/"], "URL: 'ftp://example.com/' is not a ws:// or wss:// URL"),
+        (["example.com"], "URL: 'example.com' is not a ws:// or wss:// URL"),
+        (["ws://a.example/", "--ca", "x.pem"], "--ca: only for wss:// URLs"),
+        (["ws://a.example/", "--insecure"], "--insecure: only for wss:// URLs"),
+        (["wss://a.example/", "--ca", "missing.pem"], "--ca: missing.pem: no such file"),
+        (["wss://a.example/", "--ca", "x.pem", "--insecure"], "--ca and --insecure: give one"),
+        (["wss://a.example/", "--ca", "x.pem"], "--ca: x.pem is not a PEM certificate"),
+        (["ws://a.example/", "--header", "no colon"], "--header: 'no colon' is not 'Name: value'"),
+        (["ws://a.example/", "--header", "Upgrade: h2c"], "--header: Upgrade is part of the"),
+        (["ws://a.example/", "--idle", "0"], "--idle: '0' is not a number of seconds"),
+        (["ws://a.example/", "--idle", "nan"], "--idle: 'nan' is not a number of seconds"),
+        (["ws://a.example/", "--ping-interval", "-1"], "--ping-interval: '-1' is not a number"),
+        (["ws://a.example/", "--resolve", "a.example"], "--resolve: 'a.example' is not an IP"),
+        (["ws://a.example/x#frag"], "URL: 'ws://a.example/x#frag' is not a valid WebSocket URL"),
+    ],
+)
+def test_bad_usage_is_one_line_and_exit_2(wsgen, args: list[str], message: str) -> None:
+    Path("x.pem").write_text("not a certificate\n")
+    result = wsgen("probe", *args)
+    assert result.code == 2, result.err
+    assert result.out == ""
+    assert len(result.err_lines) == 1
+    assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
+
+
+def test_the_exit_codes_are_in_the_help(wsgen) -> None:
+    result = wsgen("probe", "--help")
+    assert result.code == 0
+    text = " ".join(result.out.split())
+    assert "0 every step passed and the connection survived the idle hold" in text
+    assert "6 the connection was closed during the idle hold" in text
+
+
+def test_the_readme_example_says_what_the_probe_says() -> None:
+    from conftest import ROOT
+    from wsgen import probe as prober
+    from wsgen import probe_report
+
+    readme = (ROOT / "README.md").read_text()
+    example = readme[readme.index("$ wsgen probe wss://chat.example.com:8443/") :]
+    lines = example[: example.index("```")].splitlines()
+    options = prober.make_options(
+        "wss://chat.example.com:8443/",
+        idle="75",
+        message="wsgen probe",
+        ping_interval=None,
+        ca=None,
+        insecure=False,
+        headers=[],
+        origin=None,
+        resolve="127.0.0.1",
+        step_timeout="10",
+    )
+    assert lines[1] == probe_report.header(options)
+    counts = {"pings_sent": 0, "pongs_received": 0, "pings_received": 0, "messages_received": 0}
+    report = prober.Report(
+        options.url,
+        exit_code=prober.CLOSED,
+        diagnosis=prober.closed_diagnosis(options, 60.1, "eof", "", counts),
+    )
+    assert lines[-1] == probe_report.result_line(report)
+    assert [line.split()[:2] for line in lines[2:-1]] == [
+        ["dns", "ok"],
+        ["tcp", "ok"],
+        ["tls", "ok"],
+        ["upgrade", "ok"],
+        ["message", "ok"],
+        ["idle", "closed"],
+    ]

@@ -1,0 +1,886 @@
+"""wsgen probe: open a WebSocket the way a browser does, time every step, then stay silent and
+measure whether, when and how something on the path closes the connection.
+
+The sockets, TLS and clocks are ours: each step is timed on its own, and the idle hold must see
+the very moment the connection ends and whether it ended with a close frame, a FIN or a reset.
+The WebSocket protocol itself is websockets' sans-I/O ClientProtocol (the handshake request and
+its checks, framing, masking, close codes, answering the server's pings). That layer has no
+keepalive of its own: nothing is sent during the hold unless --ping-interval asks for pings.
+
+`run` returns a Report (data); wsgen.probe_report turns it into text or JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import math
+import re
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.client import ClientProtocol
+from websockets.exceptions import InvalidURI
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.typing import Origin, Subprotocol
+from websockets.uri import WebSocketURI, parse_uri
+
+from wsgen.errors import BadInput
+
+# Exit codes of `wsgen probe` (2 bad usage and 130 interrupted as everywhere in wsgen).
+PASSED = 0
+STEP_FAILED = 1
+CLOSED = 6
+
+DEFAULT_IDLE = 75.0  # just past the common 60 s default
+DEFAULT_STEP_TIMEOUT = 10.0
+DEFAULT_MESSAGE = "wsgen probe"
+MAX_SECONDS = 86400.0
+_RECV = 65536
+_HEAD_LIMIT = 65536  # bytes of a non-101 answer kept for the diagnosis
+
+# Handshake headers a --header must not replace (the probe would stop being a WebSocket client).
+_RESERVED_HEADERS = ("upgrade", "connection", "sec-websocket-key", "sec-websocket-version")
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+# Idle timeouts that are somebody's default: a close after one of these many seconds of silence
+# names its likely owner (reference: targets.md).
+KNOWN_IDLE_TIMEOUTS = (
+    (60, "the default of nginx and ingress-nginx (proxy_read_timeout), of AWS ALB and of many "
+     "cloud load balancers"),
+    (180, "Traefik's default entry-point idleTimeout"),
+    (300, "Envoy's default stream idle timeout (Envoy Gateway, Contour, kgateway)"),
+    (350, "the AWS NLB default"),
+)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class Options:
+    url: str  # ws:// or wss:// (http(s):// given is turned into these)
+    uri: WebSocketURI
+    idle: float = DEFAULT_IDLE
+    message: str = DEFAULT_MESSAGE
+    ping_interval: float | None = None
+    ca: str | None = None  # PEM text of --ca
+    ca_name: str = ""
+    insecure: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
+    origin: str = ""
+    resolve: str | None = None  # an IP address to connect to instead of the host's
+    step_timeout: float = DEFAULT_STEP_TIMEOUT
+
+
+def seconds(flag: str, raw: str, low: float = 0.0) -> float:
+    """A number of seconds (decimals allowed) above `low`, at most a day."""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and low < value <= MAX_SECONDS):
+        raise BadInput(f"{flag}: {raw!r} is not a number of seconds (above {low:g}, at most 86400)")
+    return value
+
+
+def _url(raw: str) -> tuple[str, WebSocketURI]:
+    scheme, sep, rest = raw.partition("://")
+    scheme = {"http": "ws", "https": "wss"}.get(scheme.lower(), scheme.lower())
+    url = f"{scheme}{sep}{rest}"
+    if not sep or scheme not in ("ws", "wss"):
+        raise BadInput(f"URL: {raw!r} is not a ws:// or wss:// URL (http:// and https:// work too)")
+    try:
+        return url, parse_uri(url)
+    except InvalidURI as error:
+        raise BadInput(f"URL: {raw!r} is not a valid WebSocket URL ({error.msg})") from None
+
+
+def _header(raw: str) -> tuple[str, str]:
+    name, colon, value = raw.partition(":")
+    name, value = name.strip(), value.strip()
+    if not colon or not _TOKEN.fullmatch(name) or any(c in value for c in "\r\n\0"):
+        raise BadInput(f"--header: {raw!r} is not 'Name: value' (one line, a token before ':')")
+    if name.lower() in _RESERVED_HEADERS:
+        raise BadInput(f"--header: {name} is part of the WebSocket handshake; the probe sets it")
+    return name, value
+
+
+def make_options(
+    url: str,
+    *,
+    idle: str,
+    message: str,
+    ping_interval: str | None,
+    ca: tuple[str, bytes] | None,
+    insecure: bool,
+    headers: list[str],
+    origin: str | None,
+    resolve: str | None,
+    step_timeout: str,
+) -> Options:
+    """Validated options (BadInput naming the option). `ca` is (the name given, its bytes)."""
+    url, uri = _url(url)
+    if ca is not None and insecure:
+        raise BadInput("--ca and --insecure: give one (--insecure skips the check --ca is for)")
+    if (ca is not None or insecure) and not uri.secure:
+        raise BadInput(f"--{'ca' if ca else 'insecure'}: only for wss:// URLs")
+    ca_text = None
+    if ca is not None:
+        try:
+            ca_text = ca[1].decode("ascii")
+            ssl.create_default_context(cadata=ca_text)
+        except (UnicodeDecodeError, ssl.SSLError):
+            raise BadInput(f"--ca: {ca[0]} is not a PEM certificate") from None
+    if resolve is not None:
+        try:
+            resolve = str(ipaddress.ip_address(resolve.strip("[]")))
+        except ValueError:
+            raise BadInput(f"--resolve: {resolve!r} is not an IP address") from None
+    if origin is not None and (not origin or any(c in origin for c in "\r\n\0")):
+        raise BadInput(f"--origin: {origin!r} is not an origin (e.g. https://app.example.com)")
+    if any(c in message for c in "\0") or not message:
+        raise BadInput("--message: must be some text")
+    scheme = "https" if uri.secure else "http"
+    default_port = 443 if uri.secure else 80
+    host = f"[{uri.host}]" if ":" in uri.host else uri.host
+    own_origin = f"{scheme}://{host}" + ("" if uri.port == default_port else f":{uri.port}")
+    return Options(
+        url=url,
+        uri=uri,
+        idle=seconds("--idle", idle),
+        message=message,
+        ping_interval=None if ping_interval is None else seconds("--ping-interval", ping_interval),
+        ca=ca_text,
+        ca_name=ca[0] if ca else "",
+        insecure=insecure,
+        headers=tuple(_header(h) for h in headers),
+        origin=own_origin if origin is None else origin,
+        resolve=resolve,
+        step_timeout=seconds("--step-timeout", step_timeout),
+    )
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass
+class Step:
+    name: str  # dns, tcp, tls, upgrade, message, idle
+    ok: bool
+    seconds: float
+    detail: str  # one line for people
+    data: dict[str, Any] = field(default_factory=dict)  # the step's fields in the JSON report
+
+
+@dataclass
+class Report:
+    url: str
+    steps: list[Step] = field(default_factory=list)
+    exit_code: int = PASSED
+    failed_step: str | None = None
+    diagnosis: str = ""
+
+
+class _Failed(Exception):
+    """A step failed; its Step is already in the report."""
+
+
+class _Run:
+    """One probe: the report, the clock and the callbacks."""
+
+    def __init__(self, options: Options, on_step: Callable[[Step], None]) -> None:
+        self.options = options
+        self.report = Report(options.url)
+        self.on_step = on_step
+
+    def add(self, step: Step) -> Step:
+        self.report.steps.append(step)
+        self.on_step(step)
+        return step
+
+    def fail(self, name: str, started: float, detail: str, **data: Any) -> _Failed:
+        self.add(Step(name, False, time.monotonic() - started, detail, data))
+        self.report.exit_code = STEP_FAILED
+        self.report.failed_step = name
+        self.report.diagnosis = detail
+        return _Failed()
+
+
+def run(
+    options: Options,
+    on_step: Callable[[Step], None] = lambda step: None,
+    on_tick: Callable[[float, float], None] | None = None,
+) -> Report:
+    """Probe options.url. `on_step` is called as each step ends; `on_tick(elapsed, idle)` about
+    once a second during the idle hold (a live counter)."""
+    probe = _Run(options, on_step)
+    sock: socket.socket | None = None
+    try:
+        addresses = _dns(probe)
+        sock = _tcp(probe, addresses)
+        if options.uri.secure:
+            sock = _tls(probe, sock)
+        protocol, pending = _upgrade(probe, sock)
+        last_frame = _round_trip(probe, sock, protocol, pending)
+        _hold(probe, sock, protocol, last_frame, on_tick)
+    except _Failed:
+        pass
+    finally:
+        if sock is not None:
+            sock.close()
+    return probe.report
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def _show(address: tuple[Any, ...]) -> str:
+    host, port = address[0], address[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+_AddrInfo = tuple[int, int, int, tuple[Any, ...]]  # family, type, proto, sockaddr
+
+
+def _dns(probe: _Run) -> list[_AddrInfo]:
+    options, host, port = probe.options, probe.options.uri.host, probe.options.uri.port
+    started = time.monotonic()
+    literal = options.resolve
+    if literal is None:
+        try:
+            literal = str(ipaddress.ip_address(host))
+        except ValueError:
+            literal = None
+    if literal is not None:
+        infos = socket.getaddrinfo(
+            literal, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+        )
+        why = f"--resolve {literal}" if options.resolve else "an IP address"
+        probe.add(Step("dns", True, 0.0, f"not looked up ({why})", {"addresses": [literal]}))
+        return [(f, t, p, a) for f, t, p, _c, a in infos]
+    found: dict[str, Any] = {}
+
+    def look_up() -> None:
+        try:
+            found["infos"] = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as error:
+            found["error"] = error
+
+    # getaddrinfo has no timeout of its own: a thread that may be left behind does
+    worker = threading.Thread(target=look_up, daemon=True)
+    worker.start()
+    worker.join(options.step_timeout)
+    if "infos" in found:
+        infos = found["infos"]
+        addresses = list(dict.fromkeys(str(a[4][0]) for a in infos))
+        probe.add(
+            Step(
+                "dns",
+                True,
+                time.monotonic() - started,
+                f"{host}: {', '.join(addresses)}",
+                {"addresses": addresses},
+            )
+        )
+        return [(f, t, p, a) for f, t, p, _c, a in infos]
+    if "error" in found:
+        error = found["error"]
+        reason = getattr(error, "strerror", None) or str(error)
+        raise probe.fail("dns", started, f"cannot resolve {host} ({reason}): check the host name")
+    raise probe.fail("dns", started, f"no answer for {host} within {options.step_timeout:g} s")
+
+
+def _tcp(probe: _Run, addresses: list[_AddrInfo]) -> socket.socket:
+    timeout = probe.options.step_timeout
+    started = time.monotonic()
+    problems = []
+    for family, kind, proto, address in addresses:
+        sock = socket.socket(family, kind, proto)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(address)
+        except OSError as error:
+            sock.close()
+            problems.append(_connect_problem(_show(address), error, timeout))
+            continue
+        tried = f" (after: {'; '.join(problems)})" if problems else ""
+        probe.add(
+            Step(
+                "tcp",
+                True,
+                time.monotonic() - started,
+                f"connected to {_show(address)}{tried}",
+                {"address": str(address[0]), "port": address[1]},
+            )
+        )
+        return sock
+    raise probe.fail("tcp", started, "; ".join(problems))
+
+
+def _connect_problem(where: str, error: OSError, timeout: float) -> str:
+    if isinstance(error, ConnectionRefusedError):
+        return (
+            f"{where} refused the connection: nothing listens there (wrong port, or the "
+            "server or proxy is down)"
+        )
+    if isinstance(error, TimeoutError):
+        return (
+            f"no answer from {where} within {timeout:g} s (a firewall dropping packets, or no "
+            "machine at that address)"
+        )
+    return f"{where}: {error.strerror or error}"
+
+
+def _context(options: Options) -> ssl.SSLContext:
+    context = ssl.create_default_context(cadata=options.ca)
+    if options.insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    context.set_alpn_protocols(["http/1.1"])  # WebSockets are an HTTP/1.1 upgrade
+    return context
+
+
+def _tls(probe: _Run, sock: socket.socket) -> ssl.SSLSocket:
+    options, host = probe.options, probe.options.uri.host
+    started = time.monotonic()
+    address = sock.getpeername()
+    try:
+        tls = _context(options).wrap_socket(sock, server_hostname=host)
+    except ssl.SSLCertVerificationError as error:
+        certificate = _fetch_certificate(address, host, options.step_timeout)
+        raise probe.fail(
+            "tls", started, _verify_problem(error, host, certificate, options)
+        ) from None
+    except TimeoutError:
+        raise probe.fail(
+            "tls", started, f"no TLS answer within {options.step_timeout:g} s"
+        ) from None
+    except ssl.SSLError as error:
+        raise probe.fail("tls", started, _tls_problem(error)) from None
+    except OSError as error:
+        raise probe.fail(
+            "tls",
+            started,
+            "the server closed the connection during the TLS handshake "
+            f"({error.strerror or error}): not a TLS port (use ws://), or no certificate for "
+            "this host name (SNI)",
+        ) from None
+    seconds_taken = time.monotonic() - started
+    from wsgen import certs
+
+    der = tls.getpeercert(binary_form=True)
+    certificate = certs.peer(der) if der else None
+    protocol = tls.version() or "TLS"
+    if options.insecure:
+        covers = certificate is not None and certs.covers(certificate.names, host)
+        checked = (
+            f"not verified (--insecure); its names {'cover' if covers else 'do NOT cover'} {host}"
+        )
+    else:
+        by = f"--ca {options.ca_name}" if options.ca_name else "the system's CAs"
+        checked = f"verified for {host} ({by})"
+    parts = [protocol]
+    data: dict[str, Any] = {"protocol": protocol, "verified": not options.insecure}
+    if certificate is not None:
+        days = (certificate.not_after - _now()).days
+        parts += [
+            f"subject {certificate.subject}",
+            f"names {', '.join(certificate.names) or 'none'}",
+            f"expires {certificate.expiry()} ({days} days)",
+        ]
+        data |= {
+            "subject": certificate.subject,
+            "issuer": certificate.issuer,
+            "names": list(certificate.names),
+            "not_after": certificate.not_after.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    parts.append(checked)
+    probe.add(Step("tls", True, seconds_taken, "; ".join(parts), data))
+    return tls
+
+
+def _now() -> Any:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _fetch_certificate(address: tuple[Any, ...], host: str, timeout: float) -> Any:
+    """The server's certificate without checking it (to say what is wrong with it), or None."""
+    from wsgen import certs
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection(address[:2], timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=host) as tls,
+        ):
+            der = tls.getpeercert(binary_form=True)
+        return certs.peer(der) if der else None
+    except (OSError, ValueError):
+        return None
+
+
+def _verify_problem(
+    error: ssl.SSLCertVerificationError, host: str, certificate: Any, options: Options
+) -> str:
+    message = str(error.verify_message or error.reason or error)
+    about = ""
+    if certificate is not None:
+        about = (
+            f" (subject {certificate.subject}, issuer {certificate.issuer}, names "
+            f"{', '.join(certificate.names) or 'none'}, expires {certificate.expiry()})"
+        )
+    fix = "give the CA that signed it with --ca FILE, or skip the check with --insecure"
+    if options.ca_name:
+        fix = f"--ca {options.ca_name} is not the CA that signed it"
+    code = error.verify_code
+    if (
+        code in (62, 64) or "mismatch" in message.lower()
+    ):  # X509_V_ERR_{HOSTNAME,IP_ADDRESS}_MISMATCH
+        names = ", ".join(certificate.names) if certificate is not None else "unknown"
+        return (
+            f"the certificate is not valid for {host} (its names: {names}): connect with a name "
+            "it covers, or make a certificate for this one"
+        )
+    if code in (18, 19):  # self-signed (leaf or in the chain)
+        self_signed = "; a self-signed certificate is its own CA" if not options.ca_name else ""
+        return f"the certificate does not verify: {message}{about}: {fix}{self_signed}"
+    if code == 10:
+        return f"the certificate has expired{about}"
+    if code == 20:
+        return (
+            f"the certificate does not verify: {message}{about}: the server must send its "
+            f"intermediate certificates, or {fix}"
+        )
+    return f"the certificate does not verify: {message}{about}: {fix}"
+
+
+def _tls_problem(error: ssl.SSLError) -> str:
+    reason = str(error.reason or "")
+    if reason in (
+        "WRONG_VERSION_NUMBER",
+        "RECORD_LAYER_FAILURE",
+        "PACKET_LENGTH_TOO_LONG",
+        "HTTP_REQUEST",
+    ):
+        return f"the server does not speak TLS on this port ({reason}): use ws://, or the TLS port"
+    if reason.startswith("TLSV1_ALERT") or reason.startswith("SSLV3_ALERT"):
+        return f"the server refused the TLS handshake ({reason})"
+    return f"TLS handshake failed: {error}"
+
+
+def _send(sock: socket.socket, protocol: ClientProtocol) -> None:
+    for data in protocol.data_to_send():
+        if data:
+            sock.sendall(data)
+
+
+def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Frame]]:
+    """The HTTP upgrade. Returns the open protocol and any frames that came with the 101."""
+    options = probe.options
+    subprotocols = [
+        Subprotocol(p.strip())
+        for name, value in options.headers
+        if name.lower() == "sec-websocket-protocol"
+        for p in value.split(",")
+        if p.strip()
+    ]
+    protocol = ClientProtocol(
+        options.uri,
+        origin=Origin(options.origin),
+        subprotocols=subprotocols or None,
+        max_size=None,
+    )
+    request = protocol.connect()
+    from importlib.metadata import version
+
+    request.headers["User-Agent"] = f"wsgen-probe/{version('wsgen')}"
+    for name, value in options.headers:
+        if name.lower() == "sec-websocket-protocol":
+            continue  # the protocol writes it from `subprotocols`
+        if name in request.headers:
+            del request.headers[name]
+        request.headers[name] = value
+    started = time.monotonic()
+    deadline = started + options.step_timeout
+    head = bytearray()
+    try:
+        protocol.send_request(request)
+        _send(sock, protocol)
+        while True:
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            data = sock.recv(_RECV)
+            if len(head) < _HEAD_LIMIT:
+                head += data
+            if data:
+                protocol.receive_data(data)
+            else:
+                protocol.receive_eof()
+            events = protocol.events_received()
+            responses = [e for e in events if isinstance(e, Response)]
+            if responses or not data:
+                break
+    except TimeoutError:
+        status = _status_line(bytes(head))
+        if status:
+            raise probe.fail(
+                "upgrade", started, _not_upgraded(options, *status), status=status[0]
+            ) from None
+        raise probe.fail(
+            "upgrade", started, f"no HTTP answer within {options.step_timeout:g} s"
+        ) from None
+    except OSError as error:
+        raise probe.fail(
+            "upgrade",
+            started,
+            f"the connection failed during the upgrade ({error.strerror or error})",
+        ) from None
+    if responses and responses[0].status_code == 101 and protocol.handshake_exc is None:
+        response = responses[0]
+        frames = [e for e in events if isinstance(e, Frame)]
+        probe.add(
+            Step(
+                "upgrade",
+                True,
+                time.monotonic() - started,
+                f"101 {response.reason_phrase}",
+                {"status": 101},
+            )
+        )
+        return protocol, frames
+    status = _status_line(bytes(head))
+    if status is not None and status[0] != 101:
+        raise probe.fail("upgrade", started, _not_upgraded(options, *status), status=status[0])
+    if status is not None:
+        raise probe.fail(
+            "upgrade",
+            started,
+            f"101, but not a valid WebSocket handshake: {protocol.handshake_exc}",
+            status=101,
+        )
+    if not head:
+        raise probe.fail(
+            "upgrade",
+            started,
+            "the server closed the connection without an HTTP answer (not an HTTP server? "
+            "a TLS port spoken to with ws://?)",
+        )
+    raise probe.fail("upgrade", started, f"not an HTTP answer: {bytes(head[:40])!r}")
+
+
+def _status_line(head: bytes) -> tuple[int, str, dict[str, str], bytes] | None:
+    """Status, reason, headers (lower-case names) and body start of an HTTP answer, read here
+    rather than by websockets so that HTTP/1.0 and partial answers are diagnosed too."""
+    match = re.match(rb"HTTP/\d(?:\.\d)? +(\d{3})(?: +([^\r\n]*))?\r?\n", head)
+    if match is None:
+        return None
+    top, _sep, body = head.partition(b"\r\n\r\n")
+    headers: dict[str, str] = {}
+    for line in top.split(b"\r\n")[1:]:
+        name, colon, value = line.partition(b":")
+        if colon:
+            headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
+    return int(match[1]), (match[2] or b"").decode("latin-1"), headers, body
+
+
+def _not_upgraded(
+    options: Options, status: int, reason: str, headers: dict[str, str], body: bytes
+) -> str:
+    uri = options.uri
+    said = f"{status} {reason}".strip()
+    location = headers.get("location", "")
+    if 300 <= status < 400:
+        if not uri.secure and location.lower().startswith(("https:", "wss:")):
+            wss = "wss:" + location.split(":", 1)[1]
+            return (
+                f"{said} to {location}: the server wants TLS (an HTTPS redirect); use {wss} "
+                "(WebSocket clients do not follow redirects)"
+            )
+        return (
+            f"{said} to {location or '(no Location)'}: WebSocket clients do not follow "
+            "redirects; probe that URL"
+        )
+    if status in (400, 426):
+        if b"plain HTTP request was sent to HTTPS port" in body:
+            return f"{said}: this port expects TLS; use wss://"
+        return (
+            f"{said}: the server did not see a WebSocket upgrade: an Upgrade or Connection header "
+            "was lost on the way (a proxy without proxy_http_version 1.1 and the Upgrade and "
+            "Connection headers), or nothing on this path speaks WebSocket"
+        )
+    if status in (401, 403):
+        return (
+            f"{said}: refused: the server wants credentials (--header 'Authorization: ...') or "
+            "rejects the Origin (--origin)"
+        )
+    if status == 404:
+        return (
+            f"{said}: nothing at {uri.resource_name}: check the path (the Ingress or location "
+            "path and the app's own route must both match it)"
+        )
+    if status in (502, 503, 504):
+        return (
+            f"{said}: the proxy answered but the backend did not: not ready or down, or the "
+            "Service or upstream points at the wrong port"
+        )
+    if 200 <= status < 300:
+        return (
+            f"{said}: answered like a web page, without upgrading: this path serves plain HTTP, "
+            "or a proxy on the way dropped the Upgrade header"
+        )
+    return f"{said}: the server did not upgrade the connection"
+
+
+def _text(data: bytes | bytearray | memoryview, limit: int = 60) -> str:
+    text = bytes(data).decode("utf-8", "replace")
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def _round_trip(
+    probe: _Run, sock: socket.socket, protocol: ClientProtocol, pending: list[Frame]
+) -> float:
+    """Send --message and wait for the first message back. Returns when the last frame went."""
+    options = probe.options
+    started = time.monotonic()
+    sent = options.message.encode()
+    try:
+        protocol.send_text(sent)
+        _send(sock, protocol)
+    except OSError as error:
+        raise probe.fail("message", started, f"sending failed: {error.strerror or error}") from None
+    deadline = started + options.step_timeout
+    frames = list(pending)
+    while True:
+        data_frames = [f for f in frames if f.opcode in (Opcode.TEXT, Opcode.BINARY)]
+        if data_frames:
+            first = data_frames[0]
+            echo = first.data == sent
+            what = f"echo of {_text(sent)}" if echo else f"first message: {_text(first.data)}"
+            now = time.monotonic()
+            probe.add(
+                Step(
+                    "message",
+                    True,
+                    now - started,
+                    what,
+                    {
+                        "sent": options.message,
+                        "received": bytes(first.data).decode("utf-8", "replace"),
+                        "echo": echo,
+                    },
+                )
+            )
+            return now
+        if protocol.close_rcvd is not None or any(f.opcode == Opcode.CLOSE for f in frames):
+            _send_quietly(sock, protocol)
+            raise probe.fail(
+                "message",
+                started,
+                f"the server closed the connection ({protocol.close_rcvd}) instead of answering: "
+                "it may not accept this text (--message)",
+            )
+        try:
+            sock.settimeout(max(deadline - time.monotonic(), 0.001))
+            data = sock.recv(_RECV)
+        except TimeoutError:
+            now = time.monotonic()
+            probe.add(
+                Step(
+                    "message",
+                    True,
+                    now - started,
+                    f"sent {_text(sent)}; no message back within {options.step_timeout:g} s "
+                    "(not an echo server: fine if it only sends on events)",
+                    {"sent": options.message, "received": None, "echo": False},
+                )
+            )
+            return started
+        except OSError as error:
+            raise probe.fail(
+                "message", started, f"the connection failed: {error.strerror or error}"
+            ) from None
+        if not data:
+            raise probe.fail(
+                "message", started, "the server closed the connection (EOF) instead of answering"
+            )
+        protocol.receive_data(data)
+        frames += [e for e in protocol.events_received() if isinstance(e, Frame)]
+        _send_quietly(sock, protocol)  # pongs for the server's pings
+
+
+def _send_quietly(sock: socket.socket, protocol: ClientProtocol) -> None:
+    # the connection is going away; what ended it is reported, not this
+    with contextlib.suppress(OSError):
+        _send(sock, protocol)
+
+
+def _hold(
+    probe: _Run,
+    sock: socket.socket,
+    protocol: ClientProtocol,
+    last_frame: float,
+    on_tick: Callable[[float, float], None] | None,
+) -> None:
+    """Send nothing (but --ping-interval pings) for --idle seconds; see whether, when and how
+    the connection ends."""
+    options = probe.options
+    idle, interval = options.idle, options.ping_interval
+    started = time.monotonic()
+    deadline = started + idle
+    next_ping = started + interval if interval else math.inf
+    next_tick = started + 1.0 if on_tick else math.inf
+    counts = {"pings_sent": 0, "pongs_received": 0, "pings_received": 0, "messages_received": 0}
+    closed_by: str | None = None
+    close_code: int | None = None
+    close_reason: str | None = None
+    while True:
+        now = time.monotonic()
+        if now >= deadline:
+            break
+        if now >= next_ping:
+            protocol.send_ping(b"wsgen")
+            try:
+                _send(sock, protocol)
+            except OSError:
+                closed_by = "reset"
+                break
+            counts["pings_sent"] += 1
+            last_frame = now
+            next_ping = now + (interval or math.inf)
+            continue
+        if now >= next_tick and on_tick is not None:
+            on_tick(now - started, idle)
+            next_tick += 1.0
+            continue
+        sock.settimeout(max(min(deadline, next_ping, next_tick) - now, 0.001))
+        try:
+            received = sock.recv(_RECV)
+        except TimeoutError:
+            continue
+        except ConnectionResetError:
+            closed_by = "reset"
+            break
+        except OSError:
+            closed_by = "reset"
+            break
+        if not received:
+            closed_by = "eof"
+            break
+        received_at = time.monotonic()
+        protocol.receive_data(received)
+        for event in protocol.events_received():
+            if not isinstance(event, Frame) or event.opcode == Opcode.CLOSE:
+                continue  # the close frame ends the silence it is measured by
+            last_frame = received_at
+            if event.opcode == Opcode.PING:
+                counts["pings_received"] += 1
+            elif event.opcode == Opcode.PONG:
+                counts["pongs_received"] += 1
+            elif event.opcode in (Opcode.TEXT, Opcode.BINARY):
+                counts["messages_received"] += 1
+        _send_quietly(sock, protocol)
+        if protocol.close_rcvd is not None:
+            closed_by = "close-frame"
+            close_code, close_reason = protocol.close_rcvd.code, protocol.close_rcvd.reason
+            break
+    ended = time.monotonic()
+    silence = ended - last_frame
+    data: dict[str, Any] = {
+        "idle": idle,
+        "ping_interval": interval,
+        "survived": closed_by is None,
+        "closed_by": closed_by,
+        "close_code": close_code,
+        "close_reason": close_reason,
+        "silence": None if closed_by is None else round(silence, 3),
+        **counts,
+    }
+    if closed_by is None:
+        try:
+            protocol.send_close(1000)
+            _send(sock, protocol)
+        except OSError:
+            pass
+        detail = _survived(options, counts)
+        probe.add(Step("idle", True, ended - started, detail, data))
+        probe.report.diagnosis = detail
+        return
+    how = {
+        "eof": "the connection was closed (TCP FIN) without a close frame",
+        "reset": "the connection was reset (TCP RST) without a close frame",
+        "close-frame": f"close frame {protocol.close_rcvd}",
+    }[closed_by]
+    probe.add(
+        Step(
+            "idle",
+            False,
+            ended - started,
+            f"closed after {silence:.1f} s of silence "
+            f"({ended - started:.1f} s into the hold): {how}",
+            data,
+        )
+    )
+    probe.report.exit_code = CLOSED
+    probe.report.diagnosis = closed_diagnosis(
+        options, silence, closed_by, str(protocol.close_rcvd), counts
+    )
+
+
+def _survived(options: Options, counts: dict[str, int]) -> str:
+    idle, interval = options.idle, options.ping_interval
+    if interval is None:
+        text = f"the connection survived {idle:g} s of silence"
+        if counts["pings_received"]:
+            text += (
+                f" (the server sent {counts['pings_received']} pings of its own: its heartbeats "
+                "keep the connection open, not the proxy's timeout)"
+            )
+        return text
+    text = (
+        f"the connection stayed open for {idle:g} s with a ping every {interval:g} s "
+        f"({counts['pings_sent']} pings, {counts['pongs_received']} pongs)"
+    )
+    if counts["pings_sent"] and not counts["pongs_received"]:
+        text += "; no pong came back: the server does not answer pings"
+    return text
+
+
+def closed_diagnosis(
+    options: Options, silence: float, closed_by: str, close: str, counts: dict[str, int]
+) -> str:
+    if closed_by == "close-frame":
+        return (
+            f"the other end closed the connection with close frame {close} after {silence:.1f} s "
+            "of silence: a decision of the app or a proxy (shutting down, reloading, or its own "
+            "idle policy), not a silent proxy timeout"
+        )
+    interval = options.ping_interval
+    if interval is not None and counts["pings_sent"]:
+        return (
+            f"closed {silence:.1f} s after the last frame although a ping went every "
+            f"{interval:g} s: whatever closes it allows less than {interval:g} s of silence "
+            f"(ping more often than every {max(math.floor(silence), 1)} s), or it was ended for "
+            "another reason (a reload, a connection lifetime limit)"
+        )
+    known = ""
+    for limit, owner in KNOWN_IDLE_TIMEOUTS:
+        if abs(silence - limit) <= 1.5:
+            known = f" ({limit} s is {owner})"
+    every = max(round(silence), 1)
+    return (
+        f"closed after {silence:.1f} s of silence without a close frame: an idle timeout in a "
+        f"proxy or load balancer on the way{known}. On ingress-nginx raise proxy-read-timeout "
+        "and proxy-send-timeout (wsgen render --timeout 3600); on nginx proxy_read_timeout and "
+        "proxy_send_timeout (wsgen render --target nginx --timeout 3600); or send heartbeats "
+        f"more often than every {every} s (--ping-interval shows whether they keep it open)."
+    )
