@@ -81,11 +81,13 @@ def echo_backend() -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def one_connection_backend(ends: str, after: float) -> Iterator[int]:
-    """A WebSocket server for one connection that echoes the first message, then after
-    `after` s of silence ends it with a close frame 1001 ("close") or a TCP reset ("reset").
-    Written on websockets' sans-I/O ServerProtocol so that the socket has one owner: a close
-    with SO_LINGER 0 then really sends the reset."""
+def one_connection_backend(ends: str, after: float, fragmented: bool = False) -> Iterator[int]:
+    """A WebSocket server for one connection that echoes the first message (in two frames
+    when `fragmented`), then after `after` s of silence ends it: "close" with a close frame
+    1001, "reset" with a TCP reset, "masked" with a masked frame (servers must not mask), or
+    "silent" by answering nothing more (a connection dropped without a word). Written on
+    websockets' sans-I/O ServerProtocol so that the socket has one owner: a close with
+    SO_LINGER 0 then really sends the reset."""
     from websockets.frames import Frame, Opcode
     from websockets.http11 import Request
     from websockets.server import ServerProtocol
@@ -112,7 +114,11 @@ def one_connection_backend(ends: str, after: float) -> Iterator[int]:
                     if isinstance(event, Request):
                         protocol.send_response(protocol.accept(event))
                     elif isinstance(event, Frame) and event.opcode == Opcode.TEXT:
-                        protocol.send_text(event.data)
+                        if fragmented:
+                            protocol.send_text(event.data[:5], fin=False)
+                            protocol.send_continuation(event.data[5:], fin=True)
+                        else:
+                            protocol.send_text(event.data)
                         echoed = True
                 flush(connection, protocol)
             time.sleep(after)
@@ -120,7 +126,13 @@ def one_connection_backend(ends: str, after: float) -> Iterator[int]:
                 protocol.send_close(1001, "going away now")
                 flush(connection, protocol)
                 connection.recv(65536)  # the client's close frame
-            else:
+            elif ends == "masked":
+                payload = b"hello"
+                mask = b"\x01\x02\x03\x04"
+                masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+                connection.sendall(b"\x81" + bytes([0x80 | len(payload)]) + mask + masked)
+                connection.recv(65536)
+            elif ends == "reset":
                 connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 
     thread = threading.Thread(target=serve_one, daemon=True)

@@ -98,7 +98,8 @@ def test_what_the_file_says(wsgen) -> None:
         "proxy_http_version 1.1;",
         "proxy_set_header Upgrade $http_upgrade;",
         "proxy_set_header Connection $connection_upgrade;",
-        "proxy_set_header Host $host;",
+        "proxy_set_header Host $http_host;",
+        "proxy_set_header X-Forwarded-Host $http_host;",
         "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
         "proxy_set_header X-Forwarded-Proto $scheme;",
         "proxy_read_timeout 3600s;",
@@ -133,6 +134,26 @@ def test_self_signed_writes_the_pair_beside_it_and_keeps_it(wsgen) -> None:
     assert "wsgen: o: up to date (3 files)" in again.err_lines
     check = wsgen(*args, "--check")
     assert check.code == 0
+
+
+def test_the_location_matches_like_an_ingress_prefix_path(wsgen) -> None:
+    def location(*args: str) -> str:
+        result = wsgen("render", "--target", "nginx", *args)
+        assert result.code == 0, result.err
+        (line,) = [x.strip() for x in result.out.splitlines() if x.strip().startswith("location")]
+        return line
+
+    assert location() == "location / {"
+    assert location("--path", "/ws") == "location ~ ^/ws(?:/|$) {"
+    assert location("--path", "/ws/") == "location ~ ^/ws(?:/|$) {"
+    assert location("--path", "/v1.2/ws") == r"location ~ ^/v1\.2/ws(?:/|$) {"
+    # a wildcard host cannot be the redirect's: the client's own Host then
+    make_cert(wsgen, "c", "*.example.com")
+    result = wsgen(
+        "render", "--target", "nginx", "--host", "*.example.com", "--tls", "files",
+        "--cert", "c/tls.crt", "--key", "c/tls.key", "--redirect-from", "80",
+    )  # fmt: skip
+    assert "return 308 https://$host$request_uri;" in result.out
 
 
 def test_a_port_below_1024_is_said_to_need_root(wsgen) -> None:
@@ -172,7 +193,7 @@ def test_the_environment_and_a_values_file_give_the_target_too(
     assert "server app.internal:8080;" in text
     assert "listen 8443 ssl;" in text
     assert "listen 8080;" in text
-    assert "return 308 https://$host:8443$request_uri;" in text
+    assert "return 308 https://test.example.com:8443$request_uri;" in text
     for name in ("WSGEN_TARGET", "WSGEN_UPSTREAM", "WSGEN_LISTEN", "WSGEN_REDIRECT_FROM"):
         monkeypatch.delenv(name)
     Path("v.yaml").write_text(

@@ -117,6 +117,17 @@ def test_pings_more_often_than_the_timeout_keep_it_open(wsgen) -> None:
     )
 
 
+def test_the_path_matches_like_an_ingress_prefix(wsgen) -> None:
+    with proxied(wsgen, "--path", "/ws") as port:
+        exact = probe(f"ws://127.0.0.1:{port}/ws", "--idle", "0.2")
+        below = probe(f"ws://127.0.0.1:{port}/ws/room?id=1", "--idle", "0.2")
+        beside = probe(f"ws://127.0.0.1:{port}/wsx", "--idle", "0.2")
+    assert exact.returncode == 0, exact.stdout
+    assert below.returncode == 0, below.stdout
+    assert beside.returncode == 1
+    assert "404 Not Found: nothing at /wsx" in beside.stdout
+
+
 # --------------------------------------------------------------------------- TLS
 
 
@@ -143,6 +154,10 @@ def test_tls_with_wsgens_self_signed_certificate(wsgen) -> None:
                 f"ws://test.example.com:{plain}/", "--resolve", "127.0.0.1", "--idle", "1"
             )
             code, report = probe_json(url, "--resolve", "127.0.0.1", "--ca", ca, "--idle", "1")
+            # a CA bundle as curl ships it: comments in any language around the PEM blocks
+            bundle = folder / "bundle.pem"
+            bundle.write_text("# NetLock Arany Főtanúsítvány\n" + Path(ca).read_text(), "utf-8")
+            from_bundle = probe(url, "--resolve", "127.0.0.1", "--ca", str(bundle), "--idle", "0.2")
 
     assert verified.returncode == 0, verified.stdout
     tls_line = next(line for line in verified.stdout.splitlines() if line.startswith("tls "))
@@ -175,6 +190,7 @@ def test_tls_with_wsgens_self_signed_certificate(wsgen) -> None:
         f"(an HTTPS redirect); use wss://test.example.com:{port}/" in redirected.stdout
     )
 
+    assert from_bundle.returncode == 0, from_bundle.stdout
     assert code == 0
     tls = steps(report)["tls"]
     assert tls["verified"] is True
@@ -260,6 +276,49 @@ def test_a_reset_is_reported_as_a_reset() -> None:
     assert "reset (TCP RST) without a close frame" in steps(report)["idle"]["detail"]
 
 
+def test_a_connection_dropped_without_a_word_is_found_by_a_last_ping() -> None:
+    """No FIN, no reset (a NAT or an AWS NLB forgetting the connection): without a last ping
+    the probe would call it alive."""
+    with live.one_connection_backend("silent", after=4) as port:
+        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "1", "--step-timeout", "1")
+    assert code == 6
+    idle = steps(report)["idle"]
+    assert (idle["closed_by"], idle["survived"], idle["answered_after_hold"]) == (
+        "no-answer",
+        False,
+        False,
+    )
+    assert report["diagnosis"].startswith("the connection was dropped silently")
+
+
+def test_a_server_that_breaks_the_protocol_fails_the_hold_not_the_probe() -> None:
+    with live.one_connection_backend("masked", after=0.5) as port:
+        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "3")
+    assert code == 1
+    assert report["failed_step"] == "idle"
+    assert report["diagnosis"].startswith("the server broke the WebSocket protocol")
+
+
+def test_a_fragmented_echo_is_one_message() -> None:
+    with live.one_connection_backend("close", after=0.2, fragmented=True) as port:
+        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "1")
+    message = steps(report)["message"]
+    assert (message["echo"], message["received"], message["received_type"]) == (
+        True,
+        "wsgen probe",
+        "text",
+    )
+    assert code == 6  # and then the close frame
+
+
+def test_wss_to_a_port_without_tls() -> None:
+    with live.echo_backend() as port:
+        result = probe(f"wss://127.0.0.1:{port}/", "--idle", "1")
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[3].startswith("tls      FAILED")
+    assert "does not speak TLS on this port (use ws://)" in result.stdout
+
+
 def test_a_live_counter_on_a_terminal() -> None:
     pexpect = pytest.importorskip("pexpect")
     with live.echo_backend() as port:
@@ -298,6 +357,12 @@ def test_a_live_counter_on_a_terminal() -> None:
         (["ws://a.example/", "--ping-interval", "-1"], "--ping-interval: '-1' is not a number"),
         (["ws://a.example/", "--resolve", "a.example"], "--resolve: 'a.example' is not an IP"),
         (["ws://a.example/x#frag"], "URL: 'ws://a.example/x#frag' is not a valid WebSocket URL"),
+        (["ws://[::1"], "URL: 'ws://[::1' is not a valid WebSocket URL"),
+        (["ws://h.example:99999/"], "URL: 'ws://h.example:99999/' is not a valid WebSocket URL"),
+        (["ws://a b/"], "URL: 'ws://a b/' has a space or control character"),
+        (["ws://[fe80::1%25lo]:1/"], "URL: 'ws://[fe80::1%25lo]:1/': an IPv6 zone"),
+        (["ws://a.example/", "--resolve", "fe80::1%x"], "--resolve: 'fe80::1%x' is not an IP"),
+        (["ws://a.example/", "--header", "Origin: x"], "--header: give the Origin with --origin"),
     ],
 )
 def test_bad_usage_is_one_line_and_exit_2(wsgen, args: list[str], message: str) -> None:
@@ -309,10 +374,15 @@ def test_bad_usage_is_one_line_and_exit_2(wsgen, args: list[str], message: str) 
     assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
 
 
-def test_the_exit_codes_are_in_the_help(wsgen) -> None:
+def test_the_exit_codes_and_defaults_are_in_the_help(wsgen) -> None:
+    from wsgen import probe as prober
+
     result = wsgen("probe", "--help")
     assert result.code == 0
     text = " ".join(result.out.split())
+    assert f"[default: {prober.DEFAULT_IDLE:g}]" in text
+    assert f"[default: {prober.DEFAULT_MESSAGE!r}]" in text
+    assert f"[default: {prober.DEFAULT_STEP_TIMEOUT:g}]" in text
     assert "0 every step passed and the connection survived the idle hold" in text
     assert "6 the connection was closed during the idle hold" in text
 

@@ -4,10 +4,11 @@ Options are plain strings here; all validation happens once, in wsgen.model, so 
 gets the same one-line message from a flag, an environment variable or a values file.
 """
 
+import contextlib
 import inspect
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +238,22 @@ def cert(
     return errors.OK
 
 
+@contextlib.contextmanager
+def _bugs_exit_3() -> Iterator[None]:
+    """For lint and probe, exit 1 means findings or a failed step to a script: a bug in the
+    command itself gets its own code."""
+    try:
+        yield
+    except errors.WsgenError:
+        raise
+    except Exception as error:
+        if _state["debug"]:
+            raise
+        raise errors.CommandFailed(
+            f"internal error: {type(error).__name__}: {error} (--debug shows the traceback)"
+        ) from None
+
+
 _FORMATS = ("text", "json", "sarif")
 LINT_EXIT_CODES = (
     "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on; "
@@ -293,7 +310,7 @@ def lint(
         ingress_classes=ingress_class,
         all=all,
     )
-    try:
+    with _bugs_exit_3():
         report = linter.lint(paths, options, sys.stdin.buffer)
         if format == "json":
             output = lint_report.as_json(report)
@@ -303,15 +320,6 @@ def lint(
             output = lint_report.sarif(report, version("wsgen"))
         else:
             output = lint_report.text(report)
-    except errors.WsgenError:
-        raise
-    except Exception as error:
-        if _state["debug"]:
-            raise
-        # exit 1 would read as "findings" to a script: a bug gets its own code
-        raise errors.LintFailed(
-            f"internal error: {type(error).__name__}: {error} (--debug shows the traceback)"
-        ) from None
     sys.stdout.write(output)
     sys.stdout.flush()
     return 1 if report.failed else errors.OK
@@ -319,8 +327,9 @@ def lint(
 
 PROBE_EXIT_CODES = (
     "Exit codes: 0 every step passed and the connection survived the idle hold; 1 a step "
-    "failed (DNS, TCP, TLS, upgrade, message); 2 bad usage; 6 the connection was closed during "
-    "the idle hold; 130 interrupted."
+    "failed (DNS, TCP, TLS, upgrade, message, or the server broke the protocol); 2 bad usage; "
+    "3 probe itself failed (a bug); 6 the connection was closed during the idle hold; "
+    "130 interrupted."
 )
 
 
@@ -332,11 +341,21 @@ def probe(
         help="ws:// or wss:// URL (http:// and https:// work too).",
         show_default=False,
     ),
-    idle: str = typer.Option(
-        "75", "--idle", metavar="SECONDS", help="How long to stay silent after the round trip."
+    # Defaults of None are filled in by wsgen.probe (imported only when a probe runs: start-up
+    # time); a test keeps the help's numbers equal to them.
+    idle: str | None = typer.Option(
+        None,
+        "--idle",
+        metavar="SECONDS",
+        help="How long to stay silent after the round trip [default: 75].",
+        show_default=False,
     ),
-    message: str = typer.Option(
-        "wsgen probe", "--message", metavar="TEXT", help="The text message sent once."
+    message: str | None = typer.Option(
+        None,
+        "--message",
+        metavar="TEXT",
+        help="The text message sent once [default: 'wsgen probe'].",
+        show_default=False,
     ),
     ping_interval: str | None = typer.Option(
         None,
@@ -366,8 +385,12 @@ def probe(
         "certificate check still use the URL's host).",
         show_default=False,
     ),
-    step_timeout: str = typer.Option(
-        "10", "--step-timeout", metavar="SECONDS", help="Time limit of each step before the hold."
+    step_timeout: str | None = typer.Option(
+        None,
+        "--step-timeout",
+        metavar="SECONDS",
+        help="Time limit of each step before the hold [default: 10].",
+        show_default=False,
     ),
     json_output: bool = typer.Option(
         False, "--json", help="Print one JSON report (schema wsgen-probe/1) on stdout."
@@ -386,7 +409,7 @@ def probe(
     options = prober.make_options(
         model.utf8(url, "URL"),
         idle=idle,
-        message=model.utf8(message, "--message"),
+        message=None if message is None else model.utf8(message, "--message"),
         ping_interval=ping_interval,
         ca=ca_file,
         insecure=insecure,
@@ -417,7 +440,8 @@ def probe(
     if not json_output:
         print(probe_report.header(options), flush=True)
     try:
-        report = prober.run(options, on_step, on_tick if live else None)
+        with _bugs_exit_3():
+            report = prober.run(options, on_step, on_tick if live else None)
     finally:
         clear_tick()
     if json_output:

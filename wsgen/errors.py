@@ -58,8 +58,9 @@ class Changed(WsgenError):
     exit_code = CHANGED
 
 
-class LintFailed(WsgenError):
-    """wsgen lint itself failed (a bug): not 1, which means findings, nor 2, bad usage."""
+class CommandFailed(WsgenError):
+    """lint or probe itself failed (a bug): not 1, which means findings or a failed step for
+    them, nor 2, bad usage."""
 
     exit_code = NO_TERMINAL
 

@@ -615,7 +615,8 @@ class Config:
         return self.upstream or Endpoint("127.0.0.1", self.port)
 
     def listen_endpoint(self) -> Endpoint:
-        """--target nginx: where it listens (default: 80, or 443 with TLS, every address)."""
+        """--target nginx: where it listens (default: 80, or 443 with TLS, on every IPv4
+        address; an IPv6 one only when given, as nginx fails to start where IPv6 is off)."""
         return self.listen or Endpoint("", 443 if self.tls.enabled else 80)
 
     def ingress_annotations(self) -> dict[str, str]:

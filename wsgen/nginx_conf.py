@@ -1,7 +1,7 @@
 """The plain-nginx target (`wsgen render --target nginx`): one complete nginx.conf for nginx on
 a machine of its own, proxying WebSockets to the app (templates/nginx/nginx.conf.j2).
 
-What the file must get right (reference: ingress-nginx.md, "Plain nginx"): the upgrade map,
+What the file must get right: the upgrade map,
 HTTP/1.1 and the Upgrade/Connection headers to the backend, and proxy_read_timeout /
 proxy_send_timeout, which close an idle WebSocket after 60 s when left at their default. Every
 path nginx writes (pid, logs, temp files) is relative, so `nginx -p DIR -c nginx.conf` runs it
@@ -50,6 +50,9 @@ def conf(config: Config, cert_path: str = "", key_path: str = "") -> str:
     return render.template(
         TEMPLATE,
         c=config,
+        location=location(config.path),
+        # a wildcard host cannot be a redirect's host: then the one the client asked for
+        redirect_host="$host" if config.host.startswith("*.") else config.host,
         scheme="wss" if config.tls.enabled else "ws",
         upstream=str(config.upstream_endpoint()),
         listen=str(listen),
@@ -58,6 +61,16 @@ def conf(config: Config, cert_path: str = "", key_path: str = "") -> str:
         cert_path=cert_path,
         key_path=key_path,
     )
+
+
+def location(path: str) -> str:
+    """The nginx location that matches what an Ingress path of type Prefix matches: the path
+    itself and everything below it, but not /wsx for /ws (a prefix location would). Paths are
+    validated to letters, digits and '/_.-', so only the dot needs escaping in the regex."""
+    base = path.rstrip("/")
+    if not base:
+        return "/"
+    return "~ ^" + base.replace(".", "\\.") + "(?:/|$)"
 
 
 def _quoted_pair(config: Config, paths: tuple[str, str], refs: tuple[FileRef, FileRef]) -> str:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.client import ClientProtocol
-from websockets.exceptions import InvalidURI
+from websockets.exceptions import InvalidState, InvalidURI
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.typing import Origin, Subprotocol
@@ -50,7 +50,7 @@ _RESERVED_HEADERS = ("upgrade", "connection", "sec-websocket-key", "sec-websocke
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 # Idle timeouts that are somebody's default: a close after one of these many seconds of silence
-# names its likely owner (reference: targets.md).
+# names its likely owner.
 KNOWN_IDLE_TIMEOUTS = (
     (60, "the default of nginx and ingress-nginx (proxy_read_timeout), of AWS ALB and of many "
      "cloud load balancers"),
@@ -91,15 +91,22 @@ def seconds(flag: str, raw: str, low: float = 0.0) -> float:
 
 
 def _url(raw: str) -> tuple[str, WebSocketURI]:
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in raw):
+        raise BadInput(f"URL: {raw!r} has a space or control character (write a space as %20)")
     scheme, sep, rest = raw.partition("://")
     scheme = {"http": "ws", "https": "wss"}.get(scheme.lower(), scheme.lower())
     url = f"{scheme}{sep}{rest}"
     if not sep or scheme not in ("ws", "wss"):
         raise BadInput(f"URL: {raw!r} is not a ws:// or wss:// URL (http:// and https:// work too)")
     try:
-        return url, parse_uri(url)
+        uri = parse_uri(url)
     except InvalidURI as error:
         raise BadInput(f"URL: {raw!r} is not a valid WebSocket URL ({error.msg})") from None
+    except ValueError as error:
+        raise BadInput(f"URL: {raw!r} is not a valid WebSocket URL ({error})") from None
+    if "%" in uri.host:
+        raise BadInput(f"URL: {raw!r}: an IPv6 zone (%...) is not supported")
+    return url, uri
 
 
 def _header(raw: str) -> tuple[str, str]:
@@ -109,43 +116,62 @@ def _header(raw: str) -> tuple[str, str]:
         raise BadInput(f"--header: {raw!r} is not 'Name: value' (one line, a token before ':')")
     if name.lower() in _RESERVED_HEADERS:
         raise BadInput(f"--header: {name} is part of the WebSocket handshake; the probe sets it")
+    if name.lower() == "origin":
+        raise BadInput("--header: give the Origin with --origin")
     return name, value
+
+
+_PEM_CERTIFICATE = re.compile(
+    rb"-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----"
+)
+
+
+def _ca(name: str, data: bytes) -> str:
+    """The PEM certificates of a CA file (bundles carry comments in any language around them)."""
+    blocks = _PEM_CERTIFICATE.findall(data)
+    text = "\n".join(block.decode("ascii") for block in blocks)
+    try:
+        if not blocks:
+            raise ValueError
+        ssl.create_default_context(cadata=text)
+    except (ValueError, ssl.SSLError):
+        raise BadInput(f"--ca: {name} is not a PEM certificate") from None
+    return text
 
 
 def make_options(
     url: str,
     *,
-    idle: str,
-    message: str,
-    ping_interval: str | None,
-    ca: tuple[str, bytes] | None,
-    insecure: bool,
-    headers: list[str],
-    origin: str | None,
-    resolve: str | None,
-    step_timeout: str,
+    idle: str | None = None,
+    message: str | None = None,
+    ping_interval: str | None = None,
+    ca: tuple[str, bytes] | None = None,
+    insecure: bool = False,
+    headers: list[str] | None = None,
+    origin: str | None = None,
+    resolve: str | None = None,
+    step_timeout: str | None = None,
 ) -> Options:
-    """Validated options (BadInput naming the option). `ca` is (the name given, its bytes)."""
+    """Validated options (BadInput naming the option); None takes the default. `ca` is (the
+    name given, its bytes)."""
     url, uri = _url(url)
     if ca is not None and insecure:
         raise BadInput("--ca and --insecure: give one (--insecure skips the check --ca is for)")
     if (ca is not None or insecure) and not uri.secure:
         raise BadInput(f"--{'ca' if ca else 'insecure'}: only for wss:// URLs")
-    ca_text = None
-    if ca is not None:
-        try:
-            ca_text = ca[1].decode("ascii")
-            ssl.create_default_context(cadata=ca_text)
-        except (UnicodeDecodeError, ssl.SSLError):
-            raise BadInput(f"--ca: {ca[0]} is not a PEM certificate") from None
+    ca_text = None if ca is None else _ca(*ca)
     if resolve is not None:
         try:
-            resolve = str(ipaddress.ip_address(resolve.strip("[]")))
+            address = ipaddress.ip_address(resolve.strip("[]"))
+            if getattr(address, "scope_id", None):
+                raise ValueError
         except ValueError:
-            raise BadInput(f"--resolve: {resolve!r} is not an IP address") from None
+            raise BadInput(f"--resolve: {resolve!r} is not an IP address (no %zone)") from None
+        resolve = str(address)
     if origin is not None and (not origin or any(c in origin for c in "\r\n\0")):
         raise BadInput(f"--origin: {origin!r} is not an origin (e.g. https://app.example.com)")
-    if any(c in message for c in "\0") or not message:
+    message = DEFAULT_MESSAGE if message is None else message
+    if not message:
         raise BadInput("--message: must be some text")
     scheme = "https" if uri.secure else "http"
     default_port = 443 if uri.secure else 80
@@ -154,16 +180,18 @@ def make_options(
     return Options(
         url=url,
         uri=uri,
-        idle=seconds("--idle", idle),
+        idle=DEFAULT_IDLE if idle is None else seconds("--idle", idle),
         message=message,
         ping_interval=None if ping_interval is None else seconds("--ping-interval", ping_interval),
         ca=ca_text,
         ca_name=ca[0] if ca else "",
         insecure=insecure,
-        headers=tuple(_header(h) for h in headers),
+        headers=tuple(_header(h) for h in headers or ()),
         origin=own_origin if origin is None else origin,
         resolve=resolve,
-        step_timeout=seconds("--step-timeout", step_timeout),
+        step_timeout=DEFAULT_STEP_TIMEOUT
+        if step_timeout is None
+        else seconds("--step-timeout", step_timeout),
     )
 
 
@@ -259,9 +287,12 @@ def _dns(probe: _Run) -> list[_AddrInfo]:
         except ValueError:
             literal = None
     if literal is not None:
-        infos = socket.getaddrinfo(
-            literal, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
-        )
+        try:
+            infos = socket.getaddrinfo(
+                literal, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+            )
+        except OSError as error:
+            raise probe.fail("dns", started, f"cannot use the address {literal}: {error}") from None
         why = f"--resolve {literal}" if options.resolve else "an IP address"
         probe.add(Step("dns", True, 0.0, f"not looked up ({why})", {"addresses": [literal]}))
         return [(f, t, p, a) for f, t, p, _c, a in infos]
@@ -291,8 +322,7 @@ def _dns(probe: _Run) -> list[_AddrInfo]:
         )
         return [(f, t, p, a) for f, t, p, _c, a in infos]
     if "error" in found:
-        error = found["error"]
-        reason = getattr(error, "strerror", None) or str(error)
+        reason = getattr(found["error"], "strerror", None) or str(found["error"])
         raise probe.fail("dns", started, f"cannot resolve {host} ({reason}): check the host name")
     raise probe.fail("dns", started, f"no answer for {host} within {options.step_timeout:g} s")
 
@@ -300,10 +330,15 @@ def _dns(probe: _Run) -> list[_AddrInfo]:
 def _tcp(probe: _Run, addresses: list[_AddrInfo]) -> socket.socket:
     timeout = probe.options.step_timeout
     started = time.monotonic()
+    deadline = started + timeout  # for the whole step, however many addresses there are
     problems = []
     for family, kind, proto, address in addresses:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            problems.append(f"no time left for {_show(address)}")
+            break
         sock = socket.socket(family, kind, proto)
-        sock.settimeout(timeout)
+        sock.settimeout(left)
         try:
             sock.connect(address)
         except OSError as error:
@@ -351,10 +386,13 @@ def _tls(probe: _Run, sock: socket.socket) -> ssl.SSLSocket:
     options, host = probe.options, probe.options.uri.host
     started = time.monotonic()
     address = sock.getpeername()
+    sock.settimeout(options.step_timeout)
     try:
         tls = _context(options).wrap_socket(sock, server_hostname=host)
     except ssl.SSLCertVerificationError as error:
-        certificate = _fetch_certificate(address, host, options.step_timeout)
+        # a second look, unverified, to say what the certificate is (in the step's time)
+        left = started + options.step_timeout - time.monotonic()
+        certificate = _fetch_certificate(address, host, left) if left > 0.05 else None
         raise probe.fail(
             "tls", started, _verify_problem(error, host, certificate, options)
         ) from None
@@ -467,6 +505,11 @@ def _verify_problem(
 
 def _tls_problem(error: ssl.SSLError) -> str:
     reason = str(error.reason or "")
+    if reason == "UNEXPECTED_EOF_WHILE_READING" or isinstance(error, ssl.SSLEOFError):
+        return (
+            "the server closed the connection during the TLS handshake: it does not speak TLS "
+            "on this port (use ws://), or has no certificate for this host name (SNI)"
+        )
     if reason in (
         "WRONG_VERSION_NUMBER",
         "RECORD_LAYER_FAILURE",
@@ -505,11 +548,13 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
     from importlib.metadata import version
 
     request.headers["User-Agent"] = f"wsgen-probe/{version('wsgen')}"
-    for name, value in options.headers:
-        if name.lower() == "sec-websocket-protocol":
-            continue  # the protocol writes it from `subprotocols`
+    # --header replaces a header the probe writes (Host, User-Agent); a name given twice is
+    # sent twice. Sec-WebSocket-Protocol: the protocol writes it from `subprotocols`.
+    given = [(n, v) for n, v in options.headers if n.lower() != "sec-websocket-protocol"]
+    for name in {n.lower() for n, _v in given}:
         if name in request.headers:
             del request.headers[name]
+    for name, value in given:
         request.headers[name] = value
     started = time.monotonic()
     deadline = started + options.step_timeout
@@ -536,14 +581,16 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
             raise probe.fail(
                 "upgrade", started, _not_upgraded(options, *status), status=status[0]
             ) from None
+        got = f" (so far: {bytes(head[:60])!r})" if head else ""
         raise probe.fail(
-            "upgrade", started, f"no HTTP answer within {options.step_timeout:g} s"
+            "upgrade", started, f"no complete HTTP answer within {options.step_timeout:g} s{got}"
         ) from None
     except OSError as error:
+        why = f"({error.strerror or error})"
+        if "CERTIFICATE_REQUIRED" in str(error):
+            why = "(the server wants a client certificate: mutual TLS, which the probe does not do)"
         raise probe.fail(
-            "upgrade",
-            started,
-            f"the connection failed during the upgrade ({error.strerror or error})",
+            "upgrade", started, f"the connection failed during the upgrade {why}"
         ) from None
     if responses and responses[0].status_code == 101 and protocol.handshake_exc is None:
         response = responses[0]
@@ -641,15 +688,55 @@ def _not_upgraded(
     return f"{said}: the server did not upgrade the connection"
 
 
-def _text(data: bytes | bytearray | memoryview, limit: int = 60) -> str:
-    text = bytes(data).decode("utf-8", "replace")
+def _text(data: bytes, limit: int = 60) -> str:
+    text = data.decode("utf-8", "replace")
     return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+class _Messages:
+    """Whole messages from frames: a TEXT or BINARY frame and its continuations up to FIN."""
+
+    def __init__(self) -> None:
+        self.opcode: Opcode | None = None
+        self.parts: list[bytes] = []
+
+    def add(self, frame: Frame) -> tuple[Opcode, bytes] | None:
+        if frame.opcode in (Opcode.TEXT, Opcode.BINARY):
+            self.opcode, self.parts = frame.opcode, [bytes(frame.data)]
+        elif frame.opcode == Opcode.CONT and self.opcode is not None:
+            self.parts.append(bytes(frame.data))
+        else:
+            return None
+        if not frame.fin:
+            return None
+        message = (self.opcode, b"".join(self.parts))
+        self.opcode, self.parts = None, []
+        return message
+
+
+def _receive(sock: socket.socket, protocol: ClientProtocol, data: bytes) -> list[Frame]:
+    """Feed what arrived to the protocol; send what it answers (pongs, a close reply)."""
+    protocol.receive_data(data)
+    frames = [event for event in protocol.events_received() if isinstance(event, Frame)]
+    _send_quietly(sock, protocol)
+    return frames
+
+
+def _broken(protocol: ClientProtocol) -> str | None:
+    """What the server did against the WebSocket protocol, if it did (the protocol then fails
+    the connection, as a browser would, with close code 1002 or 1007)."""
+    if protocol.parser_exc is None:
+        return None
+    return f"the server broke the WebSocket protocol: {protocol.parser_exc}"
+
+
+_SHOWN = 1000  # characters of a received text message kept in the JSON report
 
 
 def _round_trip(
     probe: _Run, sock: socket.socket, protocol: ClientProtocol, pending: list[Frame]
 ) -> float:
-    """Send --message and wait for the first message back. Returns when the last frame went."""
+    """Send --message and wait for the first message back. Returns when the last frame came."""
     options = probe.options
     started = time.monotonic()
     sent = options.message.encode()
@@ -659,30 +746,16 @@ def _round_trip(
     except OSError as error:
         raise probe.fail("message", started, f"sending failed: {error.strerror or error}") from None
     deadline = started + options.step_timeout
+    messages = _Messages()
     frames = list(pending)
     while True:
-        data_frames = [f for f in frames if f.opcode in (Opcode.TEXT, Opcode.BINARY)]
-        if data_frames:
-            first = data_frames[0]
-            echo = first.data == sent
-            what = f"echo of {_text(sent)}" if echo else f"first message: {_text(first.data)}"
-            now = time.monotonic()
-            probe.add(
-                Step(
-                    "message",
-                    True,
-                    now - started,
-                    what,
-                    {
-                        "sent": options.message,
-                        "received": bytes(first.data).decode("utf-8", "replace"),
-                        "echo": echo,
-                    },
-                )
-            )
-            return now
-        if protocol.close_rcvd is not None or any(f.opcode == Opcode.CLOSE for f in frames):
-            _send_quietly(sock, protocol)
+        for frame in frames:
+            message = messages.add(frame)
+            if message is not None:
+                return _first_message(probe, started, sent, *message)
+        if (problem := _broken(protocol)) is not None:
+            raise probe.fail("message", started, problem)
+        if protocol.close_rcvd is not None:
             raise probe.fail(
                 "message",
                 started,
@@ -693,15 +766,20 @@ def _round_trip(
             sock.settimeout(max(deadline - time.monotonic(), 0.001))
             data = sock.recv(_RECV)
         except TimeoutError:
-            now = time.monotonic()
             probe.add(
                 Step(
                     "message",
                     True,
-                    now - started,
+                    time.monotonic() - started,
                     f"sent {_text(sent)}; no message back within {options.step_timeout:g} s "
                     "(not an echo server: fine if it only sends on events)",
-                    {"sent": options.message, "received": None, "echo": False},
+                    {
+                        "sent": options.message,
+                        "received": None,
+                        "received_type": None,
+                        "received_bytes": 0,
+                        "echo": False,
+                    },
                 )
             )
             return started
@@ -713,15 +791,58 @@ def _round_trip(
             raise probe.fail(
                 "message", started, "the server closed the connection (EOF) instead of answering"
             )
-        protocol.receive_data(data)
-        frames += [e for e in protocol.events_received() if isinstance(e, Frame)]
-        _send_quietly(sock, protocol)  # pongs for the server's pings
+        frames = _receive(sock, protocol, data)
+
+
+def _first_message(probe: _Run, started: float, sent: bytes, opcode: Opcode, data: bytes) -> float:
+    now = time.monotonic()
+    text = opcode == Opcode.TEXT
+    if text:
+        try:
+            shown = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise probe.fail(
+                "message",
+                started,
+                "the server sent a text message that is not UTF-8: a browser closes the "
+                "connection with 1007",
+            ) from None
+    echo = text and data == sent
+    kind = "text" if text else "binary"
+    if echo:
+        what = f"echo of {_text(sent)}"
+    elif text:
+        what = f"first message ({len(data)} bytes of text): {_text(data)}"
+    else:
+        what = f"first message ({len(data)} bytes, binary)"
+    fields = {
+        "sent": probe.options.message,
+        "received": shown[:_SHOWN] if text else None,
+        "received_type": kind,
+        "received_bytes": len(data),
+        "echo": echo,
+    }
+    probe.add(Step("message", True, now - started, what, fields))
+    return now
 
 
 def _send_quietly(sock: socket.socket, protocol: ClientProtocol) -> None:
     # the connection is going away; what ended it is reported, not this
     with contextlib.suppress(OSError):
         _send(sock, protocol)
+
+
+def _ping(sock: socket.socket, protocol: ClientProtocol, payload: bytes) -> OSError | None:
+    protocol.send_ping(payload)
+    try:
+        _send(sock, protocol)
+    except OSError as error:
+        return error
+    return None
+
+
+def _ended_by(error: OSError) -> str:
+    return "reset" if isinstance(error, ConnectionError) else "error"
 
 
 def _hold(
@@ -732,7 +853,8 @@ def _hold(
     on_tick: Callable[[float, float], None] | None,
 ) -> None:
     """Send nothing (but --ping-interval pings) for --idle seconds; see whether, when and how
-    the connection ends."""
+    the connection ends. At the end one ping must get its pong: a connection dropped without
+    a FIN or reset (a NAT or a load balancer forgetting it) looks open until something is sent."""
     options = probe.options
     idle, interval = options.idle, options.ping_interval
     started = time.monotonic()
@@ -740,19 +862,32 @@ def _hold(
     next_ping = started + interval if interval else math.inf
     next_tick = started + 1.0 if on_tick else math.inf
     counts = {"pings_sent": 0, "pongs_received": 0, "pings_received": 0, "messages_received": 0}
+    messages = _Messages()
     closed_by: str | None = None
-    close_code: int | None = None
-    close_reason: str | None = None
+    error_text = ""
+    final_ping_at: float | None = None
+    answered = False
+    ended = started
     while True:
         now = time.monotonic()
-        if now >= deadline:
-            break
+        if final_ping_at is None and now >= deadline:
+            # the hold is over: is the connection really still there?
+            final_ping_at, next_ping, next_tick = now, math.inf, math.inf
+            deadline = now + options.step_timeout
+            silence_at_end = now - last_frame
+            if (error := _ping(sock, protocol, b"wsgen-final")) is not None:
+                closed_by, error_text, ended = _ended_by(error), str(error), now
+                break
+            continue
+        if final_ping_at is not None:
+            if answered:
+                break
+            if now >= deadline:
+                closed_by, ended = "no-answer", final_ping_at
+                break
         if now >= next_ping:
-            protocol.send_ping(b"wsgen")
-            try:
-                _send(sock, protocol)
-            except OSError:
-                closed_by = "reset"
+            if (error := _ping(sock, protocol, b"wsgen")) is not None:
+                closed_by, error_text, ended = _ended_by(error), str(error), now
                 break
             counts["pings_sent"] += 1
             last_frame = now
@@ -767,72 +902,83 @@ def _hold(
             received = sock.recv(_RECV)
         except TimeoutError:
             continue
-        except ConnectionResetError:
-            closed_by = "reset"
+        except OSError as error:
+            closed_by, error_text, ended = _ended_by(error), str(error), time.monotonic()
             break
-        except OSError:
-            closed_by = "reset"
-            break
+        ended = time.monotonic()
         if not received:
             closed_by = "eof"
             break
-        received_at = time.monotonic()
-        protocol.receive_data(received)
-        for event in protocol.events_received():
-            if not isinstance(event, Frame) or event.opcode == Opcode.CLOSE:
+        for frame in _receive(sock, protocol, received):
+            if frame.opcode == Opcode.CLOSE:
                 continue  # the close frame ends the silence it is measured by
-            last_frame = received_at
-            if event.opcode == Opcode.PING:
+            if final_ping_at is not None:
+                answered = True  # the pong, or anything: the connection is there
+                continue
+            last_frame = ended
+            if frame.opcode == Opcode.PING:
                 counts["pings_received"] += 1
-            elif event.opcode == Opcode.PONG:
+            elif frame.opcode == Opcode.PONG:
                 counts["pongs_received"] += 1
-            elif event.opcode in (Opcode.TEXT, Opcode.BINARY):
+            elif messages.add(frame) is not None:
                 counts["messages_received"] += 1
-        _send_quietly(sock, protocol)
+        if (problem := _broken(protocol)) is not None:
+            probe.add(Step("idle", False, ended - started, problem, {"idle": idle}))
+            probe.report.exit_code = STEP_FAILED
+            probe.report.failed_step = "idle"
+            probe.report.diagnosis = problem
+            return
         if protocol.close_rcvd is not None:
             closed_by = "close-frame"
-            close_code, close_reason = protocol.close_rcvd.code, protocol.close_rcvd.reason
             break
-    ended = time.monotonic()
-    silence = ended - last_frame
+    close = protocol.close_rcvd
+    # Ended by the ping after the hold: dropped at some point during it, without a word.
+    silent_drop = final_ping_at is not None and closed_by != "close-frame"
+    silence = silence_at_end if silent_drop else ended - last_frame
     data: dict[str, Any] = {
         "idle": idle,
         "ping_interval": interval,
         "survived": closed_by is None,
         "closed_by": closed_by,
-        "close_code": close_code,
-        "close_reason": close_reason,
+        "close_code": close.code if closed_by == "close-frame" and close else None,
+        "close_reason": close.reason if closed_by == "close-frame" and close else None,
         "silence": None if closed_by is None else round(silence, 3),
+        "answered_after_hold": answered,
         **counts,
     }
     if closed_by is None:
-        try:
+        with contextlib.suppress(OSError, InvalidState):
             protocol.send_close(1000)
             _send(sock, protocol)
-        except OSError:
-            pass
         detail = _survived(options, counts)
-        probe.add(Step("idle", True, ended - started, detail, data))
+        probe.add(Step("idle", True, time.monotonic() - started, detail, data))
         probe.report.diagnosis = detail
         return
     how = {
         "eof": "the connection was closed (TCP FIN) without a close frame",
         "reset": "the connection was reset (TCP RST) without a close frame",
-        "close-frame": f"close frame {protocol.close_rcvd}",
+        "error": f"the connection failed ({error_text})",
+        "close-frame": f"close frame {close}",
+        "no-answer": (
+            f"a ping after the hold got no answer within {options.step_timeout:g} s, and no FIN "
+            "or reset came: the connection was dropped silently"
+        ),
     }[closed_by]
+    at = "after the hold" if silent_drop else f"{ended - started:.1f} s into the hold"
+    if silent_drop and closed_by != "no-answer":
+        how += " in answer to a ping after the hold: it had been dropped silently"
     probe.add(
         Step(
             "idle",
             False,
             ended - started,
-            f"closed after {silence:.1f} s of silence "
-            f"({ended - started:.1f} s into the hold): {how}",
+            f"closed after {silence:.1f} s of silence ({at}): {how}",
             data,
         )
     )
     probe.report.exit_code = CLOSED
     probe.report.diagnosis = closed_diagnosis(
-        options, silence, closed_by, str(protocol.close_rcvd), counts
+        options, silence, "no-answer" if silent_drop else closed_by, str(close), counts
     )
 
 
@@ -864,19 +1010,35 @@ def closed_diagnosis(
             "of silence: a decision of the app or a proxy (shutting down, reloading, or its own "
             "idle policy), not a silent proxy timeout"
         )
+    # whole seconds a heartbeat must beat (a close measured at 1.998 s is a 2 s timeout)
+    every = max(math.floor(silence + 0.05), 1)
+    if closed_by == "no-answer":
+        return (
+            f"the connection was dropped silently: after {silence:.1f} s of silence it no longer "
+            "answered, and no FIN or reset came. A NAT gateway, firewall or load balancer forgot "
+            "the idle connection (AWS NLB does this after 350 s); neither end notices until it "
+            "sends. Send heartbeats more often than that idle timeout (--ping-interval shows "
+            "whether they keep it open), or raise it where it is set (or: the server does not "
+            "answer pings)."
+        )
     interval = options.ping_interval
     if interval is not None and counts["pings_sent"]:
         return (
             f"closed {silence:.1f} s after the last frame although a ping went every "
             f"{interval:g} s: whatever closes it allows less than {interval:g} s of silence "
-            f"(ping more often than every {max(math.floor(silence), 1)} s), or it was ended for "
-            "another reason (a reload, a connection lifetime limit)"
+            f"(ping more often than every {every} s), or it was ended for another reason (a "
+            "reload, a connection lifetime limit)"
+        )
+    if interval is not None:
+        return (
+            f"closed after {silence:.1f} s of silence, before the first ping (--ping-interval "
+            f"{interval:g}): the idle timeout on the way is shorter than the interval; ping more "
+            f"often than every {every} s, or raise the timeout"
         )
     known = ""
     for limit, owner in KNOWN_IDLE_TIMEOUTS:
         if abs(silence - limit) <= 1.5:
             known = f" ({limit} s is {owner})"
-    every = max(round(silence), 1)
     return (
         f"closed after {silence:.1f} s of silence without a close frame: an idle timeout in a "
         f"proxy or load balancer on the way{known}. On ingress-nginx raise proxy-read-timeout "

@@ -34,6 +34,7 @@ MANIFESTS = ("deployment.yaml", "service.yaml", "ingress.yaml")
 CERT_FILE = "tls/tls.crt"
 KEY_FILE = "tls/tls.key"
 SCRIPT_FILE = "create-tls-secret.sh"
+KUSTOMIZATION_FILE = "kustomization.yaml"
 VALUES_FILE = "wsgen.yaml"
 
 
@@ -133,7 +134,7 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
     """Every file of an output folder, by path relative to it. `out` only serves to write the
     user's certificate paths relative to the folder (the files stay where they are)."""
     files = {name: File(text.encode()) for name, text in manifests(config).items()}
-    files["kustomization.yaml"] = File(template("kustomization.yaml.j2", c=config).encode())
+    files[KUSTOMIZATION_FILE] = File(template("kustomization.yaml.j2", c=config).encode())
     cert_path = key_path = ""
     tls = config.tls
     if tls.mode == "self-signed":

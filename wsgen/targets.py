@@ -81,7 +81,7 @@ TARGETS = {
         stream=_kubernetes_stream,
         folder=render.folder,
         folder_notes=_kubernetes_notes,
-        leftovers=(CERT_FILE, KEY_FILE, render.SCRIPT_FILE),
+        leftovers=(CERT_FILE, KEY_FILE, render.SCRIPT_FILE, nginx_conf.CONF_FILE),
         stream_carries_key=True,  # in a kubernetes.io/tls Secret
     ),
     "nginx": Target(
@@ -89,7 +89,14 @@ TARGETS = {
         stream=nginx_conf.stream,
         folder=nginx_conf.folder,
         folder_notes=nginx_conf.folder_notes,
-        leftovers=(CERT_FILE, KEY_FILE),
+        leftovers=(
+            CERT_FILE,
+            KEY_FILE,
+            render.SCRIPT_FILE,
+            *render.MANIFESTS,
+            render.KUSTOMIZATION_FILE,
+            render.VALUES_FILE,
+        ),
         stream_carries_key=False,
     ),
 }
