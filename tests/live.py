@@ -84,8 +84,10 @@ def echo_backend() -> Iterator[int]:
 def one_connection_backend(ends: str, after: float, fragmented: bool = False) -> Iterator[int]:
     """A WebSocket server for one connection that echoes the first message (in two frames
     when `fragmented`), then after `after` s of silence ends it: "close" with a close frame
-    1001, "reset" with a TCP reset, "masked" with a masked frame (servers must not mask), or
-    "silent" by answering nothing more (a connection dropped without a word). Written on
+    1001, "reset" with a TCP reset, "masked" with a masked frame (servers must not mask),
+    "not-utf-8" with a text message that is not UTF-8, or "silent" by answering nothing more
+    (a connection dropped without a word); "close-with-echo" sends a close frame 4000 in the
+    same write as the echo. Written on
     websockets' sans-I/O ServerProtocol so that the socket has one owner: a close with
     SO_LINGER 0 then really sends the reset."""
     from websockets.frames import Frame, Opcode
@@ -119,6 +121,8 @@ def one_connection_backend(ends: str, after: float, fragmented: bool = False) ->
                             protocol.send_continuation(event.data[5:], fin=True)
                         else:
                             protocol.send_text(event.data)
+                        if ends == "close-with-echo":  # in the same write as the echo
+                            protocol.send_close(4000, "bye")
                         echoed = True
                 flush(connection, protocol)
             time.sleep(after)
@@ -126,6 +130,12 @@ def one_connection_backend(ends: str, after: float, fragmented: bool = False) ->
                 protocol.send_close(1001, "going away now")
                 flush(connection, protocol)
                 connection.recv(65536)  # the client's close frame
+            elif ends == "close-with-echo":
+                connection.recv(65536)
+            elif ends == "not-utf-8":
+                protocol.send_text(b"\xff\xfe")
+                flush(connection, protocol)
+                connection.recv(65536)
             elif ends == "masked":
                 payload = b"hello"
                 mask = b"\x01\x02\x03\x04"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +21,17 @@ import pytest
 
 import live
 from conftest import wsgen_exe
+
+
+def readme_json_steps() -> dict[str, set[str]]:
+    """The fields of each step in the README's JSON example."""
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```json", readme.index("### JSON (`--json`)")) + len("```json")
+    example = json.loads(readme[start : readme.index("```", start)])
+    assert example["schema"] == "wsgen-probe/1"
+    return {step["step"]: set(step) for step in example["steps"]}
 
 
 def probe(*args: str, limit: float = 40) -> subprocess.CompletedProcess[str]:
@@ -87,6 +99,9 @@ def test_a_short_timeout_closes_the_idle_connection_and_the_probe_says_when(wsge
     assert code == 6
     assert report["schema"] == "wsgen-probe/1"
     assert report["result"] == "closed"
+    documented = readme_json_steps()
+    for name in ("dns", "tcp", "upgrade", "message", "idle"):
+        assert set(steps(report)[name]) == documented[name], name
     idle = steps(report)["idle"]
     assert idle["ok"] is False
     assert idle["survived"] is False
@@ -193,6 +208,7 @@ def test_tls_with_wsgens_self_signed_certificate(wsgen) -> None:
     assert from_bundle.returncode == 0, from_bundle.stdout
     assert code == 0
     tls = steps(report)["tls"]
+    assert set(tls) == readme_json_steps()["tls"]
     assert tls["verified"] is True
     assert tls["names"] == ["test.example.com"]
     assert tls["subject"] == "CN=test.example.com"
@@ -245,26 +261,55 @@ def test_nginx_with_its_backend_down_says_502(wsgen) -> None:
     assert "502 Bad Gateway: the proxy answered but the backend did not" in result.stdout
 
 
-def test_an_unknown_host() -> None:
-    result = probe("wss://no-such-host.invalid/ws", "--idle", "1")
-    assert result.returncode == 1
-    assert result.stdout.splitlines()[1].startswith("dns      FAILED")
-    assert "cannot resolve no-such-host.invalid" in result.stdout
-    assert result.stderr == ""
+def test_an_unknown_host(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:
+    # in-process, with the resolver's answer given: the machine's DNS plays no part
+    def unknown(*args: object, **kwargs: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    result = wsgen("probe", "wss://no-such-host.invalid/ws", "--idle", "1")
+    assert result.code == 1
+    assert result.out.splitlines()[1].startswith("dns      FAILED")
+    assert (
+        "cannot resolve no-such-host.invalid (Name or service not known): check the host name"
+        in result.out
+    )
+    assert result.err == ""
 
 
-def test_a_close_frame_is_told_apart_from_a_timeout() -> None:
-    with live.one_connection_backend("close", after=1) as port:
-        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "4")
-    assert code == 6
+def test_a_resolver_that_does_not_answer(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:
+    def slow(*args: object, **kwargs: object) -> None:
+        time.sleep(3)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    started = time.monotonic()
+    result = wsgen("probe", "ws://slow.example/", "--step-timeout", "0.5")
+    assert time.monotonic() - started < 2
+    assert result.code == 1
+    assert "no answer for slow.example within 0.5 s" in result.out
+
+
+@pytest.mark.parametrize(
+    ("ends", "after", "code", "reason"),
+    [
+        ("close", 1.0, 1001, "going away now"),  # after a second of silence
+        ("close-with-echo", 0.0, 4000, "bye"),  # in the same read as the echo
+    ],
+)
+def test_a_close_frame_is_told_apart_from_a_timeout(
+    ends: str, after: float, code: int, reason: str
+) -> None:
+    with live.one_connection_backend(ends, after=after) as port:
+        exit_code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "4")
+    assert exit_code == 6
     idle = steps(report)["idle"]
     assert (idle["closed_by"], idle["close_code"], idle["close_reason"]) == (
         "close-frame",
-        1001,
-        "going away now",
+        code,
+        reason,
     )
-    assert abs(idle["silence"] - 1.0) <= 0.5
-    assert "close frame 1001 (going away) going away now" in report["diagnosis"]
+    assert abs(idle["silence"] - after) <= 0.5
+    assert f"close frame {code} " in report["diagnosis"]
     assert "not a silent proxy timeout" in report["diagnosis"]
 
 
@@ -297,6 +342,7 @@ def test_a_server_that_breaks_the_protocol_fails_the_hold_not_the_probe() -> Non
     assert code == 1
     assert report["failed_step"] == "idle"
     assert report["diagnosis"].startswith("the server broke the WebSocket protocol")
+    assert steps(report)["idle"]["ok"] is False
 
 
 def test_a_fragmented_echo_is_one_message() -> None:
@@ -309,6 +355,26 @@ def test_a_fragmented_echo_is_one_message() -> None:
         "text",
     )
     assert code == 6  # and then the close frame
+
+
+def test_a_text_message_that_is_not_utf8_during_the_hold() -> None:
+    with live.one_connection_backend("not-utf-8", after=0.3) as port:
+        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "2")
+    assert code == 1
+    assert report["failed_step"] == "idle"
+    assert report["diagnosis"] == (
+        "the server sent a text message that is not UTF-8: a browser closes the connection "
+        "with 1007"
+    )
+
+
+def test_a_ping_interval_longer_than_the_hold_is_said() -> None:
+    with live.echo_backend() as port:
+        result = probe(f"ws://127.0.0.1:{port}/", "--idle", "0.5", "--ping-interval", "5")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1].endswith(
+        "(0 pings, 0 pongs); the interval is longer than the hold: no ping went"
+    )
 
 
 def test_wss_to_a_port_without_tls() -> None:

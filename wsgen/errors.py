@@ -12,6 +12,7 @@ OK = 0
 RUNTIME = 1
 BAD_INPUT = 2
 NO_TERMINAL = 3
+COMMAND_FAILED = 3  # lint, probe: the command itself failed (a bug)
 REFUSED = 4
 CHANGED = 5
 INTERRUPTED = 130
@@ -62,7 +63,7 @@ class CommandFailed(WsgenError):
     """lint or probe itself failed (a bug): not 1, which means findings or a failed step for
     them, nor 2, bad usage."""
 
-    exit_code = NO_TERMINAL
+    exit_code = COMMAND_FAILED
 
 
 class RuntimeFailure(WsgenError):

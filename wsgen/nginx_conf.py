@@ -1,12 +1,11 @@
 """The plain-nginx target (`wsgen render --target nginx`): one complete nginx.conf for nginx on
 a machine of its own, proxying WebSockets to the app (templates/nginx/nginx.conf.j2).
 
-What the file must get right: the upgrade map,
-HTTP/1.1 and the Upgrade/Connection headers to the backend, and proxy_read_timeout /
-proxy_send_timeout, which close an idle WebSocket after 60 s when left at their default. Every
-path nginx writes (pid, logs, temp files) is relative, so `nginx -p DIR -c nginx.conf` runs it
-as an ordinary user; the certificate paths are relative to the file's own folder, as nginx
-reads them.
+What the file must get right: the upgrade map, HTTP/1.1 and the Upgrade/Connection headers to
+the backend, and proxy_read_timeout / proxy_send_timeout, which close an idle WebSocket after
+60 s when left at their default. Every path nginx writes (pid, logs, temp files) is relative, so
+`nginx -p DIR -c nginx.conf` runs it as an ordinary user; the certificate paths are relative to
+the file's own folder, as nginx reads them.
 """
 
 from __future__ import annotations

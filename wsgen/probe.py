@@ -5,7 +5,8 @@ The sockets, TLS and clocks are ours: each step is timed on its own, and the idl
 the very moment the connection ends and whether it ended with a close frame, a FIN or a reset.
 The WebSocket protocol itself is websockets' sans-I/O ClientProtocol (the handshake request and
 its checks, framing, masking, close codes, answering the server's pings). That layer has no
-keepalive of its own: nothing is sent during the hold unless --ping-interval asks for pings.
+keepalive of its own: nothing is sent during the hold unless --ping-interval asks for pings, and
+after it one last ping checks that the connection is still there.
 
 `run` returns a Report (data); wsgen.probe_report turns it into text or JSON.
 """
@@ -205,6 +206,7 @@ class Step:
     seconds: float
     detail: str  # one line for people
     data: dict[str, Any] = field(default_factory=dict)  # the step's fields in the JSON report
+    closed: bool = False  # the idle step: the connection was closed (not a failure of the step)
 
 
 @dataclass
@@ -256,8 +258,8 @@ def run(
         if options.uri.secure:
             sock = _tls(probe, sock)
         protocol, pending = _upgrade(probe, sock)
-        last_frame = _round_trip(probe, sock, protocol, pending)
-        _hold(probe, sock, protocol, last_frame, on_tick)
+        last_frame, pending = _round_trip(probe, sock, protocol, pending)
+        _hold(probe, sock, protocol, last_frame, pending, on_tick)
     except _Failed:
         pass
     finally:
@@ -731,12 +733,16 @@ def _broken(protocol: ClientProtocol) -> str | None:
 
 
 _SHOWN = 1000  # characters of a received text message kept in the JSON report
+_NOT_UTF8 = (
+    "the server sent a text message that is not UTF-8: a browser closes the connection with 1007"
+)
 
 
 def _round_trip(
     probe: _Run, sock: socket.socket, protocol: ClientProtocol, pending: list[Frame]
-) -> float:
-    """Send --message and wait for the first message back. Returns when the last frame came."""
+) -> tuple[float, list[Frame]]:
+    """Send --message and wait for the first message back. Returns when the last frame came,
+    and the frames that came after that message in the same read (the hold takes them)."""
     options = probe.options
     started = time.monotonic()
     sent = options.message.encode()
@@ -749,10 +755,10 @@ def _round_trip(
     messages = _Messages()
     frames = list(pending)
     while True:
-        for frame in frames:
+        for index, frame in enumerate(frames):
             message = messages.add(frame)
             if message is not None:
-                return _first_message(probe, started, sent, *message)
+                return _first_message(probe, started, sent, *message), frames[index + 1 :]
         if (problem := _broken(protocol)) is not None:
             raise probe.fail("message", started, problem)
         if protocol.close_rcvd is not None:
@@ -782,7 +788,7 @@ def _round_trip(
                     },
                 )
             )
-            return started
+            return started, []
         except OSError as error:
             raise probe.fail(
                 "message", started, f"the connection failed: {error.strerror or error}"
@@ -801,12 +807,7 @@ def _first_message(probe: _Run, started: float, sent: bytes, opcode: Opcode, dat
         try:
             shown = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise probe.fail(
-                "message",
-                started,
-                "the server sent a text message that is not UTF-8: a browser closes the "
-                "connection with 1007",
-            ) from None
+            raise probe.fail("message", started, _NOT_UTF8) from None
     echo = text and data == sent
     kind = "text" if text else "binary"
     if echo:
@@ -832,17 +833,64 @@ def _send_quietly(sock: socket.socket, protocol: ClientProtocol) -> None:
         _send(sock, protocol)
 
 
-def _ping(sock: socket.socket, protocol: ClientProtocol, payload: bytes) -> OSError | None:
+_HOLD_PING = b"wsgen"
+_LAST_PING = b"wsgen-last"
+
+
+def _ping(sock: socket.socket, protocol: ClientProtocol, payload: bytes, timeout: float) -> str:
+    """Send a ping; '' or how the connection ended when it could not be sent."""
     protocol.send_ping(payload)
+    sock.settimeout(timeout)
     try:
         _send(sock, protocol)
     except OSError as error:
-        return error
-    return None
+        return _ended_by(error)
+    return ""
 
 
 def _ended_by(error: OSError) -> str:
-    return "reset" if isinstance(error, ConnectionError) else "error"
+    return "reset" if isinstance(error, ConnectionError) else f"error: {error}"
+
+
+@dataclass
+class _Hold:
+    """What the hold saw."""
+
+    last_frame: float  # when the last frame went or came (the close frame excepted)
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("pings_sent", "pongs_received", "pings_received", "messages_received"), 0
+        )
+    )
+    last_ping_answered: bool = False
+    problem: str | None = None  # the server broke the protocol
+    messages: _Messages = field(default_factory=_Messages)
+
+    def take(self, frames: list[Frame], at: float, protocol: ClientProtocol) -> None:
+        for frame in frames:
+            if frame.opcode == Opcode.CLOSE:
+                continue  # the close frame ends the silence it is measured by
+            if frame.opcode == Opcode.PONG and frame.data == _LAST_PING:
+                self.last_ping_answered = True
+                continue
+            self.last_frame = at
+            if frame.opcode == Opcode.PING:
+                self.counts["pings_received"] += 1
+            elif frame.opcode == Opcode.PONG:
+                self.counts["pongs_received"] += 1
+            elif (message := self.messages.add(frame)) is not None:
+                self.counts["messages_received"] += 1
+                if message[0] == Opcode.TEXT and not _utf8(message[1]):
+                    self.problem = _NOT_UTF8
+        self.problem = self.problem or _broken(protocol)
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _hold(
@@ -850,47 +898,44 @@ def _hold(
     sock: socket.socket,
     protocol: ClientProtocol,
     last_frame: float,
+    pending: list[Frame],
     on_tick: Callable[[float, float], None] | None,
 ) -> None:
     """Send nothing (but --ping-interval pings) for --idle seconds; see whether, when and how
-    the connection ends. At the end one ping must get its pong: a connection dropped without
-    a FIN or reset (a NAT or a load balancer forgetting it) looks open until something is sent."""
+    the connection ends. Then one last ping must get its pong within --step-timeout: a
+    connection dropped without a FIN or reset (a NAT or a load balancer forgetting it) looks
+    open until something is sent."""
     options = probe.options
-    idle, interval = options.idle, options.ping_interval
+    idle, interval, step_timeout = options.idle, options.ping_interval, options.step_timeout
     started = time.monotonic()
+    seen = _Hold(last_frame)
+    seen.take(pending, last_frame, protocol)
     deadline = started + idle
     next_ping = started + interval if interval else math.inf
     next_tick = started + 1.0 if on_tick else math.inf
-    counts = {"pings_sent": 0, "pongs_received": 0, "pings_received": 0, "messages_received": 0}
-    messages = _Messages()
+    last_ping_at: float | None = None  # when the last ping went: the hold is over
+    silence_at_end = 0.0
     closed_by: str | None = None
-    error_text = ""
-    final_ping_at: float | None = None
-    answered = False
     ended = started
-    while True:
+    while seen.problem is None and protocol.close_rcvd is None:
         now = time.monotonic()
-        if final_ping_at is None and now >= deadline:
-            # the hold is over: is the connection really still there?
-            final_ping_at, next_ping, next_tick = now, math.inf, math.inf
-            deadline = now + options.step_timeout
-            silence_at_end = now - last_frame
-            if (error := _ping(sock, protocol, b"wsgen-final")) is not None:
-                closed_by, error_text, ended = _ended_by(error), str(error), now
+        if last_ping_at is None and now >= deadline:
+            last_ping_at, silence_at_end = now, now - seen.last_frame
+            deadline, next_ping, next_tick = now + step_timeout, math.inf, math.inf
+            closed_by, ended = _ping(sock, protocol, _LAST_PING, step_timeout) or None, now
+            if closed_by:
                 break
             continue
-        if final_ping_at is not None:
-            if answered:
-                break
-            if now >= deadline:
-                closed_by, ended = "no-answer", final_ping_at
-                break
+        if last_ping_at is not None and (seen.last_ping_answered or now >= deadline):
+            closed_by = None if seen.last_ping_answered else "no-answer"
+            ended = now
+            break
         if now >= next_ping:
-            if (error := _ping(sock, protocol, b"wsgen")) is not None:
-                closed_by, error_text, ended = _ended_by(error), str(error), now
+            closed_by, ended = _ping(sock, protocol, _HOLD_PING, step_timeout) or None, now
+            if closed_by:
                 break
-            counts["pings_sent"] += 1
-            last_frame = now
+            seen.counts["pings_sent"] += 1
+            seen.last_frame = now
             next_ping = now + (interval or math.inf)
             continue
         if now >= next_tick and on_tick is not None:
@@ -903,83 +948,103 @@ def _hold(
         except TimeoutError:
             continue
         except OSError as error:
-            closed_by, error_text, ended = _ended_by(error), str(error), time.monotonic()
+            closed_by, ended = _ended_by(error), time.monotonic()
             break
         ended = time.monotonic()
         if not received:
             closed_by = "eof"
             break
-        for frame in _receive(sock, protocol, received):
-            if frame.opcode == Opcode.CLOSE:
-                continue  # the close frame ends the silence it is measured by
-            if final_ping_at is not None:
-                answered = True  # the pong, or anything: the connection is there
-                continue
-            last_frame = ended
-            if frame.opcode == Opcode.PING:
-                counts["pings_received"] += 1
-            elif frame.opcode == Opcode.PONG:
-                counts["pongs_received"] += 1
-            elif messages.add(frame) is not None:
-                counts["messages_received"] += 1
-        if (problem := _broken(protocol)) is not None:
-            probe.add(Step("idle", False, ended - started, problem, {"idle": idle}))
-            probe.report.exit_code = STEP_FAILED
-            probe.report.failed_step = "idle"
-            probe.report.diagnosis = problem
-            return
-        if protocol.close_rcvd is not None:
-            closed_by = "close-frame"
-            break
+        seen.take(_receive(sock, protocol, received), ended, protocol)
+    if seen.problem is not None:
+        raise probe.fail("idle", started, seen.problem, idle=idle)
+    if protocol.close_rcvd is not None:
+        closed_by = "close-frame"
+    _hold_report(
+        probe, sock, protocol, seen, closed_by, started, ended, last_ping_at, silence_at_end
+    )
+
+
+def _hold_report(
+    probe: _Run,
+    sock: socket.socket,
+    protocol: ClientProtocol,
+    seen: _Hold,
+    closed_by: str | None,
+    started: float,
+    ended: float,
+    last_ping_at: float | None,
+    silence_at_end: float,
+) -> None:
+    options = probe.options
     close = protocol.close_rcvd
-    # Ended by the ping after the hold: dropped at some point during it, without a word.
-    silent_drop = final_ping_at is not None and closed_by != "close-frame"
-    silence = silence_at_end if silent_drop else ended - last_frame
+    error = ""
+    if closed_by is not None and closed_by.startswith("error: "):
+        closed_by, error = "error", closed_by[len("error: ") :]
+    # No answer to the last ping, or a reset for it: the connection had been dropped at some
+    # point during the hold, without a word. (A FIN or a close frame then is a close that came
+    # as the hold ended, measured like any other.)
+    silent = last_ping_at is not None and closed_by in ("no-answer", "reset", "error")
+    silence = silence_at_end if silent else ended - seen.last_frame
     data: dict[str, Any] = {
-        "idle": idle,
-        "ping_interval": interval,
+        "idle": options.idle,
+        "ping_interval": options.ping_interval,
         "survived": closed_by is None,
         "closed_by": closed_by,
         "close_code": close.code if closed_by == "close-frame" and close else None,
         "close_reason": close.reason if closed_by == "close-frame" and close else None,
         "silence": None if closed_by is None else round(silence, 3),
-        "answered_after_hold": answered,
-        **counts,
+        "answered_after_hold": seen.last_ping_answered,
+        **seen.counts,
     }
     if closed_by is None:
-        with contextlib.suppress(OSError, InvalidState):
-            protocol.send_close(1000)
-            _send(sock, protocol)
-        detail = _survived(options, counts)
+        _close_politely(sock, protocol, options.step_timeout)
+        detail = _survived(options, seen.counts)
         probe.add(Step("idle", True, time.monotonic() - started, detail, data))
         probe.report.diagnosis = detail
         return
     how = {
         "eof": "the connection was closed (TCP FIN) without a close frame",
         "reset": "the connection was reset (TCP RST) without a close frame",
-        "error": f"the connection failed ({error_text})",
+        "error": f"the connection failed ({error})",
         "close-frame": f"close frame {close}",
         "no-answer": (
-            f"a ping after the hold got no answer within {options.step_timeout:g} s, and no FIN "
-            "or reset came: the connection was dropped silently"
+            f"the last ping got no answer within {options.step_timeout:g} s, and no FIN or "
+            "reset came: the connection was dropped silently"
         ),
     }[closed_by]
-    at = "after the hold" if silent_drop else f"{ended - started:.1f} s into the hold"
-    if silent_drop and closed_by != "no-answer":
-        how += " in answer to a ping after the hold: it had been dropped silently"
+    if silent and closed_by != "no-answer":
+        how += " in answer to the last ping: it had been dropped silently"
+    when = (
+        "after the hold" if last_ping_at is not None else f"{ended - started:.1f} s into the hold"
+    )
     probe.add(
         Step(
             "idle",
             False,
             ended - started,
-            f"closed after {silence:.1f} s of silence ({at}): {how}",
+            f"closed after {silence:.1f} s of silence ({when}): {how}",
             data,
+            closed=True,
         )
     )
     probe.report.exit_code = CLOSED
     probe.report.diagnosis = closed_diagnosis(
-        options, silence, "no-answer" if silent_drop else closed_by, str(close), counts
+        options, silence, closed_by, str(close), seen.counts, silent=silent
     )
+
+
+def _close_politely(sock: socket.socket, protocol: ClientProtocol, step_timeout: float) -> None:
+    """Close with 1000 and wait a moment for the server's close frame or FIN."""
+    with contextlib.suppress(OSError, InvalidState):
+        protocol.send_close(1000)
+        _send(sock, protocol)
+        deadline = time.monotonic() + min(1.0, step_timeout)
+        while protocol.close_rcvd is None and (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            data = sock.recv(_RECV)
+            if not data:
+                break
+            _receive(sock, protocol, data)
 
 
 def _survived(options: Options, counts: dict[str, int]) -> str:
@@ -996,14 +1061,24 @@ def _survived(options: Options, counts: dict[str, int]) -> str:
         f"the connection stayed open for {idle:g} s with a ping every {interval:g} s "
         f"({counts['pings_sent']} pings, {counts['pongs_received']} pongs)"
     )
-    if counts["pings_sent"] and not counts["pongs_received"]:
+    if not counts["pings_sent"]:
+        text += "; the interval is longer than the hold: no ping went"
+    elif not counts["pongs_received"]:
         text += "; no pong came back: the server does not answer pings"
     return text
 
 
 def closed_diagnosis(
-    options: Options, silence: float, closed_by: str, close: str, counts: dict[str, int]
+    options: Options,
+    silence: float,
+    closed_by: str,
+    close: str,
+    counts: dict[str, int],
+    *,
+    silent: bool = False,
 ) -> str:
+    """The result line of a connection closed during the hold. `silent`: it was found dropped
+    by the last ping (no answer, or a reset for it)."""
     if closed_by == "close-frame":
         return (
             f"the other end closed the connection with close frame {close} after {silence:.1f} s "
@@ -1012,14 +1087,19 @@ def closed_diagnosis(
         )
     # whole seconds a heartbeat must beat (a close measured at 1.998 s is a 2 s timeout)
     every = max(math.floor(silence + 0.05), 1)
-    if closed_by == "no-answer":
+    if silent:
+        found = (
+            "it no longer answered a ping, and no FIN or reset came"
+            if closed_by == "no-answer"
+            else "a ping was answered with a reset, and nothing had come before"
+        )
+        unless = " (or: the server does not answer pings)" if closed_by == "no-answer" else ""
         return (
-            f"the connection was dropped silently: after {silence:.1f} s of silence it no longer "
-            "answered, and no FIN or reset came. A NAT gateway, firewall or load balancer forgot "
-            "the idle connection (AWS NLB does this after 350 s); neither end notices until it "
-            "sends. Send heartbeats more often than that idle timeout (--ping-interval shows "
-            "whether they keep it open), or raise it where it is set (or: the server does not "
-            "answer pings)."
+            f"the connection was dropped silently: after {silence:.1f} s of silence {found}. A "
+            "NAT gateway, firewall or load balancer forgot the idle connection (an AWS NLB "
+            "resets it after 350 s); neither end notices until it sends. Send heartbeats more "
+            "often than that idle timeout (--ping-interval shows whether they keep it open), or "
+            f"raise it where it is set{unless}."
         )
     interval = options.ping_interval
     if interval is not None and counts["pings_sent"]:

@@ -16,7 +16,7 @@ def duration(seconds: float) -> str:
 
 
 def step_line(step: Step) -> str:
-    status = "ok" if step.ok else ("closed" if step.name == "idle" else "FAILED")
+    status = "ok" if step.ok else ("closed" if step.closed else "FAILED")
     return f"{step.name:<8} {status:<6} {duration(step.seconds):>9}  {step.detail}"
 
 
