@@ -754,11 +754,6 @@ TARGET_TLS_MODES = {"ingress-nginx": TLS_MODES, "nginx": ("none", "self-signed",
 _KEY_TARGET = {key: target for target, keys in _TARGET_KEYS.items() for key in keys}
 
 
-def target_using(key: str) -> str | None:
-    """The one target an option is for, or None when every target uses it."""
-    return _KEY_TARGET.get(key)
-
-
 def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
     """Layers from weakest to strongest, each with the folder its relative paths start from."""
     scalars: dict[str, tuple[Given, Path, int]] = {}

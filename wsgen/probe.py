@@ -14,6 +14,7 @@ after it one last ping checks that the connection is still there.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import ipaddress
 import math
 import re
@@ -23,7 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from websockets.client import ClientProtocol
 from websockets.exceptions import InvalidState, InvalidURI
@@ -33,6 +34,9 @@ from websockets.typing import Origin, Subprotocol
 from websockets.uri import WebSocketURI, parse_uri
 
 from wsgen.errors import BadInput
+
+if TYPE_CHECKING:
+    from wsgen import certs  # imported where used: cryptography costs start-up time
 
 # Exit codes of `wsgen probe` (2 bad usage and 130 interrupted as everywhere in wsgen).
 PASSED = 0
@@ -230,10 +234,9 @@ class _Run:
         self.report = Report(options.url)
         self.on_step = on_step
 
-    def add(self, step: Step) -> Step:
+    def add(self, step: Step) -> None:
         self.report.steps.append(step)
         self.on_step(step)
-        return step
 
     def fail(self, name: str, started: float, detail: str, **data: Any) -> _Failed:
         self.add(Step(name, False, time.monotonic() - started, detail, data))
@@ -429,7 +432,7 @@ def _tls(probe: _Run, sock: socket.socket) -> ssl.SSLSocket:
     parts = [protocol]
     data: dict[str, Any] = {"protocol": protocol, "verified": not options.insecure}
     if certificate is not None:
-        days = (certificate.not_after - _now()).days
+        days = (certificate.not_after - dt.datetime.now(dt.timezone.utc)).days
         parts += [
             f"subject {certificate.subject}",
             f"names {', '.join(certificate.names) or 'none'}",
@@ -446,13 +449,9 @@ def _tls(probe: _Run, sock: socket.socket) -> ssl.SSLSocket:
     return tls
 
 
-def _now() -> Any:
-    import datetime as dt
-
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _fetch_certificate(address: tuple[Any, ...], host: str, timeout: float) -> Any:
+def _fetch_certificate(
+    address: tuple[Any, ...], host: str, timeout: float
+) -> certs.PeerCertificate | None:
     """The server's certificate without checking it (to say what is wrong with it), or None."""
     from wsgen import certs
 
@@ -471,7 +470,10 @@ def _fetch_certificate(address: tuple[Any, ...], host: str, timeout: float) -> A
 
 
 def _verify_problem(
-    error: ssl.SSLCertVerificationError, host: str, certificate: Any, options: Options
+    error: ssl.SSLCertVerificationError,
+    host: str,
+    certificate: certs.PeerCertificate | None,
+    options: Options,
 ) -> str:
     message = str(error.verify_message or error.reason or error)
     about = ""

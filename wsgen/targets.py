@@ -1,8 +1,8 @@
 """What `wsgen render --target` can write. A target is one entry in TARGETS: how it renders to
 stdout and to a folder, and what the user needs to hear after a folder is written. Its templates
 and knowledge live in one module each (ingress-nginx: render.py and ingress_nginx.py; nginx:
-nginx_conf.py); which options and TLS modes it takes is validation (wsgen.model.TARGET_TLS_MODES,
-model.target_using). A new target is a new module and one entry here.
+nginx_conf.py); which options and TLS modes it takes is validation (wsgen.model._TARGET_KEYS,
+TARGET_TLS_MODES). A new target is a new module and one entry here.
 """
 
 from __future__ import annotations
