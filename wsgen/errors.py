@@ -15,6 +15,9 @@ NO_TERMINAL = 3
 COMMAND_FAILED = 3  # lint, probe: the command itself failed (a bug)
 REFUSED = 4
 CHANGED = 5
+CLOSED = 6  # probe: the connection was closed during the idle hold
+OUTPUT_FAILED = 7  # the output could not be written (stdout, or a file: disk full, read-only)
+BROKEN_PIPE = 141  # the reader closed the pipe (128 + SIGPIPE, as any Unix tool killed by it)
 INTERRUPTED = 130
 
 EXIT_CODES_HELP = (
@@ -64,6 +67,13 @@ class CommandFailed(WsgenError):
     them, nor 2, bad usage."""
 
     exit_code = COMMAND_FAILED
+
+
+class OutputFailed(WsgenError):
+    """Writing the output failed (standard output or a file): wsgen's own failure, in every
+    command, never mistaken for findings (lint) or a failed step (probe)."""
+
+    exit_code = OUTPUT_FAILED
 
 
 class RuntimeFailure(WsgenError):
