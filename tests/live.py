@@ -2,8 +2,7 @@
 server that never upgrades, and nginx run from a folder wsgen rendered. Each is a context
 manager that always stops what it started, also when the test fails.
 
-nginx missing: the tests that need it skip, unless NGINX_REQUIRED=1 (CI sets it), which turns
-the skip into a failure.
+nginx missing: the tests that need it skip, and fail in CI (tests/oracles.py).
 """
 
 from __future__ import annotations
@@ -22,9 +21,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-NGINX_REQUIRED = os.environ.get("NGINX_REQUIRED") == "1"
+import oracles
 
 
 def nginx_binary() -> str | None:
@@ -36,10 +33,7 @@ def nginx_binary() -> str | None:
 def need_nginx() -> str:
     binary = nginx_binary()
     if binary is None:
-        message = "nginx is not installed (apt-get install nginx-light)"
-        if NGINX_REQUIRED:
-            pytest.fail(f"{message}, and NGINX_REQUIRED=1")
-        pytest.skip(message)
+        oracles.missing("nginx is not installed (apt-get install nginx-light)")
     return binary
 
 

