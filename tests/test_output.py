@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -378,3 +380,218 @@ def test_a_render_waits_for_the_lock_then_gives_up_with_its_own_message(
         assert wsgen("render", "-o", "k8s").code == 0
         assert (hermetic / "k8s").is_dir()
     assert sorted(tree(hermetic / "k8s")) == FILES
+
+
+# --- What wsgen will not write over (exit 2: --force cannot help) ---------------------------
+
+LINK = (
+    "is a symbolic link; wsgen writes nothing through a link inside its output folder "
+    "(remove the link)"
+)
+
+
+@pytest.mark.parametrize("extra", [[], ["--force"], ["--check"], ["--dry-run"]])
+def test_a_dangling_symlink_in_the_folder_is_neither_replaced_nor_followed(
+    wsgen, hermetic: Path, extra: list[str]
+) -> None:
+    outside = hermetic / "outside"
+    outside.mkdir()
+    (hermetic / "k8s").mkdir()
+    (hermetic / "k8s/deployment.yaml").symlink_to("../outside/deployment.yaml")
+    result = wsgen("render", "-o", "k8s", *extra)
+    assert (result.code, result.err_lines, result.out) == (
+        2,
+        [f"wsgen: error: --out: k8s/deployment.yaml {LINK}"],
+        "",
+    )
+    assert list(outside.iterdir()) == []
+    assert [p.name for p in (hermetic / "k8s").iterdir()] == ["deployment.yaml"]
+    assert (hermetic / "k8s/deployment.yaml").is_symlink()
+
+
+def test_a_symlink_to_an_identical_file_outside_is_refused_too(wsgen, hermetic: Path) -> None:
+    wsgen("render", "-o", "ref")
+    (hermetic / "k8s").mkdir()
+    (hermetic / "k8s/service.yaml").symlink_to(hermetic / "ref/service.yaml")
+    result = wsgen("render", "-o", "k8s", "--force")
+    assert (result.code, result.err_lines) == (2, [f"wsgen: error: --out: k8s/service.yaml {LINK}"])
+    assert [p.name for p in (hermetic / "k8s").iterdir()] == ["service.yaml"]
+
+
+@pytest.mark.parametrize("extra", [[], ["--force"]])
+def test_a_symlinked_tls_folder_is_not_followed(wsgen, hermetic: Path, extra: list[str]) -> None:
+    elsewhere = hermetic / "elsewhere"
+    elsewhere.mkdir()
+    (hermetic / "k8s").mkdir()
+    (hermetic / "k8s/tls").symlink_to("../elsewhere")
+    result = wsgen("render", "--tls", "self-signed", "-o", "k8s", *extra)
+    assert (result.code, result.err_lines, result.out) == (
+        2,
+        [f"wsgen: error: --out: k8s/tls {LINK}"],
+        "",
+    )
+    assert list(elsewhere.iterdir()) == []  # no key outside the output folder
+    assert [p.name for p in (hermetic / "k8s").iterdir()] == ["tls"]
+
+
+def test_a_symlinked_tls_folder_with_a_key_is_not_read_either(wsgen, hermetic: Path) -> None:
+    """The pair kept by a re-run is read from the folder itself, not through a link."""
+    assert wsgen("render", "--tls", "self-signed", "-o", "first").code == 0
+    (hermetic / "k8s").mkdir()
+    (hermetic / "k8s/tls").symlink_to(hermetic / "first/tls")
+    before = tree(hermetic / "first")
+    result = wsgen("render", "--tls", "self-signed", "-o", "k8s", "--check")
+    assert (result.code, result.err_lines) == (2, [f"wsgen: error: --out: k8s/tls {LINK}"])
+    assert tree(hermetic / "first") == before
+
+
+def test_cert_does_not_write_its_key_through_a_link(wsgen, hermetic: Path) -> None:
+    outside = hermetic / "outside"
+    outside.mkdir()
+    (hermetic / "tls").mkdir()
+    (hermetic / "tls/tls.key").symlink_to(outside / "stolen.key")
+    result = wsgen("cert", "--host", "a.example.com", "-o", "tls", "--force")
+    assert (result.code, result.err_lines) == (2, [f"wsgen: error: --out: tls/tls.key {LINK}"])
+    assert list(outside.iterdir()) == []
+    assert [p.name for p in (hermetic / "tls").iterdir()] == ["tls.key"]
+
+
+@pytest.mark.parametrize("extra", [[], ["--force"], ["--check"]])
+def test_a_folder_where_a_file_goes(wsgen, hermetic: Path, extra: list[str]) -> None:
+    (hermetic / "k8s/service.yaml").mkdir(parents=True)
+    result = wsgen("render", "-o", "k8s", *extra)
+    assert (result.code, result.err_lines) == (
+        2,
+        [
+            "wsgen: error: --out: k8s/service.yaml is a folder where wsgen writes a file "
+            "(move it away; --force does not replace folders)"
+        ],
+    )
+    assert [p.name for p in (hermetic / "k8s").iterdir()] == ["service.yaml"]
+
+
+@pytest.mark.parametrize("extra", [[], ["--force"]])
+def test_a_file_named_tls_where_wsgen_needs_a_folder(
+    wsgen, hermetic: Path, extra: list[str]
+) -> None:
+    (hermetic / "k8s").mkdir()
+    (hermetic / "k8s/tls").write_text("mine\n")
+    result = wsgen("render", "--tls", "self-signed", "-o", "k8s", *extra)
+    assert (result.code, result.err_lines) == (
+        2,
+        [
+            "wsgen: error: --out: k8s/tls is a file where wsgen needs a folder "
+            "(move it away; --force does not replace it)"
+        ],
+    )
+    assert tree(hermetic / "k8s") == {"tls": b"mine\n"}
+
+
+@pytest.mark.parametrize("extra", [[], ["--check"]])
+def test_a_fifo_where_a_file_goes_is_an_error_not_a_hang(hermetic: Path, extra: list[str]) -> None:
+    (hermetic / "k8s").mkdir()
+    os.mkfifo(hermetic / "k8s/deployment.yaml")
+    result = run("render", "-o", "k8s", *extra, cwd=hermetic, timeout=30)
+    assert (result.returncode, result.stderr) == (
+        2,
+        "wsgen: error: --out: k8s/deployment.yaml is a FIFO where wsgen writes a file "
+        "(move it away)\n",
+    )
+    assert [p.name for p in (hermetic / "k8s").iterdir()] == ["deployment.yaml"]
+
+
+def test_out_itself_may_be_a_link(wsgen, hermetic: Path) -> None:
+    """The folder named by --out is the user's path: a link there is followed as given."""
+    (hermetic / "real").mkdir()
+    (hermetic / "k8s").symlink_to("real")
+    assert wsgen("render", "-o", "k8s").code == 0
+    assert sorted(tree(hermetic / "real")) == FILES
+    (hermetic / "gone").symlink_to("nowhere")
+    result = wsgen("render", "-o", "gone")
+    assert (result.code, result.err_lines) == (
+        2,
+        ["wsgen: error: --out: gone is a symbolic link to nothing"],
+    )
+    assert not (hermetic / "nowhere").exists()
+
+
+# --- Write failures: exit 7, one line naming the file and the reason, nothing written -------
+
+
+def test_a_write_that_fails_names_the_file_and_writes_nothing(hermetic: Path) -> None:
+    """RLIMIT_FSIZE makes the kernel refuse the write (EFBIG), as root too."""
+    fresh = run("render", "--tls", "self-signed", "-o", "k8s/app", cwd=hermetic, fsize=1000)
+    assert (fresh.returncode, fresh.stderr) == (
+        7,
+        "wsgen: error: k8s/app/deployment.yaml: File too large; nothing was written\n",
+    )
+    assert list(hermetic.iterdir()) == []  # not even the folders
+    assert run("render", "-o", "k8s", cwd=hermetic).returncode == 0
+    before = tree(hermetic / "k8s")
+    forced = run("render", "--port", "8080", "-o", "k8s", "--force", cwd=hermetic, fsize=1000)
+    assert (forced.returncode, forced.stderr) == (
+        7,
+        "wsgen: error: k8s/deployment.yaml: File too large; nothing was written\n",
+    )
+    assert tree(hermetic / "k8s") == before
+    assert sorted(p.name for p in (hermetic / "k8s").iterdir()) == FILES  # no temporary files
+
+
+def _namespace_with_mounts() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "true"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    return probe.returncode == 0
+
+
+FS_SCRIPT = r"""
+set -u
+disk=$1; logs=$2; shift 2
+mount -t tmpfs -o size=8k tmpfs "$disk" || exit 99
+cd "$disk"
+"$@" render -o full 2>"$logs/full"; echo "full $?"; ls -A; echo "--"
+cd /; umount "$disk"; mount -t tmpfs -o size=1m tmpfs "$disk" || exit 99; cd "$disk"
+"$@" render -o k8s 2>/dev/null; echo "first $?"
+before=$(cat k8s/*.yaml | cksum)
+mount -o remount,ro "$disk" || exit 99
+"$@" render --port 8080 --force -o k8s 2>"$logs/ro"; echo "ro $?"
+"$@" render -o new 2>"$logs/new"; echo "new $?"
+[ "$(cat k8s/*.yaml | cksum)" = "$before" ] && echo "k8s unchanged"
+"""
+
+
+def test_a_full_disk_and_a_read_only_folder(tmp_path: Path) -> None:
+    """A real full file system and a real read-only one: a tmpfs in a private mount namespace."""
+    if not _namespace_with_mounts():
+        pytest.skip("no unprivileged mount namespace here (unshare --user --mount)")
+    disk, logs = tmp_path / "disk", tmp_path / "logs"
+    disk.mkdir()
+    logs.mkdir()
+    command = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", FS_SCRIPT, "sh"]
+    result = subprocess.run(
+        [*command, str(disk), str(logs), *wsgen_exe()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    # 8 KiB cannot hold five files: the files already written and the folder are removed.
+    assert result.stdout.splitlines() == [
+        "full 7", "--", "first 0", "ro 7", "new 7", "k8s unchanged"
+    ]  # fmt: skip
+    full = (logs / "full").read_text()  # which file fills the disk depends on the page size
+    assert re.fullmatch(
+        r"wsgen: error: full/[a-z]+\.yaml: No space left on device; nothing was written\n", full
+    ), full
+    assert (logs / "ro").read_text() == (
+        "wsgen: error: k8s/deployment.yaml: Read-only file system; nothing was written\n"
+    )
+    assert (logs / "new").read_text() == (
+        "wsgen: error: new: Read-only file system; nothing was written\n"
+    )
