@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -132,3 +133,42 @@ def test_makefile_example_generates_its_checked_in_folders(
     (work / "values.yaml").touch()
     assert make().returncode == 0
     assert make("-q").returncode == 0
+
+
+def test_makefile_check_passes_on_a_checkout_made_under_umask_002(tmp_path: Path) -> None:
+    """git checks files out 0664 under umask 002: only a key has a required mode, so `make check`
+    agrees and `make` leaves the modes as they are."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    work = tmp_path / "makefile"
+    shutil.copytree(EXAMPLES / "makefile", work)
+    for path in (work / "k8s").rglob("*.yaml"):
+        path.chmod(0o664)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+
+    def make(*targets: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["make", "-s", f"WSGEN={' '.join(wsgen_exe())}", *targets],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            preexec_fn=lambda: os.umask(0o002),
+            check=False,
+        )
+
+    check = make("check")
+    assert (check.returncode, check.stderr.splitlines()) == (
+        0,
+        [
+            "wsgen: k8s/staging: up to date (5 files)",
+            "wsgen: k8s/production: up to date (5 files)",
+        ],
+    )
+    forced = make("-B")  # every render runs, with --force
+    assert forced.returncode == 0, forced.stderr
+    assert "mode" not in forced.stderr
+    assert files_under(work / "k8s") == files_under(EXAMPLES / "makefile" / "k8s")
+    assert {stat.S_IMODE(p.stat().st_mode) for p in (work / "k8s").rglob("*.yaml")} == {0o664}
+    assert make("check").returncode == 0

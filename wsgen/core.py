@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wsgen import output, render, targets
-from wsgen.errors import BadInput, Changed, Refused, RuntimeFailure, WsgenError
+from wsgen.errors import BadInput, Changed, Refused, WsgenError
 from wsgen.model import CertOptions, Config, FileRef, read_user_file
 from wsgen.render import CERT_FILE, KEY_FILE, MODE_KEY, File, Pem
 
@@ -40,9 +40,10 @@ def render_manifests(
     now = now or now_utc()
     result = Result()
     if out is not None:
-        plan = plan_folder(config, out, force=force, now=now)
-        result.notes.extend(plan.notes)
-        write_folder(config, plan, result, dry_run=dry_run, check=check)
+        with output.opened(out) as folder:  # plan and write under one lock
+            plan = plan_folder(config, folder, force=force, now=now)
+            result.notes.extend(plan.notes)
+            write_folder(config, plan, result, dry_run=dry_run, check=check)
         return result
     target = targets.of(config)
     pem = None
@@ -57,24 +58,30 @@ def render_manifests(
 
 @dataclass
 class FolderPlan:
-    out: Path
+    folder: output.Folder
     files: dict[str, File]
     steps: list[output.Step]
     pem: Pem | None  # self-signed: the pair that will be written (kept or new)
     notes: list[str]  # why a certificate is new, an expired user certificate
 
+    @property
+    def out(self) -> Path:
+        return self.folder.out
 
-def plan_folder(config: Config, out: Path, *, force: bool, now: dt.datetime) -> FolderPlan:
-    """Everything an output folder will hold, and what writing it would do to each file."""
-    output.check_folder(out)
+
+def plan_folder(
+    config: Config, folder: output.Folder, *, force: bool, now: dt.datetime
+) -> FolderPlan:
+    """Everything an output folder will hold, and what writing it would do to each file
+    (`folder` from output.opened: the plan holds only while it stays open)."""
     notes: list[str] = []
     pem = None
     if config.tls.mode == "self-signed":
-        pem = _folder_pem(config, out, now, notes)
+        pem = _folder_pem(config, folder, now, notes)
     elif config.tls.mode == "files":
         _read_user_pair(config, now, notes)
-    files = targets.of(config).folder(config, out, pem)
-    return FolderPlan(out, files, output.plan(out, files, force), pem, notes)
+    files = targets.of(config).folder(config, folder.out, pem)
+    return FolderPlan(folder, files, output.plan(folder, files, force), pem, notes)
 
 
 def write_folder(
@@ -90,7 +97,7 @@ def write_folder(
     out = plan.out
     try:
         _apply(
-            out,
+            plan.folder,
             plan.files,
             plan.steps,
             result,
@@ -113,7 +120,7 @@ def write_folder(
 
 
 def _apply(
-    out: Path,
+    folder: output.Folder,
     files: dict[str, File],
     steps: list[output.Step],
     result: Result,
@@ -122,7 +129,8 @@ def _apply(
     check: bool,
     refuse_hint: str,
 ) -> None:
-    shown = {step.path: os.path.join(out, step.path) for step in steps}
+    out = folder.out
+    shown = {step.path: folder.shown(step.path) for step in steps}
     if dry_run:
         result.stdout = "".join(
             f"{'chmod' if step.fix_mode else step.action:<9} {shown[step.path]}\n" for step in steps
@@ -145,7 +153,7 @@ def _apply(
             f"refusing to overwrite {len(refused)} changed file(s): {', '.join(refused)} "
             f"({refuse_hint})"
         )
-    output.write(out, files, steps)
+    output.write(folder, files, steps)
     for step in steps:
         if step.changes:
             verb = "created" if step.action == output.CREATE else "overwrote"
@@ -168,20 +176,18 @@ def _new_pem(config: Config, now: dt.datetime) -> Pem:
     return Pem(cert, key)
 
 
-def _folder_pem(config: Config, out: Path, now: dt.datetime, notes: list[str]) -> Pem:
+def _folder_pem(config: Config, folder: output.Folder, now: dt.datetime, notes: list[str]) -> Pem:
     """Keep the folder's key and certificate while they still cover the host and have not
-    expired; otherwise say why, and make new ones (replacing them needs --force)."""
+    expired; otherwise say why, and make new ones (replacing them needs --force). They are
+    read without following links (a linked tls/ is an error, as for writing)."""
     from wsgen import certs
 
-    paths = {"cert": out / CERT_FILE, "key": out / KEY_FILE}
+    paths = {"cert": CERT_FILE, "key": KEY_FILE}
     existing: dict[str, bytes] = {}
-    for part, path in paths.items():
-        try:
-            existing[part] = path.read_bytes()
-        except FileNotFoundError:
-            pass
-        except OSError as error:
-            raise RuntimeFailure(f"{path}: {error.strerror}") from None
+    for part, relative in paths.items():
+        content = folder.read(relative)
+        if content is not None:
+            existing[part] = content
     if not existing:
         return _new_pem(config, now)
     if len(existing) == 1:
@@ -194,7 +200,7 @@ def _folder_pem(config: Config, out: Path, now: dt.datetime, notes: list[str]) -
     if problem is None:
         return Pem(existing["cert"], existing["key"])
     part, reason = problem
-    notes.append(f"{paths[part]} {reason}: making a new key and certificate")
+    notes.append(f"{folder.shown(paths[part])} {reason}: making a new key and certificate")
     return _new_pem(config, now)
 
 
@@ -258,17 +264,17 @@ def make_certificate(
     cert, key = certs.generate(options.hosts, options.days, now, options.key_type)
     cert_name, key_name = Path(CERT_FILE).name, Path(KEY_FILE).name
     files = {cert_name: File(cert), key_name: File(key, MODE_KEY)}
-    steps = output.plan(out, files, force)
     result = Result()
-    _apply(
-        out,
-        files,
-        steps,
-        result,
-        dry_run=False,
-        check=False,
-        refuse_hint="use --force to replace them",
-    )
+    with output.opened(out) as folder:
+        _apply(
+            folder,
+            files,
+            output.plan(folder, files, force),
+            result,
+            dry_run=False,
+            check=False,
+            refuse_hint="use --force to replace them",
+        )
     command = render.secret_command(
         options.namespace,
         options.secret_name,

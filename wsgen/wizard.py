@@ -164,17 +164,18 @@ def run(
         key: Given(value, BY_KEY[key].flag) for key, value in answers.items() if key != OUT
     }
     config = model.build([*layers, (answer_layer, Path.cwd())])
-    plan = core.plan_folder(config, out_path, force=asker is not None or force, now=now)
     result = core.Result()
-    if asker is None:
-        result.notes.extend(plan.notes)
-    else:
-        for line in summary(config, plan):
-            asker.say(line)
-        if not _confirmed(asker, plan, force):
-            raise errors.Refused("nothing written (not confirmed)")
-    hint = "use --force to replace them, or run init in a terminal to confirm"
-    core.write_folder(config, plan, result, refuse_hint=hint)
+    with output.opened(out_path) as folder:  # plan and write under one lock
+        plan = core.plan_folder(config, folder, force=asker is not None or force, now=now)
+        if asker is None:
+            result.notes.extend(plan.notes)
+        else:
+            for line in summary(config, plan):
+                asker.say(line)
+            if not _confirmed(asker, plan, force):
+                raise errors.Refused("nothing written (not confirmed)")
+        hint = "use --force to replace them, or run init in a terminal to confirm"
+        core.write_folder(config, plan, result, refuse_hint=hint)
     result.notes.extend(next_steps(config, out_path))
     return result
 
