@@ -813,8 +813,16 @@ def _status_line(head: bytes) -> tuple[int, str, dict[str, str], bytes] | None:
     for line in top.split(b"\r\n")[1:]:
         name, colon, value = line.partition(b":")
         if colon:
-            headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
-    return int(match[1]), (match[2] or b"").decode("latin-1"), headers, body
+            headers[_decoded(name.strip().lower())] = _decoded(value.strip())
+    return int(match[1]), _decoded(match[2] or b""), headers, body
+
+
+def _decoded(raw: bytes) -> str:
+    """Header bytes as text: UTF-8 when they are, else Latin-1 (HTTP's old charset)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _not_upgraded(
