@@ -288,17 +288,11 @@ def flood(connection: socket.socket, chunk: bytes, stop: threading.Event) -> Non
     connection.setblocking(False)
     while not stop.is_set() and time.monotonic() < deadline:
         readable, writable, _ = select.select([connection], [connection], [], 0.5)
-        if readable:
-            try:
-                if not connection.recv(65536):
-                    return
-            except BlockingIOError:
-                pass
-        if writable:
-            try:
+        with contextlib.suppress(BlockingIOError):
+            if readable and not connection.recv(65536):
+                return
+            if writable:
                 connection.send(chunk)
-            except BlockingIOError:
-                pass
 
 
 @contextlib.contextmanager

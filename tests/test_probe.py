@@ -12,8 +12,8 @@ import contextlib
 import json
 import re
 import socket
-import threading
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -752,7 +752,9 @@ def test_max_message_is_an_option() -> None:
     with live.echo_backend() as port:
         url = f"ws://127.0.0.1:{port}/"
         small, _took = limited_probe(url, "--message", "x" * 200, "--max-message", "100")
-        large, _took = limited_probe(url, "--message", "x" * 200, "--max-message", "1KiB", "--idle", "0.5")
+        large, _took = limited_probe(
+            url, "--message", "x" * 200, "--max-message", "1KiB", "--idle", "0.5"
+        )
     assert small.returncode == 1
     assert "message  FAILED" in small.stdout
     assert "larger than --max-message (100 bytes)" in small.stdout
