@@ -417,7 +417,16 @@ def test_a_live_counter_on_a_terminal() -> None:
         (["wss://a.example/", "--ca", "missing.pem"], "--ca: missing.pem: no such file"),
         (["wss://a.example/", "--ca", "x.pem", "--insecure"], "--ca and --insecure: give one"),
         (["wss://a.example/", "--ca", "x.pem"], "--ca: x.pem is not a PEM certificate"),
-        (["ws://a.example/", "--header", "no colon"], "--header: 'no colon' is not 'Name: value'"),
+        (["ws://a.example/", "--header", "no colon"], "--header: 'no ...' is not 'Name: value'"),
+        (
+            ["ws://a.example/", "--header", "Authorization Bearer s3cret"],
+            "--header: 'Authorization ...' is not 'Name: value' (one line, a token before ':'; "
+            "its value is not shown)",
+        ),
+        (
+            ["ws://a.example/", "--header", "Authorization: Bearer s3cret\nX: y"],
+            "--header: 'Authorization ...' is not 'Name: value'",
+        ),
         (["ws://a.example/", "--header", "Upgrade: h2c"], "--header: Upgrade is part of the"),
         (["ws://a.example/", "--idle", "0"], "--idle: '0' is not a number of seconds"),
         (["ws://a.example/", "--idle", "nan"], "--idle: 'nan' is not a number of seconds"),
@@ -439,6 +448,7 @@ def test_bad_usage_is_one_line_and_exit_2(wsgen, args: list[str], message: str) 
     assert result.out == ""
     assert len(result.err_lines) == 1
     assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
+    assert "s3cret" not in result.err
 
 
 def test_the_exit_codes_and_defaults_are_in_the_help(wsgen) -> None:

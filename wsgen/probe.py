@@ -186,7 +186,13 @@ def _header(raw: str) -> tuple[str, str]:
     name, colon, value = raw.partition(":")
     name, value = name.strip(), value.strip()
     if not colon or not _TOKEN.fullmatch(name) or any(c in value for c in "\r\n\0"):
-        raise BadInput(f"--header: {raw!r} is not 'Name: value' (one line, a token before ':')")
+        # only the start: the rest may be a credential (Authorization: Bearer ...)
+        start = re.match(r"[^\s:]{0,40}", raw)[0]  # type: ignore[index]
+        shown = start + (" ..." if len(start) < len(raw) else "")
+        raise BadInput(
+            f"--header: {shown!r} is not 'Name: value' (one line, a token before ':'; its value "
+            "is not shown)"
+        )
     if name.lower() in _RESERVED_HEADERS:
         raise BadInput(f"--header: {name} is part of the WebSocket handshake; the probe sets it")
     if name.lower() == "origin":
@@ -675,6 +681,7 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
     responses: list[Response] = []
     try:
         protocol.send_request(request)
+        sock.settimeout(options.step_timeout)
         _send(sock, protocol)
         while not responses:
             data = _recv(sock, deadline)
