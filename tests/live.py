@@ -279,15 +279,17 @@ def echo_first_message(connection: socket.socket) -> None:
     connection.sendall(ws_frame(0x1, b"wsgen probe"))
 
 
-def flood(connection: socket.socket, chunk: bytes, stop: threading.Event) -> None:
-    """Send `chunk` again and again (reading and dropping what comes) until the client goes
-    away, `stop` is set, or 30 s have passed."""
+def flood(
+    connection: socket.socket, chunk: bytes, stop: threading.Event, read: bool = True
+) -> None:
+    """Send `chunk` again and again (reading and dropping what comes, unless not `read`) until
+    the client goes away, `stop` is set, or 30 s have passed."""
     import select
 
     deadline = time.monotonic() + 30
     connection.setblocking(False)
     while not stop.is_set() and time.monotonic() < deadline:
-        readable, writable, _ = select.select([connection], [connection], [], 0.5)
+        readable, writable, _ = select.select([connection] if read else [], [connection], [], 0.5)
         with contextlib.suppress(BlockingIOError):
             if readable and not connection.recv(65536):
                 return

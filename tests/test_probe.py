@@ -814,8 +814,15 @@ def flood_never_answering_pings(connection: socket.socket, stop: threading.Event
     live.flood(connection, live.ws_frame(0x9, b"") * 4096, stop)
 
 
-def test_a_ping_flood_ends_each_step_on_time_and_is_not_a_silent_drop() -> None:
-    with live.scripted_server(flood_never_answering_pings) as port:
+def flood_never_reading(connection: socket.socket, stop: threading.Event) -> None:
+    """The same, and never reading either: the probe's pongs and last ping cannot all go."""
+    live.switch_protocols(connection)
+    live.flood(connection, live.ws_frame(0x9, b"") * 4096, stop, read=False)
+
+
+@pytest.mark.parametrize("script", [flood_never_answering_pings, flood_never_reading])
+def test_a_ping_flood_ends_each_step_on_time_and_is_not_a_silent_drop(script) -> None:  # type: ignore[no-untyped-def]
+    with live.scripted_server(script) as port:
         result, took = limited_probe(
             f"ws://127.0.0.1:{port}/", "--idle", "2", "--step-timeout", "2", "--json"
         )

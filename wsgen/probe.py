@@ -1058,6 +1058,10 @@ def _ping(sock: socket.socket, protocol: ClientProtocol, payload: bytes, timeout
     sock.settimeout(timeout)
     try:
         _send(sock, protocol)
+    except TimeoutError:
+        # the send buffer is full: the server does not read (what it sends is still taken, and
+        # the missing pong is reported); a dropped connection would not have filled it
+        return ""
     except OSError as error:
         return _ended_by(error)
     return ""
