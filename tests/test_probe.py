@@ -460,6 +460,7 @@ def test_the_exit_codes_and_defaults_are_in_the_help(wsgen) -> None:
     assert f"[default: {prober.DEFAULT_IDLE:g}]" in text
     assert f"[default: {prober.DEFAULT_MESSAGE!r}]" in text
     assert f"[default: {prober.DEFAULT_STEP_TIMEOUT:g}]" in text
+    assert f"[default: {prober.DEFAULT_MAX_MESSAGE}]" in text
     assert "0 every step passed and the connection survived the idle hold" in text
     assert "6 the connection was closed during the idle hold" in text
 
