@@ -13,12 +13,13 @@ import os
 import pwd
 import shutil
 import socket
+import ssl
 import struct
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import oracles
@@ -223,3 +224,104 @@ def nginx(folder: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
                 process.wait(10)
         if process.stderr is not None:
             process.stderr.close()
+
+
+# --------------------------------------------------------------------------- hostile servers
+
+
+def ws_frame(opcode: int, payload: bytes, fin: bool = True) -> bytes:
+    """A server frame (unmasked)."""
+    head = bytes([(0x80 if fin else 0) | opcode])
+    if len(payload) < 126:
+        return head + bytes([len(payload)]) + payload
+    if len(payload) < 65536:
+        return head + b"\x7e" + struct.pack("!H", len(payload)) + payload
+    return head + b"\x7f" + struct.pack("!Q", len(payload)) + payload
+
+
+def read_request(connection: socket.socket) -> bytes:
+    """The client's HTTP request (up to the blank line)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            raise ConnectionError("the client went away")
+        data += chunk
+    return data
+
+
+def switch_protocols(connection: socket.socket, reason: bytes = b"Switching Protocols") -> bytes:
+    """Read the client's upgrade request and accept it; returns the request."""
+    from websockets.utils import accept_key
+
+    request = read_request(connection)
+    key = next(
+        line.split(b":", 1)[1].strip().decode()
+        for line in request.split(b"\r\n")
+        if line.lower().startswith(b"sec-websocket-key:")
+    )
+    connection.sendall(
+        b"HTTP/1.1 101 " + reason + b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + accept_key(key).encode() + b"\r\n\r\n"
+    )
+    return request
+
+
+def echo_first_message(connection: socket.socket) -> None:
+    """Wait for the client's message and answer it with the probe's default text."""
+    connection.recv(65536)
+    connection.sendall(ws_frame(0x1, b"wsgen probe"))
+
+
+def flood(
+    connection: socket.socket, chunk: bytes, stop: threading.Event, read: bool = True
+) -> None:
+    """Send `chunk` again and again (reading and dropping what comes, unless not `read`) until
+    the client goes away, `stop` is set, or 30 s have passed."""
+    import select
+
+    deadline = time.monotonic() + 30
+    connection.setblocking(False)
+    while not stop.is_set() and time.monotonic() < deadline:
+        readable, writable, _ = select.select([connection] if read else [], [connection], [], 0.5)
+        with contextlib.suppress(BlockingIOError):
+            if readable and not connection.recv(65536):
+                return
+            if writable:
+                connection.send(chunk)
+
+
+@contextlib.contextmanager
+def scripted_server(
+    script: Callable[[socket.socket, threading.Event], None],
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[int]:
+    """A server on 127.0.0.1 that runs `script(connection, stop)` for each connection (in
+    turn, at most a few): the hostile servers of the probe tests. `stop` is set when the block
+    ends; the connections and the listener are then closed and the thread joined."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        for _ in range(4):
+            connection = None
+            while connection is None and not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    connection = listener.accept()[0]
+            if connection is None:
+                return
+            with contextlib.suppress(OSError, ValueError), connection:
+                connection.settimeout(10)
+                if tls is not None:
+                    connection = tls.wrap_socket(connection, server_side=True)
+                script(connection, stop)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(35)
+        listener.close()

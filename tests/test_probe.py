@@ -13,6 +13,7 @@ import json
 import re
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -416,7 +417,16 @@ def test_a_live_counter_on_a_terminal() -> None:
         (["wss://a.example/", "--ca", "missing.pem"], "--ca: missing.pem: no such file"),
         (["wss://a.example/", "--ca", "x.pem", "--insecure"], "--ca and --insecure: give one"),
         (["wss://a.example/", "--ca", "x.pem"], "--ca: x.pem is not a PEM certificate"),
-        (["ws://a.example/", "--header", "no colon"], "--header: 'no colon' is not 'Name: value'"),
+        (["ws://a.example/", "--header", "no colon"], "--header: 'no ...' is not 'Name: value'"),
+        (
+            ["ws://a.example/", "--header", "Authorization Bearer s3cret"],
+            "--header: 'Authorization ...' is not 'Name: value' (one line, a token before ':'; "
+            "its value is not shown)",
+        ),
+        (
+            ["ws://a.example/", "--header", "Authorization: Bearer s3cret\nX: y"],
+            "--header: 'Authorization ...' is not 'Name: value'",
+        ),
         (["ws://a.example/", "--header", "Upgrade: h2c"], "--header: Upgrade is part of the"),
         (["ws://a.example/", "--idle", "0"], "--idle: '0' is not a number of seconds"),
         (["ws://a.example/", "--idle", "nan"], "--idle: 'nan' is not a number of seconds"),
@@ -438,6 +448,7 @@ def test_bad_usage_is_one_line_and_exit_2(wsgen, args: list[str], message: str) 
     assert result.out == ""
     assert len(result.err_lines) == 1
     assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
+    assert "s3cret" not in result.err
 
 
 def test_the_exit_codes_and_defaults_are_in_the_help(wsgen) -> None:
@@ -449,6 +460,7 @@ def test_the_exit_codes_and_defaults_are_in_the_help(wsgen) -> None:
     assert f"[default: {prober.DEFAULT_IDLE:g}]" in text
     assert f"[default: {prober.DEFAULT_MESSAGE!r}]" in text
     assert f"[default: {prober.DEFAULT_STEP_TIMEOUT:g}]" in text
+    assert f"[default: {prober.DEFAULT_MAX_MESSAGE}]" in text
     assert "0 every step passed and the connection survived the idle hold" in text
     assert "6 the connection was closed during the idle hold" in text
 
@@ -489,3 +501,417 @@ def test_the_readme_example_says_what_the_probe_says() -> None:
         ["message", "ok"],
         ["idle", "closed"],
     ]
+
+
+# --------------------------------------------------------------------------- hostile servers
+
+# What a terminal would act on: none of it may reach stdout or stderr from the network.
+TERMINAL_UNSAFE = ("\x1b", "\r", "\x07", "\x9b", "\u202e", "\x00")
+
+
+def limited_probe(*args: str, limit: float = 30) -> tuple[subprocess.CompletedProcess[str], float]:
+    """A probe run that cannot eat the machine (2 GiB of address space) nor outlast `limit`
+    seconds; returns the run and how long it took."""
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    started = time.monotonic()
+    result = subprocess.run(
+        [*wsgen_exe(), "probe", *args],
+        capture_output=True,
+        text=True,
+        timeout=limit,
+        check=False,
+        preexec_fn=cap,
+    )
+    return result, time.monotonic() - started
+
+
+def no_terminal_controls(result: subprocess.CompletedProcess[str]) -> None:
+    for stream, text in (("stdout", result.stdout), ("stderr", result.stderr)):
+        for char in TERMINAL_UNSAFE:
+            assert char not in text, (stream, char, text)
+        assert "Traceback" not in text
+
+
+FORGED = "\x1b[31mPWNED\x1b[0m\r\nresult: passed: all good\u202e"
+
+
+def close_with_a_forged_reason(connection: socket.socket, stop: object) -> None:
+    live.switch_protocols(connection)
+    live.echo_first_message(connection)
+    time.sleep(0.3)
+    reason = FORGED.encode()
+    connection.sendall(live.ws_frame(0x8, (4000).to_bytes(2, "big") + reason))
+    connection.recv(65536)
+
+
+def redirect_with_escapes(connection: socket.socket, stop: object) -> None:
+    live.read_request(connection)
+    connection.sendall(
+        b"HTTP/1.1 302 \x1b[2J\x9b31mFound\x07\r\n"
+        b"Location: https://evil.example/\x1b]0;owned\x07\xe2\x80\xae\r\n"
+        b"Content-Length: 0\r\n\r\n"
+    )
+
+
+def switch_with_escapes(connection: socket.socket, stop: object) -> None:
+    # websockets takes a reason phrase with a TAB and bytes 0x80-0xFF (read as Latin-1: \x9b
+    # is the C1 control CSI)
+    live.switch_protocols(connection, b"Switching\t\x9b2J Protocols")
+    live.echo_first_message(connection)
+    time.sleep(0.2)
+    connection.sendall(live.ws_frame(0x8, (1000).to_bytes(2, "big")))
+    connection.recv(65536)
+
+
+@pytest.mark.parametrize(
+    ("script", "code"),
+    [(close_with_a_forged_reason, 6), (redirect_with_escapes, 1), (switch_with_escapes, 6)],
+)
+def test_a_hostile_server_cannot_write_to_the_terminal(script, code: int) -> None:  # type: ignore[no-untyped-def]
+    with live.scripted_server(script) as port:
+        url = f"ws://127.0.0.1:{port}/"
+        text, _took = limited_probe(url, "--idle", "2", "--step-timeout", "3")
+        as_json, _took = limited_probe(url, "--idle", "2", "--step-timeout", "3", "--json")
+    assert text.returncode == code, text.stdout + text.stderr
+    no_terminal_controls(text)
+    no_terminal_controls(as_json)
+    lines = text.stdout.split("\n")
+    # one result line, the last, and it is the probe's own
+    assert [line for line in lines if "result: " in line and line.startswith("result")] == [
+        lines[-2]
+    ]
+    assert not lines[-2].startswith("result: passed")
+    assert lines[-1] == ""
+    report = json.loads(as_json.stdout)
+    assert report["exit_code"] == code
+    if script is close_with_a_forged_reason:
+        # the text shows the escapes; the JSON keeps the exact reason
+        assert "\\x1b[31mPWNED\\x1b[0m\\r\\nresult: passed: all good\\u202e" in text.stdout
+        assert steps(report)["idle"]["close_reason"] == FORGED
+    if script is redirect_with_escapes:
+        assert "302 \\x1b[2J\\x9b31mFound\\x07 to https://evil.example/\\x1b]0;owned" in text.stdout
+        assert "\\u202e" in text.stdout
+    if script is switch_with_escapes:
+        assert "101 Switching\\t\\x9b2J Protocols" in text.stdout
+        assert steps(report)["upgrade"]["detail"] == "101 Switching\\t\\x9b2J Protocols"
+
+
+def test_a_password_in_the_url_is_never_shown() -> None:
+    """The URL's user and password go to the server as Basic authorization (as websockets
+    sends them), and the report shows user:*** everywhere."""
+    seen: list[bytes] = []
+
+    def wants_other_credentials(connection: socket.socket, stop: object) -> None:
+        seen.append(live.read_request(connection))
+        connection.sendall(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
+
+    with live.scripted_server(wants_other_credentials) as port:
+        url = f"ws://user:s3cret@127.0.0.1:{port}/ws"
+        text, _took = limited_probe(url, "--idle", "1")
+        as_json, _took = limited_probe(url, "--idle", "1", "--json")
+    assert text.returncode == as_json.returncode == 1
+    for result in (text, as_json):
+        assert "s3cret" not in result.stdout + result.stderr
+    assert text.stdout.splitlines()[0] == f"probe ws://user:***@127.0.0.1:{port}/ws"
+    assert "the server does not take the URL's user and password" in text.stdout
+    report = json.loads(as_json.stdout)
+    assert report["url"] == f"ws://user:***@127.0.0.1:{port}/ws"
+    assert "s3cret" not in json.dumps(report)
+    import base64
+
+    basic = "Authorization: Basic " + base64.b64encode(b"user:s3cret").decode()
+    assert all(basic.encode() in request for request in seen), seen
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ws://user:s3cret@127.0.0.1:99999/",  # a bad port
+        "ws://user:s3/cret@127.0.0.1:1/",  # an unencoded / in the password
+        "ws://user:s3cret@[::1/",
+        "ws://user:s3cret@a.example/#frag",
+        "ftp://user:s3cret@a.example/",
+        "ws://user:s3cret@a example/",
+    ],
+)
+def test_a_password_in_a_bad_url_is_not_echoed(wsgen, url: str) -> None:
+    result = wsgen("probe", url)
+    assert result.code == 2
+    assert len(result.err_lines) == 1
+    assert result.err.startswith("wsgen: error: URL: 'ws://***@") or result.err.startswith(
+        "wsgen: error: URL: 'ftp://***@"
+    ), result.err
+    assert "s3" not in result.err + result.out
+
+
+def make_certificate(folder: Path, *, san: bool) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost: with a subjectAltName, or with the name only
+    in the subject CN (what browsers refuse)."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+    )
+    if san:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False
+        )
+    certificate = builder.sign(key, hashes.SHA256())
+    cert, key_file = folder / "tls.crt", folder / "tls.key"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert, key_file
+
+
+@pytest.mark.parametrize("san", [False, True])
+def test_ca_does_not_make_a_certificate_without_subject_alt_name_valid(
+    tmp_path: Path, san: bool
+) -> None:
+    import ssl
+
+    cert, key = make_certificate(tmp_path, san=san)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def tls_then_nothing(connection: socket.socket, stop: object) -> None:
+        connection.recv(65536)  # the upgrade request (with a SAN), or the client's alert
+
+    with live.scripted_server(tls_then_nothing, tls=context) as port:
+        args = (f"wss://localhost:{port}/", "--resolve", "127.0.0.1", "--ca", str(cert))
+        text, _took = limited_probe(*args, "--idle", "1", "--step-timeout", "3")
+        code, report = probe_json(*args, "--idle", "1", "--step-timeout", "3")
+    assert text.returncode == code == 1, text.stdout + text.stderr
+    tls_line = text.stdout.splitlines()[3]
+    if san:  # the control: the same server, the same --ca, a certificate with a SAN
+        assert tls_line.startswith("tls      ok"), tls_line
+        assert "names localhost" in tls_line
+        assert f"verified for localhost (--ca {cert})" in tls_line
+        assert report["failed_step"] == "upgrade"
+        return
+    assert tls_line.startswith("tls      FAILED"), tls_line
+    assert "verified" not in text.stdout
+    assert "the certificate names no host: it has no subjectAltName" in tls_line
+    assert "subject CN=localhost" in tls_line
+    assert report["failed_step"] == "tls"
+    assert "tls" not in [s["step"] for s in report["steps"] if s["ok"]]
+
+
+# --------------------------------------------------------------------------- bounds
+# Each server below would run for 30 s (or send gigabytes); the probe must end on its own
+# limits. The runs are capped (time and memory) so that a regression fails instead of eating
+# the machine; the bounds asserted are generous, not speed tests.
+
+
+def announce_a_huge_frame(connection: socket.socket, stop: threading.Event) -> None:
+    import struct
+
+    live.switch_protocols(connection)
+    connection.recv(65536)
+    connection.sendall(b"\x81\x7f" + struct.pack("!Q", 2**63 - 1))
+    live.flood(connection, b"\0" * 65536, stop)
+
+
+def endless_continuations(connection: socket.socket, stop: threading.Event) -> None:
+    live.switch_protocols(connection)
+    connection.recv(65536)
+    connection.sendall(live.ws_frame(0x1, b"x" * 1000, fin=False))
+    live.flood(connection, live.ws_frame(0x0, b"x" * 60000, fin=False), stop)
+
+
+@pytest.mark.parametrize("script", [announce_a_huge_frame, endless_continuations])
+def test_a_message_larger_than_max_message_fails_the_step(script) -> None:  # type: ignore[no-untyped-def]
+    with live.scripted_server(script) as port:
+        result, took = limited_probe(
+            f"ws://127.0.0.1:{port}/", "--idle", "1", "--step-timeout", "3", "--json"
+        )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr == ""
+    report = json.loads(result.stdout)
+    assert report["failed_step"] == "message"
+    assert report["diagnosis"].startswith(
+        "the server sent a message larger than --max-message (1048576 bytes)"
+    )
+    assert took < 20
+
+
+def test_max_message_is_an_option() -> None:
+    with live.echo_backend() as port:
+        url = f"ws://127.0.0.1:{port}/"
+        small, _took = limited_probe(url, "--message", "x" * 200, "--max-message", "100")
+        large, _took = limited_probe(
+            url, "--message", "x" * 200, "--max-message", "1KiB", "--idle", "0.5"
+        )
+    assert small.returncode == 1
+    assert "message  FAILED" in small.stdout
+    assert "larger than --max-message (100 bytes)" in small.stdout
+    assert large.returncode == 0, large.stdout
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "1.5", "2GiB", "lots"])
+def test_a_bad_max_message_is_bad_usage(wsgen, raw: str) -> None:
+    result = wsgen("probe", "ws://a.example/", "--max-message", raw)
+    assert result.code == 2
+    assert result.err_lines == [
+        f"wsgen: error: --max-message: {raw!r} is not a number of bytes (1 to 1073741824; "
+        "64KiB and 16MiB work too)"
+    ]
+
+
+def endless_headers(line: bytes):  # type: ignore[no-untyped-def]
+    def script(connection: socket.socket, stop: threading.Event) -> None:
+        live.read_request(connection)
+        connection.sendall(b"HTTP/1.1 101 Switching Protocols\r\n")
+        live.flood(connection, line * 8, stop)
+
+    return script
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        (b"X-Flood: a\r\n", "not a valid HTTP answer (expected no more than 128 headers)"),
+        (b"X-Long: " + b"a" * 8000 + b"\r\n", "the HTTP answer does not end within 64 KiB"),
+    ],
+)
+def test_endless_response_headers_end_the_upgrade(line: bytes, said: str) -> None:
+    with live.scripted_server(endless_headers(line)) as port:
+        result, took = limited_probe(f"ws://127.0.0.1:{port}/", "--step-timeout", "3")
+    assert result.returncode == 1, result.stdout + result.stderr
+    upgrade = result.stdout.splitlines()[3]
+    assert upgrade.startswith("upgrade  FAILED"), upgrade
+    assert said in upgrade
+    no_terminal_controls(result)
+    assert took < 20
+
+
+def flood_never_answering_pings(connection: socket.socket, stop: threading.Event) -> None:
+    """Pings without end (before and during the hold), and never a pong."""
+    live.switch_protocols(connection)
+    live.flood(connection, live.ws_frame(0x9, b"") * 4096, stop)
+
+
+def flood_never_reading(connection: socket.socket, stop: threading.Event) -> None:
+    """The same, and never reading either: the probe's pongs and last ping cannot all go."""
+    live.switch_protocols(connection)
+    live.flood(connection, live.ws_frame(0x9, b"") * 4096, stop, read=False)
+
+
+@pytest.mark.parametrize("script", [flood_never_answering_pings, flood_never_reading])
+def test_a_ping_flood_ends_each_step_on_time_and_is_not_a_silent_drop(script) -> None:  # type: ignore[no-untyped-def]
+    with live.scripted_server(script) as port:
+        result, took = limited_probe(
+            f"ws://127.0.0.1:{port}/", "--idle", "3", "--step-timeout", "2", "--json"
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    message, idle = steps(report)["message"], steps(report)["idle"]
+    assert message["ok"] is True
+    assert message["seconds"] < 4  # a 2 s step, whatever keeps coming
+    assert "no message back within 2 s, only" in message["detail"]
+    assert idle["survived"] is True
+    assert idle["closed_by"] is None
+    assert idle["answered_after_hold"] is False
+    assert idle["longest_silence"] < 3  # frames all along (the flood stalls a little at times)
+    assert idle["pings_received"] > 0
+    assert "dropped silently" not in report["diagnosis"]
+    assert "survived" not in report["diagnosis"]
+    assert "stayed open for 3 s, but was never silent for more than " in report["diagnosis"]
+    assert "the server does not answer pings" in report["diagnosis"]
+    assert took < 25
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+def talk_every_half_second(connection: socket.socket, stop: threading.Event) -> None:
+    live.switch_protocols(connection)
+    live.echo_first_message(connection)
+    connection.settimeout(0.5)
+    deadline = time.monotonic() + 30
+    while not stop.is_set() and time.monotonic() < deadline:
+        time.sleep(0.5)
+        connection.sendall(live.ws_frame(0x1, b"tick"))
+        with contextlib.suppress(TimeoutError):
+            data = connection.recv(65536)
+            if data.startswith(b"\x89"):  # the last ping: answer it (masked payload)
+                length = data[1] & 0x7F
+                mask, payload = data[2:6], data[6 : 6 + length]
+                unmasked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+                connection.sendall(live.ws_frame(0xA, unmasked))
+            elif not data:
+                return
+
+
+def test_a_server_that_is_never_silent_is_not_said_to_survive_silence() -> None:
+    with live.scripted_server(talk_every_half_second) as port:
+        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "3")
+    assert code == 0
+    idle = steps(report)["idle"]
+    assert 0.2 < idle["longest_silence"] < 1.5
+    assert idle["messages_received"] >= 3
+    assert "survived 3 s of silence" not in report["diagnosis"]
+    assert report["diagnosis"].startswith(
+        "the connection stayed open for 3 s, but was never silent for more than "
+    )
+    assert "no idle timeout longer than" in report["diagnosis"]
+
+
+def test_an_invalid_status_code_is_said() -> None:
+    def weird(connection: socket.socket, stop: object) -> None:
+        live.read_request(connection)
+        connection.sendall(b"HTTP/1.1 9999 Weird\r\nContent-Length: 0\r\n\r\n")
+        time.sleep(1)
+
+    with live.scripted_server(weird) as port:
+        result, _took = limited_probe(f"ws://127.0.0.1:{port}/", "--step-timeout", "3")
+    assert result.returncode == 1
+    upgrade = result.stdout.splitlines()[3]
+    assert upgrade.startswith("upgrade  FAILED")
+    assert "not valid HTTP: its status code '9999' is not a number of three digits" in upgrade
+    assert "no complete HTTP answer" not in upgrade
+
+
+def test_a_close_reason_that_is_not_utf8_is_said() -> None:
+    def close_in_latin1(connection: socket.socket, stop: object) -> None:
+        live.switch_protocols(connection)
+        live.echo_first_message(connection)
+        time.sleep(0.3)
+        connection.sendall(live.ws_frame(0x8, (1000).to_bytes(2, "big") + b"\xe9t\xe9 \x1b"))
+        connection.recv(65536)
+
+    with live.scripted_server(close_in_latin1) as port:
+        result, _took = limited_probe(f"ws://127.0.0.1:{port}/", "--idle", "2")
+    assert result.returncode == 1
+    no_terminal_controls(result)
+    assert result.stdout.splitlines()[-2] == (
+        "idle     FAILED "
+        + result.stdout.splitlines()[-2][16:].split("  ", 1)[0]
+        + "  the server sent a close frame whose reason is not UTF-8 ('\\xe9t\\xe9 \\x1b'): a "
+        "browser fails the connection with 1007"
+    )
+    assert "codec" not in result.stdout

@@ -389,7 +389,16 @@ def probe(
         None,
         "--step-timeout",
         metavar="SECONDS",
-        help="Time limit of each step before the hold [default: 10].",
+        help="Time limit of each step before the hold, and of the last ping after it "
+        "[default: 10].",
+        show_default=False,
+    ),
+    max_message: str | None = typer.Option(
+        None,
+        "--max-message",
+        metavar="BYTES",
+        help="Largest message taken from the server (all its frames; 64KiB, 16MiB work too); a "
+        "larger one fails the step [default: 1048576].",
         show_default=False,
     ),
     json_output: bool = typer.Option(
@@ -417,6 +426,7 @@ def probe(
         origin=None if origin is None else model.utf8(origin, "--origin"),
         resolve=resolve,
         step_timeout=step_timeout,
+        max_message=max_message,
     )
     live = sys.stderr.isatty()
     shown = {"tick": False}

@@ -18,16 +18,17 @@ import datetime as dt
 import ipaddress
 import math
 import re
+import select
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from websockets.client import ClientProtocol
-from websockets.exceptions import InvalidState, InvalidURI
+from websockets.exceptions import InvalidState, InvalidURI, PayloadTooBig
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Response
 from websockets.typing import Origin, Subprotocol
@@ -48,7 +49,9 @@ DEFAULT_STEP_TIMEOUT = 10.0
 DEFAULT_MESSAGE = "wsgen probe"
 MAX_SECONDS = 86400.0
 _RECV = 65536
-_HEAD_LIMIT = 65536  # bytes of a non-101 answer kept for the diagnosis
+_HEAD_LIMIT = 65536  # the most bytes of an HTTP answer (status line, headers, body start) read
+DEFAULT_MAX_MESSAGE = 1048576  # bytes of one message (all its frames): websockets' own default
+MAX_MAX_MESSAGE = 1073741824  # 1 GiB
 
 # Handshake headers a --header must not replace (the probe would stop being a WebSocket client).
 _RESERVED_HEADERS = ("upgrade", "connection", "sec-websocket-key", "sec-websocket-version")
@@ -65,12 +68,56 @@ KNOWN_IDLE_TIMEOUTS = (
 )  # fmt: skip
 
 
+# --------------------------------------------------------------------------- shown text
+
+
+def escape(text: str) -> str:
+    """Text from the network (or anything else shown in the text report) made safe for a
+    terminal: every character that is not printable (C0 controls such as ESC, CR, LF and TAB,
+    DEL, C1 controls, bidi overrides and other invisible format characters, line and paragraph
+    separators, unassigned code points) is written as Python writes it in a repr (\\x1b,
+    \\r, \\u202e); the rest is kept. The result is printable, so escaping it again changes
+    nothing."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def escape_bytes(data: bytes, limit: int = 60) -> str:
+    """Bytes that are not (or may not be) text: printable ASCII kept, the rest as \\xNN."""
+    shown = "".join(chr(b) if 32 <= b < 127 and b != 92 else f"\\x{b:02x}" for b in data[:limit])
+    return shown + ("..." if len(data) > limit else "")
+
+
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)@")
+
+
+def redact(url: str) -> str:
+    """The URL without its password: user:***@ (a user name alone may be a token: ***@)."""
+    match = _USERINFO.match(url)
+    if match is None:
+        return url
+    user, colon, _password = match[2].partition(":")
+    shown = f"{user}:***@" if colon else "***@"
+    return match[1] + shown + url[match.end() :]
+
+
+def _redact_raw(raw: str) -> str:
+    """redact() for a URL that may not parse: everything up to the last @ before a ? or #
+    (a password with an unencoded / in it included) is hidden."""
+    scheme, sep, rest = raw.partition("://")
+    head = re.split(r"[?#]", rest, maxsplit=1)[0]
+    if not sep or "@" not in head:
+        return raw
+    return f"{scheme}{sep}***@{rest[head.rindex('@') + 1 :]}"
+
+
 # --------------------------------------------------------------------------- options
 
 
 @dataclass(frozen=True)
 class Options:
-    url: str  # ws:// or wss:// (http(s):// given is turned into these)
+    url: str  # ws:// or wss:// (http(s):// given is turned into these), its password hidden
     uri: WebSocketURI
     idle: float = DEFAULT_IDLE
     message: str = DEFAULT_MESSAGE
@@ -82,6 +129,20 @@ class Options:
     origin: str = ""
     resolve: str | None = None  # an IP address to connect to instead of the host's
     step_timeout: float = DEFAULT_STEP_TIMEOUT
+    max_message: int = DEFAULT_MAX_MESSAGE  # bytes of one incoming message
+
+
+def byte_count(flag: str, raw: str) -> int:
+    """A number of bytes: digits, or with a KiB or MiB suffix; 1 to 1 GiB."""
+    match = re.fullmatch(r"\s*(\d{1,10})\s*(KiB|MiB|)\s*", raw, re.IGNORECASE)
+    value = 0
+    if match is not None:
+        value = int(match[1]) * {"": 1, "kib": 1024, "mib": 1048576}[match[2].lower()]
+    if not 1 <= value <= MAX_MAX_MESSAGE:
+        raise BadInput(
+            f"{flag}: {raw!r} is not a number of bytes (1 to 1073741824; 64KiB and 16MiB work too)"
+        )
+    return value
 
 
 def seconds(flag: str, raw: str, low: float = 0.0) -> float:
@@ -96,29 +157,42 @@ def seconds(flag: str, raw: str, low: float = 0.0) -> float:
 
 
 def _url(raw: str) -> tuple[str, WebSocketURI]:
+    """The URL as shown (its password hidden) and as parsed. No message shows a password."""
+    shown = repr(_redact_raw(raw))
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in raw):
-        raise BadInput(f"URL: {raw!r} has a space or control character (write a space as %20)")
+        raise BadInput(f"URL: {shown} has a space or control character (write a space as %20)")
     scheme, sep, rest = raw.partition("://")
     scheme = {"http": "ws", "https": "wss"}.get(scheme.lower(), scheme.lower())
     url = f"{scheme}{sep}{rest}"
     if not sep or scheme not in ("ws", "wss"):
-        raise BadInput(f"URL: {raw!r} is not a ws:// or wss:// URL (http:// and https:// work too)")
+        raise BadInput(f"URL: {shown} is not a ws:// or wss:// URL (http:// and https:// work too)")
     try:
         uri = parse_uri(url)
     except InvalidURI as error:
-        raise BadInput(f"URL: {raw!r} is not a valid WebSocket URL ({error.msg})") from None
+        # websockets' message repeats the URL: only its reason is shown
+        why = error.msg
+        raise BadInput(f"URL: {shown} is not a valid WebSocket URL ({why})") from None
     except ValueError as error:
-        raise BadInput(f"URL: {raw!r} is not a valid WebSocket URL ({error})") from None
+        why = str(error)
+        if shown != repr(raw):  # the library's words may quote a piece of the password
+            why = "in user:password@, write / ? # @ and : as %2F %3F %23 %40 %3A"
+        raise BadInput(f"URL: {shown} is not a valid WebSocket URL ({why})") from None
     if "%" in uri.host:
-        raise BadInput(f"URL: {raw!r}: an IPv6 zone (%...) is not supported")
-    return url, uri
+        raise BadInput(f"URL: {shown}: an IPv6 zone (%...) is not supported")
+    return redact(url), uri
 
 
 def _header(raw: str) -> tuple[str, str]:
     name, colon, value = raw.partition(":")
     name, value = name.strip(), value.strip()
     if not colon or not _TOKEN.fullmatch(name) or any(c in value for c in "\r\n\0"):
-        raise BadInput(f"--header: {raw!r} is not 'Name: value' (one line, a token before ':')")
+        # only the start: the rest may be a credential (Authorization: Bearer ...)
+        start = re.match(r"[^\s:]{0,40}", raw)[0]  # type: ignore[index]
+        shown = start + (" ..." if len(start) < len(raw) else "")
+        raise BadInput(
+            f"--header: {shown!r} is not 'Name: value' (one line, a token before ':'; its value "
+            "is not shown)"
+        )
     if name.lower() in _RESERVED_HEADERS:
         raise BadInput(f"--header: {name} is part of the WebSocket handshake; the probe sets it")
     if name.lower() == "origin":
@@ -156,6 +230,7 @@ def make_options(
     origin: str | None = None,
     resolve: str | None = None,
     step_timeout: str | None = None,
+    max_message: str | None = None,
 ) -> Options:
     """Validated options (BadInput naming the option); None takes the default. `ca` is (the
     name given, its bytes)."""
@@ -197,6 +272,9 @@ def make_options(
         step_timeout=DEFAULT_STEP_TIMEOUT
         if step_timeout is None
         else seconds("--step-timeout", step_timeout),
+        max_message=DEFAULT_MAX_MESSAGE
+        if max_message is None
+        else byte_count("--max-message", max_message),
     )
 
 
@@ -380,6 +458,9 @@ def _connect_problem(where: str, error: OSError, timeout: float) -> str:
 
 def _context(options: Options) -> ssl.SSLContext:
     context = ssl.create_default_context(cadata=options.ca)
+    # as browsers (and wsgen's --tls files check): the names are the subjectAltNames; a
+    # subject CN alone names nothing
+    context.hostname_checks_common_name = False
     if options.insecure:
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
@@ -387,17 +468,40 @@ def _context(options: Options) -> ssl.SSLContext:
     return context
 
 
+def _handshake(tls: ssl.SSLSocket, deadline: float) -> None:
+    """The TLS handshake, done by `deadline` however slowly the server sends its part."""
+    tls.setblocking(False)
+    while True:
+        try:
+            tls.do_handshake()
+            break
+        except ssl.SSLWantReadError:
+            readable, writable = [tls], []
+        except ssl.SSLWantWriteError:
+            readable, writable = [], [tls]
+        left = deadline - time.monotonic()
+        if left <= 0 or not any(select.select(readable, writable, [], left)):
+            raise TimeoutError
+    tls.setblocking(True)
+
+
 def _tls(probe: _Run, sock: socket.socket) -> ssl.SSLSocket:
     options, host = probe.options, probe.options.uri.host
     started = time.monotonic()
+    deadline = started + options.step_timeout
     address = sock.getpeername()
-    sock.settimeout(options.step_timeout)
     try:
-        tls = _context(options).wrap_socket(sock, server_hostname=host)
+        tls = _context(options).wrap_socket(
+            sock, server_hostname=host, do_handshake_on_connect=False
+        )
+        _handshake(tls, deadline)
     except ssl.SSLCertVerificationError as error:
         # a second look, unverified, to say what the certificate is (in the step's time)
-        left = started + options.step_timeout - time.monotonic()
-        certificate = _fetch_certificate(address, host, left) if left > 0.05 else None
+        certificate = (
+            _fetch_certificate(address, host, deadline)
+            if deadline - time.monotonic() > 0.05
+            else None
+        )
         raise probe.fail(
             "tls", started, _verify_problem(error, host, certificate, options)
         ) from None
@@ -434,8 +538,8 @@ def _tls(probe: _Run, sock: socket.socket) -> ssl.SSLSocket:
     if certificate is not None:
         days = (certificate.not_after - dt.datetime.now(dt.timezone.utc)).days
         parts += [
-            f"subject {certificate.subject}",
-            f"names {', '.join(certificate.names) or 'none'}",
+            f"subject {escape(certificate.subject)}",
+            f"names {escape(', '.join(certificate.names)) or 'none'}",
             f"expires {certificate.expiry()} ({days} days)",
         ]
         data |= {
@@ -450,7 +554,7 @@ def _tls(probe: _Run, sock: socket.socket) -> ssl.SSLSocket:
 
 
 def _fetch_certificate(
-    address: tuple[Any, ...], host: str, timeout: float
+    address: tuple[Any, ...], host: str, deadline: float
 ) -> certs.PeerCertificate | None:
     """The server's certificate without checking it (to say what is wrong with it), or None."""
     from wsgen import certs
@@ -459,10 +563,12 @@ def _fetch_certificate(
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     try:
+        left = deadline - time.monotonic()
         with (
-            socket.create_connection(address[:2], timeout=timeout) as raw,
-            context.wrap_socket(raw, server_hostname=host) as tls,
+            socket.create_connection(address[:2], timeout=max(left, 0.001)) as raw,
+            context.wrap_socket(raw, server_hostname=host, do_handshake_on_connect=False) as tls,
         ):
+            _handshake(tls, deadline)
             der = tls.getpeercert(binary_form=True)
         return certs.peer(der) if der else None
     except (OSError, ValueError):
@@ -475,12 +581,12 @@ def _verify_problem(
     certificate: certs.PeerCertificate | None,
     options: Options,
 ) -> str:
-    message = str(error.verify_message or error.reason or error)
+    message = escape(str(error.verify_message or error.reason or error))
     about = ""
     if certificate is not None:
         about = (
-            f" (subject {certificate.subject}, issuer {certificate.issuer}, names "
-            f"{', '.join(certificate.names) or 'none'}, expires {certificate.expiry()})"
+            f" (subject {escape(certificate.subject)}, issuer {escape(certificate.issuer)}, names "
+            f"{escape(', '.join(certificate.names)) or 'none'}, expires {certificate.expiry()})"
         )
     fix = "give the CA that signed it with --ca FILE, or skip the check with --insecure"
     if options.ca_name:
@@ -489,7 +595,13 @@ def _verify_problem(
     if (
         code in (62, 64) or "mismatch" in message.lower()
     ):  # X509_V_ERR_{HOSTNAME,IP_ADDRESS}_MISMATCH
-        names = ", ".join(certificate.names) if certificate is not None else "unknown"
+        if certificate is not None and not certificate.names:
+            return (
+                f"the certificate names no host: it has no subjectAltName{about}; browsers (and "
+                f"wsgen's --tls files check) ignore the subject CN, so it is not valid for "
+                f"{host}: make one with a subjectAltName for {host}"
+            )
+        names = escape(", ".join(certificate.names)) if certificate is not None else "unknown"
         return (
             f"the certificate is not valid for {host} (its names: {names}): connect with a name "
             "it covers, or make a certificate for this one"
@@ -522,8 +634,8 @@ def _tls_problem(error: ssl.SSLError) -> str:
     ):
         return f"the server does not speak TLS on this port ({reason}): use ws://, or the TLS port"
     if reason.startswith("TLSV1_ALERT") or reason.startswith("SSLV3_ALERT"):
-        return f"the server refused the TLS handshake ({reason})"
-    return f"TLS handshake failed: {error}"
+        return f"the server refused the TLS handshake ({escape(reason)})"
+    return f"TLS handshake failed: {escape(str(error))}"
 
 
 def _send(sock: socket.socket, protocol: ClientProtocol) -> None:
@@ -546,7 +658,9 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
         options.uri,
         origin=Origin(options.origin),
         subprotocols=subprotocols or None,
-        max_size=None,
+        # a whole message, all its frames together: a larger one (or a frame announcing more)
+        # fails the connection with 1009 before its payload is read
+        max_size=options.max_message,
     )
     request = protocol.connect()
     from importlib.metadata import version
@@ -563,21 +677,26 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
     started = time.monotonic()
     deadline = started + options.step_timeout
     head = bytearray()
+    events: Sequence[object] = ()
+    responses: list[Response] = []
     try:
         protocol.send_request(request)
+        sock.settimeout(options.step_timeout)
         _send(sock, protocol)
-        while True:
-            sock.settimeout(max(deadline - time.monotonic(), 0.001))
-            data = sock.recv(_RECV)
-            if len(head) < _HEAD_LIMIT:
-                head += data
+        while not responses:
+            data = _recv(sock, deadline)
+            head += data[: _HEAD_LIMIT + 1 - len(head)]
             if data:
                 protocol.receive_data(data)
             else:
                 protocol.receive_eof()
             events = protocol.events_received()
             responses = [e for e in events if isinstance(e, Response)]
-            if responses or not data:
+            if not data or responses:
+                break
+            if protocol.handshake_exc is not None:
+                break  # not HTTP, or an answer websockets refuses (too many headers...)
+            if len(head) > _HEAD_LIMIT:
                 break
     except TimeoutError:
         status = _status_line(bytes(head))
@@ -585,12 +704,12 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
             raise probe.fail(
                 "upgrade", started, _not_upgraded(options, *status), status=status[0]
             ) from None
-        got = f" (so far: {bytes(head[:60])!r})" if head else ""
+        got = f" (so far: {_head_start(head)})" if head else ""
         raise probe.fail(
             "upgrade", started, f"no complete HTTP answer within {options.step_timeout:g} s{got}"
         ) from None
     except OSError as error:
-        why = f"({error.strerror or error})"
+        why = f"({escape(error.strerror or str(error))})"
         if "CERTIFICATE_REQUIRED" in str(error):
             why = "(the server wants a client certificate: mutual TLS, which the probe does not do)"
         raise probe.fail(
@@ -604,7 +723,7 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
                 "upgrade",
                 True,
                 time.monotonic() - started,
-                f"101 {response.reason_phrase}",
+                escape(f"101 {response.reason_phrase}"),
                 {"status": 101},
             )
         )
@@ -612,12 +731,20 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
     status = _status_line(bytes(head))
     if status is not None and status[0] != 101:
         raise probe.fail("upgrade", started, _not_upgraded(options, *status), status=status[0])
-    if status is not None:
+    if status is not None and responses:
         raise probe.fail(
             "upgrade",
             started,
-            f"101, but not a valid WebSocket handshake: {protocol.handshake_exc}",
+            f"101, but not a valid WebSocket handshake: {escape(str(protocol.handshake_exc))}",
             status=101,
+        )
+    if len(head) > _HEAD_LIMIT:
+        raise probe.fail(
+            "upgrade",
+            started,
+            f"the HTTP answer does not end within {_HEAD_LIMIT // 1024} KiB (headers without "
+            f"end): {_head_start(head)}",
+            **({"status": status[0]} if status else {}),
         )
     if not head:
         raise probe.fail(
@@ -626,7 +753,60 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
             "the server closed the connection without an HTTP answer (not an HTTP server? "
             "a TLS port spoken to with ws://?)",
         )
-    raise probe.fail("upgrade", started, f"not an HTTP answer: {bytes(head[:40])!r}")
+    bad = _bad_status_line(bytes(head))
+    if bad is not None:
+        raise probe.fail("upgrade", started, bad)
+    exc: BaseException | None = protocol.handshake_exc
+    exc = exc.__cause__ or exc if exc is not None else None
+    if exc is not None and not isinstance(exc, EOFError):
+        raise probe.fail(
+            "upgrade",
+            started,
+            f"not a valid HTTP answer ({escape(str(exc))}): {_head_start(head)}",
+            **({"status": status[0]} if status else {}),
+        )
+    if status is not None:
+        raise probe.fail(
+            "upgrade",
+            started,
+            "the server closed the connection before its HTTP answer (101) was complete",
+            status=status[0],
+        )
+    raise probe.fail("upgrade", started, f"not an HTTP answer: {_head_start(head, 40)}")
+
+
+def _recv(sock: socket.socket, deadline: float) -> bytes:
+    """One read, or TimeoutError once `deadline` has passed: a step ends on time even when
+    the server never stops sending."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError
+    sock.settimeout(left)
+    return sock.recv(_RECV)
+
+
+def _head_start(head: bytes | bytearray, limit: int = 60) -> str:
+    return f"'{escape_bytes(bytes(head), limit)}'"
+
+
+def _bad_status_line(head: bytes) -> str | None:
+    """What is wrong with a status line that looks like HTTP but is not valid, or None."""
+    match = re.match(rb"(HTTP/[^ \r\n]*) +([^ \r\n]*)[^\r\n]*\r?\n", head)
+    if match is None:
+        return None
+    code = match[2]
+    if not re.fullmatch(rb"\d{3}", code):
+        return (
+            f"the server's answer is not valid HTTP: its status code "
+            f"'{escape_bytes(code, 20)}' is not a number of three digits "
+            f"(the status line: '{escape_bytes(match[0].rstrip(), 80)}')"
+        )
+    if not 100 <= int(code) <= 599:
+        return (
+            f"the server's answer is not valid HTTP: status code {int(code)} is not one "
+            "(100 to 599)"
+        )
+    return None
 
 
 def _status_line(head: bytes) -> tuple[int, str, dict[str, str], bytes] | None:
@@ -640,16 +820,24 @@ def _status_line(head: bytes) -> tuple[int, str, dict[str, str], bytes] | None:
     for line in top.split(b"\r\n")[1:]:
         name, colon, value = line.partition(b":")
         if colon:
-            headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
-    return int(match[1]), (match[2] or b"").decode("latin-1"), headers, body
+            headers[_decoded(name.strip().lower())] = _decoded(value.strip())
+    return int(match[1]), _decoded(match[2] or b""), headers, body
+
+
+def _decoded(raw: bytes) -> str:
+    """Header bytes as text: UTF-8 when they are, else Latin-1 (HTTP's old charset)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _not_upgraded(
     options: Options, status: int, reason: str, headers: dict[str, str], body: bytes
 ) -> str:
     uri = options.uri
-    said = f"{status} {reason}".strip()
-    location = headers.get("location", "")
+    said = escape(f"{status} {reason[:200]}".strip())
+    location = escape(redact(headers.get("location", "")[:200]))
     if 300 <= status < 400:
         if not uri.secure and location.lower().startswith(("https:", "wss:")):
             wss = "wss:" + location.split(":", 1)[1]
@@ -668,6 +856,11 @@ def _not_upgraded(
             f"{said}: the server did not see a WebSocket upgrade: an Upgrade or Connection header "
             "was lost on the way (a proxy without proxy_http_version 1.1 and the Upgrade and "
             "Connection headers), or nothing on this path speaks WebSocket"
+        )
+    if status in (401, 403) and uri.user_info:
+        return (
+            f"{said}: refused: the server does not take the URL's user and password (sent as "
+            "Basic authorization), or rejects the Origin (--origin)"
         )
     if status in (401, 403):
         return (
@@ -726,12 +919,25 @@ def _receive(sock: socket.socket, protocol: ClientProtocol, data: bytes) -> list
     return frames
 
 
-def _broken(protocol: ClientProtocol) -> str | None:
-    """What the server did against the WebSocket protocol, if it did (the protocol then fails
-    the connection, as a browser would, with close code 1002 or 1007)."""
-    if protocol.parser_exc is None:
+def _broken(protocol: ClientProtocol, max_message: int) -> str | None:
+    """What the server did against the WebSocket protocol or the probe's limits, if it did (the
+    protocol then fails the connection, as a browser would, with close code 1002, 1007 or
+    1009)."""
+    exc = protocol.parser_exc
+    if exc is None:
         return None
-    return f"the server broke the WebSocket protocol: {protocol.parser_exc}"
+    if isinstance(exc, PayloadTooBig):
+        return (
+            f"the server sent a message larger than --max-message ({max_message} bytes): "
+            f"{escape(str(exc))}; the probe closed the connection (1009, message too big) "
+            "without reading it (raise --max-message if the app really sends that much)"
+        )
+    if isinstance(exc, UnicodeDecodeError):  # websockets decodes close reasons only
+        return (
+            f"the server sent a close frame whose reason is not UTF-8 "
+            f"('{escape_bytes(exc.object)}'): a browser fails the connection with 1007"
+        )
+    return f"the server broke the WebSocket protocol: {escape(str(exc))}"
 
 
 _SHOWN = 1000  # characters of a received text message kept in the JSON report
@@ -748,39 +954,44 @@ def _round_trip(
     options = probe.options
     started = time.monotonic()
     sent = options.message.encode()
+    deadline = started + options.step_timeout
     try:
         protocol.send_text(sent)
+        sock.settimeout(options.step_timeout)
         _send(sock, protocol)
     except OSError as error:
         raise probe.fail("message", started, f"sending failed: {error.strerror or error}") from None
-    deadline = started + options.step_timeout
     messages = _Messages()
     frames = list(pending)
+    last_frame, other_frames = started, 0  # the control frames that came meanwhile
     while True:
+        other_frames += sum(
+            f.opcode not in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT) for f in frames
+        )
         for index, frame in enumerate(frames):
             message = messages.add(frame)
             if message is not None:
                 return _first_message(probe, started, sent, *message), frames[index + 1 :]
-        if (problem := _broken(protocol)) is not None:
+        if (problem := _broken(protocol, options.max_message)) is not None:
             raise probe.fail("message", started, problem)
         if protocol.close_rcvd is not None:
             raise probe.fail(
                 "message",
                 started,
-                f"the server closed the connection ({protocol.close_rcvd}) instead of answering: "
-                "it may not accept this text (--message)",
+                f"the server closed the connection ({escape(str(protocol.close_rcvd))}) instead "
+                "of answering: it may not accept this text (--message)",
             )
         try:
-            sock.settimeout(max(deadline - time.monotonic(), 0.001))
-            data = sock.recv(_RECV)
+            data = _recv(sock, deadline)
         except TimeoutError:
+            meanwhile = f", only {other_frames} control frames (pings...)" if other_frames else ""
             probe.add(
                 Step(
                     "message",
                     True,
                     time.monotonic() - started,
-                    f"sent {_text(sent)}; no message back within {options.step_timeout:g} s "
-                    "(not an echo server: fine if it only sends on events)",
+                    f"sent {_text(sent)}; no message back within {options.step_timeout:g} s"
+                    f"{meanwhile} (not an echo server: fine if it only sends on events)",
                     {
                         "sent": options.message,
                         "received": None,
@@ -790,7 +1001,7 @@ def _round_trip(
                     },
                 )
             )
-            return started, []
+            return last_frame, []
         except OSError as error:
             raise probe.fail(
                 "message", started, f"the connection failed: {error.strerror or error}"
@@ -800,6 +1011,8 @@ def _round_trip(
                 "message", started, "the server closed the connection (EOF) instead of answering"
             )
         frames = _receive(sock, protocol, data)
+        if frames:
+            last_frame = time.monotonic()
 
 
 def _first_message(probe: _Run, started: float, sent: bytes, opcode: Opcode, data: bytes) -> float:
@@ -845,6 +1058,10 @@ def _ping(sock: socket.socket, protocol: ClientProtocol, payload: bytes, timeout
     sock.settimeout(timeout)
     try:
         _send(sock, protocol)
+    except TimeoutError:
+        # the send buffer is full: the server does not read (what it sends is still taken, and
+        # the missing pong is reported); a dropped connection would not have filled it
+        return ""
     except OSError as error:
         return _ended_by(error)
     return ""
@@ -859,23 +1076,37 @@ class _Hold:
     """What the hold saw."""
 
     last_frame: float  # when the last frame went or came (the close frame excepted)
+    max_message: int
     counts: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
             ("pings_sent", "pongs_received", "pings_received", "messages_received"), 0
         )
     )
+    longest_silence: float = 0.0  # the longest time without a frame either way
+    last_ping_at: float | None = None  # when the last ping went: the hold is over
+    after_last_ping: int = 0  # frames that came after the last ping went
     last_ping_answered: bool = False
     problem: str | None = None  # the server broke the protocol
     messages: _Messages = field(default_factory=_Messages)
 
+    def frame_at(self, at: float) -> None:
+        """A frame went or came at `at`: the silence before it is over."""
+        self.longest_silence = max(self.longest_silence, at - self.last_frame)
+        self.last_frame = at
+
     def take(self, frames: list[Frame], at: float, protocol: ClientProtocol) -> None:
+        # Each frame is counted and let go (a message is kept only until its last frame, and
+        # websockets bounds it by --max-message): a flood does not fill the memory.
         for frame in frames:
             if frame.opcode == Opcode.CLOSE:
                 continue  # the close frame ends the silence it is measured by
             if frame.opcode == Opcode.PONG and frame.data == _LAST_PING:
                 self.last_ping_answered = True
                 continue
-            self.last_frame = at
+            if self.last_ping_at is not None:
+                self.after_last_ping += 1
+            else:
+                self.frame_at(at)
             if frame.opcode == Opcode.PING:
                 self.counts["pings_received"] += 1
             elif frame.opcode == Opcode.PONG:
@@ -884,7 +1115,7 @@ class _Hold:
                 self.counts["messages_received"] += 1
                 if message[0] == Opcode.TEXT and not _utf8(message[1]):
                     self.problem = _NOT_UTF8
-        self.problem = self.problem or _broken(protocol)
+        self.problem = self.problem or _broken(protocol, self.max_message)
 
 
 def _utf8(data: bytes) -> bool:
@@ -906,30 +1137,34 @@ def _hold(
     """Send nothing (but --ping-interval pings) for --idle seconds; see whether, when and how
     the connection ends. Then one last ping must get its pong within --step-timeout: a
     connection dropped without a FIN or reset (a NAT or a load balancer forgetting it) looks
-    open until something is sent."""
+    open until something is sent. The clock is checked at every turn, so the hold ends on time
+    whatever the server sends."""
     options = probe.options
     idle, interval, step_timeout = options.idle, options.ping_interval, options.step_timeout
     started = time.monotonic()
-    seen = _Hold(last_frame)
+    seen = _Hold(last_frame, options.max_message)
     seen.take(pending, last_frame, protocol)
     deadline = started + idle
     next_ping = started + interval if interval else math.inf
     next_tick = started + 1.0 if on_tick else math.inf
-    last_ping_at: float | None = None  # when the last ping went: the hold is over
     silence_at_end = 0.0
     closed_by: str | None = None
     ended = started
     while seen.problem is None and protocol.close_rcvd is None:
         now = time.monotonic()
-        if last_ping_at is None and now >= deadline:
-            last_ping_at, silence_at_end = now, now - seen.last_frame
+        if seen.last_ping_at is None and now >= deadline:
+            seen.last_ping_at, silence_at_end = now, now - seen.last_frame
+            seen.longest_silence = max(seen.longest_silence, silence_at_end)
             deadline, next_ping, next_tick = now + step_timeout, math.inf, math.inf
             closed_by, ended = _ping(sock, protocol, _LAST_PING, step_timeout) or None, now
             if closed_by:
                 break
             continue
-        if last_ping_at is not None and (seen.last_ping_answered or now >= deadline):
-            closed_by = None if seen.last_ping_answered else "no-answer"
+        if seen.last_ping_at is not None and (seen.last_ping_answered or now >= deadline):
+            # frames kept coming after the last ping: the connection is there, the server
+            # just does not answer pings
+            alive = seen.last_ping_answered or seen.after_last_ping > 0
+            closed_by = None if alive else "no-answer"
             ended = now
             break
         if now >= next_ping:
@@ -937,7 +1172,7 @@ def _hold(
             if closed_by:
                 break
             seen.counts["pings_sent"] += 1
-            seen.last_frame = now
+            seen.frame_at(now)
             next_ping = now + (interval or math.inf)
             continue
         if now >= next_tick and on_tick is not None:
@@ -961,9 +1196,7 @@ def _hold(
         raise probe.fail("idle", started, seen.problem, idle=idle)
     if protocol.close_rcvd is not None:
         closed_by = "close-frame"
-    _hold_report(
-        probe, sock, protocol, seen, closed_by, started, ended, last_ping_at, silence_at_end
-    )
+    _hold_report(probe, sock, protocol, seen, closed_by, started, ended, silence_at_end)
 
 
 def _hold_report(
@@ -974,11 +1207,11 @@ def _hold_report(
     closed_by: str | None,
     started: float,
     ended: float,
-    last_ping_at: float | None,
     silence_at_end: float,
 ) -> None:
     options = probe.options
     close = protocol.close_rcvd
+    last_ping_at = seen.last_ping_at
     error = ""
     if closed_by is not None and closed_by.startswith("error: "):
         closed_by, error = "error", closed_by[len("error: ") :]
@@ -987,6 +1220,8 @@ def _hold_report(
     # as the hold ended, measured like any other.)
     silent = last_ping_at is not None and closed_by in ("no-answer", "reset", "error")
     silence = silence_at_end if silent else ended - seen.last_frame
+    if closed_by is not None and last_ping_at is None:
+        seen.longest_silence = max(seen.longest_silence, silence)
     data: dict[str, Any] = {
         "idle": options.idle,
         "ping_interval": options.ping_interval,
@@ -995,20 +1230,21 @@ def _hold_report(
         "close_code": close.code if closed_by == "close-frame" and close else None,
         "close_reason": close.reason if closed_by == "close-frame" and close else None,
         "silence": None if closed_by is None else round(silence, 3),
+        "longest_silence": round(seen.longest_silence, 3),
         "answered_after_hold": seen.last_ping_answered,
         **seen.counts,
     }
     if closed_by is None:
         _close_politely(sock, protocol, options.step_timeout)
-        detail = _survived(options, seen.counts)
+        detail = _survived(options, seen)
         probe.add(Step("idle", True, time.monotonic() - started, detail, data))
         probe.report.diagnosis = detail
         return
     how = {
         "eof": "the connection was closed (TCP FIN) without a close frame",
         "reset": "the connection was reset (TCP RST) without a close frame",
-        "error": f"the connection failed ({error})",
-        "close-frame": f"close frame {close}",
+        "error": f"the connection failed ({escape(error)})",
+        "close-frame": f"close frame {escape(str(close))}",
         "no-answer": (
             f"the last ping got no answer within {options.step_timeout:g} s, and no FIN or "
             "reset came: the connection was dropped silently"
@@ -1031,7 +1267,7 @@ def _hold_report(
     )
     probe.report.exit_code = CLOSED
     probe.report.diagnosis = closed_diagnosis(
-        options, silence, closed_by, str(close), seen.counts, silent=silent
+        options, silence, closed_by, escape(str(close)), seen.counts, silent=silent
     )
 
 
@@ -1049,24 +1285,41 @@ def _close_politely(sock: socket.socket, protocol: ClientProtocol, step_timeout:
             _receive(sock, protocol, data)
 
 
-def _survived(options: Options, counts: dict[str, int]) -> str:
-    idle, interval = options.idle, options.ping_interval
-    if interval is None:
+def _survived(options: Options, seen: _Hold) -> str:
+    """The verdict of a connection that stayed open: only the silence that was really held."""
+    idle, interval, counts = options.idle, options.ping_interval, seen.counts
+    longest = seen.longest_silence
+    came = [
+        f"{counts[key]} {what}"
+        for key, what in (("messages_received", "messages"), ("pings_received", "pings"))
+        if counts[key]
+    ]
+    if interval is None and longest + 0.05 >= idle:
         text = f"the connection survived {idle:g} s of silence"
-        if counts["pings_received"]:
-            text += (
-                f" (the server sent {counts['pings_received']} pings of its own: its heartbeats "
-                "keep the connection open, not the proxy's timeout)"
-            )
-        return text
-    text = (
-        f"the connection stayed open for {idle:g} s with a ping every {interval:g} s "
-        f"({counts['pings_sent']} pings, {counts['pongs_received']} pongs)"
-    )
-    if not counts["pings_sent"]:
-        text += "; the interval is longer than the hold: no ping went"
-    elif not counts["pongs_received"]:
-        text += "; no pong came back: the server does not answer pings"
+    elif interval is None:
+        text = (
+            f"the connection stayed open for {idle:g} s, but was never silent for more than "
+            f"{longest:.1f} s: the server sent {' and '.join(came) or 'frames'} during the hold, "
+            f"so no idle timeout longer than {longest:.1f} s was tested"
+        )
+        if counts["pings_received"] and not counts["messages_received"]:
+            text += " (its own heartbeats keep the connection open, not the proxy's timeout)"
+    else:
+        text = (
+            f"the connection stayed open for {idle:g} s with a ping every {interval:g} s "
+            f"({counts['pings_sent']} pings, {counts['pongs_received']} pongs)"
+        )
+        if not counts["pings_sent"]:
+            text += "; the interval is longer than the hold: no ping went"
+        elif not counts["pongs_received"]:
+            text += "; no pong came back: the server does not answer pings"
+        if came:
+            text += f"; the server sent {' and '.join(came)}, longest silence {longest:.1f} s"
+    if not seen.last_ping_answered:
+        text += (
+            f"; the last ping got no answer within {options.step_timeout:g} s while "
+            f"{seen.after_last_ping} frames kept coming: the server does not answer pings"
+        )
     return text
 
 
