@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import EXAMPLES, ROOT, wsgen_exe
 from wsgen.lint_rules import RULES
+from wsgen.yamlutil import MAX_DEPTH
 
 FIXTURES = Path(__file__).resolve().parent / "lint"
 MARKER = re.compile(r"#\s*<-\s*(WS\d{3})")
@@ -479,22 +481,118 @@ def test_documents_after_a_broken_one_are_still_linted(wsgen, tmp_path: Path) ->
     assert found == [("WS201", 6), ("WS001", lines + 3), ("WS201", lines + 3 + 6)]
 
 
-def test_deep_nesting_is_a_finding_not_a_crash(tmp_path: Path) -> None:
-    # libyaml's composer recurses in C: 50,000 levels would end the process with SIGSEGV.
-    path = tmp_path / "deep.yaml"
-    path.write_text("a: " + "[" * 50_000 + "]" * 50_000 + "\n---\n" + "- " * 30_000 + "x\n")
+# Runs wsgen with the PyYAML first on sys.path; "pure" hides libyaml (as a PyYAML built
+# without it), and the first stderr line says which PyYAML and loader were really used.
+_WITH_PYYAML = """import sys, yaml
+if sys.argv[1] == "pure":
+    del yaml.CSafeLoader
+from wsgen import yamlutil
+print("pyyaml", yaml.__version__, yamlutil.SafeLoader.__name__, file=sys.stderr)
+from wsgen.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _pinned_pyyaml() -> tuple[str, str]:
+    """The range pyproject.toml states for PyYAML: (oldest, first unsupported)."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    found = re.search(r'"pyyaml>=([0-9.]+),<([0-9.]+)"', text)
+    assert found, "pyproject.toml states PyYAML's range as pyyaml>=X,<Y"
+    return found.group(1), found.group(2)
+
+
+@pytest.fixture(scope="session")
+def oldest_pyyaml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The oldest supported PyYAML (its wheel, with libyaml) in a folder of its own."""
+    target = tmp_path_factory.mktemp("oldest-pyyaml")
+    oldest = _pinned_pyyaml()[0]
     result = subprocess.run(
-        [*wsgen_exe(), "lint", "--format", "json", str(path)],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "--only-binary=:all:", "--target", str(target), f"pyyaml=={oldest}"],
         capture_output=True,
         text=True,
-        timeout=120,
-    )
-    assert result.returncode == 1, result.stderr
-    findings = json.loads(result.stdout)["findings"]
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+@pytest.fixture(params=["newest-libyaml", "newest-pure", "oldest-libyaml", "oldest-pure"])
+def with_pyyaml(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run wsgen in a subprocess with the newest PyYAML installed here or the oldest the range
+    allows, each with and without libyaml: (args) -> (code, stdout, stderr after the banner)."""
+    release, loader = request.param.split("-")
+    env = dict(os.environ)
+    expected = yaml.__version__
+    if release == "oldest":
+        folder = request.getfixturevalue("oldest_pyyaml")
+        env["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)])
+        expected = _pinned_pyyaml()[0]
+    newest, _next = yaml.__version__, _pinned_pyyaml()[1]
+    assert int(newest.split(".")[0]) < int(_next), "the installed PyYAML is outside the range"
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = subprocess.run(
+            [sys.executable, "-c", _WITH_PYYAML, loader, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=tmp_path,
+        )
+        banner, _, err = result.stderr.partition("\n")
+        name = "CSafeLoader" if loader == "libyaml" else "SafeLoader"
+        assert banner == f"pyyaml {expected} {name}", result.stderr
+        return result.returncode, result.stdout, err
+
+    return run
+
+
+DEEP = f"nested deeper than {MAX_DEPTH} levels (wsgen's limit)"
+
+
+def test_deep_nesting_is_a_finding_not_a_crash(with_pyyaml, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # libyaml's composer recurses in C (50,000 levels end the process with SIGSEGV), PyYAML
+    # 6.0.4's libyaml has a limit and a message of its own, the Python composer recurses.
+    path = tmp_path / "deep.yaml"
+    block_map = "".join(" " * i + "a:\n" for i in range(600)) + " " * 600 + "x\n"
+    path.write_text(
+        "a: " + "[" * 50_000 + "]" * 50_000 + "\n---\n" + "- " * 30_000 + "x\n---\n"
+        + "- " * (MAX_DEPTH - 1) + "[x]\n---\n" + block_map + "---\n"
+        + "- " * MAX_DEPTH + "[x]\n"
+    )  # fmt: skip
+    code, out, err = with_pyyaml("lint", "--format", "json", str(path))
+    assert (code, err) == (1, "")
+    findings = json.loads(out)["findings"]
     assert [(f["rule"], f["line"], f["message"]) for f in findings] == [
-        ("WS001", 1, "does not parse as YAML: nested deeper than 10000 levels"),
-        ("WS001", 3, "does not parse as YAML: nested deeper than 10000 levels"),
+        ("WS001", 1, DEEP),
+        ("WS001", 3, DEEP),
+        ("WS001", 507, DEEP),  # the 501st of 600 block mappings
+        ("WS001", 609, DEEP),  # MAX_DEPTH + 1; one level less (line 5) is read
     ]
+    assert json.loads(out)["summary"]["documents"] == 5
+
+
+@pytest.mark.parametrize("command", ["render", "init"])
+def test_deep_values_file_is_one_line_error(with_pyyaml, tmp_path: Path, command: str) -> None:  # type: ignore[no-untyped-def]
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("name: x\nenv:\n  A: " + "[" * 2_000 + "]" * 2_000 + "\n")
+    args = [command, "-f", str(deep), "-o", str(tmp_path / "out")]
+    args += ["--defaults"] if command == "init" else []
+    code, out, err = with_pyyaml(*args)
+    assert (code, out) == (2, "")
+    # the column is where the parser stopped: libyaml reads ahead, Python's parser does not
+    assert re.fullmatch(
+        rf"wsgen: error: --values: {re.escape(str(deep))}: line 3, column \d+: {re.escape(DEEP)}\n",
+        err,
+    ), err
+    assert not (tmp_path / "out").exists()
+    # MAX_DEPTH levels are read (the value is then refused for what it is, not for its depth)
+    deep.write_text("name: x\nenv:\n  A: " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2) + "\n")
+    code, out, err = with_pyyaml(*args)
+    assert code == 2
+    assert "nested" not in err and "recursion" not in err
+    assert len(err.splitlines()) == 1, err
 
 
 def test_readme_documents_every_rule_and_its_example_output_is_real(tmp_path: Path) -> None:

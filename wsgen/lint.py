@@ -20,7 +20,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wsgen import ingress_nginx as nginx
 from wsgen.errors import BadInput, did_you_mean
-from wsgen.yamlutil import SafeLoader, describe_yaml_error
+from wsgen.yamlutil import (
+    TOO_DEEP,
+    SafeLoader,
+    describe_yaml_error,
+    may_be_too_deep,
+    room_to_nest,
+    too_deep,
+)
 
 SEVERITIES = ("info", "warning", "error")  # weakest first
 STDIN = "-"
@@ -28,9 +35,6 @@ STDIN_NAME = "<stdin>"
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-# libyaml's composer recurses in C: a document nested tens of thousands of levels deep crashes
-# the process. Nothing real comes close; deeper documents are reported, not composed.
-MAX_DEPTH = 10_000
 _YAML_SUFFIXES = (".yaml", ".yml")
 _DOCUMENT_START = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
 
@@ -218,44 +222,24 @@ class Problem:
     message: str
 
 
-def _depth_bound(text: str) -> int:
-    """An upper bound of a document's nesting depth, cheap to compute: flow collections need
-    a bracket each, block collections a column of indentation each (or two, on one line)."""
-    longest = max((len(line) for line in text.splitlines()), default=0)
-    return text.count("[") + text.count("{") + longest
-
-
-def _too_deep(text: str) -> Problem | None:
-    """The place where nesting passes MAX_DEPTH, found with libyaml's parser (no recursion)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=SafeLoader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                line, column = (event.start_mark.line, event.start_mark.column)  # type: ignore[union-attr]
-                return Problem(line, column, f"nested deeper than {MAX_DEPTH} levels")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-    return None
-
-
 def _compose(text: str, offset: int) -> list[Document] | Problem:
     """All documents of `text`, or the first problem (lines counted from `offset`)."""
-    if _depth_bound(text) > MAX_DEPTH:
+    if may_be_too_deep(text):
         try:
-            deep = _too_deep(text)
+            deep = too_deep(text)
         except yaml.YAMLError:
             deep = None  # composing below reports it, at the parser's place
         if deep is not None:
-            return Problem(deep.line + offset, deep.column, deep.message)
+            return Problem(deep[0] + offset, deep[1], TOO_DEEP)
     try:
-        return [
-            Document(node, offset)
-            for node in yaml.compose_all(text, Loader=SafeLoader)
-            if node is not None
-        ]
-    except RecursionError:  # PyYAML without libyaml composes in Python
-        return Problem(offset, 0, "nested too deeply")
+        with room_to_nest():  # PyYAML without libyaml composes recursively in Python
+            return [
+                Document(node, offset)
+                for node in yaml.compose_all(text, Loader=SafeLoader)
+                if node is not None
+            ]
+    except RecursionError:  # not expected within MAX_DEPTH; still never Python's text
+        return Problem(offset, 0, TOO_DEEP)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line, column = (mark.line, mark.column) if mark is not None else (0, 0)
@@ -788,7 +772,9 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
                         name,
                         document.line,
                         document.column,
-                        f"does not parse as YAML: {document.message}",
+                        document.message
+                        if document.message == TOO_DEEP
+                        else f"does not parse as YAML: {document.message}",
                         content,
                     )
                 )
