@@ -792,3 +792,105 @@ def test_sarif_regions_stay_inside_the_file(wsgen, tmp_path: Path, monkeypatch) 
 def test_empty_path_is_a_usage_error(wsgen) -> None:  # type: ignore[no-untyped-def]
     result = wsgen("lint", "")
     assert (result.code, result.err) == (2, "wsgen: error: PATH: must not be empty\n")
+
+
+def _lint_exe(*args: str, cwd: Path, stdin: object = subprocess.DEVNULL) -> tuple[int, dict, str]:
+    """lint --format json in a process of its own, bounded: a hang fails the test."""
+    result = subprocess.run(
+        [*wsgen_exe(), "lint", "--format", "json", *args],
+        cwd=cwd,
+        stdin=stdin,  # type: ignore[arg-type]
+        capture_output=True,
+        timeout=60,
+    )
+    return result.returncode, json.loads(result.stdout.decode()), result.stderr.decode()
+
+
+NOT_REGULAR = "lint reads regular files only; pipe anything else in: ... | wsgen lint -"
+
+
+def test_only_regular_files_are_read_in_a_folder_or_named(tmp_path: Path) -> None:
+    # Before: a named pipe hung for ever; /dev/zero grew to gigabytes.
+    folder = tmp_path / "k8s"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(BROKEN)
+    os.mkfifo(folder / "pipe.yaml")
+    (folder / "zero.yaml").symlink_to("/dev/zero")
+    named = tmp_path / "named"
+    named.mkdir()
+    os.mkfifo(named / "p.yaml")  # no writer: opening it would wait for ever
+    code, report, err = _lint_exe("k8s", "named/p.yaml", "/dev/zero", "/dev/urandom", cwd=tmp_path)
+    assert (code, err) == (1, "")
+    problems = [
+        (f["path"], f["line"], f["message"], f["hint"])
+        for f in report["findings"]
+        if f["rule"] == "WS001"
+    ]
+    assert problems == [
+        ("k8s/pipe.yaml", 1, "not a regular file (a named pipe): not read", NOT_REGULAR),
+        # the symlink came first; /dev/zero named again is the same file (linted once)
+        ("k8s/zero.yaml", 1, "not a regular file (a device): not read", NOT_REGULAR),
+        ("named/p.yaml", 1, "not a regular file (a named pipe): not read", NOT_REGULAR),
+        ("/dev/urandom", 1, "not a regular file (a device): not read", NOT_REGULAR),
+    ]
+    assert [f["path"] for f in report["files"]] == [
+        "k8s/a.yaml",
+        "k8s/pipe.yaml",
+        "k8s/zero.yaml",
+        "named/p.yaml",
+        "/dev/urandom",
+    ]
+    assert any(f["rule"] == "WS201" for f in report["findings"])  # the real file still is
+
+
+def test_files_over_the_size_limit_are_a_finding_not_read(tmp_path: Path) -> None:
+    from wsgen.lint import MAX_FILE_BYTES, MAX_FILE_MIB
+
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as file:  # sparse: nothing is written, reading it would give NULs
+        file.write(b"kind: Ingress\n")
+        file.truncate(MAX_FILE_BYTES + 1)
+    at_limit = tmp_path / "at-limit.yaml"
+    at_limit.write_bytes(b"a: " + b"x" * (MAX_FILE_BYTES - 4) + b"\n")
+    (tmp_path / "ok.yaml").write_text(GOOD)
+    code, report, err = _lint_exe("big.yaml", "at-limit.yaml", "ok.yaml", cwd=tmp_path)
+    assert (code, err) == (1, "")
+    assert [(f["path"], f["message"], f["hint"]) for f in report["findings"]] == [
+        (
+            "big.yaml",
+            f"larger than {MAX_FILE_MIB} MiB: not read",
+            "lint it in parts, split at its --- lines",
+        )
+    ]
+    assert report["summary"]["files"] == 3
+    assert report["summary"]["documents"] == 2  # at-limit.yaml and ok.yaml were read
+
+
+def test_stdin_is_read_up_to_the_size_limit(tmp_path: Path) -> None:
+    from wsgen.lint import MAX_FILE_MIB
+
+    with open("/dev/zero", "rb") as endless:
+        code, report, err = _lint_exe("-", cwd=tmp_path, stdin=endless)
+    assert (code, err) == (1, "")
+    assert [(f["path"], f["message"]) for f in report["findings"]] == [
+        ("<stdin>", f"larger than {MAX_FILE_MIB} MiB: not read")
+    ]
+
+
+def test_a_file_reached_twice_is_linted_once_under_its_first_name(tmp_path: Path) -> None:
+    folder = tmp_path / "k8s"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(BROKEN)
+    (folder / "link.yaml").symlink_to("a.yaml")
+    (tmp_path / "b.yaml").write_text(BROKEN)
+    (tmp_path / "also-b.yaml").symlink_to(tmp_path / "b.yaml")
+    args = ["b.yaml", "b.yaml", "./b.yaml", "also-b.yaml", "k8s", "k8s/a.yaml", "k8s/link.yaml"]
+    code, report, err = _lint_exe(*args, cwd=tmp_path)
+    assert (code, err) == (1, "")
+    assert [f["path"] for f in report["files"]] == ["b.yaml", "k8s/a.yaml"]
+    assert [f["path"] for f in report["findings"]] == ["b.yaml", "k8s/a.yaml"]
+    assert report["summary"]["files"] == 2
+    text = subprocess.run(
+        [*wsgen_exe(), "lint", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert text.stdout.endswith("2 files, 2 Ingresses: 2 errors, 0 warnings, 0 infos\n")

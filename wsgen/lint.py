@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,10 @@ STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _YAML_SUFFIXES = (".yaml", ".yml")
+# Files (and stdin) larger than this are reported, not read: at this size composing the nodes
+# alone takes gigabytes. Ten thousand Ingresses are about 12 MiB.
+MAX_FILE_MIB = 64
+MAX_FILE_BYTES = MAX_FILE_MIB * 1024 * 1024
 _DOCUMENT_START = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
 
 
@@ -138,8 +143,18 @@ def make_options(
 
 def expand(paths: Sequence[str]) -> list[tuple[str, Path | None]]:
     """(name shown, path) for every file to lint; None is stdin. Folders: *.yaml and *.yml
-    below them, sorted, hidden folders skipped. A path that does not exist is a usage error."""
+    below them, sorted, hidden folders skipped. A path that does not exist is a usage error.
+    A file reached twice (named twice, inside a folder also named, through a symlink) is
+    linted once, under the name it was first reached by."""
     found: list[tuple[str, Path | None]] = []
+    seen: set[str] = set()
+
+    def add(name: str, file: Path) -> None:
+        real = os.path.realpath(file)
+        if real not in seen:
+            seen.add(real)
+            found.append((shown(name), file))
+
     if sum(1 for p in paths if p == STDIN) > 1:
         raise BadInput("PATH: '-' (stdin) can be given once")
     for given in paths:
@@ -154,9 +169,10 @@ def expand(paths: Sequence[str]) -> list[tuple[str, Path | None]]:
             for folder, subfolders, names in os.walk(path):
                 subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
                 files.extend(Path(folder, n) for n in names if n.endswith(_YAML_SUFFIXES))
-            found.extend((shown(str(f)), f) for f in sorted(files))
+            for file in sorted(files):
+                add(str(file), file)
         elif path.exists():
-            found.append((shown(given), path))
+            add(given, path)
         else:
             raise BadInput(f"PATH: {given!r}: no such file or folder")
     if not found:
@@ -724,10 +740,67 @@ def finding(
     )
 
 
+class NotRead(Exception):
+    """A file lint does not read: not a regular file, or too large. `message` says which."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def _too_large() -> NotRead:
+    return NotRead(
+        f"larger than {MAX_FILE_MIB} MiB: not read", "lint it in parts, split at its --- lines"
+    )
+
+
+def _not_regular(mode: int) -> NotRead:
+    kind = (
+        "a named pipe"
+        if stat.S_ISFIFO(mode)
+        else "a folder"
+        if stat.S_ISDIR(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a file"
+    )
+    return NotRead(
+        f"not a regular file ({kind}): not read",
+        "lint reads regular files only; pipe anything else in: ... | wsgen lint -",
+    )
+
+
 def read_file(path: Path | None, stdin: BinaryIO | None) -> bytes:
+    """A file's bytes, at most MAX_FILE_BYTES of them, read only if it is a regular file.
+
+    Its type is checked before it is opened (opening a named pipe waits for a writer; a
+    device may never end) and again on what was opened, without waiting, in case it changed.
+    Raises NotRead, or OSError.
+    """
     if path is None:
-        return stdin.read() if stdin is not None else b""
-    return path.read_bytes()
+        data = stdin.read(MAX_FILE_BYTES + 1) if stdin is not None else b""
+        if len(data) > MAX_FILE_BYTES:
+            raise _too_large()
+        return data
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise _not_regular(mode)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    with open(os.open(path, flags), "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_regular(info.st_mode)
+        if info.st_size > MAX_FILE_BYTES:
+            raise _too_large()
+        data = file.read(info.st_size + 1)
+        if len(data) > info.st_size:  # it grew, or says size 0 as files in /proc do
+            data += file.read(MAX_FILE_BYTES + 1 - len(data))
+            if len(data) > MAX_FILE_BYTES:
+                raise _too_large()
+        return data
 
 
 def lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None = None) -> Report:
@@ -760,6 +833,9 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
             lines[name] = (max(1, len(content.splitlines())), len(final[0]) + 1)
         except OSError as error:
             report.findings.append(_file_problem(name, 0, 0, f"cannot read: {error.strerror}"))
+            continue
+        except NotRead as error:
+            report.findings.append(_file_problem(name, 0, 0, error.message, hint=error.hint))
             continue
         except NotText as error:
             report.findings.append(_file_problem(name, error.line, 0, error.message))
@@ -829,9 +905,8 @@ def _within(finding: Finding, last: tuple[int, int]) -> Finding:
 
 
 def _file_problem(
-    name: str, line: int, column: int, message: str, content: str | None = None
+    name: str, line: int, column: int, message: str, content: str | None = None, hint: str = ""
 ) -> Finding:
-    hint = ""
     if content is not None and "{{" in content:
         hint = "a Helm or Go template: lint what it renders, e.g. helm template . | wsgen lint -"
     elif content is not None and "${" in content:
