@@ -894,3 +894,86 @@ def test_a_file_reached_twice_is_linted_once_under_its_first_name(tmp_path: Path
         [*wsgen_exe(), "lint", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert text.stdout.endswith("2 files, 2 Ingresses: 2 errors, 0 warnings, 0 infos\n")
+
+
+HOSTILE = r"""apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: "x\e[31mRED\r\u009b2J\u2028\u202e"
+  annotations:
+    "nginx.ingress.kubernetes.io/proxy-read-timeout\e[0m\a": "60"
+spec:
+  rules:
+    - host: "ws.\e]0;t\aexample.com"
+      http:
+        paths:
+          - path: "/ws\r\e[1A\e[2K\u009b2Kresult: passed\u2028\u202e\x7f"
+            pathType: Prefix
+            backend:
+              service:
+                name: "s\x85"
+                port:
+                  number: 80
+"""
+RAW = ("\x1b", "\r", "\x07", "\x9b", "\u2028", "\u202e", "\x7f", "\x85")
+
+
+def test_text_report_escapes_what_a_file_says_json_and_sarif_keep_it_exact(
+    tmp_path: Path,
+) -> None:
+    name = "h\x1b[2J\x9b.yaml"
+    (tmp_path / name).write_text(HOSTILE)
+    run = subprocess.run(
+        [*wsgen_exe(), "lint", name], cwd=tmp_path, capture_output=True, timeout=60
+    )
+    out = run.stdout.decode("utf-8")
+    assert (run.returncode, run.stderr) == (1, b"")
+    for raw in RAW:
+        assert raw not in out
+    lines = out.splitlines()
+    assert lines[0].startswith(
+        "h\\x1b[2J\\x9b.yaml:5:3: error WS201 a WebSocket Ingress "
+        "(path /ws\\r\\x1b[1A\\x1b[2K\\x9b2Kresult: passed\\u2028\\u202e\\x7f) without"
+    )
+    assert lines[1] == (
+        "h\\x1b[2J\\x9b.yaml:6:5: error WS301 nginx.ingress.kubernetes.io/proxy-read-timeout"
+        "\\x1b[0m\\x07 is not an ingress-nginx annotation (did you mean 'proxy-read-timeout'?)"
+    )
+    assert len(lines) == 4  # three findings and the summary: no line was split or rewritten
+    code, report, err = _lint_exe(name, cwd=tmp_path)
+    assert (code, err) == (1, "")
+    assert report["findings"][0]["path"] == name
+    assert (
+        "/ws\r\x1b[1A\x1b[2K\x9b2Kresult: passed\u2028\u202e\x7f"
+        in report["findings"][0]["message"]
+    )
+    assert report["findings"][0]["ingress"] == "x\x1b[31mRED\r\x9b2J\u2028\u202e"
+    run = subprocess.run(
+        [*wsgen_exe(), "lint", "--format", "sarif", name],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
+    results = json.loads(run.stdout.decode("utf-8"))["runs"][0]["results"]
+    assert "proxy-read-timeout\x1b[0m\x07 is not" in results[1]["message"]["text"]
+
+
+def test_a_lone_surrogate_from_pythons_yaml_reader_stays_valid_output(tmp_path: Path) -> None:
+    # PyYAML without libyaml reads "\ud800" as a lone surrogate, which has no UTF-8 (before:
+    # exit 3, "internal error: UnicodeEncodeError").
+    (tmp_path / "s.yaml").write_text(HOSTILE.replace(r"\x7f", r"\ud800"))
+    script = "import sys, yaml\ndel yaml.CSafeLoader\nfrom wsgen.cli import main\nsys.exit(main(sys.argv[1:]))"
+    outputs = {}
+    for fmt in ("text", "json", "sarif"):
+        run = subprocess.run(
+            [sys.executable, "-c", script, "lint", "--format", fmt, "s.yaml"],
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=60,
+        )
+        assert (run.returncode, run.stderr) == (1, b""), run.stderr
+        outputs[fmt] = run.stdout.decode("utf-8")
+    assert "passed\\u2028\\u202e\\ud800) without" in outputs["text"]
+    message = json.loads(outputs["json"])["findings"][0]["message"]
+    assert "passed\u2028\u202e\ud800) without" in message
+    assert "\\ud800" in outputs["sarif"] and json.loads(outputs["sarif"])["runs"][0]["results"]
