@@ -114,7 +114,7 @@ class YamlProblem(ValueError):
 # How deep wsgen reads YAML, whatever PyYAML and libyaml do: PyYAML 6.0.4's libyaml refuses
 # 1,000 levels with its own message, older ones recurse in C until the process crashes, and
 # PyYAML's Python composer and constructors recurse in Python. Real manifests and values files
-# stay far below (a deep CRD schema is about 60); deeper input gets this one message.
+# stay far below; deeper input gets this one message (lint: a WS001 finding).
 MAX_DEPTH = 500
 TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels (wsgen's limit)"
 _LIBRARY_TOO_DEEP = "exceeded maximum nesting depth"  # libyaml >= 0.2.5 as in PyYAML 6.0.4
