@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 import oracles
 from conftest import EXAMPLES, ROOT, wsgen_exe
 from wsgen.lint_rules import RULES
+from wsgen.yamlutil import MAX_DEPTH
 
 FIXTURES = Path(__file__).resolve().parent / "lint"
 MARKER = re.compile(r"#\s*<-\s*(WS\d{3})")
@@ -480,22 +482,118 @@ def test_documents_after_a_broken_one_are_still_linted(wsgen, tmp_path: Path) ->
     assert found == [("WS201", 6), ("WS001", lines + 3), ("WS201", lines + 3 + 6)]
 
 
-def test_deep_nesting_is_a_finding_not_a_crash(tmp_path: Path) -> None:
-    # libyaml's composer recurses in C: 50,000 levels would end the process with SIGSEGV.
-    path = tmp_path / "deep.yaml"
-    path.write_text("a: " + "[" * 50_000 + "]" * 50_000 + "\n---\n" + "- " * 30_000 + "x\n")
+# Runs wsgen with the PyYAML first on sys.path; "pure" hides libyaml (as a PyYAML built
+# without it), and the first stderr line says which PyYAML and loader were really used.
+_WITH_PYYAML = """import sys, yaml
+if sys.argv[1] == "pure":
+    del yaml.CSafeLoader
+from wsgen import yamlutil
+print("pyyaml", yaml.__version__, yamlutil.SafeLoader.__name__, file=sys.stderr)
+from wsgen.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def _pinned_pyyaml() -> tuple[str, str]:
+    """The range pyproject.toml states for PyYAML: (oldest, first unsupported)."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    found = re.search(r'"pyyaml>=([0-9.]+),<([0-9.]+)"', text)
+    assert found, "pyproject.toml states PyYAML's range as pyyaml>=X,<Y"
+    return found.group(1), found.group(2)
+
+
+@pytest.fixture(scope="session")
+def oldest_pyyaml(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The oldest supported PyYAML (its wheel, with libyaml) in a folder of its own."""
+    target = tmp_path_factory.mktemp("oldest-pyyaml")
+    oldest = _pinned_pyyaml()[0]
     result = subprocess.run(
-        [*wsgen_exe(), "lint", "--format", "json", str(path)],
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-deps", "--only-binary=:all:", "--target", str(target), f"pyyaml=={oldest}"],
         capture_output=True,
         text=True,
-        timeout=120,
-    )
-    assert result.returncode == 1, result.stderr
-    findings = json.loads(result.stdout)["findings"]
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return target
+
+
+@pytest.fixture(params=["newest-libyaml", "newest-pure", "oldest-libyaml", "oldest-pure"])
+def with_pyyaml(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Run wsgen in a subprocess with the newest PyYAML installed here or the oldest the range
+    allows, each with and without libyaml: (args) -> (code, stdout, stderr after the banner)."""
+    release, loader = request.param.split("-")
+    env = dict(os.environ)
+    expected = yaml.__version__
+    if release == "oldest":
+        folder = request.getfixturevalue("oldest_pyyaml")
+        env["PYTHONPATH"] = os.pathsep.join([str(folder), str(ROOT)])
+        expected = _pinned_pyyaml()[0]
+    newest, _next = yaml.__version__, _pinned_pyyaml()[1]
+    assert int(newest.split(".")[0]) < int(_next), "the installed PyYAML is outside the range"
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = subprocess.run(
+            [sys.executable, "-c", _WITH_PYYAML, loader, *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=tmp_path,
+        )
+        banner, _, err = result.stderr.partition("\n")
+        name = "CSafeLoader" if loader == "libyaml" else "SafeLoader"
+        assert banner == f"pyyaml {expected} {name}", result.stderr
+        return result.returncode, result.stdout, err
+
+    return run
+
+
+DEEP = f"nested deeper than {MAX_DEPTH} levels (wsgen's limit)"
+
+
+def test_deep_nesting_is_a_finding_not_a_crash(with_pyyaml, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # libyaml's composer recurses in C (50,000 levels end the process with SIGSEGV), PyYAML
+    # 6.0.4's libyaml has a limit and a message of its own, the Python composer recurses.
+    path = tmp_path / "deep.yaml"
+    block_map = "".join(" " * i + "a:\n" for i in range(600)) + " " * 600 + "x\n"
+    path.write_text(
+        "a: " + "[" * 50_000 + "]" * 50_000 + "\n---\n" + "- " * 30_000 + "x\n---\n"
+        + "- " * (MAX_DEPTH - 1) + "[x]\n---\n" + block_map + "---\n"
+        + "- " * MAX_DEPTH + "[x]\n"
+    )  # fmt: skip
+    code, out, err = with_pyyaml("lint", "--format", "json", str(path))
+    assert (code, err) == (1, "")
+    findings = json.loads(out)["findings"]
     assert [(f["rule"], f["line"], f["message"]) for f in findings] == [
-        ("WS001", 1, "does not parse as YAML: nested deeper than 10000 levels"),
-        ("WS001", 3, "does not parse as YAML: nested deeper than 10000 levels"),
+        ("WS001", 1, DEEP),
+        ("WS001", 3, DEEP),
+        ("WS001", 507, DEEP),  # the 501st of 600 block mappings
+        ("WS001", 609, DEEP),  # MAX_DEPTH + 1; one level less (line 5) is read
     ]
+    assert json.loads(out)["summary"]["documents"] == 5
+
+
+@pytest.mark.parametrize("command", ["render", "init"])
+def test_deep_values_file_is_one_line_error(with_pyyaml, tmp_path: Path, command: str) -> None:  # type: ignore[no-untyped-def]
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("name: x\nenv:\n  A: " + "[" * 2_000 + "]" * 2_000 + "\n")
+    args = [command, "-f", str(deep), "-o", str(tmp_path / "out")]
+    args += ["--defaults"] if command == "init" else []
+    code, out, err = with_pyyaml(*args)
+    assert (code, out) == (2, "")
+    # the column is where the parser stopped: libyaml reads ahead, Python's parser does not
+    assert re.fullmatch(
+        rf"wsgen: error: --values: {re.escape(str(deep))}: line 3, column \d+: {re.escape(DEEP)}\n",
+        err,
+    ), err
+    assert not (tmp_path / "out").exists()
+    # MAX_DEPTH levels are read (the value is then refused for what it is, not for its depth)
+    deep.write_text("name: x\nenv:\n  A: " + "[" * (MAX_DEPTH - 2) + "]" * (MAX_DEPTH - 2) + "\n")
+    code, out, err = with_pyyaml(*args)
+    assert code == 2
+    assert "nested" not in err and "recursion" not in err
+    assert len(err.splitlines()) == 1, err
 
 
 def test_readme_documents_every_rule_and_its_example_output_is_real(tmp_path: Path) -> None:
@@ -695,3 +793,188 @@ def test_sarif_regions_stay_inside_the_file(wsgen, tmp_path: Path, monkeypatch) 
 def test_empty_path_is_a_usage_error(wsgen) -> None:  # type: ignore[no-untyped-def]
     result = wsgen("lint", "")
     assert (result.code, result.err) == (2, "wsgen: error: PATH: must not be empty\n")
+
+
+def _lint_exe(*args: str, cwd: Path, stdin: object = subprocess.DEVNULL) -> tuple[int, dict, str]:
+    """lint --format json in a process of its own, bounded: a hang fails the test."""
+    result = subprocess.run(
+        [*wsgen_exe(), "lint", "--format", "json", *args],
+        cwd=cwd,
+        stdin=stdin,  # type: ignore[arg-type]
+        capture_output=True,
+        timeout=60,
+    )
+    return result.returncode, json.loads(result.stdout.decode()), result.stderr.decode()
+
+
+NOT_REGULAR = "lint reads regular files only; pipe anything else in: ... | wsgen lint -"
+
+
+def test_only_regular_files_are_read_in_a_folder_or_named(tmp_path: Path) -> None:
+    # Before: a named pipe hung for ever; /dev/zero grew to gigabytes.
+    folder = tmp_path / "k8s"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(BROKEN)
+    os.mkfifo(folder / "pipe.yaml")
+    (folder / "zero.yaml").symlink_to("/dev/zero")
+    named = tmp_path / "named"
+    named.mkdir()
+    os.mkfifo(named / "p.yaml")  # no writer: opening it would wait for ever
+    code, report, err = _lint_exe("k8s", "named/p.yaml", "/dev/zero", "/dev/urandom", cwd=tmp_path)
+    assert (code, err) == (1, "")
+    problems = [
+        (f["path"], f["line"], f["message"], f["hint"])
+        for f in report["findings"]
+        if f["rule"] == "WS001"
+    ]
+    assert problems == [
+        ("k8s/pipe.yaml", 1, "not a regular file (a named pipe): not read", NOT_REGULAR),
+        # the symlink came first; /dev/zero named again is the same file (linted once)
+        ("k8s/zero.yaml", 1, "not a regular file (a device): not read", NOT_REGULAR),
+        ("named/p.yaml", 1, "not a regular file (a named pipe): not read", NOT_REGULAR),
+        ("/dev/urandom", 1, "not a regular file (a device): not read", NOT_REGULAR),
+    ]
+    assert [f["path"] for f in report["files"]] == [
+        "k8s/a.yaml",
+        "k8s/pipe.yaml",
+        "k8s/zero.yaml",
+        "named/p.yaml",
+        "/dev/urandom",
+    ]
+    assert any(f["rule"] == "WS201" for f in report["findings"])  # the real file still is
+
+
+def test_files_over_the_size_limit_are_a_finding_not_read(tmp_path: Path) -> None:
+    from wsgen.lint import MAX_FILE_BYTES, MAX_FILE_MIB
+
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as file:  # sparse: nothing is written, reading it would give NULs
+        file.write(b"kind: Ingress\n")
+        file.truncate(MAX_FILE_BYTES + 1)
+    at_limit = tmp_path / "at-limit.yaml"
+    at_limit.write_bytes(b"a: " + b"x" * (MAX_FILE_BYTES - 4) + b"\n")
+    (tmp_path / "ok.yaml").write_text(GOOD)
+    code, report, err = _lint_exe("big.yaml", "at-limit.yaml", "ok.yaml", cwd=tmp_path)
+    assert (code, err) == (1, "")
+    assert [(f["path"], f["message"], f["hint"]) for f in report["findings"]] == [
+        (
+            "big.yaml",
+            f"larger than {MAX_FILE_MIB} MiB: not read",
+            "lint it in parts, split at its --- lines",
+        )
+    ]
+    assert report["summary"]["files"] == 3
+    assert report["summary"]["documents"] == 2  # at-limit.yaml and ok.yaml were read
+
+
+def test_stdin_is_read_up_to_the_size_limit(tmp_path: Path) -> None:
+    from wsgen.lint import MAX_FILE_MIB
+
+    with open("/dev/zero", "rb") as endless:
+        code, report, err = _lint_exe("-", cwd=tmp_path, stdin=endless)
+    assert (code, err) == (1, "")
+    assert [(f["path"], f["message"]) for f in report["findings"]] == [
+        ("<stdin>", f"larger than {MAX_FILE_MIB} MiB: not read")
+    ]
+
+
+def test_a_file_reached_twice_is_linted_once_under_its_first_name(tmp_path: Path) -> None:
+    folder = tmp_path / "k8s"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(BROKEN)
+    (folder / "link.yaml").symlink_to("a.yaml")
+    (tmp_path / "b.yaml").write_text(BROKEN)
+    (tmp_path / "also-b.yaml").symlink_to(tmp_path / "b.yaml")
+    args = ["b.yaml", "b.yaml", "./b.yaml", "also-b.yaml", "k8s", "k8s/a.yaml", "k8s/link.yaml"]
+    code, report, err = _lint_exe(*args, cwd=tmp_path)
+    assert (code, err) == (1, "")
+    assert [f["path"] for f in report["files"]] == ["b.yaml", "k8s/a.yaml"]
+    assert [f["path"] for f in report["findings"]] == ["b.yaml", "k8s/a.yaml"]
+    assert report["summary"]["files"] == 2
+    text = subprocess.run(
+        [*wsgen_exe(), "lint", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert text.stdout.endswith("2 files, 2 Ingresses: 2 errors, 0 warnings, 0 infos\n")
+
+
+HOSTILE = r"""apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: "x\e[31mRED\r\u009b2J\u2028\u202e"
+  annotations:
+    "nginx.ingress.kubernetes.io/proxy-read-timeout\e[0m\a": "60"
+spec:
+  rules:
+    - host: "ws.\e]0;t\aexample.com"
+      http:
+        paths:
+          - path: "/ws\r\e[1A\e[2K\u009b2Kresult: passed\u2028\u202e\x7f"
+            pathType: Prefix
+            backend:
+              service:
+                name: "s\x85"
+                port:
+                  number: 80
+"""
+RAW = ("\x1b", "\r", "\x07", "\x9b", "\u2028", "\u202e", "\x7f", "\x85")
+
+
+def test_text_report_escapes_what_a_file_says_json_and_sarif_keep_it_exact(
+    tmp_path: Path,
+) -> None:
+    name = "h\x1b[2J\x9b.yaml"
+    (tmp_path / name).write_text(HOSTILE)
+    run = subprocess.run(
+        [*wsgen_exe(), "lint", name], cwd=tmp_path, capture_output=True, timeout=60
+    )
+    out = run.stdout.decode("utf-8")
+    assert (run.returncode, run.stderr) == (1, b"")
+    for raw in RAW:
+        assert raw not in out
+    lines = out.splitlines()
+    assert lines[0].startswith(
+        "h\\x1b[2J\\x9b.yaml:5:3: error WS201 a WebSocket Ingress "
+        "(path /ws\\r\\x1b[1A\\x1b[2K\\x9b2Kresult: passed\\u2028\\u202e\\x7f) without"
+    )
+    assert lines[1] == (
+        "h\\x1b[2J\\x9b.yaml:6:5: error WS301 nginx.ingress.kubernetes.io/proxy-read-timeout"
+        "\\x1b[0m\\x07 is not an ingress-nginx annotation (did you mean 'proxy-read-timeout'?)"
+    )
+    assert len(lines) == 4  # three findings and the summary: no line was split or rewritten
+    code, report, err = _lint_exe(name, cwd=tmp_path)
+    assert (code, err) == (1, "")
+    assert report["findings"][0]["path"] == name
+    assert (
+        "/ws\r\x1b[1A\x1b[2K\x9b2Kresult: passed\u2028\u202e\x7f"
+        in report["findings"][0]["message"]
+    )
+    assert report["findings"][0]["ingress"] == "x\x1b[31mRED\r\x9b2J\u2028\u202e"
+    run = subprocess.run(
+        [*wsgen_exe(), "lint", "--format", "sarif", name],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=60,
+    )
+    results = json.loads(run.stdout.decode("utf-8"))["runs"][0]["results"]
+    assert "proxy-read-timeout\x1b[0m\x07 is not" in results[1]["message"]["text"]
+
+
+def test_a_lone_surrogate_from_pythons_yaml_reader_stays_valid_output(tmp_path: Path) -> None:
+    # PyYAML without libyaml reads "\ud800" as a lone surrogate, which has no UTF-8 (before:
+    # exit 3, "internal error: UnicodeEncodeError").
+    (tmp_path / "s.yaml").write_text(HOSTILE.replace(r"\x7f", r"\ud800"))
+    script = "import sys, yaml\ndel yaml.CSafeLoader\nfrom wsgen.cli import main\nsys.exit(main(sys.argv[1:]))"
+    outputs = {}
+    for fmt in ("text", "json", "sarif"):
+        run = subprocess.run(
+            [sys.executable, "-c", script, "lint", "--format", fmt, "s.yaml"],
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=60,
+        )
+        assert (run.returncode, run.stderr) == (1, b""), run.stderr
+        outputs[fmt] = run.stdout.decode("utf-8")
+    assert "passed\\u2028\\u202e\\ud800) without" in outputs["text"]
+    message = json.loads(outputs["json"])["findings"][0]["message"]
+    assert "passed\u2028\u202e\ud800) without" in message
+    assert "\\ud800" in outputs["sarif"] and json.loads(outputs["sarif"])["runs"][0]["results"]

@@ -171,3 +171,78 @@ def test_lint_never_crashes(data: bytes) -> None:
         assert finding.rule in RULES and finding.severity in SEVERITIES
         assert 1 <= finding.line <= lines and finding.column >= 1
         assert finding.message
+    from wsgen.lint_report import text
+
+    for line in text(report).split("\n"):  # nothing in the input can act on a terminal
+        assert line.isprintable(), line
+
+
+# --- the cheap nesting bound never lets a deeper document through -----------------------------
+
+
+def _nest(kinds: list[str], indent: int) -> str:
+    """A valid YAML node nested len(kinds) levels deep, one collection of each kind inside the
+    other: block sequences written compactly (`- - x`) or with the item on the next line,
+    block mappings indented one column, indentless sequences under a key, flow sequences and
+    mappings (only flow inside flow)."""
+    if not kinds:
+        return "x"
+    kind, rest = kinds[0], kinds[1:]
+    if kind in ("flow-seq", "flow-map") or (rest and rest[0].startswith("flow")):
+        if kind == "flow-seq":
+            return "[" + _nest([k for k in rest if k.startswith("flow")], indent) + "]"
+        if kind == "flow-map":
+            return "{a: " + _nest([k for k in rest if k.startswith("flow")], indent) + "}"
+    if kind == "seq":
+        return "- " + _nest(rest, indent + 2)
+    if kind == "seq-newline":  # the item on the next line, one column in
+        return "-\n" + " " * (indent + 1) + _nest(rest, indent + 1)
+    if kind == "map-indentless" and rest and rest[0].startswith("seq"):
+        inner = indent  # a mapping's sequence may share its column
+    else:
+        inner = indent + 1
+    return "a:\n" + " " * inner + _nest(rest, inner)
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return deepest
+
+
+_KINDS = st.lists(
+    st.sampled_from(
+        [
+            ["seq"],
+            ["seq-newline"],
+            ["map"],
+            ["map-indentless", "seq-newline"],  # the tightest: two levels a column
+            ["map-indentless", "seq"],
+            ["flow-seq"],
+            ["flow-map"],
+        ]
+    ),
+    max_size=20,
+).map(lambda parts: [kind for part in parts for kind in part])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(kinds=_KINDS, data=st.data())
+def test_nesting_bound_is_an_upper_bound(kinds: list[str], data: st.DataObject) -> None:
+    """When the cheap bound says "surely not deeper than the limit", the parser agrees; and
+    too_deep finds exactly the documents deeper than the limit."""
+    from wsgen import yamlutil
+
+    text = _nest(kinds, 0) + "\n"
+    depth = _depth(text)
+    limit = data.draw(st.integers(max(1, depth // 2), depth + 2), label="limit")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(yamlutil, "MAX_DEPTH", limit)
+        if not yamlutil.may_be_too_deep(text):
+            assert depth <= limit, text
+        assert (yamlutil.too_deep(text) is not None) == (depth > limit), text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wsgen import ingress_nginx as nginx
 from wsgen.errors import BadInput, did_you_mean
-from wsgen.yamlutil import SafeLoader, describe_yaml_error
+from wsgen.yamlutil import (
+    TOO_DEEP,
+    SafeLoader,
+    describe_yaml_error,
+    may_be_too_deep,
+    room_to_nest,
+    too_deep,
+)
 
 SEVERITIES = ("info", "warning", "error")  # weakest first
 STDIN = "-"
@@ -28,10 +36,11 @@ STDIN_NAME = "<stdin>"
 STR_TAG = "tag:yaml.org,2002:str"
 NULL_TAG = "tag:yaml.org,2002:null"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-# libyaml's composer recurses in C: a document nested tens of thousands of levels deep crashes
-# the process. Nothing real comes close; deeper documents are reported, not composed.
-MAX_DEPTH = 10_000
 _YAML_SUFFIXES = (".yaml", ".yml")
+# Files (and stdin) larger than this are reported, not read: at this size composing the nodes
+# alone takes gigabytes. Ten thousand Ingresses are about 12 MiB.
+MAX_FILE_MIB = 64
+MAX_FILE_BYTES = MAX_FILE_MIB * 1024 * 1024
 _DOCUMENT_START = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
 
 
@@ -134,8 +143,18 @@ def make_options(
 
 def expand(paths: Sequence[str]) -> list[tuple[str, Path | None]]:
     """(name shown, path) for every file to lint; None is stdin. Folders: *.yaml and *.yml
-    below them, sorted, hidden folders skipped. A path that does not exist is a usage error."""
+    below them, sorted, hidden folders skipped. A path that does not exist is a usage error.
+    A file reached twice (named twice, inside a folder also named, through a symlink) is
+    linted once, under the name it was first reached by."""
     found: list[tuple[str, Path | None]] = []
+    seen: set[str] = set()
+
+    def add(name: str, file: Path) -> None:
+        real = os.path.realpath(file)
+        if real not in seen:
+            seen.add(real)
+            found.append((shown(name), file))
+
     if sum(1 for p in paths if p == STDIN) > 1:
         raise BadInput("PATH: '-' (stdin) can be given once")
     for given in paths:
@@ -150,9 +169,10 @@ def expand(paths: Sequence[str]) -> list[tuple[str, Path | None]]:
             for folder, subfolders, names in os.walk(path):
                 subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
                 files.extend(Path(folder, n) for n in names if n.endswith(_YAML_SUFFIXES))
-            found.extend((shown(str(f)), f) for f in sorted(files))
+            for file in sorted(files):
+                add(str(file), file)
         elif path.exists():
-            found.append((shown(given), path))
+            add(given, path)
         else:
             raise BadInput(f"PATH: {given!r}: no such file or folder")
     if not found:
@@ -218,44 +238,24 @@ class Problem:
     message: str
 
 
-def _depth_bound(text: str) -> int:
-    """An upper bound of a document's nesting depth, cheap to compute: flow collections need
-    a bracket each, block collections a column of indentation each (or two, on one line)."""
-    longest = max((len(line) for line in text.splitlines()), default=0)
-    return text.count("[") + text.count("{") + longest
-
-
-def _too_deep(text: str) -> Problem | None:
-    """The place where nesting passes MAX_DEPTH, found with libyaml's parser (no recursion)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=SafeLoader):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                line, column = (event.start_mark.line, event.start_mark.column)  # type: ignore[union-attr]
-                return Problem(line, column, f"nested deeper than {MAX_DEPTH} levels")
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-    return None
-
-
 def _compose(text: str, offset: int) -> list[Document] | Problem:
     """All documents of `text`, or the first problem (lines counted from `offset`)."""
-    if _depth_bound(text) > MAX_DEPTH:
+    if may_be_too_deep(text):
         try:
-            deep = _too_deep(text)
+            deep = too_deep(text)
         except yaml.YAMLError:
             deep = None  # composing below reports it, at the parser's place
         if deep is not None:
-            return Problem(deep.line + offset, deep.column, deep.message)
+            return Problem(deep[0] + offset, deep[1], TOO_DEEP)
     try:
-        return [
-            Document(node, offset)
-            for node in yaml.compose_all(text, Loader=SafeLoader)
-            if node is not None
-        ]
-    except RecursionError:  # PyYAML without libyaml composes in Python
-        return Problem(offset, 0, "nested too deeply")
+        with room_to_nest():  # PyYAML without libyaml composes recursively in Python
+            return [
+                Document(node, offset)
+                for node in yaml.compose_all(text, Loader=SafeLoader)
+                if node is not None
+            ]
+    except RecursionError:  # not expected within MAX_DEPTH; still never Python's text
+        return Problem(offset, 0, TOO_DEEP)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line, column = (mark.line, mark.column) if mark is not None else (0, 0)
@@ -740,10 +740,67 @@ def finding(
     )
 
 
+class NotRead(Exception):
+    """A file lint does not read: not a regular file, or too large. `message` says which."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def _too_large() -> NotRead:
+    return NotRead(
+        f"larger than {MAX_FILE_MIB} MiB: not read", "lint it in parts, split at its --- lines"
+    )
+
+
+def _not_regular(mode: int) -> NotRead:
+    kind = (
+        "a named pipe"
+        if stat.S_ISFIFO(mode)
+        else "a folder"
+        if stat.S_ISDIR(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a file"
+    )
+    return NotRead(
+        f"not a regular file ({kind}): not read",
+        "lint reads regular files only; pipe anything else in: ... | wsgen lint -",
+    )
+
+
 def read_file(path: Path | None, stdin: BinaryIO | None) -> bytes:
+    """A file's bytes, at most MAX_FILE_BYTES of them, read only if it is a regular file.
+
+    Its type is checked before it is opened (opening a named pipe waits for a writer; a
+    device may never end) and again on what was opened, without waiting, in case it changed.
+    Raises NotRead, or OSError.
+    """
     if path is None:
-        return stdin.read() if stdin is not None else b""
-    return path.read_bytes()
+        data = stdin.read(MAX_FILE_BYTES + 1) if stdin is not None else b""
+        if len(data) > MAX_FILE_BYTES:
+            raise _too_large()
+        return data
+    mode = os.stat(path).st_mode
+    if not stat.S_ISREG(mode):
+        raise _not_regular(mode)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    with open(os.open(path, flags), "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _not_regular(info.st_mode)
+        if info.st_size > MAX_FILE_BYTES:
+            raise _too_large()
+        data = file.read(info.st_size + 1)
+        if len(data) > info.st_size:  # it grew, or says size 0 as files in /proc do
+            data += file.read(MAX_FILE_BYTES + 1 - len(data))
+            if len(data) > MAX_FILE_BYTES:
+                raise _too_large()
+        return data
 
 
 def lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None = None) -> Report:
@@ -777,6 +834,9 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
         except OSError as error:
             report.findings.append(_file_problem(name, 0, 0, f"cannot read: {error.strerror}"))
             continue
+        except NotRead as error:
+            report.findings.append(_file_problem(name, 0, 0, error.message, hint=error.hint))
+            continue
         except NotText as error:
             report.findings.append(_file_problem(name, error.line, 0, error.message))
             continue
@@ -788,7 +848,9 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
                         name,
                         document.line,
                         document.column,
-                        f"does not parse as YAML: {document.message}",
+                        document.message
+                        if document.message == TOO_DEEP
+                        else f"does not parse as YAML: {document.message}",
                         content,
                     )
                 )
@@ -843,9 +905,8 @@ def _within(finding: Finding, last: tuple[int, int]) -> Finding:
 
 
 def _file_problem(
-    name: str, line: int, column: int, message: str, content: str | None = None
+    name: str, line: int, column: int, message: str, content: str | None = None, hint: str = ""
 ) -> Finding:
-    hint = ""
     if content is not None and "{{" in content:
         hint = "a Helm or Go template: lint what it renders, e.g. helm template . | wsgen lint -"
     elif content is not None and "${" in content:

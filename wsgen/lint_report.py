@@ -32,12 +32,24 @@ def summary(report: Report) -> str:
     )
 
 
+def terminal_safe(line: str) -> str:
+    """`line` with every character a terminal could act on or hide written as a Python escape:
+    C0 and C1 controls (ESC, CR, CSI U+009B), line and paragraph separators, bidi and other
+    format characters, lone surrogates, unassigned code points. A linted file's names, keys
+    and values reach the text report only through this."""
+    if line.isprintable():
+        return line
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in line)
+
+
 def text(report: Report) -> str:
     """One line a finding, `file:line:col: severity RULE message (hint)`, then the summary."""
     lines = []
     for f in report.findings:
         hint = f" ({f.hint})" if f.hint else ""
-        lines.append(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}{hint}")
+        lines.append(
+            terminal_safe(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}{hint}")
+        )
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
@@ -81,7 +93,18 @@ def as_json(report: Report) -> str:
         ],
         "findings": [_finding(f) for f in report.findings],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return _dumps(document)
+
+
+def _dumps(document: dict[str, Any]) -> str:
+    """JSON as UTF-8 text; the exact strings of the file. A lone surrogate (Python's YAML
+    reader takes `"\\ud800"`) has no UTF-8: then every non-ASCII character is a JSON escape."""
+    out = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    try:
+        out.encode("utf-8")
+    except UnicodeEncodeError:
+        out = json.dumps(document, indent=2) + "\n"
+    return out
 
 
 def _uri(path: str) -> str:
@@ -148,4 +171,4 @@ def sarif(report: Report, version: str) -> str:
             }
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return _dumps(document)

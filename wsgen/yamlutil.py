@@ -5,8 +5,12 @@ Imports nothing from the rest of wsgen.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -107,6 +111,70 @@ class YamlProblem(ValueError):
     """A document that cannot be read; the message says where (line, column) and why."""
 
 
+# How deep wsgen reads YAML, whatever PyYAML and libyaml do: PyYAML 6.0.4's libyaml refuses
+# 1,000 levels with its own message, older ones recurse in C until the process crashes, and
+# PyYAML's Python composer and constructors recurse in Python. Real manifests and values files
+# stay far below; deeper input gets this one message (lint: a WS001 finding).
+MAX_DEPTH = 500
+TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels (wsgen's limit)"
+_LIBRARY_TOO_DEEP = "exceeded maximum nesting depth"  # libyaml >= 0.2.5 as in PyYAML 6.0.4
+
+
+@functools.lru_cache(maxsize=64)
+def _indented(columns: int) -> re.Pattern[str]:
+    return re.compile(rf"^[ \t?:-]{{{columns}}}", re.MULTILINE)
+
+
+def may_be_too_deep(text: str) -> bool:
+    """False when `text` surely nests at most MAX_DEPTH levels; cheap (no parsing).
+
+    A flow collection needs a bracket of its own; a block collection starts at an indicator
+    or a key right after a line's run of spaces and `- ? :`, and its column grows at least
+    every second level (only a mapping's sequence may share its column). So the depth is at
+    most the brackets plus twice the longest such run plus two.
+    """
+    flow = text.count("[") + text.count("{")
+    if flow > MAX_DEPTH:
+        return True
+    columns = (MAX_DEPTH - flow) // 2 - 1
+    return columns <= 0 or _indented(columns).search(text) is not None
+
+
+def too_deep(text: str, loader: type[yaml.SafeLoader] | None = None) -> tuple[int, int] | None:
+    """Where (0-based line, column) nesting passes MAX_DEPTH, or None; read as a stream of
+    parser events, so nothing recurses. Raises yaml.YAMLError for a stream that is broken
+    before that point."""
+    depth = 0
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    for event in yaml.parse(text, Loader=loader or SafeLoader):
+        if isinstance(event, starts):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                return (mark.line, mark.column) if mark is not None else (0, 0)
+        elif isinstance(event, ends):
+            depth -= 1
+    return None
+
+
+def library_too_deep(error: yaml.YAMLError) -> bool:
+    """Whether the parser refused the input for its own nesting limit."""
+    return getattr(error, "problem", None) == _LIBRARY_TOO_DEEP
+
+
+@contextlib.contextmanager
+def room_to_nest() -> Iterator[None]:
+    """Enough Python stack for PyYAML's recursive composer and constructors (about three
+    frames a level) on a document MAX_DEPTH levels deep, wherever the caller is."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(before + 4 * MAX_DEPTH)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
 def load_strict(text: str) -> Any:
     """Parse one YAML document: duplicate keys and ambiguous numbers are errors.
 
@@ -114,10 +182,17 @@ def load_strict(text: str) -> Any:
     ValueError, not YAMLError, for e.g. a date like 2024-13-01).
     """
     try:
-        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
+        if may_be_too_deep(text):
+            where = too_deep(text, StrictLoader)
+            if where is not None:
+                raise YamlProblem(f"line {where[0] + 1}, column {where[1] + 1}: {TOO_DEEP}")
+        with room_to_nest():
+            return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as error:
         raise YamlProblem(describe_yaml_error(error)) from None
-    except (ValueError, TypeError, OverflowError, RecursionError) as error:
+    except RecursionError:  # not expected within MAX_DEPTH; still never Python's text
+        raise YamlProblem(TOO_DEEP) from None
+    except (ValueError, TypeError, OverflowError) as error:
         raise YamlProblem(
             str(error).splitlines()[0] if str(error) else type(error).__name__
         ) from None
@@ -127,5 +202,7 @@ def describe_yaml_error(error: yaml.YAMLError) -> str:
     """One line: what is wrong and where (line:column, 1-based)."""
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or (str(error).splitlines() or ["unreadable"])[0]
+    if library_too_deep(error):
+        problem = TOO_DEEP
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     return f"{where}{problem}"
