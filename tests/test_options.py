@@ -344,9 +344,10 @@ def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.Mon
         "WSGEN_ANNOTATION": "example.com/a=1\nexample.com/b=2",
     }  # fmt: skip
     # WSGEN_CERT, WSGEN_KEY and WSGEN_DAYS: test_out_and_tls_files_from_the_environment;
+    # WSGEN_ALLOW_EXPIRED: test_tls.py
     # the nginx target's: test_nginx_target.py
     assert {o.env for o in model.OPTIONS} - set(env) == {
-        "WSGEN_CERT", "WSGEN_KEY", "WSGEN_DAYS",
+        "WSGEN_CERT", "WSGEN_KEY", "WSGEN_DAYS", "WSGEN_ALLOW_EXPIRED",
         "WSGEN_TARGET", "WSGEN_UPSTREAM", "WSGEN_LISTEN", "WSGEN_REDIRECT_FROM",
     }  # fmt: skip
     for key, value in env.items():
@@ -453,15 +454,15 @@ BAD_VALUES = [
         "--values: v.yaml: line 2, column 1: the key 'port' appears twice (first on line 1)",
     ),
     ("host: [a\n", "--values: v.yaml: line 2, column 1:"),
-    ("port: yes\n", "v.yaml: port: True is not a port number"),
-    ("port: 80.5\n", "v.yaml: port: 80.5 is not a port number"),
-    ("host: 12\n", "v.yaml: host: 12 must be a string"),
+    ("port: yes\n", "v.yaml: port: a boolean (true) is not a port number"),
+    ("port: 80.5\n", "v.yaml: port: a number (80.5) is not a port number"),
+    ("host: 12\n", "v.yaml: host: a number (12) must be a string"),
     ("env: [A=1]\n", "v.yaml: env: must be a mapping of KEY: VALUE"),
-    ("env:\n  A: true\n", "v.yaml: env.A: True must be a string (quote it in YAML)"),
-    ("env:\n  ON: x\n", "v.yaml: env.True: the key must be a string (quote it)"),
+    ("env:\n  A: true\n", "v.yaml: env.A: a boolean (true) must be a string (quote it in YAML)"),
+    ("env:\n  ON: x\n", "v.yaml: env: a key is a boolean (true), not a string (quote it)"),
     (
         "annotations:\n  example.com/x: [1]\n",
-        "v.yaml: annotations.example.com/x: list [1] must be a string",
+        "v.yaml: annotations.example.com/x: a list must be a string",
     ),
     ("timeout: 3600s5\n", "v.yaml: timeout: '3600s5' is not a timeout"),
     ("host:\n", "v.yaml: host: has no value (give one, or remove the key)"),

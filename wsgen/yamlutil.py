@@ -90,10 +90,11 @@ def _construct_int(loader: StrictLoader, node: yaml.ScalarNode) -> int:
     """Only plain decimal numbers: YAML 1.1 silently reads 010 as 8, 0x1F as 31, 1:30 as 90."""
     text = loader.construct_scalar(node)
     if not isinstance(text, str) or not _DECIMAL.fullmatch(text) or len(text) > 20:
+        shown = repr(text) if len(str(text)) <= 40 else f"a number of {len(str(text))} characters"
         raise yaml.constructor.ConstructorError(
             None,
             None,
-            f"{text!r} is not a plain decimal number; quote it if it is text",
+            f"{shown} is not a plain decimal number; quote it if it is text",
             node.start_mark,
         )
     return int(text)
