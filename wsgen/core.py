@@ -264,8 +264,8 @@ def _check_validity(
     if allow_expired:
         return [f"warning: {ref.given} {problem} (used anyway: --allow-expired)"]
     raise BadInput(
-        f"{ref.origin}: {ref.given} {problem}; clients refuse it (renew it, or give "
-        "--allow-expired to use it anyway)"
+        f"{ref.origin}: {ref.given} {problem}; clients refuse it (give --allow-expired to use "
+        "it anyway)"
     )
 
 

@@ -92,8 +92,7 @@ def _size_words(text: str) -> str:
     lines = len(text.splitlines())
     if lines > 1:
         return f"text of {lines} lines"
-    kind = "base64 text" if _BASE64.fullmatch(text) else "text"
-    return f"{kind} of {len(text)} characters"
+    return f"text of {len(text)} characters"
 
 
 def show(raw: object) -> str:
@@ -223,8 +222,8 @@ def dns_subdomain(raw: object) -> str:
 _IPV4_SHAPE = re.compile(r"[0-9]+(\.[0-9]+){3}")
 _NUMBER_PART = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
 IPV4_RULE = (
-    "a numeric host must be an IPv4 address: four decimal numbers 0-255 joined by '.'; "
-    "shorthand such as 1.2.3 or 0x7f.1 is not taken (glibc reads 1.2.3 as 1.2.0.3)"
+    "a numeric host is four decimal numbers 0-255 joined by '.'; shorthand such as 1.2.3 or "
+    "0x7f.1 is refused, as resolvers differ on it (glibc reads 1.2.3 as 1.2.0.3)"
 )
 
 
@@ -274,6 +273,7 @@ _IMAGE_DOMAIN = rf"(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*|\[[a-fA-F0-9:]+\])(?::
 _IMAGE_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _IMAGE_NAME = re.compile(rf"(?:{_IMAGE_DOMAIN}/)?{_IMAGE_PATH_PART}(?:/{_IMAGE_PATH_PART})*")
 _IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_NOT_IMAGE_CHAR = re.compile(r"[^\x21-\x7e]")
 _DIGEST_HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
 _IMAGE_FORM = "[registry[:port]/]path[:tag][@sha256:digest]"
 
@@ -285,9 +285,11 @@ def image(raw: object) -> str:
     def refuse(why: str) -> ValueError:
         return ValueError(f"{shown} is not an image reference: {why}")
 
-    odd = next((c for c in value if not (c.isascii() and c.isprintable()) or c == " "), None)
+    odd = _NOT_IMAGE_CHAR.search(value)
     if odd is not None:
-        raise refuse(f"it holds {char_name(odd)}; a reference is ASCII, no spaces ({_IMAGE_FORM})")
+        raise refuse(
+            f"it holds {char_name(odd.group())}; a reference is ASCII, no spaces ({_IMAGE_FORM})"
+        )
     if not value:
         raise refuse(f"it is empty ({_IMAGE_FORM})")
     name, at, digest = value.partition("@")
@@ -1113,10 +1115,10 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
         for k, v in config.ingress_annotations().items()
     )
     if annotation_bytes > MAX_ANNOTATION_BYTES:
-        origin = mapping_strength.get("annotations", ("--annotation", 0))[0]
         raise BadInput(
-            f"{origin}: the Ingress annotations (keys and values) add up to {annotation_bytes} "
-            f"bytes; Kubernetes allows {_size(MAX_ANNOTATION_BYTES)} in all"
+            "--annotation (values key annotations): the Ingress annotations (keys and values) "
+            f"add up to {annotation_bytes} bytes; Kubernetes allows {_size(MAX_ANNOTATION_BYTES)} "
+            "in all"
         )
     if config.redirect_from is not None:
         origin = scalars["redirectFrom"][0].origin
