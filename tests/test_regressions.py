@@ -140,8 +140,11 @@ def test_expired_warning_does_not_precede_a_bad_input_error(wsgen, hermetic: Pat
     )
     (hermetic / "f").write_text("x")
     one_line_error(
-        wsgen("render", "--tls", "files", "--cert", str(cert), "--key", str(key), "-o", "f")
-    )
+        wsgen(
+            "render", "--tls", "files", "--cert", str(cert), "--key", str(key), "-o", "f",
+            "--allow-expired",
+        )
+    )  # fmt: skip
 
 
 def test_files_mode_command_works_from_the_current_folder(wsgen, hermetic: Path) -> None:
