@@ -520,3 +520,42 @@ def test_values_file_numbers_and_strings(wsgen, hermetic: Path) -> None:
         d["Ingress"]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"]
         == "7200"
     )
+
+
+# Every YAML type a values file can hold, named in YAML's words (never Python's repr).
+YAML_TYPES = [
+    ("port: true\n", "v.yaml: port: a boolean (true) is not a port number (1-65535)"),
+    ("port: no\n", "v.yaml: port: a boolean (false) is not a port number (1-65535)"),
+    ("name: 2001-01-01\n", "v.yaml: name: a date (2001-01-01) must be a string"),
+    (
+        "name: 2001-12-14 21:59:43\n",
+        "v.yaml: name: a date and time (2001-12-14T21:59:43) must be a string",
+    ),
+    ("image: !!binary aGVsbG8=\n", "v.yaml: image: binary data (!!binary) must be a string"),
+    ("host: [a, b]\n", "v.yaml: host: a list must be a string"),
+    ("host: {a: b}\n", "v.yaml: host: a mapping must be a string"),
+    ("path: 12\n", "v.yaml: path: a number (12) must be a string"),
+    ("port: 1.5\n", "v.yaml: port: a number (1.5) is not a port number (1-65535)"),
+    ("timeout: .inf\n", "v.yaml: timeout: a number (.inf) is not a timeout"),
+    ("port: .nan\n", "v.yaml: port: a number (.nan) is not a port number"),
+    ("env:\n  A: null\n", "v.yaml: env.A: null (an empty value) must be a string"),
+    ("env:\n  A: 2001-01-01\n", "v.yaml: env.A: a date (2001-01-01) must be a string"),
+    ("env:\n  A: !!binary aGVsbG8=\n", "v.yaml: env.A: binary data (!!binary) must be a string"),
+    ("env:\n  A: !!set {a}\n", "v.yaml: env.A: a set (!!set) must be a string"),
+    ("annotations:\n  a/b: {c: d}\n", "v.yaml: annotations.a/b: a mapping must be a string"),
+    ("env:\n  2001-01-01: x\n", "v.yaml: env: a key is a date (2001-01-01), not a string"),
+    ("2001-01-01: x\n", "v.yaml: a date (2001-01-01): unknown key"),
+    ("tls:\n  mode: true\n", "v.yaml: tls.mode: a boolean (true) must be a string"),
+    ("tls:\n  mode: files\n  cert: 12\n  key: k\n", "v.yaml: tls.cert: a number (12) must be"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), YAML_TYPES, ids=[t for t, _ in YAML_TYPES])
+def test_values_file_types_in_yamls_words(text: str, message: str, wsgen, hermetic: Path) -> None:
+    write_values(hermetic / "v.yaml", text)
+    result = wsgen("render", "-f", "v.yaml")
+    assert (result.code, result.out) == (2, "")
+    assert len(result.err_lines) == 1, result.err
+    assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
+    for python in ("True", "False", "datetime", "b'", "bytes", "None", "inf", "nan", "{'", "["):
+        assert python not in result.err.replace("(.inf)", "").replace("(.nan)", ""), result.err

@@ -118,6 +118,8 @@ def load_strict(text: str) -> Any:
         return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - StrictLoader is a SafeLoader
     except yaml.YAMLError as error:
         raise YamlProblem(describe_yaml_error(error)) from None
+    except AttributeError:  # PyYAML's !!timestamp on a text that is no date fails this way
+        raise YamlProblem("a value does not fit its YAML tag (such as !!timestamp)") from None
     except (ValueError, TypeError, OverflowError, RecursionError) as error:
         raise YamlProblem(
             str(error).splitlines()[0] if str(error) else type(error).__name__
