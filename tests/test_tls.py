@@ -614,3 +614,30 @@ def test_a_pasted_key_as_an_init_answer_is_named(hermetic: Path) -> None:
         "--host", "test.example.com", "--path", "/", "--timeout", "60", "--tls", "files")  # fmt: skip
     assert asker.errors == ["a PEM private key, not a path"]
     assert all(pasted not in line for line in asker.said)
+
+
+def test_init_refuses_an_expired_answer_unless_allowed(hermetic: Path) -> None:
+    """init does not ask about --allow-expired; an expired certificate answer gets the rule
+    and is asked again, and the flag is honoured."""
+    from test_wizard import Scripted, run
+
+    old_cert, old_key = make_pair(
+        ["test.example.com"], hermetic, days=1, now=dt.datetime(2020, 1, 1, tzinfo=UTC), name="old"
+    )
+    cert, key = make_pair(["test.example.com"], hermetic)
+    flags = ("--name", "a", "--namespace", "b", "--image", "x/y:1", "--port", "80",
+             "--host", "test.example.com", "--path", "/", "--timeout", "60", "--tls", "files")  # fmt: skip
+    asker = Scripted(None, str(old_cert), str(cert), str(key), "k8s", True)
+    run(asker, *flags)
+    assert asker.errors == [
+        f"{old_cert} expired on 2020-01-02 00:00 UTC; clients refuse it (give --allow-expired to "
+        "use it anyway)"
+    ]
+    allowed = Scripted(None, str(old_cert), str(old_key), "k8s-old", True)
+    run(allowed, *flags, "--allow-expired", True)  # type: ignore[arg-type]
+    assert allowed.errors == []
+    assert yaml.safe_load((hermetic / "k8s-old/wsgen.yaml").read_text())["tls"]["allowExpired"]
+    assert (
+        f"note: warning: {old_cert} expired on 2020-01-02 00:00 UTC (used anyway: --allow-expired)"
+        in allowed.said
+    )
