@@ -586,7 +586,14 @@ def test_a_pasted_key_in_a_subprocess_stays_out_of_the_log(hermetic: Path) -> No
     [
         ("line one\nline two\nline three", "--cert: text of 3 lines, not a path"),
         ("x" * 5000, "--cert: text of 5000 characters (a path is at most 4095 bytes), not a path"),
-        ("A" * 300, "--cert: text of 300 characters, not a path"),
+        (
+            "A" * 300,
+            "--cert: text of 300 characters (a file name is at most 255 bytes), not a path",
+        ),
+        (
+            "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDaH/R+6+UivIaK",
+            "--cert: base64 text of 64 characters, not a path",
+        ),
         ("tls\x1b[31m.crt", "--cert: holds the control character U+001B (a control character)"),
         ("-----END PRIVATE KEY-----", "--cert: a PEM private key, not a path"),
         ("-----BEGIN CERTIFICATE REQUEST-----", "--cert: a PEM certificate request, not a path"),
@@ -641,3 +648,25 @@ def test_init_refuses_an_expired_answer_unless_allowed(hermetic: Path) -> None:
         f"note: warning: {old_cert} expired on 2020-01-02 00:00 UTC (used anyway: --allow-expired)"
         in allowed.said
     )
+
+
+def test_a_key_where_the_parser_expects_an_option_is_not_echoed(wsgen, hermetic: Path) -> None:
+    """A key pasted without its flag: click quotes it ("No such option: -----BEGIN ...")."""
+    cert, key = make_pair(["test.example.com"], hermetic)
+    pem = key.read_text()
+    body = "".join(pem.splitlines()[1:-1])
+    for args in (
+        [pem],
+        ["render", pem],
+        ["render", "--tls", "files", "--cert", str(cert), pem],
+        ["init", "--defaults", pem],
+        ["lint", pem],
+        ["probe", "ws://a.example/", pem],
+        ["render", "x" + body],
+    ):
+        result = wsgen(*args)
+        assert result.code == 2, (args[:1], result.err)
+        assert len(result.err_lines) == 1 and result.err.startswith("wsgen: error: ")
+        assert "<a PEM private key>" in result.err or "<base64 text of " in result.err, result.err
+        assert_never_shown(result, key.read_bytes(), hermetic, key)
+        assert body not in result.err

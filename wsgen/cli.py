@@ -13,10 +13,28 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from wsgen import core, errors, model
 
+
+class _Group(TyperGroup):
+    """Command-line parse errors quote what was typed ("No such option: -----BEGIN PRIVATE
+    KEY-----..." for a key pasted where an option belongs): key material is replaced by what
+    it is before any message is shown (model.redact)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except Exception as error:
+            message = getattr(error, "message", None)
+            if isinstance(message, str):
+                error.message = model.redact(message)  # type: ignore[attr-defined]
+            raise
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,

@@ -77,6 +77,19 @@ _PEM_KINDS = (
     ("PUBLIC KEY", "a PEM public key"),
 )
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
+_BASE64_MIN = 64  # a key's base64 line is 64 characters
+
+
+def _looks_base64(text: str) -> bool:
+    """A key body without its PEM lines: long, only base64's alphabet, and mixing upper and
+    lower case and digits as random bytes do (a path or a name practically never does)."""
+    return (
+        len(text) >= _BASE64_MIN
+        and _BASE64.fullmatch(text) is not None
+        and any(c.isupper() for c in text)
+        and any(c.islower() for c in text)
+        and any(c.isdigit() for c in text)
+    )
 
 
 def _pem_kind(text: str) -> str | None:
@@ -92,7 +105,8 @@ def _size_words(text: str) -> str:
     lines = len(text.splitlines())
     if lines > 1:
         return f"text of {lines} lines"
-    return f"text of {len(text)} characters"
+    kind = "base64 text" if _looks_base64(text) else "text"
+    return f"{kind} of {len(text)} characters"
 
 
 def show(raw: object) -> str:
@@ -106,7 +120,7 @@ def show(raw: object) -> str:
         kind = _pem_kind(raw)
         if kind is not None:
             return kind
-        return _size_words(raw) if len(raw) > SHOW_MAX else repr(raw)
+        return _size_words(raw) if len(raw) > SHOW_MAX or _looks_base64(raw) else repr(raw)
     if raw is None:
         return "null (an empty value)"
     if isinstance(raw, bool):
@@ -134,6 +148,25 @@ def show(raw: object) -> str:
     return "a value of another type"
 
 
+_PEM_BLOCK = re.compile(
+    r"-----BEGIN[^-]{0,60}-----.*?(?:-----END[^-]{0,60}-----|\Z)|-----END[^-]{0,60}-----",
+    re.DOTALL,
+)
+_LONG_WORD = re.compile(rf"[^\s()'\":]{{{SHOW_MAX + 1},}}")
+_B64_WORD = re.compile(rf"[A-Za-z0-9+/=]{{{_BASE64_MIN},}}")
+
+
+def redact(message: str) -> str:
+    """A message from elsewhere (the command-line parser) with any PEM block, and any word
+    too long to read, replaced by what it is: the same promise as `show`."""
+    message = _PEM_BLOCK.sub(lambda m: f"<{_pem_kind(m.group()) or 'PEM text'}>", message)
+    message = _LONG_WORD.sub(lambda m: f"<{_size_words(m.group())}>", message)
+    return _B64_WORD.sub(
+        lambda m: f"<{_size_words(m.group())}>" if _looks_base64(m.group()) else m.group(),
+        message,
+    )
+
+
 def char_name(char: str) -> str:
     """U+FEFF (ZERO WIDTH NO-BREAK SPACE): a character named so that it can be seen."""
     import unicodedata
@@ -143,7 +176,7 @@ def char_name(char: str) -> str:
 
 # Linux: PATH_MAX is 4096 bytes with the final NUL, a file name (NAME_MAX) 255 bytes.
 PATH_MAX = 4095
-_NAME_MAX = 255
+NAME_MAX = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -158,7 +191,11 @@ def path_problem(text: str, what: str = "a file or folder") -> str | None:
         kind = _size_words(text)
     if kind is None and len(text.encode("utf-8", "surrogateescape")) > PATH_MAX:
         kind = f"{_size_words(text)} (a path is at most {PATH_MAX} bytes)"
-    if kind is None and len(text) > _NAME_MAX and _BASE64.fullmatch(text):
+    if kind is None and any(
+        len(part.encode("utf-8", "surrogateescape")) > NAME_MAX for part in text.split("/")
+    ):
+        kind = f"{_size_words(text)} (a file name is at most {NAME_MAX} bytes)"
+    if kind is None and _looks_base64(text):
         kind = _size_words(text)
     if kind is not None:
         return f"{kind}, not a path"
