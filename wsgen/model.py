@@ -92,12 +92,19 @@ def _looks_base64(text: str) -> bool:
     )
 
 
+_PEM_MARK = re.compile(r"-{3,} ?(?:BEGIN|END) |PRIVATE KEY-", re.IGNORECASE)
+
+
 def _pem_kind(text: str) -> str | None:
-    """ "a PEM private key", "a PEM certificate", ... when `text` holds any part of PEM."""
-    if "-----BEGIN" not in text and "-----END" not in text and "PRIVATE KEY-----" not in text:
+    """ "a PEM private key", "a PEM certificate", ... when `text` holds any part of PEM (in any
+    case: a parser's message may have lowered it)."""
+    if _PEM_MARK.search(text) is None:
         return None
     # A private key anywhere (a certificate and its key in one file) is what matters most.
-    labels = " ".join(_PEM_LABEL.findall(text)) + (" PRIVATE KEY" if "PRIVATE KEY" in text else "")
+    upper = text.upper()
+    labels = " ".join(_PEM_LABEL.findall(upper)) + (
+        " PRIVATE KEY" if "PRIVATE KEY" in upper else ""
+    )
     return next((what for marker, what in _PEM_KINDS if marker in labels), "PEM text")
 
 
@@ -149,8 +156,8 @@ def show(raw: object) -> str:
 
 
 _PEM_BLOCK = re.compile(
-    r"-----BEGIN[^-]{0,60}-----.*?(?:-----END[^-]{0,60}-----|\Z)|-----END[^-]{0,60}-----",
-    re.DOTALL,
+    r"-{3,}BEGIN[^-]{0,60}-----.*?(?:-----END[^-]{0,60}-----|\Z)|-{3,}END[^-]{0,60}-----",
+    re.DOTALL | re.IGNORECASE,
 )
 _LONG_WORD = re.compile(rf"[^\s()'\":]{{{SHOW_MAX + 1},}}")
 _B64_WORD = re.compile(rf"[A-Za-z0-9+/=]{{{_BASE64_MIN},}}")
