@@ -70,7 +70,7 @@ STREAMS = {
     # name -> arguments; the rendered stdout is compared with tests/golden/<name>.yaml
     "defaults": [],
     "everything": [
-        "--name", "chat", "-n", "team-a", "--image", "ghcr.io/acme/chat:1.2@sha256:abc",
+        "--name", "chat", "-n", "team-a", "--image", "ghcr.io/acme/chat:1.2@sha256:" + "ab" * 32,
         "--port", "8443", "--replicas", "3", "--env", "MODE=prod", "--env", "GREETING=hi: there",
         "--host", "*.chat.example.com", "--path", "/socket.io", "--ingress-class", "internal",
         "--timeout", "2h", "--tls", "secret", "--tls-secret", "chat-cert",

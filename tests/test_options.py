@@ -344,9 +344,10 @@ def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.Mon
         "WSGEN_ANNOTATION": "example.com/a=1\nexample.com/b=2",
     }  # fmt: skip
     # WSGEN_CERT, WSGEN_KEY and WSGEN_DAYS: test_out_and_tls_files_from_the_environment;
+    # WSGEN_ALLOW_EXPIRED: test_tls.py
     # the nginx target's: test_nginx_target.py
     assert {o.env for o in model.OPTIONS} - set(env) == {
-        "WSGEN_CERT", "WSGEN_KEY", "WSGEN_DAYS",
+        "WSGEN_CERT", "WSGEN_KEY", "WSGEN_DAYS", "WSGEN_ALLOW_EXPIRED",
         "WSGEN_TARGET", "WSGEN_UPSTREAM", "WSGEN_LISTEN", "WSGEN_REDIRECT_FROM",
     }  # fmt: skip
     for key, value in env.items():
@@ -453,15 +454,15 @@ BAD_VALUES = [
         "--values: v.yaml: line 2, column 1: the key 'port' appears twice (first on line 1)",
     ),
     ("host: [a\n", "--values: v.yaml: line 2, column 1:"),
-    ("port: yes\n", "v.yaml: port: True is not a port number"),
-    ("port: 80.5\n", "v.yaml: port: 80.5 is not a port number"),
-    ("host: 12\n", "v.yaml: host: 12 must be a string"),
+    ("port: yes\n", "v.yaml: port: a boolean (true) is not a port number"),
+    ("port: 80.5\n", "v.yaml: port: a number (80.5) is not a port number"),
+    ("host: 12\n", "v.yaml: host: a number (12) must be a string"),
     ("env: [A=1]\n", "v.yaml: env: must be a mapping of KEY: VALUE"),
-    ("env:\n  A: true\n", "v.yaml: env.A: True must be a string (quote it in YAML)"),
-    ("env:\n  ON: x\n", "v.yaml: env.True: the key must be a string (quote it)"),
+    ("env:\n  A: true\n", "v.yaml: env.A: a boolean (true) must be a string (quote it in YAML)"),
+    ("env:\n  ON: x\n", "v.yaml: env: a key is a boolean (true), not a string (quote it)"),
     (
         "annotations:\n  example.com/x: [1]\n",
-        "v.yaml: annotations.example.com/x: list [1] must be a string",
+        "v.yaml: annotations.example.com/x: a list must be a string",
     ),
     ("timeout: 3600s5\n", "v.yaml: timeout: '3600s5' is not a timeout"),
     ("host:\n", "v.yaml: host: has no value (give one, or remove the key)"),
@@ -519,3 +520,42 @@ def test_values_file_numbers_and_strings(wsgen, hermetic: Path) -> None:
         d["Ingress"]["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-read-timeout"]
         == "7200"
     )
+
+
+# Every YAML type a values file can hold, named in YAML's words (never Python's repr).
+YAML_TYPES = [
+    ("port: true\n", "v.yaml: port: a boolean (true) is not a port number (1-65535)"),
+    ("port: no\n", "v.yaml: port: a boolean (false) is not a port number (1-65535)"),
+    ("name: 2001-01-01\n", "v.yaml: name: a date (2001-01-01) must be a string"),
+    (
+        "name: 2001-12-14 21:59:43\n",
+        "v.yaml: name: a date and time (2001-12-14T21:59:43) must be a string",
+    ),
+    ("image: !!binary aGVsbG8=\n", "v.yaml: image: binary data (!!binary) must be a string"),
+    ("host: [a, b]\n", "v.yaml: host: a list must be a string"),
+    ("host: {a: b}\n", "v.yaml: host: a mapping must be a string"),
+    ("path: 12\n", "v.yaml: path: a number (12) must be a string"),
+    ("port: 1.5\n", "v.yaml: port: a number (1.5) is not a port number (1-65535)"),
+    ("timeout: .inf\n", "v.yaml: timeout: a number (.inf) is not a timeout"),
+    ("port: .nan\n", "v.yaml: port: a number (.nan) is not a port number"),
+    ("env:\n  A: null\n", "v.yaml: env.A: null (an empty value) must be a string"),
+    ("env:\n  A: 2001-01-01\n", "v.yaml: env.A: a date (2001-01-01) must be a string"),
+    ("env:\n  A: !!binary aGVsbG8=\n", "v.yaml: env.A: binary data (!!binary) must be a string"),
+    ("env:\n  A: !!set {a}\n", "v.yaml: env.A: a set (!!set) must be a string"),
+    ("annotations:\n  a/b: {c: d}\n", "v.yaml: annotations.a/b: a mapping must be a string"),
+    ("env:\n  2001-01-01: x\n", "v.yaml: env: a key is a date (2001-01-01), not a string"),
+    ("2001-01-01: x\n", "v.yaml: a date (2001-01-01): unknown key"),
+    ("tls:\n  mode: true\n", "v.yaml: tls.mode: a boolean (true) must be a string"),
+    ("tls:\n  mode: files\n  cert: 12\n  key: k\n", "v.yaml: tls.cert: a number (12) must be"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), YAML_TYPES, ids=[t for t, _ in YAML_TYPES])
+def test_values_file_types_in_yamls_words(text: str, message: str, wsgen, hermetic: Path) -> None:
+    write_values(hermetic / "v.yaml", text)
+    result = wsgen("render", "-f", "v.yaml")
+    assert (result.code, result.out) == (2, "")
+    assert len(result.err_lines) == 1, result.err
+    assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
+    for python in ("True", "False", "datetime", "b'", "bytes", "None", "inf", "nan", "{'", "["):
+        assert python not in result.err.replace("(.inf)", "").replace("(.nan)", ""), result.err

@@ -140,8 +140,11 @@ def test_expired_warning_does_not_precede_a_bad_input_error(wsgen, hermetic: Pat
     )
     (hermetic / "f").write_text("x")
     one_line_error(
-        wsgen("render", "--tls", "files", "--cert", str(cert), "--key", str(key), "-o", "f")
-    )
+        wsgen(
+            "render", "--tls", "files", "--cert", str(cert), "--key", str(key), "-o", "f",
+            "--allow-expired",
+        )
+    )  # fmt: skip
 
 
 def test_files_mode_command_works_from_the_current_folder(wsgen, hermetic: Path) -> None:
@@ -244,3 +247,150 @@ def test_force_works_where_hard_links_do_not(
     assert wsgen("render", "-o", "k", "--port", "81", "--force").code == 0
     assert "port: 81" in (hermetic / "k/service.yaml").read_text()
     assert not [p for p in (hermetic / "k").iterdir() if p.name.startswith(".wsgen")]
+
+
+# --------------------------------------------------------------------------- issue 10
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        ("nginx\ufeff:1", "'nginx\\ufeff:1' is not an image reference: it holds U+FEFF (ZERO WIDTH NO-BREAK SPACE); a reference is ASCII"),
+        ("\u200bnginx", "it holds U+200B (ZERO WIDTH SPACE)"),
+        ("ng\u0456nx:1", "it holds U+0456 (CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I)"),
+        ("nginx:1\x1b[2J", "'nginx:1\\x1b[2J' is not an image reference: it holds U+001B"),
+        ("nginx:1\u00a0", "it holds U+00A0 (NO-BREAK SPACE)"),
+        ("Nginx:1", "the repository path must be lower case"),
+        ("me/App", "the repository path must be lower case"),
+        ("nginx:", "a tag is 1 to 128 letters"),
+        ("nginx:-1", "a tag is 1 to 128 letters"),
+        ("nginx:" + "a" * 129, "a tag is 1 to 128 letters"),
+        ("nginx@sha256:abc", "a digest is sha256: and 64 lower-case hex digits"),
+        ("nginx@md5:" + "a" * 32, "a digest is sha256:"),
+        ("a//b", "[registry[:port]/]path[:tag][@sha256:digest]; the path is lower-case"),
+        ("a" * 256, "is not an image reference: its name is 256 characters, at most 255"),
+        ("r.example.com/" + "a" * 50_000, "text of 50014 characters is not an image reference: its name is 50014 characters"),
+    ],
+)  # fmt: skip
+def test_image_references_follow_the_reference_grammar(image: str, message: str, wsgen) -> None:
+    line = one_line_error(wsgen("render", "--image", image))
+    assert line.startswith("wsgen: error: --image: ")
+    assert message in line
+    assert "\x1b" not in line and "\ufeff" not in line and "\u200b" not in line
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "nginx",
+        "nginx:1.27-alpine",
+        "localhost:5000/team/app:v1_2",
+        "registry.example.com/a__b/c.d/e-f:latest",
+        "[::1]:5000/app",
+        "Registry.Example.COM/app:TAG",
+        "app@sha256:" + "0f" * 32,
+        "ghcr.io/acme/chat:1.2@sha512:" + "a" * 128,
+        "a" * 255,
+    ],
+)
+def test_valid_image_references_render(image: str, wsgen) -> None:
+    result = wsgen("render", "--image", image)
+    assert result.code == 0, result.err
+    assert (
+        next(yaml.safe_load_all(result.out))["spec"]["template"]["spec"]["containers"][0]["image"]
+        == image
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "host"),
+    [
+        ("--upstream", "1.2.3:80", "1.2.3"),
+        ("--upstream", "0x7f.1:80", "0x7f.1"),
+        ("--upstream", "127.1:80", "127.1"),
+        ("--upstream", "2130706433:80", "2130706433"),
+        ("--upstream", "010.0.0.1:80", "010.0.0.1"),
+        ("--upstream", "999.1.1.1:80", "999.1.1.1"),
+        ("--upstream", "app.internal.1:80", "app.internal.1"),
+        ("--listen", "1.2.3:8080", "1.2.3"),
+        ("--listen", "0x7f.0.0.1:8080", "0x7f.0.0.1"),
+    ],
+)
+def test_numeric_hosts_must_be_dotted_quads(option: str, value: str, host: str, wsgen) -> None:
+    assert one_line_error(wsgen("render", "--target", "nginx", option, value)) == (
+        f"wsgen: error: {option}: '{host}' is not an IPv4 address (a numeric host is four decimal "
+        "numbers 0-255 joined by '.'; shorthand such as 1.2.3 or 0x7f.1 is refused, as resolvers "
+        "differ on it (glibc reads 1.2.3 as 1.2.0.3))"
+    )
+
+
+def test_dotted_quads_and_names_still_work(wsgen) -> None:
+    for option, value, written in [
+        ("--upstream", "10.0.0.1:80", "10.0.0.1:80"),
+        ("--upstream", "app1.internal:80", "app1.internal:80"),
+        ("--upstream", "0x7f.example:80", "0x7f.example:80"),
+        ("--listen", "127.0.0.1:8080", "127.0.0.1:8080"),
+    ]:
+        result = wsgen("render", "--target", "nginx", option, value)
+        assert result.code == 0, result.err
+        assert written in result.out
+
+
+def test_size_limits_each_one_line(wsgen, hermetic: Path) -> None:
+    """A huge image, 200,000 env variables, huge annotations or objects: one line naming the
+    option and its rule, nothing written, before the API server would refuse the manifest."""
+    values = hermetic / "v.yaml"
+    values.write_text("env:\n" + "".join(f"  A{i}: x\n" for i in range(1001)))
+    assert one_line_error(wsgen("render", "-f", "v.yaml", "-o", "k8s")) == (
+        "wsgen: error: v.yaml: env.A1000: more than 1000 environment variables (wsgen's limit)"
+    )
+    flags = [arg for i in range(200_000) for arg in ("--env", f"A{i}=x")]
+    assert "more than 1000 environment variables" in one_line_error(wsgen("render", *flags))
+    big = "x" * (128 * 1024)
+    assert one_line_error(wsgen("render", "--env", f"A={big}")) == (
+        "wsgen: error: --env: A=VALUE is 131074 bytes; at most 131071 (Linux refuses to start a "
+        "program with a longer one: MAX_ARG_STRLEN)"
+    )
+    values.write_text(
+        "annotations:\n" + "".join(f"  example.com/a{i}: {'x' * 1000}\n" for i in range(300))
+    )
+    assert one_line_error(wsgen("render", "-f", "v.yaml", "-o", "k8s")).startswith(
+        "wsgen: error: --annotation (values key annotations): the Ingress annotations (keys and "
+        "values) add up to 304790 bytes; Kubernetes allows 256 KiB in all"
+    )
+    # under every per-value limit, but the Deployment grows past 1 MiB (each é is \u00e9)
+    values.write_text("env:\n" + "".join(f"  A{i}: {'é' * 60_000}\n" for i in range(5)))
+    for out in ([], ["-o", "k8s"]):
+        assert one_line_error(wsgen("render", "-f", "v.yaml", *out)) == (
+            "wsgen: error: the rendered Deployment would be 1801368 bytes; wsgen keeps each object "
+            "under 1 MiB (the API server stores at most ~1.5 MiB): give fewer or shorter --env / "
+            "--annotation values"
+        )
+    assert "is not a valid path: at most 4096 characters" in one_line_error(
+        wsgen("render", "--path", "/" + "a" * 4096)
+    )
+    assert not (hermetic / "k8s").exists()
+
+
+def test_values_file_is_read_up_to_1_mib(wsgen, hermetic: Path) -> None:
+    (hermetic / "v.yaml").write_text("image: " + "a" * (1024 * 1024) + "\n")
+    assert one_line_error(wsgen("render", "-f", "v.yaml")) == (
+        "wsgen: error: --values: v.yaml: is larger than 1 MiB (wsgen reads files up to that size)"
+    )
+    (hermetic / "v.yaml").write_text("# " + "x" * (1024 * 1024 - 20) + "\nport: 80\n")
+    assert wsgen("render", "-f", "v.yaml").code == 0
+    big = hermetic / "big.crt"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    _, key = make_pair(["test.example.com"], hermetic)
+    assert one_line_error(wsgen("render", "--tls", "files", "--cert", str(big), "--key", str(key)))
+    assert "is larger than 1 MiB" in wsgen("probe", "--ca", str(big), "wss://a.example/").err
+
+
+@pytest.mark.parametrize("tag", ["!!int", "!!float", "!!timestamp", "!!binary"])
+def test_a_parser_message_never_quotes_a_key(tag: str, wsgen, hermetic: Path) -> None:
+    _, key = make_pair(["test.example.com"], hermetic)
+    body = key.read_text().splitlines()[1]
+    (hermetic / "v.yaml").write_text(f'port: {tag} "-----BEGIN PRIVATE KEY----- {body}"\n')
+    line = one_line_error(wsgen("render", "-f", "v.yaml"))
+    assert line.startswith("wsgen: error: --values: v.yaml: ")
+    assert body.lower() not in line.lower() and "begin" not in line.lower()

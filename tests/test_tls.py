@@ -349,13 +349,73 @@ def test_files_mode_relative_paths_in_values_file_are_relative_to_it(wsgen, herm
     assert missing.err_lines == ["wsgen: error: conf/values.yaml: tls.cert: nope.crt: no such file"]
 
 
-def test_files_mode_expired_certificate_warns(wsgen, hermetic: Path) -> None:
+def test_files_mode_expired_certificate_is_an_error(wsgen, hermetic: Path) -> None:
     cert, key = make_pair(
         ["test.example.com"], hermetic, days=1, now=dt.datetime(2020, 1, 1, tzinfo=UTC)
     )
+    refusal = (
+        f"wsgen: error: --cert: {cert} expired on 2020-01-02 00:00 UTC; clients refuse it "
+        "(give --allow-expired to use it anyway)"
+    )
+    for out in ([], ["-o", "k8s"], ["-o", "k8s", "--check"], ["-o", "k8s", "--dry-run"]):
+        result = wsgen("render", "--tls", "files", "--cert", str(cert), "--key", str(key), *out)
+        assert (result.code, result.out, result.err_lines) == (2, "", [refusal])
+        assert not (hermetic / "k8s").exists()
+    init = wsgen("init", "--defaults", "--tls", "files", "--cert", str(cert), "--key", str(key))
+    assert (init.code, init.err_lines) == (2, [refusal])
+    assert not (hermetic / "k8s").exists()
+
+
+def test_files_mode_not_yet_valid_certificate_is_an_error(wsgen, hermetic: Path) -> None:
+    cert, key = make_pair(["test.example.com"], hermetic, now=dt.datetime(2100, 1, 1, tzinfo=UTC))
     result = wsgen("render", "--tls", "files", "--cert", str(cert), "--key", str(key))
-    assert result.code == 0
-    assert f"wsgen: warning: {cert} expired on 2020-01-02 00:00 UTC" in result.err_lines
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [
+        f"wsgen: error: --cert: {cert} is not valid before 2100-01-01 00:00 UTC; clients refuse "
+        "it (give --allow-expired to use it anyway)"
+    ]
+
+
+def test_allow_expired_from_flag_variable_and_values_file(
+    wsgen, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = make_pair(
+        ["test.example.com"], hermetic, days=1, now=dt.datetime(2020, 1, 1, tzinfo=UTC)
+    )
+    files = ("--tls", "files", "--cert", str(cert), "--key", str(key))
+    warning = (
+        f"wsgen: warning: {cert} expired on 2020-01-02 00:00 UTC (used anyway: --allow-expired)"
+    )
+    flag = wsgen("render", *files, "--allow-expired")
+    assert flag.code == 0, flag.err
+    assert flag.err_lines == [warning]
+    monkeypatch.setenv("WSGEN_ALLOW_EXPIRED", "true")
+    folder = wsgen("render", *files, "-o", "k8s")
+    assert folder.code == 0, folder.err
+    assert warning in folder.err_lines
+    monkeypatch.delenv("WSGEN_ALLOW_EXPIRED")
+    # the folder's answers keep it, so the Makefile path re-renders the same folder
+    values = yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())
+    assert values["tls"]["allowExpired"] is True
+    again = wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check")
+    assert again.code == 0, again.err
+    (hermetic / "v.yaml").write_text(
+        f"tls:\n  mode: files\n  cert: {cert}\n  key: {key}\n  allowExpired: false\n"
+    )
+    assert wsgen("render", "-f", "v.yaml").code == 2
+    assert wsgen("render", "-f", "v.yaml", "--allow-expired").code == 0
+    init = wsgen("init", "--defaults", *files, "--allow-expired", "-o", "k8s-init")
+    assert init.code == 0, init.err
+    assert warning in init.err_lines
+    # its rules: a boolean, and only for --tls files
+    monkeypatch.setenv("WSGEN_ALLOW_EXPIRED", "maybe")
+    bad = wsgen("render", *files)
+    assert bad.err_lines == ["wsgen: error: WSGEN_ALLOW_EXPIRED: 'maybe' is not true or false"]
+    monkeypatch.delenv("WSGEN_ALLOW_EXPIRED")
+    other = wsgen("render", "--tls", "self-signed", "--allow-expired")
+    assert other.err_lines == [
+        "wsgen: error: --allow-expired: only used with --tls files (the TLS mode is 'self-signed')"
+    ]
 
 
 # --------------------------------------------------------------------------- wsgen cert
@@ -423,3 +483,190 @@ def test_cert_command_bad_input(args: list[str], message: str, wsgen, hermetic: 
     assert result.code == 2
     assert len(result.err_lines) == 1 and result.err_lines[0].startswith(message), result.err
     assert not (hermetic / "tls").exists()
+
+
+# --------------------------------------------------------------------------- key material
+
+
+def pem_fragments(pem: bytes) -> list[str]:
+    """What must never appear outside the key file: the BEGIN line, each base64 line, the body."""
+    lines = pem.decode().strip().splitlines()
+    return [lines[0], *lines[1:-1], "".join(lines[1:-1])]
+
+
+def assert_never_shown(result, pem: bytes, root: Path, *allowed: Path) -> None:  # type: ignore[no-untyped-def]
+    """Neither stream nor any file written under `root` (but `allowed`) holds a part of `pem`."""
+    for fragment in pem_fragments(pem):
+        assert fragment not in result.out
+        assert fragment not in result.err
+    for path in root.rglob("*"):
+        if path.is_file() and path not in allowed:
+            text = path.read_bytes().decode(errors="replace")
+            for fragment in pem_fragments(pem):
+                assert fragment not in text, path
+
+
+def test_a_pasted_key_is_named_never_echoed(
+    wsgen, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CI mistake: the key's text where its path belongs, in a flag, a variable, a values
+    file or a path option of any command; the error says what it is, never the text."""
+    cert, key = make_pair(["test.example.com"], hermetic)
+    key_pem, cert_pem = key.read_text(), cert.read_text()
+    values = hermetic / "v.yaml"
+    values.write_text(
+        f"tls:\n  mode: files\n  cert: {cert}\n  key: |\n"
+        + "".join(f"    {line}\n" for line in key_pem.splitlines())
+    )
+    files = ("--tls", "files", "--cert", str(cert))
+    cases: list[tuple[dict[str, str], list[str], str]] = [
+        ({}, ["render", *files, "--key", key_pem], "--key: a PEM private key, not a path"),
+        ({}, ["render", *files, "--key", key_pem, "-o", "k8s"], "--key: a PEM private key"),
+        ({"WSGEN_KEY": key_pem}, ["render", *files], "WSGEN_KEY: a PEM private key, not a path"),
+        ({"WSGEN_KEY": key_pem}, ["render", *files, "-o", "k8s", "--check"], "WSGEN_KEY:"),
+        ({"WSGEN_KEY": key_pem}, ["render", *files, "-o", "k8s", "--dry-run"], "WSGEN_KEY:"),
+        ({}, ["render", "-f", "v.yaml"], "v.yaml: tls.key: a PEM private key, not a path"),
+        ({}, ["render", "-f", "v.yaml", "-o", "k8s", "--check"], "v.yaml: tls.key: a PEM"),
+        ({}, ["render", "-f", "v.yaml", "-o", "k8s", "--dry-run"], "v.yaml: tls.key: a PEM"),
+        ({}, ["render", "-f", "v.yaml", "-o", "k8s", "--force"], "v.yaml: tls.key: a PEM"),
+        ({}, ["render", "--tls", "none", "--key", key_pem], "--key: only used with --tls files"),
+        ({}, ["init", "--defaults", *files, "--key", key_pem], "--key: a PEM private key"),
+        ({}, ["init", "-f", "v.yaml", "--defaults"], "v.yaml: tls.key: a PEM private key"),
+        ({}, ["init", "-f", "v.yaml", "-o", "k8s"], "v.yaml: tls.key: a PEM private key"),
+        ({"WSGEN_TARGET": key_pem}, ["init", "--defaults"], "WSGEN_TARGET: init writes"),
+        ({}, ["render", "-f", key_pem], "--values: a PEM private key, not a path"),
+        ({"WSGEN_VALUES": key_pem}, ["render"], "WSGEN_VALUES: a PEM private key, not a path"),
+        ({}, ["render", "-o", key_pem], "--out: a PEM private key, not a path"),
+        ({"WSGEN_OUT": key_pem}, ["render"], "WSGEN_OUT: a PEM private key, not a path"),
+        ({}, ["cert", "--host", "a.example.com", "-o", key_pem], "--out: a PEM private key"),
+        ({}, ["probe", "--ca", key_pem, "wss://a.example.com/"], "--ca: a PEM private key"),
+        ({}, ["render", "--image", key_pem], "--image: a PEM private key is not an image"),
+    ]
+    for env, args, message in cases:
+        with monkeypatch.context() as patch:
+            for name, value in env.items():
+                patch.setenv(name, value)
+            result = wsgen(*args)
+        assert result.code == 2, (args, result.err)
+        assert len(result.err_lines) == 1, result.err
+        assert result.err_lines[0].startswith("wsgen: error: " + message), result.err
+        assert_never_shown(result, key.read_bytes(), hermetic, key, values)
+        assert not (hermetic / "k8s").exists()
+    # a certificate given as text, too
+    result = wsgen("render", "--tls", "files", "--cert", cert_pem, "--key", str(key))
+    assert result.err_lines == ["wsgen: error: --cert: a PEM certificate, not a path"]
+    assert_never_shown(result, cert.read_bytes(), hermetic, cert, values)
+    result = wsgen("probe", "--ca", cert_pem, "wss://a.example.com/")
+    assert result.err_lines == ["wsgen: error: --ca: a PEM certificate, not a path"]
+
+
+def test_a_pasted_key_in_a_subprocess_stays_out_of_the_log(hermetic: Path) -> None:
+    """The issue's repro as a CI job runs it: WSGEN_KEY="$(cat tls.key)" wsgen render ..."""
+    import subprocess
+
+    from conftest import wsgen_exe
+
+    cert, key = make_pair(["test.example.com"], hermetic)
+    env = {**os.environ, "WSGEN_KEY": key.read_text()}
+    done = subprocess.run(
+        [*wsgen_exe(), "render", "--tls", "files", "--cert", str(cert), "-o", "k8s"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr == "wsgen: error: WSGEN_KEY: a PEM private key, not a path\n"
+    assert done.stdout == ""
+    assert not (hermetic / "k8s").exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("line one\nline two\nline three", "--cert: text of 3 lines, not a path"),
+        ("x" * 5000, "--cert: text of 5000 characters (a path is at most 4095 bytes), not a path"),
+        (
+            "A" * 300,
+            "--cert: text of 300 characters (a file name is at most 255 bytes), not a path",
+        ),
+        (
+            "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDaH/R+6+UivIaK",
+            "--cert: base64 text of 64 characters, not a path",
+        ),
+        ("tls\x1b[31m.crt", "--cert: holds the control character U+001B (a control character)"),
+        ("-----END PRIVATE KEY-----", "--cert: a PEM private key, not a path"),
+        ("-----BEGIN CERTIFICATE REQUEST-----", "--cert: a PEM certificate request, not a path"),
+    ],
+)
+def test_text_that_is_no_path_is_described(given: str, message: str, wsgen, hermetic: Path) -> None:
+    _, key = make_pair(["test.example.com"], hermetic)
+    result = wsgen("render", "--tls", "files", "--cert", given, "--key", str(key))
+    assert result.code == 2
+    assert result.err_lines == [f"wsgen: error: {message}"] or result.err_lines[0].startswith(
+        f"wsgen: error: {message}"
+    ), result.err
+    assert given not in result.err
+    assert "\x1b" not in result.err
+
+
+def test_a_pasted_key_as_an_init_answer_is_named(hermetic: Path) -> None:
+    """The wizard's path answers pass the same check (what the prompt shows on a bad answer)."""
+    from test_wizard import Scripted, run
+
+    cert, key = make_pair(["test.example.com"], hermetic)
+    pasted = key.read_text().splitlines()[0]  # a prompt takes one line: the BEGIN line
+    asker = Scripted(None, str(cert), pasted, str(key), "k8s", True)
+    run(asker, "--name", "a", "--namespace", "b", "--image", "x/y:1", "--port", "80",
+        "--host", "test.example.com", "--path", "/", "--timeout", "60", "--tls", "files")  # fmt: skip
+    assert asker.errors == ["a PEM private key, not a path"]
+    assert all(pasted not in line for line in asker.said)
+
+
+def test_init_refuses_an_expired_answer_unless_allowed(hermetic: Path) -> None:
+    """init does not ask about --allow-expired; an expired certificate answer gets the rule
+    and is asked again, and the flag is honoured."""
+    from test_wizard import Scripted, run
+
+    old_cert, old_key = make_pair(
+        ["test.example.com"], hermetic, days=1, now=dt.datetime(2020, 1, 1, tzinfo=UTC), name="old"
+    )
+    cert, key = make_pair(["test.example.com"], hermetic)
+    flags = ("--name", "a", "--namespace", "b", "--image", "x/y:1", "--port", "80",
+             "--host", "test.example.com", "--path", "/", "--timeout", "60", "--tls", "files")  # fmt: skip
+    asker = Scripted(None, str(old_cert), str(cert), str(key), "k8s", True)
+    run(asker, *flags)
+    assert asker.errors == [
+        f"{old_cert} expired on 2020-01-02 00:00 UTC; clients refuse it (give --allow-expired to "
+        "use it anyway)"
+    ]
+    allowed = Scripted(None, str(old_cert), str(old_key), "k8s-old", True)
+    run(allowed, *flags, "--allow-expired", True)  # type: ignore[arg-type]
+    assert allowed.errors == []
+    assert yaml.safe_load((hermetic / "k8s-old/wsgen.yaml").read_text())["tls"]["allowExpired"]
+    assert (
+        f"note: warning: {old_cert} expired on 2020-01-02 00:00 UTC (used anyway: --allow-expired)"
+        in allowed.said
+    )
+
+
+def test_a_key_where_the_parser_expects_an_option_is_not_echoed(wsgen, hermetic: Path) -> None:
+    """A key pasted without its flag: click quotes it ("No such option: -----BEGIN ...")."""
+    cert, key = make_pair(["test.example.com"], hermetic)
+    pem = key.read_text()
+    body = "".join(pem.splitlines()[1:-1])
+    for args in (
+        [pem],
+        ["render", pem],
+        ["render", "--tls", "files", "--cert", str(cert), pem],
+        ["init", "--defaults", pem],
+        ["lint", pem],
+        ["probe", "ws://a.example/", pem],
+        ["render", "x" + body],
+    ):
+        result = wsgen(*args)
+        assert result.code == 2, (args[:1], result.err)
+        assert len(result.err_lines) == 1 and result.err.startswith("wsgen: error: ")
+        assert "<a PEM private key>" in result.err or "<base64 text of " in result.err, result.err
+        assert_never_shown(result, key.read_bytes(), hermetic, key)
+        assert body not in result.err

@@ -13,10 +13,28 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from wsgen import core, errors, model
 
+
+class _Group(TyperGroup):
+    """Command-line parse errors quote what was typed ("No such option: -----BEGIN PRIVATE
+    KEY-----..." for a key pasted where an option belongs): key material is replaced by what
+    it is before any message is shown (model.redact)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except Exception as error:
+            message = getattr(error, "message", None)
+            if isinstance(message, str):
+                error.message = model.redact(message)  # type: ignore[attr-defined]
+            raise
+
+
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -31,6 +49,13 @@ _state = {"debug": False}
 
 def _opt(key: str, *short: str) -> Any:
     option = model.BY_KEY[key]
+    if option.boolean:
+        return typer.Option(
+            False,
+            option.flag,
+            *short,
+            help=f"{option.help} [env {option.env}; values key {option.key}]",
+        )
     return typer.Option(
         None,
         option.flag,
@@ -79,6 +104,7 @@ _MODEL_OPTIONS = (
     ("tls_secret", "tls.secretName", ()),
     ("cert", "tls.cert", ()),
     ("key", "tls.key", ()),
+    ("allow_expired", "tls.allowExpired", ()),
     ("days", "tls.days", ()),
     ("issuer", "tls.issuer", ()),
     ("issuer_kind", "tls.issuerKind", ()),
@@ -115,7 +141,8 @@ def _command(
         )
         parameters = [_parameter("values", str | None, values)]
         for name, key, short in _MODEL_OPTIONS + (_RENDER_OPTIONS if render_options else ()):
-            kind = list[str] | None if model.BY_KEY[key].mapping else str | None
+            option = model.BY_KEY[key]
+            kind = list[str] | None if option.mapping else bool if option.boolean else str | None
             parameters.append(_parameter(name, kind, _opt(key, *short)))
         parameters.extend(extra)
         func.__signature__ = inspect.Signature(parameters, return_annotation=int)  # type: ignore[attr-defined]
@@ -202,9 +229,11 @@ def init(**options: Any) -> int:
     layers = _layers(options)
     target = model.strongest(layers, "target")
     if target is not None and target[0].value != model.TARGETS[0]:
+        value = target[0].value
+        shown = value if value in model.TARGETS else model.show(value)  # never echo a key
         raise errors.BadInput(
             f"{target[0].origin}: init writes Kubernetes manifests (ingress-nginx); "
-            f"use wsgen render --target {target[0].value} for other targets"
+            f"use wsgen render --target {shown} for other targets"
         )
     out_path = _path("--out", options["out"], "WSGEN_OUT")
     no_terminal = wizard.terminal_problem()
@@ -464,15 +493,16 @@ def probe(
 
 def _path(flag: str, given: str | None, variable: str) -> Path | None:
     """A path from its flag, else its environment variable (an empty variable is unset)."""
-    if given is None:
-        given = os.environ.get(variable) or None
-    return None if given is None else _arg_path(flag, given)
+    if given is not None:
+        return _arg_path(flag, given)
+    from_environment = os.environ.get(variable) or None
+    return None if from_environment is None else _arg_path(variable, from_environment)
 
 
-def _arg_path(flag: str, given: str) -> Path:
-    if not given or "\0" in given:
-        raise errors.BadInput(f"{flag}: must name a file or folder")
-    return Path(model.utf8(given, flag))
+def _arg_path(origin: str, given: str) -> Path:
+    """A path option's value: PEM or other text pasted where a path belongs is named in the
+    error, never echoed (model.user_path, the check every path wsgen takes passes)."""
+    return Path(model.user_path(given, origin))
 
 
 def _print(result: core.Result) -> None:

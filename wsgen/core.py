@@ -10,11 +10,15 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wsgen import output, render, targets
 from wsgen.errors import BadInput, Changed, Refused, WsgenError
 from wsgen.model import CertOptions, Config, FileRef, read_user_file
 from wsgen.render import CERT_FILE, KEY_FILE, MODE_KEY, File, Pem
+
+if TYPE_CHECKING:  # cryptography is imported only where certificates are read (start-up time)
+    from wsgen import certs as certs_types
 
 
 @dataclass
@@ -207,11 +211,16 @@ def _folder_pem(config: Config, folder: output.Folder, now: dt.datetime, notes: 
 def _read_user_pair(config: Config, now: dt.datetime, notes: list[str]) -> None:
     """--tls files: the certificate and key must parse, belong together and cover the host."""
     cert_ref, key_ref = config.tls.files()
-    notes.extend(check_user_pair(cert_ref, key_ref, config.host, now))
+    notes.extend(
+        check_user_pair(cert_ref, key_ref, config.host, now, allow_expired=config.tls.allow_expired)
+    )
 
 
-def check_user_certificate(ref: FileRef, host: str | None) -> None:
-    """A user's certificate file parses and covers `host` if given (BadInput otherwise)."""
+def check_user_certificate(
+    ref: FileRef, host: str | None, now: dt.datetime, *, allow_expired: bool = False
+) -> list[str]:
+    """A user's certificate file parses, covers `host` if given and is valid `now` (unless
+    `allow_expired`); returns warnings, raises BadInput otherwise."""
     from wsgen import certs
 
     try:
@@ -219,13 +228,19 @@ def check_user_certificate(ref: FileRef, host: str | None) -> None:
     except certs.CertProblem as problem:
         raise BadInput(f"{ref.origin}: {ref.given} {problem.message}") from None
     _check_covers(ref, info.names, host)
+    return _check_validity(ref, info, now, allow_expired)
 
 
 def check_user_pair(
-    cert_ref: FileRef, key_ref: FileRef, host: str | None, now: dt.datetime
+    cert_ref: FileRef,
+    key_ref: FileRef,
+    host: str | None,
+    now: dt.datetime,
+    *,
+    allow_expired: bool = False,
 ) -> list[str]:
-    """A user's certificate and key parse, belong together and cover `host`; returns warnings
-    (an expired certificate), raises BadInput naming the file at fault."""
+    """A user's certificate and key parse, belong together, cover `host` and are valid `now`
+    (unless `allow_expired`); returns warnings, raises BadInput naming the file at fault."""
     from wsgen import certs
 
     data = {
@@ -238,9 +253,26 @@ def check_user_pair(
         ref = cert_ref if problem.part == "cert" else key_ref
         raise BadInput(f"{ref.origin}: {ref.given} {problem.message}") from None
     _check_covers(cert_ref, info.names, host)
+    return _check_validity(cert_ref, info, now, allow_expired)
+
+
+def _check_validity(
+    ref: FileRef, info: certs_types.CertInfo, now: dt.datetime, allow_expired: bool
+) -> list[str]:
+    """An expired or not yet valid certificate is an error (clients refuse it), or with
+    --allow-expired a warning."""
     if info.not_after <= now:
-        return [f"warning: {cert_ref.given} expired on {info.expiry()}"]
-    return []
+        problem = f"expired on {info.expiry()}"
+    elif info.not_before > now:
+        problem = f"is not valid before {info.not_before.strftime('%Y-%m-%d %H:%M UTC')}"
+    else:
+        return []
+    if allow_expired:
+        return [f"warning: {ref.given} {problem} (used anyway: --allow-expired)"]
+    raise BadInput(
+        f"{ref.origin}: {ref.given} {problem}; clients refuse it (give --allow-expired to use "
+        "it anyway)"
+    )
 
 
 def _check_covers(ref: FileRef, names: tuple[str, ...], host: str | None) -> None:

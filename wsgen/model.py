@@ -32,6 +32,18 @@ TARGETS = ("ingress-nginx", "nginx")
 MAX_DAYS = 3650
 MAX_REPLICAS = 2**31 - 1
 
+# Size limits (README, "Limits"). The API server stores an object in etcd, whose requests are at
+# most 1.5 MiB; wsgen keeps every rendered object under 1 MiB, room for what the server adds.
+MAX_OBJECT_BYTES = 1024 * 1024
+# Kubernetes: the keys and values of an object's annotations add up to at most 256 KiB.
+MAX_ANNOTATION_BYTES = 256 * 1024
+# Linux (MAX_ARG_STRLEN): execve refuses one NAME=VALUE string of 128 KiB or more.
+MAX_ENV_ENTRY_BYTES = 128 * 1024 - 1
+MAX_ENV_COUNT = 1000
+URL_PATH_MAX = 4096
+# Files wsgen reads (values file, certificate, key, CA): read up to this many bytes at most.
+MAX_FILE_BYTES = 1024 * 1024
+
 
 # --------------------------------------------------------------------------- validators
 # Each takes a raw value (a str from a flag or the environment; any YAML value from a values
@@ -45,29 +57,184 @@ _QUALIFIED_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 # Prefix paths; the dot since v1.12.6 / v1.13.2.
 _PATH = re.compile(r"/[A-Za-z0-9/_.-]*")
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
-_IPV4 = re.compile(r"[0-9]+(\.[0-9]+){3}")
 _CONTROL_OR_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def _text(raw: object) -> str:
     if isinstance(raw, str):
         return raw
-    raise ValueError(f"{_show(raw)} must be a string")
+    raise ValueError(f"{show(raw)} must be a string")
 
 
-def _show(raw: object) -> str:
+# A value is shown in a message only when that is safe and useful: PEM text (key material
+# must never reach a terminal or a CI log) is named, never echoed; so is text too long to read.
+SHOW_MAX = 256
+_PEM_LABEL = re.compile(r"-----BEGIN ([A-Z0-9 ]{1,60})-----")
+_PEM_KINDS = (
+    ("PRIVATE KEY", "a PEM private key"),
+    ("CERTIFICATE REQUEST", "a PEM certificate request"),
+    ("CERTIFICATE", "a PEM certificate"),
+    ("PUBLIC KEY", "a PEM public key"),
+)
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
+_BASE64_MIN = 64  # a key's base64 line is 64 characters
+
+
+def _looks_base64(text: str) -> bool:
+    """A key body without its PEM lines: long, only base64's alphabet, and mixing upper and
+    lower case and digits as random bytes do (a path or a name practically never does)."""
+    return (
+        len(text) >= _BASE64_MIN
+        and _BASE64.fullmatch(text) is not None
+        and any(c.isupper() for c in text)
+        and any(c.islower() for c in text)
+        and any(c.isdigit() for c in text)
+    )
+
+
+_PEM_MARK = re.compile(r"-{3,} ?(?:BEGIN|END) |PRIVATE KEY-", re.IGNORECASE)
+
+
+def _pem_kind(text: str) -> str | None:
+    """ "a PEM private key", "a PEM certificate", ... when `text` holds any part of PEM (in any
+    case: a parser's message may have lowered it)."""
+    if _PEM_MARK.search(text) is None:
+        return None
+    # A private key anywhere (a certificate and its key in one file) is what matters most.
+    upper = text.upper()
+    labels = " ".join(_PEM_LABEL.findall(upper)) + (
+        " PRIVATE KEY" if "PRIVATE KEY" in upper else ""
+    )
+    return next((what for marker, what in _PEM_KINDS if marker in labels), "PEM text")
+
+
+def _size_words(text: str) -> str:
+    lines = len(text.splitlines())
+    if lines > 1:
+        return f"text of {lines} lines"
+    kind = "base64 text" if _looks_base64(text) else "text"
+    return f"{kind} of {len(text)} characters"
+
+
+def show(raw: object) -> str:
+    """A raw value as a message shows it, in YAML's words: a string quoted (invisible and
+    control characters escaped), or described when it is PEM or long; other types named
+    ("a boolean (true)", "a date (2001-01-01)", "binary data (!!binary)", "a list")."""
+    import datetime as dt
+    import math
+
     if isinstance(raw, str):
-        return repr(raw)
+        kind = _pem_kind(raw)
+        if kind is not None:
+            return kind
+        return _size_words(raw) if len(raw) > SHOW_MAX or _looks_base64(raw) else repr(raw)
     if raw is None:
-        return "an empty value"
-    return f"{type(raw).__name__} {raw!r}" if not isinstance(raw, (int, float)) else repr(raw)
+        return "null (an empty value)"
+    if isinstance(raw, bool):
+        return f"a boolean ({'true' if raw else 'false'})"
+    if isinstance(raw, int):
+        return f"a number ({raw})"
+    if isinstance(raw, float):
+        if math.isnan(raw):
+            return "a number (.nan)"
+        return (
+            f"a number ({'-' if raw < 0 else ''}.inf)" if math.isinf(raw) else f"a number ({raw})"
+        )
+    if isinstance(raw, dt.datetime):
+        return f"a date and time ({raw.isoformat()})"
+    if isinstance(raw, dt.date):
+        return f"a date ({raw.isoformat()})"
+    if isinstance(raw, (bytes, bytearray)):
+        return "binary data (!!binary)"
+    if isinstance(raw, (list, tuple)):
+        return "a list"
+    if isinstance(raw, dict):
+        return "a mapping"
+    if isinstance(raw, (set, frozenset)):
+        return "a set (!!set)"
+    return "a value of another type"
+
+
+_PEM_BLOCK = re.compile(
+    r"-{3,}BEGIN[^-]{0,60}-----.*?(?:-----END[^-]{0,60}-----|\Z)|-{3,}END[^-]{0,60}-----",
+    re.DOTALL | re.IGNORECASE,
+)
+_LONG_WORD = re.compile(rf"[^\s()'\":]{{{SHOW_MAX + 1},}}")
+_B64_WORD = re.compile(rf"[A-Za-z0-9+/=]{{{_BASE64_MIN},}}")
+
+
+def redact(message: str) -> str:
+    """A message from elsewhere (the command-line parser) with any PEM block, and any word
+    too long to read, replaced by what it is: the same promise as `show`."""
+    message = _PEM_BLOCK.sub(lambda m: f"<{_pem_kind(m.group()) or 'PEM text'}>", message)
+    message = _LONG_WORD.sub(lambda m: f"<{_size_words(m.group())}>", message)
+    return _B64_WORD.sub(
+        lambda m: f"<{_size_words(m.group())}>" if _looks_base64(m.group()) else m.group(),
+        message,
+    )
+
+
+def char_name(char: str) -> str:
+    """U+FEFF (ZERO WIDTH NO-BREAK SPACE): a character named so that it can be seen."""
+    import unicodedata
+
+    return f"U+{ord(char):04X} ({unicodedata.name(char, 'a control character')})"
+
+
+# Linux: PATH_MAX is 4096 bytes with the final NUL, a file name (NAME_MAX) 255 bytes.
+PATH_MAX = 4095
+NAME_MAX = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def path_problem(text: str, what: str = "a file or folder") -> str | None:
+    """Why `text`, given where a path is expected, is not one, or None. PEM and other
+    multi-line or long text is described ("a PEM private key, not a path"), never echoed:
+    the one check every path that wsgen takes (flag, environment, values file, answer) passes."""
+    if not text or "\0" in text:
+        return f"must name {what}"
+    kind = _pem_kind(text)
+    if kind is None and ("\n" in text or "\r" in text):
+        kind = _size_words(text)
+    if kind is None and len(text.encode("utf-8", "surrogateescape")) > PATH_MAX:
+        kind = f"{_size_words(text)} (a path is at most {PATH_MAX} bytes)"
+    if kind is None and any(
+        len(part.encode("utf-8", "surrogateescape")) > NAME_MAX for part in text.split("/")
+    ):
+        kind = f"{_size_words(text)} (a file name is at most {NAME_MAX} bytes)"
+    if kind is None and _looks_base64(text):
+        kind = _size_words(text)
+    if kind is not None:
+        return f"{kind}, not a path"
+    control = _CONTROL.search(text)
+    if control is not None:
+        return f"holds the control character {char_name(control.group())}; not a path wsgen takes"
+    return None
+
+
+def user_path(text: str, origin: str, what: str = "a file or folder") -> str:
+    """A path as given by a user, checked (BadInput naming `origin` otherwise)."""
+    utf8(text, origin)
+    problem = path_problem(text, what)
+    if problem is not None:
+        raise BadInput(f"{origin}: {problem}")
+    return text
+
+
+def file_path(raw: object) -> str:
+    """A values-file or flag value that names a file (tls.cert, tls.key)."""
+    value = _text(raw)
+    problem = path_problem(value, "a file")
+    if problem is not None:
+        raise ValueError(problem)
+    return value
 
 
 def dns_label(raw: object) -> str:
     value = _text(raw)
     if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a valid DNS label (RFC 1123: at most 63 lower-case letters, "
+            f"{show(value)} is not a valid DNS label (RFC 1123: at most 63 lower-case letters, "
             "digits and '-', starting and ending with a letter or digit)"
         )
     return value
@@ -78,7 +245,7 @@ def app_name(raw: object) -> str:
     value = _text(raw)
     if len(value) > 63 or not _DNS1035_LABEL.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a valid name (RFC 1035 label, as Service names need: at most 63 "
+            f"{show(value)} is not a valid name (RFC 1035 label, as Service names need: at most 63 "
             "lower-case letters, digits and '-', starting with a letter, ending with a letter "
             "or digit)"
         )
@@ -90,16 +257,33 @@ def dns_subdomain(raw: object) -> str:
     labels = value.split(".")
     if len(value) > 253 or not all(len(p) <= 63 and _DNS_LABEL.fullmatch(p) for p in labels):
         raise ValueError(
-            f"{value!r} is not a valid DNS name (RFC 1123: lower-case letters, digits, '-' "
+            f"{show(value)} is not a valid DNS name (RFC 1123: lower-case letters, digits, '-' "
             "and '.'; at most 63 characters between dots, 253 in all)"
         )
     return value
 
 
+_IPV4_SHAPE = re.compile(r"[0-9]+(\.[0-9]+){3}")
+_NUMBER_PART = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
+IPV4_RULE = (
+    "a numeric host is four decimal numbers 0-255 joined by '.'; shorthand such as 1.2.3 or "
+    "0x7f.1 is refused, as resolvers differ on it (glibc reads 1.2.3 as 1.2.0.3)"
+)
+
+
+def looks_numeric(name: str) -> bool:
+    """A name that resolvers read as an IPv4 address (inet_aton: 1 to 4 decimal, octal or hex
+    parts) or that is no DNS name (the last label of one is never all digits, RFC 3696)."""
+    labels = name.split(".")
+    return all(_NUMBER_PART.fullmatch(label) for label in labels) or labels[-1].isdigit()
+
+
 def host(raw: object) -> str:
     value = _text(raw)
     rest = value[2:] if value.startswith("*.") else value
-    if _IPV4.fullmatch(rest) or ":" in rest:
+    # As the API server: an IP address is refused, other numeric-looking names (999.1.1.1)
+    # are DNS names to it. (--upstream and --listen are stricter: a resolver reads them.)
+    if _IPV4_SHAPE.fullmatch(rest) or ":" in rest:
         import ipaddress  # only for these rare hosts (start-up time)
 
         try:
@@ -107,10 +291,10 @@ def host(raw: object) -> str:
         except ValueError:
             pass
         else:
-            raise ValueError(f"{value!r} is an IP address; an Ingress host must be a DNS name")
+            raise ValueError(f"{show(value)} is an IP address; an Ingress host must be a DNS name")
     if value.startswith("*.") and "." not in rest:
         raise ValueError(
-            f"{value!r} is not a valid host (a wildcard needs a domain: '*.example.com')"
+            f"{show(value)} is not a valid host (a wildcard needs a domain: '*.example.com')"
         )
     try:
         if len(value) > 253:
@@ -118,28 +302,79 @@ def host(raw: object) -> str:
         dns_subdomain(rest)
     except ValueError:
         raise ValueError(
-            f"{value!r} is not a valid host (RFC 1123 DNS name: lower-case letters, digits, '-' "
-            "and '.', at most 63 between dots and 253 in all; a leading '*.' is allowed)"
+            f"{show(value)} is not a valid host (RFC 1123 DNS name: lower-case letters, digits, "
+            "'-' and '.', at most 63 between dots and 253 in all; a leading '*.' is allowed)"
         ) from None
     return value
 
 
+# Image references as distribution/reference (what Docker, containerd and the kubelet parse)
+# defines them: [domain[:port]/]path[:tag][@digest], ASCII only, the path lower case, the
+# name (domain and path) at most 255 characters, a tag at most 128.
+IMAGE_NAME_MAX = 255
+_DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_IMAGE_DOMAIN = rf"(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?"
+_IMAGE_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_IMAGE_NAME = re.compile(rf"(?:{_IMAGE_DOMAIN}/)?{_IMAGE_PATH_PART}(?:/{_IMAGE_PATH_PART})*")
+_IMAGE_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+_NOT_IMAGE_CHAR = re.compile(r"[^\x21-\x7e]")
+_DIGEST_HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
+_IMAGE_FORM = "[registry[:port]/]path[:tag][@sha256:digest]"
+
+
 def image(raw: object) -> str:
     value = _text(raw)
-    if not value or _CONTROL_OR_SPACE.search(value):
-        raise ValueError(f"{value!r} is not an image reference (no spaces or control characters)")
+    shown = show(value)
+
+    def refuse(why: str) -> ValueError:
+        return ValueError(f"{shown} is not an image reference: {why}")
+
+    odd = _NOT_IMAGE_CHAR.search(value)
+    if odd is not None:
+        raise refuse(
+            f"it holds {char_name(odd.group())}; a reference is ASCII, no spaces ({_IMAGE_FORM})"
+        )
+    if not value:
+        raise refuse(f"it is empty ({_IMAGE_FORM})")
+    name, at, digest = value.partition("@")
+    slash, colon = name.rfind("/"), name.rfind(":")
+    tag = None
+    if colon > slash:
+        name, tag = name[:colon], name[colon + 1 :]
+    if len(name) > IMAGE_NAME_MAX:
+        raise refuse(
+            f"its name is {len(name)} characters, at most {IMAGE_NAME_MAX} (distribution/reference)"
+        )
+    if not _IMAGE_NAME.fullmatch(name):
+        if _IMAGE_NAME.fullmatch(name.lower()):
+            raise refuse("the repository path must be lower case")
+        raise refuse(
+            f"{_IMAGE_FORM}; the path is lower-case letters and digits, joined by '.', '_', "
+            "'__' or '-', parts separated by '/'"
+        )
+    if tag is not None and not _IMAGE_TAG.fullmatch(tag):
+        raise refuse(
+            "a tag is 1 to 128 letters, digits, '_', '.' and '-', not starting with '.' or '-'"
+        )
+    if at:
+        algorithm, _, hex_digits = digest.partition(":")
+        length = _DIGEST_HEX.get(algorithm)
+        if length is None or len(hex_digits) != length or not re.fullmatch("[0-9a-f]+", hex_digits):
+            raise refuse(
+                "a digest is sha256: and 64 lower-case hex digits (or sha384: 96, sha512: 128)"
+            )
     return value
 
 
 def integer(raw: object, low: int, high: int, what: str) -> int:
     if isinstance(raw, bool):
-        raise ValueError(f"{_show(raw)} is not {what}")
+        raise ValueError(f"{show(raw)} is not {what}")
     if isinstance(raw, int):
         number = raw
     elif isinstance(raw, str) and raw.isascii() and raw.isdigit():
         number = int(raw)
     else:
-        raise ValueError(f"{_show(raw)} is not {what}")
+        raise ValueError(f"{show(raw)} is not {what}")
     if not low <= number <= high:
         raise ValueError(f"{number} is out of range for {what}")
     return number
@@ -171,9 +406,9 @@ def timeout(raw: object) -> int:
         h, m, s = (int(g) if g else 0 for g in match.groups())
         seconds = h * 3600 + m * 60 + s
     else:
-        raise ValueError(f"{_show(raw)} is not {rule}")
+        raise ValueError(f"{show(raw)} is not {rule}")
     if not 1 <= seconds <= nginx.MAX_TIMEOUT_SECONDS:
-        raise ValueError(f"{_show(raw)} is out of range for {rule}")
+        raise ValueError(f"{show(raw)} is out of range for {rule}")
     return seconds
 
 
@@ -203,15 +438,15 @@ def _endpoint_host(text: str, wildcard: bool) -> str:
             return str(address)
         except ValueError:
             raise ValueError(
-                f"{text!r} is not an IPv6 address in brackets (e.g. [::1]; no %zone)"
+                f"{show(text)} is not an IPv6 address in brackets (e.g. [::1]; no %zone)"
             ) from None
-    if _IPV4.fullmatch(text):
+    if text.isascii() and looks_numeric(text.lower()):
         import ipaddress
 
         try:
             return str(ipaddress.IPv4Address(text))
         except ValueError:
-            raise ValueError(f"{text!r} is not an IPv4 address") from None
+            raise ValueError(f"{show(text)} is not an IPv4 address ({IPV4_RULE})") from None
     return dns_subdomain(text)
 
 
@@ -220,7 +455,7 @@ def upstream(raw: object) -> Endpoint:
     value = _text(raw)
     host_part, colon, port_part = value.rpartition(":")
     if not colon or not host_part:
-        raise ValueError(f"{value!r} is not HOST:PORT (e.g. 127.0.0.1:3000, app.internal:8080)")
+        raise ValueError(f"{show(value)} is not HOST:PORT (e.g. 127.0.0.1:3000, app.internal:8080)")
     return Endpoint(_endpoint_host(host_part, wildcard=False), port(port_part))
 
 
@@ -229,22 +464,27 @@ def listen(raw: object) -> Endpoint:
     value = _text(raw) if not isinstance(raw, int) or isinstance(raw, bool) else str(raw)
     host_part, colon, port_part = value.rpartition(":")
     if colon and not host_part:
-        raise ValueError(f"{value!r} is not [ADDRESS:]PORT (e.g. 8080, 127.0.0.1:8443)")
+        raise ValueError(f"{show(value)} is not [ADDRESS:]PORT (e.g. 8080, 127.0.0.1:8443)")
     address = _endpoint_host(host_part, wildcard=True) if colon else ""
     return Endpoint("" if address == "*" else address, port(port_part))
 
 
 def path(raw: object) -> str:
     value = _text(raw)
+    if len(value) > URL_PATH_MAX:
+        raise ValueError(
+            f"{show(value)} is not a valid path: at most {URL_PATH_MAX} characters (a request "
+            "line must fit nginx's 8k header buffer)"
+        )
     segments = value.split("/")[1:]
     if any(s in (".", "..") for s in segments) or "//" in value:
         raise ValueError(
-            f"{value!r} is not a valid path (no '//', and no '.' or '..' segment: the API "
+            f"{show(value)} is not a valid path (no '//', and no '.' or '..' segment: the API "
             "server refuses them)"
         )
     if not _PATH.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a valid path (starts with '/'; only letters, digits, '/', '_', "
+            f"{show(value)} is not a valid path (starts with '/'; only letters, digits, '/', '_', "
             "'-' and '.', as ingress-nginx allows for pathType Prefix)"
         )
     return value
@@ -254,7 +494,7 @@ def choice(options: tuple[str, ...], what: str) -> Callable[[object], str]:
     def check(raw: object) -> str:
         value = _text(raw)
         if value not in options:
-            raise ValueError(f"{value!r} is not {what} (one of: {', '.join(options)})")
+            raise ValueError(f"{show(value)} is not {what} (one of: {', '.join(options)})")
         return value
 
     return check
@@ -264,10 +504,19 @@ def env_name(raw: object) -> str:
     value = _text(raw)
     if not _ENV_NAME.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not a valid environment variable name "
+            f"{show(value)} is not a valid environment variable name "
             "(letters, digits and '_', not starting with a digit)"
         )
     return value
+
+
+def boolean(raw: object) -> bool:
+    """true or false (a values file); true, false, 1 or 0 (an environment variable)."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.lower() in ("true", "1", "false", "0"):
+        return raw.lower() in ("true", "1")
+    raise ValueError(f"{show(raw)} is not true or false")
 
 
 def string_value(raw: object) -> str:
@@ -276,7 +525,7 @@ def string_value(raw: object) -> str:
         return raw
     if isinstance(raw, int) and not isinstance(raw, bool):
         return str(raw)
-    raise ValueError(f"{_show(raw)} must be a string (quote it in YAML)")
+    raise ValueError(f"{show(raw)} must be a string (quote it in YAML)")
 
 
 def annotation_key(raw: object) -> str:
@@ -290,7 +539,7 @@ def annotation_key(raw: object) -> str:
             ok = False
     if not ok:
         raise ValueError(
-            f"{value!r} is not a valid annotation key ([prefix/]name: the prefix a DNS name, "
+            f"{show(value)} is not a valid annotation key ([prefix/]name: the prefix a DNS name, "
             "the name at most 63 letters, digits, '-', '_' and '.')"
         )
     return value
@@ -301,7 +550,7 @@ def key_value(raw: object) -> tuple[str, str]:
     text = _text(raw)
     key, sep, value = text.partition("=")
     if not sep or not key:
-        raise ValueError(f"{text!r} must be KEY=VALUE")
+        raise ValueError(f"{show(text)} must be KEY=VALUE")
     return key, value
 
 
@@ -315,6 +564,7 @@ class Option:
     env: str
     help: str
     mapping: bool = False  # KEY=VALUE pairs (repeatable flag, mapping in a values file)
+    boolean: bool = False  # a flag without a value; true/false in a values file or variable
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -337,6 +587,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("tls.secretName", "--tls-secret", "WSGEN_TLS_SECRET", "TLS Secret name [<name>-tls]."),
     Option("tls.cert", "--cert", "WSGEN_CERT", "--tls files: certificate (PEM)."),
     Option("tls.key", "--key", "WSGEN_KEY", "--tls files: private key (PEM)."),
+    Option(
+        "tls.allowExpired",
+        "--allow-expired",
+        "WSGEN_ALLOW_EXPIRED",
+        "--tls files: use the certificate although it has expired or is not valid yet.",
+        boolean=True,
+    ),
     Option("tls.days", "--days", "WSGEN_DAYS", "--tls self-signed: validity in days."),
     Option("tls.issuer", "--issuer", "WSGEN_ISSUER", "--tls cert-manager: issuer name."),
     Option(
@@ -407,6 +664,9 @@ def flags_layer(flags: Mapping[str, object]) -> Layer:
             items = [utf8(str(item), option.flag) for item in raw or []]  # type: ignore[attr-defined]
             if items:
                 layer[key] = _pairs(items, option.flag)
+        elif option.boolean:
+            if raw:  # a flag is only ever given as true
+                layer[key] = Given(True, option.flag)
         elif raw is not None:
             layer[key] = Given(utf8(str(raw), option.flag), option.flag)
     return layer
@@ -437,22 +697,28 @@ def _pairs(items: Iterable[object], origin: str) -> list[tuple[str, Given]]:
         except ValueError as error:
             raise BadInput(f"{origin}: {error}") from None
         if key in seen:
-            raise BadInput(f"{origin}: {key!r} is given twice")
+            raise BadInput(f"{origin}: {show(key)} is given twice")
         seen.add(key)
         pairs.append((key, Given(value, origin)))
     return pairs
 
 
+def _short_text(key: object) -> bool:
+    return isinstance(key, str) and len(key) <= 64
+
+
 def _key(key: object) -> str:
     """A values-file key as shown in a message: plain when it is simple, else repr()."""
-    text = str(key)
-    return text if re.fullmatch(r"[A-Za-z0-9_./-]+", text) else repr(key)
+    if isinstance(key, str) and re.fullmatch(r"[A-Za-z0-9_./-]+", key):
+        return key
+    return show(key)
 
 
 def make_file_ref(text: str, base: Path, origin: str) -> FileRef:
     """A user's file named `text`, relative to `base` (the values file's folder, or here)."""
-    if not text:
-        raise BadInput(f"{origin}: must name a file")
+    problem = path_problem(text, "a file")
+    if problem is not None:
+        raise BadInput(f"{origin}: {problem}")
     # The folder part is resolved (symlinks too) so that paths written relative to an output
     # folder stay right; the file itself may be a link (certbot's live/ files are).
     full = base / text
@@ -475,21 +741,44 @@ def given_file(layers: Iterable[tuple[Layer, Path]], key: str) -> FileRef | None
     return None if found is None else make_file_ref(str(found[0].value), found[1], found[0].origin)
 
 
-def read_user_file(path: Path, label: str) -> bytes:
+def read_user_file(path: Path, label: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """A file the user named; `label` ("--values: v.yaml") starts each one-line error.
-    Only regular files are read (a named pipe or a device could block for ever)."""
+    Only regular files are read (a named pipe or a device could block for ever; the type is
+    checked on the open file), and at most `limit` bytes of them."""
     import stat
 
     try:
-        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
-            raise BadInput(f"{label}: is not a regular file")
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except FileNotFoundError:
         raise BadInput(f"{label}: no such file") from None
     except IsADirectoryError:
         raise BadInput(f"{label}: is a folder, not a file") from None
     except OSError as error:
         raise BadInput(f"{label}: {error.strerror}") from None
+    try:
+        kind = os.fstat(fd).st_mode
+        if stat.S_ISDIR(kind):
+            raise BadInput(f"{label}: is a folder, not a file")
+        if not stat.S_ISREG(kind):
+            raise BadInput(f"{label}: is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            data = file.read(limit + 1)
+    except OSError as error:
+        raise BadInput(f"{label}: {error.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise BadInput(
+            f"{label}: is larger than {_size(limit)} (wsgen reads files up to that size)"
+        )
+    return data
+
+
+def _size(count: int) -> str:
+    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return f"{count} bytes"
 
 
 def values_layer(path: Path) -> tuple[Layer, Path]:
@@ -508,7 +797,13 @@ def parse_values(text: str, where: str) -> Layer:
     try:
         data = load_strict(text)
     except YamlProblem as error:
-        raise BadInput(f"--values: {where}: {error}") from None
+        problem = str(error)
+        if _pem_kind(problem) is not None:  # a parser's message may quote the text: never a key
+            where_in = re.match(r"line \d+, column \d+: ", problem)
+            problem = (where_in.group() if where_in else "") + "not valid YAML"
+        elif len(problem) > 2 * SHOW_MAX:
+            problem = problem[: 2 * SHOW_MAX] + "..."
+        raise BadInput(f"--values: {where}: {problem}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -522,7 +817,7 @@ def parse_values(text: str, where: str) -> Layer:
                 raise BadInput(f"{where}: tls: must be a mapping (mode, secretName, ...)")
             for sub, sub_raw in raw.items():
                 if sub not in TLS_KEYS:
-                    hint = did_you_mean(str(sub), TLS_KEYS)
+                    hint = did_you_mean(sub, TLS_KEYS) if _short_text(sub) else ""
                     raise BadInput(f"{where}: tls.{_key(sub)}: unknown key{hint}")
                 if sub_raw is None:
                     raise BadInput(
@@ -531,7 +826,7 @@ def parse_values(text: str, where: str) -> Layer:
                 layer[f"tls.{sub}"] = Given(sub_raw, f"{where}: tls.{sub}")
             continue
         if key not in VALUES_KEYS:
-            hint = did_you_mean(str(key), VALUES_KEYS)
+            hint = did_you_mean(key, VALUES_KEYS) if _short_text(key) else ""
             raise BadInput(f"{where}: {_key(key)}: unknown key{hint}")
         if raw is None and not BY_KEY[key].mapping:
             raise BadInput(f"{where}: {key}: has no value (give one, or remove the key)")
@@ -543,7 +838,7 @@ def parse_values(text: str, where: str) -> Layer:
             for item_key in raw:
                 if not isinstance(item_key, str):
                     raise BadInput(
-                        f"{where}: {key}.{_key(item_key)}: the key must be a string (quote it)"
+                        f"{where}: {key}: a key is {show(item_key)}, not a string (quote it)"
                     )
             layer[key] = [(k, Given(v, f"{where}: {key}.{_key(k)}")) for k, v in raw.items()]
         else:
@@ -572,6 +867,7 @@ class Tls:
     days: int = 365
     issuer: str = ""
     issuer_kind: str = "ClusterIssuer"
+    allow_expired: bool = False  # --tls files: an expired or not yet valid certificate is used
 
     @property
     def enabled(self) -> bool:
@@ -644,8 +940,9 @@ _SCALARS: dict[str, Callable[[object], object]] = {
     "timeout": timeout,
     "tls.mode": choice(TLS_MODES, "a TLS mode"),
     "tls.secretName": dns_subdomain,
-    "tls.cert": _text,
-    "tls.key": _text,
+    "tls.cert": file_path,
+    "tls.key": file_path,
+    "tls.allowExpired": boolean,
     "tls.days": days,
     "tls.issuer": dns_subdomain,
     "tls.issuerKind": choice(ISSUER_KINDS, "an issuer kind"),
@@ -695,7 +992,7 @@ _TLS_KEYS_FOR_MODE = {
     "none": (),
     "secret": ("tls.secretName",),
     "self-signed": ("tls.secretName", "tls.days"),
-    "files": ("tls.secretName", "tls.cert", "tls.key"),
+    "files": ("tls.secretName", "tls.cert", "tls.key", "tls.allowExpired"),
     "cert-manager": ("tls.secretName", "tls.issuer", "tls.issuerKind"),
 }
 
@@ -704,7 +1001,7 @@ def implied_tls_mode(keys: Iterable[str]) -> str:
     """The TLS mode that TLS keys given without a mode point to (the wizard's default)."""
     given = set(keys)
     markers = (
-        ("files", {"tls.cert", "tls.key"}),
+        ("files", {"tls.cert", "tls.key", "tls.allowExpired"}),
         ("cert-manager", {"tls.issuer", "tls.issuerKind"}),
         ("self-signed", {"tls.days"}),
         ("secret", {"tls.secretName"}),
@@ -835,6 +1132,7 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
         days=int(values.get("tls.days", Tls.days)),  # type: ignore[call-overload]
         issuer=str(values.get("tls.issuer", "")),
         issuer_kind=str(values.get("tls.issuerKind", Tls.issuer_kind)),
+        allow_expired=bool(values.get("tls.allowExpired", False)),
     )
     port_number = int(values.get("port", Config.port))  # type: ignore[call-overload]
     env = _env(mappings.get("env", {}))
@@ -856,6 +1154,16 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
         listen=values.get("listen"),  # type: ignore[arg-type]
         redirect_from=values.get("redirectFrom"),  # type: ignore[arg-type]
     )
+    annotation_bytes = sum(
+        len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogateescape"))
+        for k, v in config.ingress_annotations().items()
+    )
+    if annotation_bytes > MAX_ANNOTATION_BYTES:
+        raise BadInput(
+            "--annotation (values key annotations): the Ingress annotations (keys and values) "
+            f"add up to {annotation_bytes} bytes; Kubernetes allows {_size(MAX_ANNOTATION_BYTES)} "
+            "in all"
+        )
     if config.redirect_from is not None:
         origin = scalars["redirectFrom"][0].origin
         if not tls.enabled:
@@ -869,11 +1177,29 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
 
 def _env(given: dict[str, Given]) -> tuple[tuple[str, str], ...]:
     pairs: list[tuple[str, str]] = []
+    total = 0
     for key, item in given.items():
+        if len(pairs) == MAX_ENV_COUNT:
+            raise BadInput(
+                f"{item.origin}: more than {MAX_ENV_COUNT} environment variables (wsgen's limit)"
+            )
         try:
-            pairs.append((env_name(key), string_value(item.value)))
+            pair = env_name(key), string_value(item.value)
         except ValueError as error:
             raise BadInput(f"{item.origin}: {error}") from None
+        size = len(f"{pair[0]}={pair[1]}".encode("utf-8", "surrogateescape"))
+        if size > MAX_ENV_ENTRY_BYTES:
+            raise BadInput(
+                f"{item.origin}: {key}=VALUE is {size} bytes; at most {MAX_ENV_ENTRY_BYTES} "
+                "(Linux refuses to start a program with a longer one: MAX_ARG_STRLEN)"
+            )
+        total += size
+        if total > MAX_OBJECT_BYTES:
+            raise BadInput(
+                f"{item.origin}: the environment variables add up to more than "
+                f"{_size(MAX_OBJECT_BYTES)}, wsgen's limit for a whole object"
+            )
+        pairs.append(pair)
     return tuple(pairs)
 
 

@@ -18,7 +18,7 @@ import jinja2
 import yaml
 
 from wsgen import model
-from wsgen.errors import RuntimeFailure
+from wsgen.errors import BadInput, RuntimeFailure
 from wsgen.model import Config, FileRef
 from wsgen.yamlutil import SafeLoader, quoted, scalar
 
@@ -175,6 +175,14 @@ def _fail(what: str) -> RuntimeFailure:
 
 
 def _self_check(text: str, config: Config) -> None:
+    size = len(text.encode("utf-8", "surrogateescape"))
+    if size > model.MAX_OBJECT_BYTES:  # before parsing it again: a huge text parses slowly
+        shown = next((line[6:] for line in text.splitlines() if line.startswith("kind: ")), "")
+        raise BadInput(
+            f"the rendered {shown or 'object'} would be {size} bytes; wsgen keeps each object "
+            f"under {model.MAX_OBJECT_BYTES // 1024 // 1024} MiB (the API server stores at most "
+            "~1.5 MiB): give fewer or shorter --env / --annotation values"
+        )
     try:
         doc = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError:

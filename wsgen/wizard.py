@@ -200,10 +200,17 @@ def _check_given_files(layers: list[tuple[Layer, Path]], now: dt.datetime) -> No
     cert = model.given_file(layers, "tls.cert")
     key = model.given_file(layers, "tls.key")
     host = _raw(layers, "host")
+    allow = _allow_expired(layers)
     if cert is not None and key is not None:
-        core.check_user_pair(cert, key, host, now)
+        core.check_user_pair(cert, key, host, now, allow_expired=allow)
     elif cert is not None:
-        core.check_user_certificate(cert, host)
+        core.check_user_certificate(cert, host, now, allow_expired=allow)
+
+
+def _allow_expired(layers: list[tuple[Layer, Path]]) -> bool:
+    """--allow-expired (or its variable or values key): not asked, only honoured."""
+    found = model.strongest(layers, "tls.allowExpired")
+    return found is not None and bool(model.check_value("tls.allowExpired", found[0].value))
 
 
 PATH_KEYS = (OUT, "tls.cert", "tls.key")
@@ -225,6 +232,9 @@ def _ask(
         return asker.text(question.message, default, check)
 
     def check_path(text: str) -> str | None:
+        problem = model.path_problem(text, "a folder" if question.key == OUT else "a file")
+        if problem is not None:  # e.g. a pasted key: named, never echoed
+            return problem
         if text != text.strip():
             return "has spaces at its start or end"
         return check(os.path.expanduser(text))
@@ -244,22 +254,33 @@ def _validator(key: str, answers: dict[str, str], layers: list[tuple[Layer, Path
     def check(text: str) -> str | None:
         try:
             if key == OUT:
-                if not text:
-                    return "must name a folder"
-                output.check_folder(Path(text))
+                output.check_folder(Path(model.user_path(text, "--out", "a folder")))
             elif key == "tls.cert":
-                core.check_user_certificate(model.make_file_ref(text, cwd, "--cert"), _host())
+                core.check_user_certificate(
+                    model.make_file_ref(text, cwd, "--cert"),
+                    _host(),
+                    core.now_utc(),
+                    allow_expired=_allow_expired(layers),
+                )
             elif key == "tls.key":
                 certificate = cert_ref()
                 if certificate is None:  # --key asked although the certificate is unknown
                     return "give --cert first"
                 key_ref = model.make_file_ref(text, cwd, "--key")
-                core.check_user_pair(certificate, key_ref, _host(), core.now_utc())
+                core.check_user_pair(
+                    certificate,
+                    key_ref,
+                    _host(),
+                    core.now_utc(),
+                    allow_expired=_allow_expired(layers),
+                )
             else:
                 model.check_value(key, text)
                 certificate = cert_ref()
                 if key == "host" and certificate is not None:  # a certificate given by flag
-                    core.check_user_certificate(certificate, text)
+                    core.check_user_certificate(
+                        certificate, text, core.now_utc(), allow_expired=True
+                    )
         except ValueError as error:
             return str(error)
         except errors.BadInput as error:

@@ -94,10 +94,11 @@ def _construct_int(loader: StrictLoader, node: yaml.ScalarNode) -> int:
     """Only plain decimal numbers: YAML 1.1 silently reads 010 as 8, 0x1F as 31, 1:30 as 90."""
     text = loader.construct_scalar(node)
     if not isinstance(text, str) or not _DECIMAL.fullmatch(text) or len(text) > 20:
+        shown = repr(text) if len(str(text)) <= 40 else f"a number of {len(str(text))} characters"
         raise yaml.constructor.ConstructorError(
             None,
             None,
-            f"{text!r} is not a plain decimal number; quote it if it is text",
+            f"{shown} is not a plain decimal number; quote it if it is text",
             node.start_mark,
         )
     return int(text)
@@ -192,6 +193,8 @@ def load_strict(text: str) -> Any:
         raise YamlProblem(describe_yaml_error(error)) from None
     except RecursionError:  # not expected within MAX_DEPTH; still never Python's text
         raise YamlProblem(TOO_DEEP) from None
+    except AttributeError:  # PyYAML's !!timestamp on a text that is no date fails this way
+        raise YamlProblem("a value does not fit its YAML tag (such as !!timestamp)") from None
     except (ValueError, TypeError, OverflowError) as error:
         raise YamlProblem(
             str(error).splitlines()[0] if str(error) else type(error).__name__
