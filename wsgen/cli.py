@@ -577,15 +577,19 @@ def _ignore_interrupts() -> None:
 def _flushed(code: int) -> int:
     """Flush what is left (Python would do it at exit, where a failure is a stray message
     and exit code 120): an output that could not be written is wsgen's own failure."""
+    if code in (errors.OUTPUT_FAILED, errors.BROKEN_PIPE):
+        return code  # said (or not) already; the failed stream points at /dev/null
     try:
-        _emit("")
+        if sys.stdout is not None:
+            _emit("")
     except errors.PipeClosed as error:
         return code if code == errors.INTERRUPTED else error.exit_code
     except errors.OutputFailed as error:
         _say(f"wsgen: error: {error.message}")
         return code if code == errors.INTERRUPTED else error.exit_code
     with contextlib.suppress(errors.WsgenError):
-        _emit("", stderr=True)
+        if sys.stderr is not None:
+            _emit("", stderr=True)
     return code
 
 
