@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import os
 import pkgutil
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -354,3 +357,138 @@ def test_the_readme_sarif_recipe_fails_the_step_unless_lint_wrote_its_report(
         stand_in.chmod(0o755)
         assert (step(stand_in.parent) == 0) == (code in (0, 1)), code
         report.unlink()
+
+
+# A closed pipe: exit 141 and nothing said, in every command, whether the reader is gone
+# before wsgen writes or while it writes.
+
+
+def into_closed_pipe(
+    args: list[str], cwd: Path, *, read_a_line: bool = False, on_stderr: bool = False
+) -> tuple[int, bytes]:
+    """Run wsgen with its stdout (or stderr) on a pipe whose reader closes at once, or after
+    one line; returns the exit code and what the other stream got."""
+    process = subprocess.Popen(
+        [*wsgen_exe(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd
+    )
+    assert process.stdout is not None and process.stderr is not None
+    reader, other = (
+        (process.stderr, process.stdout) if on_stderr else (process.stdout, process.stderr)
+    )
+    try:
+        if read_a_line:
+            assert reader.readline()
+        reader.close()
+        said = other.read()
+        return process.wait(timeout=60), said
+    finally:
+        process.kill()
+        process.wait(timeout=60)
+
+
+CLOSED_PIPE_COMMANDS = {
+    "render": ["render", "--image", "registry.example.com/chat:1"],
+    "lint": ["lint", "k8s"],
+    "lint-sarif": ["lint", "--format", "sarif", "k8s"],
+    "probe": ["probe", NOTHING_LISTENS, "--step-timeout", "2"],
+    "probe-json": ["probe", "--json", NOTHING_LISTENS, "--step-timeout", "2"],
+    "help": ["--help"],
+    "version": ["--version"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLOSED_PIPE_COMMANDS))
+def test_a_reader_gone_before_wsgen_writes_is_exit_141_and_silent(
+    name: str, hermetic: Path
+) -> None:
+    """wsgen needs ~100 ms to start: the reader is gone before its first write."""
+    ingress_with_findings(hermetic / "k8s")
+    assert into_closed_pipe(CLOSED_PIPE_COMMANDS[name], hermetic) == (141, b"")
+
+
+@pytest.mark.parametrize(
+    "args", [["lint", "k8s"], ["probe", NOTHING_LISTENS]], ids=["lint", "probe"]
+)
+def test_a_reader_gone_while_wsgen_writes_is_exit_141_and_silent(
+    args: list[str], hermetic: Path
+) -> None:
+    """`| head -1`: lint's report of 300 files is more than a pipe holds; probe prints its
+    first line, then a line per step (the one that fails here is inside the probe run)."""
+    ingress_with_findings(hermetic / "k8s", count=300)
+    assert into_closed_pipe(args, hermetic, read_a_line=True) == (141, b"")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["cert", "--host", "chat.example.com", "-o", "tls"], ["init", "--defaults", "-o", "k8s"]],
+    ids=["cert", "init"],
+)
+def test_a_reader_of_the_stderr_report_gone_is_exit_141(args: list[str], hermetic: Path) -> None:
+    """cert and init report on stderr (`2>&1 | head`)."""
+    assert into_closed_pipe(args, hermetic, on_stderr=True) == (141, b"")
+
+
+# Ctrl-C: exit 130 and one line, from the first instant wsgen's code runs.
+
+
+def test_an_interrupt_outside_typers_handling_is_exit_130(
+    wsgen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wsgen import cli
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "app", interrupted)
+    result = wsgen("render")
+    assert (result.code, result.err_lines) == (130, ["wsgen: interrupted"])
+
+
+def test_ctrl_c_at_any_moment_of_a_run_is_exit_130_and_one_line(hermetic: Path) -> None:
+    """SIGINT at delays spread over the first 0.4 s of `wsgen lint -` (which then waits on its
+    stdin): during Python's start-up, the imports of typer and the rest, and the command.
+
+    What may happen instead: (a) the signal comes before Python has installed its handler, and
+    the process dies by SIGINT having said nothing; (b) it comes while Python itself starts,
+    before the console script has imported anything of wsgen (site, `import re` in the
+    script pip writes), and Python prints its own KeyboardInterrupt traceback: no code of
+    wsgen's has run, so none can catch it. A traceback that names any file of the wsgen
+    package is a failure: from there on wsgen must say its one line."""
+    package = Path(wsgen.__file__).resolve().parent
+    outcomes: dict[str, int] = {"interrupted": 0, "before the handler": 0, "python start-up": 0}
+    runs = 40
+    for number in range(runs):
+        process = subprocess.Popen(
+            [*wsgen_exe(), "lint", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=hermetic,
+        )
+        try:
+            time.sleep(0.4 * number / runs)
+            process.send_signal(signal.SIGINT)
+            code = process.wait(timeout=30)
+            assert process.stdout is not None and process.stderr is not None
+            out, err = process.stdout.read(), process.stderr.read().decode()
+        finally:
+            process.kill()
+            process.wait(timeout=30)
+            for stream in (process.stdin, process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+        files = {Path(f).resolve() for f in re.findall(r'File "([^"<]+)"', err)}
+        if (code, out, err) == (130, b"", "wsgen: interrupted\n"):
+            outcomes["interrupted"] += 1
+        elif (code, err) == (-signal.SIGINT, ""):
+            outcomes["before the handler"] += 1
+        elif (
+            err.startswith(("Traceback", "Fatal Python error"))
+            and err.rstrip().endswith("KeyboardInterrupt")
+            and not any(package in f.parents for f in files)
+        ):
+            outcomes["python start-up"] += 1
+        else:
+            pytest.fail(f"SIGINT after {0.4 * number / runs:.3f} s: exit {code}\n{err}")
+    # most signals land in wsgen's own time (imports and command): else this proved nothing
+    assert outcomes["interrupted"] >= runs // 2, outcomes

@@ -505,8 +505,19 @@ def _emit(text: str, *, stderr: bool = False) -> None:
     if stream is None:
         raise errors.OutputFailed(f"cannot write {name}: it is closed")
     try:
-        stream.write(text)
-        stream.flush()
+        binary = getattr(stream, "buffer", None)
+        if binary is None:
+            stream.write(text)
+            stream.flush()
+        else:
+            # A pipe whose reader goes away mid-write takes only part of a large write; a text
+            # stream drops the count (and the rest) without an error: write the bytes until all
+            # are taken, so that the next write meets the closed pipe.
+            stream.flush()
+            data = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
+            while data:
+                data = data[binary.write(data) :]
+            binary.flush()
     except BrokenPipeError:
         _silence(stream)
         raise errors.PipeClosed("") from None
