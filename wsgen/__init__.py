@@ -1,6 +1,7 @@
 """wsgen: Kubernetes manifests for WebSocket services behind NGINX Ingress that stay open."""
 
-from __future__ import annotations
+# Nothing imported here: the console script imports this package before wsgen.__main__ can
+# catch a Ctrl-C, so it must take no time (no `from __future__`, which is a module to load).
 
 
 def __getattr__(name: str) -> str:

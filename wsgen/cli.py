@@ -7,21 +7,38 @@ gets the same one-line message from a flag, an environment variable or a values 
 import contextlib
 import inspect
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from wsgen import core, errors, model
 
 
-class _Group(TyperGroup):
-    """Command-line parse errors quote what was typed ("No such option: -----BEGIN PRIVATE
-    KEY-----..." for a key pasted where an option belongs): key material is replaced by what
-    it is before any message is shown (model.redact)."""
+def _show_help(ctx: Any, param: Any, value: bool) -> None:
+    # click's own --help writes with click.echo, whose failures (a full disk, a closed pipe)
+    # would bypass wsgen's handling of output failures: the same help, through _emit.
+    if value and not ctx.resilient_parsing:
+        _emit(ctx.get_help() + "\n")
+        ctx.exit()
+
+
+class _HelpThroughEmit:
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.callback = _show_help
+        return option
+
+
+class _Group(_HelpThroughEmit, TyperGroup):
+    """Help through _emit; and command-line parse errors, which quote what was typed ("No such
+    option: -----BEGIN PRIVATE KEY-----..." for a key pasted where an option belongs), with
+    key material replaced by what it is before any message is shown (model.redact)."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -31,6 +48,10 @@ class _Group(TyperGroup):
             if isinstance(message, str):
                 error.message = model.redact(message)  # type: ignore[attr-defined]
             raise
+
+
+class _Command(_HelpThroughEmit, TyperCommand):
+    pass
 
 
 app = typer.Typer(
@@ -70,7 +91,7 @@ def _version(value: bool) -> None:
     if value:
         from importlib.metadata import version
 
-        typer.echo(f"wsgen {version('wsgen')}")
+        _emit(f"wsgen {version('wsgen')}\n")
         raise typer.Exit(0)
 
 
@@ -84,7 +105,7 @@ def _main(
 ) -> None:
     _state["debug"] = debug
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+        _emit(ctx.get_help() + "\n")
 
 
 # The options render and init share: (parameter name, option key, short flags). typer reads a
@@ -147,7 +168,7 @@ def _command(
         parameters.extend(extra)
         func.__signature__ = inspect.Signature(parameters, return_annotation=int)  # type: ignore[attr-defined]
         func.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": int}
-        return app.command(epilog=errors.EXIT_CODES_HELP)(func)
+        return app.command(cls=_Command, epilog=errors.EXIT_CODES_HELP)(func)
 
     return register
 
@@ -246,7 +267,7 @@ def init(**options: Any) -> int:
     return errors.OK
 
 
-@app.command(epilog=errors.EXIT_CODES_HELP)
+@app.command(cls=_Command, epilog=errors.EXIT_CODES_HELP)
 def cert(
     host: list[str] = typer.Option(
         ..., "--host", help="DNS name for the certificate (repeatable)."
@@ -287,11 +308,11 @@ _FORMATS = ("text", "json", "sarif")
 LINT_EXIT_CODES = (
     "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on; "
     "2 bad usage (a PATH that does not exist, a bad option); 3 lint itself failed (a bug); "
-    "130 interrupted."
+    + errors.OUTPUT_CODES_HELP
 )
 
 
-@app.command(epilog=LINT_EXIT_CODES)
+@app.command(cls=_Command, epilog=LINT_EXIT_CODES)
 def lint(
     paths: list[str] = typer.Argument(
         ...,
@@ -349,8 +370,7 @@ def lint(
             output = lint_report.sarif(report, version("wsgen"))
         else:
             output = lint_report.text(report)
-    sys.stdout.write(output)
-    sys.stdout.flush()
+    _emit(output)
     return 1 if report.failed else errors.OK
 
 
@@ -358,11 +378,11 @@ PROBE_EXIT_CODES = (
     "Exit codes: 0 every step passed and the connection survived the idle hold; 1 a step "
     "failed (DNS, TCP, TLS, upgrade, message, or the server broke the protocol); 2 bad usage; "
     "3 probe itself failed (a bug); 6 the connection was closed during the idle hold; "
-    "130 interrupted."
+    + errors.OUTPUT_CODES_HELP
 )
 
 
-@app.command(epilog=PROBE_EXIT_CODES)
+@app.command(cls=_Command, epilog=PROBE_EXIT_CODES)
 def probe(
     url: str = typer.Argument(
         ...,
@@ -462,32 +482,29 @@ def probe(
 
     def clear_tick() -> None:
         if shown["tick"]:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
+            _emit("\r\033[K", stderr=True)
             shown["tick"] = False
 
     def on_step(step: prober.Step) -> None:
         if not json_output:
             clear_tick()
-            print(probe_report.step_line(step), flush=True)
+            _emit(probe_report.step_line(step) + "\n")
 
     def on_tick(elapsed: float, total: float) -> None:
-        sys.stderr.write(f"\ridle {int(elapsed)} s of {total:g} s, connection open ")
-        sys.stderr.flush()
+        _emit(f"\ridle {int(elapsed)} s of {total:g} s, connection open ", stderr=True)
         shown["tick"] = True
 
     if not json_output:
-        print(probe_report.header(options), flush=True)
+        _emit(probe_report.header(options) + "\n")
     try:
         with _bugs_exit_3():
             report = prober.run(options, on_step, on_tick if live else None)
     finally:
         clear_tick()
     if json_output:
-        sys.stdout.write(probe_report.as_json(report))
+        _emit(probe_report.as_json(report))
     else:
-        print(probe_report.result_line(report))
-    sys.stdout.flush()
+        _emit(probe_report.result_line(report) + "\n")
     return report.exit_code
 
 
@@ -507,10 +524,56 @@ def _arg_path(origin: str, given: str) -> Path:
 
 def _print(result: core.Result) -> None:
     if result.stdout:
-        sys.stdout.write(result.stdout)
-        sys.stdout.flush()
+        _emit(result.stdout)
     for line in result.notes:
-        print(f"wsgen: {line}", file=sys.stderr)
+        _emit(f"wsgen: {line}\n", stderr=True)
+
+
+def _emit(text: str, *, stderr: bool = False) -> None:
+    """Write and flush at once, so that a failure is seen here: a reader that went away is
+    errors.PipeClosed (exit 141, silent), any other failure errors.OutputFailed (exit 7). Never
+    an OSError, which the commands' own handling could take for a network or file problem."""
+    stream = sys.stderr if stderr else sys.stdout
+    name = "standard error" if stderr else "standard output"
+    if stream is None:
+        raise errors.OutputFailed(f"cannot write {name}: it is closed")
+    try:
+        binary = getattr(stream, "buffer", None)
+        if binary is None:
+            stream.write(text)
+            stream.flush()
+        else:
+            # A pipe whose reader goes away mid-write takes only part of a large write; a text
+            # stream drops the count (and the rest) without an error: write the bytes until all
+            # are taken, so that the next write meets the closed pipe.
+            stream.flush()
+            data = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
+            while data:
+                data = data[binary.write(data) :]
+            binary.flush()
+    except BrokenPipeError:
+        _silence(stream)
+        raise errors.PipeClosed("") from None
+    except (OSError, ValueError) as error:  # ValueError: the stream is closed
+        _silence(stream)
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else "it is closed"
+        raise errors.OutputFailed(f"cannot write {name}: {reason}") from None
+
+
+def _silence(stream: Any) -> None:
+    """Point a stream that failed at /dev/null: what is left in its buffer goes there when
+    Python flushes it at exit, instead of failing again ("Exception ignored ...")."""
+    with contextlib.suppress(Exception):
+        fd = stream.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+
+
+def _say(line: str) -> None:
+    """One line on stderr, best effort: a report about a failure must not fail in turn."""
+    with contextlib.suppress(errors.WsgenError):
+        _emit(line + "\n", stderr=True)
 
 
 def _is_click_error(error: Exception) -> bool:
@@ -520,32 +583,83 @@ def _is_click_error(error: Exception) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run wsgen, return the exit code. Errors are one line on stderr."""
+    """Run wsgen in this process and return its exit code; errors are one line on stderr.
+    Leaves the SIGINT handler as it found it (see run)."""
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        return run(argv)
+    finally:
+        if previous is not None:
+            with contextlib.suppress(ValueError, TypeError):  # not the main thread
+                signal.signal(signal.SIGINT, previous)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """main() for a process that exits next (wsgen.__main__): once the command is over, Ctrl-C
+    is ignored, so that nothing interrupts the last lines and the exit. Ctrl-C before that, at
+    any point, is exit 130 with one line."""
     args = sys.argv[1:] if argv is None else argv
     _state["debug"] = False
     try:
+        try:
+            code = _dispatch(args)
+        finally:
+            _ignore_interrupts()
+    except KeyboardInterrupt:  # raised outside typer's own handling (it returns 130 itself)
+        _ignore_interrupts()
+        code = errors.INTERRUPTED
+    if code == errors.INTERRUPTED:
+        _say("wsgen: interrupted")
+    return _flushed(code)
+
+
+def _ignore_interrupts() -> None:
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to ignore there
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _flushed(code: int) -> int:
+    """Flush what is left (Python would do it at exit, where a failure is a stray message
+    and exit code 120): an output that could not be written is wsgen's own failure."""
+    if code in (errors.OUTPUT_FAILED, errors.BROKEN_PIPE):
+        return code  # said (or not) already; the failed stream points at /dev/null
+    try:
+        if sys.stdout is not None:
+            _emit("")
+    except errors.PipeClosed as error:
+        return code if code == errors.INTERRUPTED else error.exit_code
+    except errors.OutputFailed as error:
+        _say(f"wsgen: error: {error.message}")
+        return code if code == errors.INTERRUPTED else error.exit_code
+    with contextlib.suppress(errors.WsgenError):
+        if sys.stderr is not None:
+            _emit("", stderr=True)
+    return code
+
+
+def _dispatch(args: list[str]) -> int:
+    try:
         code = app(args=args, prog_name="wsgen", standalone_mode=False)
+    except errors.PipeClosed as error:  # silent, as a tool killed by SIGPIPE
+        return error.exit_code
     except errors.WsgenError as error:
         if not isinstance(error, errors.BadInput):  # bad input: the one line alone
             for line in error.notes:
-                print(f"wsgen: {line}", file=sys.stderr)
-        print(f"wsgen: error: {error.message}", file=sys.stderr)
+                _say(f"wsgen: {line}")
+        _say(f"wsgen: error: {error.message}")
         return error.exit_code
     except Exception as error:
         if _is_click_error(error):
             message = " ".join(error.format_message().split())  # type: ignore[attr-defined]
             ctx = getattr(error, "ctx", None)
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            print(f"wsgen: error: {message}{hint}", file=sys.stderr)
+            _say(f"wsgen: error: {message}{hint}")
             return int(error.exit_code)  # type: ignore[attr-defined]
         if _state["debug"]:
             raise
-        print(
-            f"wsgen: internal error: {type(error).__name__}: {error} (--debug shows the traceback)",
-            file=sys.stderr,
+        _say(
+            f"wsgen: internal error: {type(error).__name__}: {error} (--debug shows the traceback)"
         )
         return errors.RUNTIME
-    if code == errors.INTERRUPTED:
-        # typer turns Ctrl-C inside a command into exit code 130 by itself.
-        print("wsgen: interrupted", file=sys.stderr)
+    # typer turns Ctrl-C inside a command into exit code 130 by itself; run says so.
     return code if isinstance(code, int) else errors.OK

@@ -16,14 +16,19 @@ COMMAND_FAILED = 3  # lint, probe: the command itself failed (a bug)
 REFUSED = 4
 CHANGED = 5
 CLOSED = 6  # probe: the connection was closed during the idle hold
-OUTPUT_FAILED = 7  # the output could not be written (stdout, or a file: disk full, read-only)
+OUTPUT_FAILED = 7  # standard output or error could not be written (a full disk, a closed file)
 BROKEN_PIPE = 141  # the reader closed the pipe (128 + SIGPIPE, as any Unix tool killed by it)
 INTERRUPTED = 130
 
+# Every command ends with these (the CLI's epilogs and the README's tables list them).
+OUTPUT_CODES_HELP = (
+    "7 standard output or error could not be written (a full disk, a closed file); "
+    "130 interrupted; 141 the output's reader went away (a closed pipe)."
+)
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok; 1 runtime error (I/O); 2 bad input (flag, values file, certificate); "
     "3 init: answers missing and no terminal to ask on; 4 refused to overwrite a changed file "
-    "(use --force) or not confirmed; 5 --check found changes; 130 interrupted."
+    "(use --force) or not confirmed; 5 --check found changes; " + OUTPUT_CODES_HELP
 )
 
 
@@ -74,6 +79,13 @@ class OutputFailed(WsgenError):
     command, never mistaken for findings (lint) or a failed step (probe)."""
 
     exit_code = OUTPUT_FAILED
+
+
+class PipeClosed(WsgenError):
+    """The reader of standard output (or error) went away, as `wsgen lint . | head` does:
+    exit 141 and say nothing, as a Unix tool killed by SIGPIPE (`set -o pipefail` sees it)."""
+
+    exit_code = BROKEN_PIPE
 
 
 class RuntimeFailure(WsgenError):
