@@ -49,8 +49,9 @@ def test_help_documents_exit_codes() -> None:
     for args in (["--help"], ["render", "--help"], ["lint", "--help"], ["probe", "--help"]):
         text = " ".join(run(*args).stdout.split())
         assert (
-            "7 standard output or error could not be written (a full disk, a closed file); "
-            "130 interrupted; 141 the output's reader went away (a closed pipe)."
+            "7 the output could not be written (standard output or error, or a file: a full "
+            "disk, a closed file, a read-only folder); 130 interrupted; 141 the output's reader "
+            "went away (a closed pipe)."
         ) in text, args
 
 

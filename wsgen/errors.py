@@ -16,17 +16,19 @@ COMMAND_FAILED = 3  # lint, probe: the command itself failed (a bug)
 REFUSED = 4
 CHANGED = 5
 CLOSED = 6  # probe: the connection was closed during the idle hold
-OUTPUT_FAILED = 7  # standard output or error could not be written (a full disk, a closed file)
+OUTPUT_FAILED = 7  # the output could not be written: stdout, stderr or a file (disk full)
 BROKEN_PIPE = 141  # the reader closed the pipe (128 + SIGPIPE, as any Unix tool killed by it)
 INTERRUPTED = 130
 
 # Every command ends with these (the CLI's epilogs and the README's tables list them).
 OUTPUT_CODES_HELP = (
-    "7 standard output or error could not be written (a full disk, a closed file); "
+    "7 the output could not be written (standard output or error, or a file: a full disk, "
+    "a closed file, a read-only folder); "
     "130 interrupted; 141 the output's reader went away (a closed pipe)."
 )
 EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 runtime error (I/O); 2 bad input (flag, values file, certificate); "
+    "Exit codes: 0 ok; 1 runtime error (I/O); 2 bad input (flag, values file, certificate, "
+    "an output folder holding a link, or a folder where a file goes); "
     "3 init: answers missing and no terminal to ask on; 4 refused to overwrite a changed file "
     "(use --force) or not confirmed; 5 --check found changes; " + OUTPUT_CODES_HELP
 )

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from wsgen.lint import STDIN_NAME, Finding, Report
 from wsgen.lint_rules import RULES
+from wsgen.terminal import escape
 
 JSON_SCHEMA = "wsgen-lint/1"
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -32,23 +33,13 @@ def summary(report: Report) -> str:
     )
 
 
-def terminal_safe(line: str) -> str:
-    """`line` with every character a terminal could act on or hide written as a Python escape:
-    C0 and C1 controls (ESC, CR, CSI U+009B), line and paragraph separators, bidi and other
-    format characters, lone surrogates, unassigned code points. A linted file's names, keys
-    and values reach the text report only through this."""
-    if line.isprintable():
-        return line
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in line)
-
-
 def text(report: Report) -> str:
     """One line a finding, `file:line:col: severity RULE message (hint)`, then the summary."""
     lines = []
     for f in report.findings:
         hint = f" ({f.hint})" if f.hint else ""
         lines.append(
-            terminal_safe(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}{hint}")
+            escape(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}{hint}")
         )
     lines.append(summary(report))
     return "\n".join(lines) + "\n"

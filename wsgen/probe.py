@@ -35,6 +35,7 @@ from websockets.typing import Origin, Subprotocol
 from websockets.uri import WebSocketURI, parse_uri
 
 from wsgen.errors import BadInput
+from wsgen.terminal import escape
 
 if TYPE_CHECKING:
     from wsgen import certs  # imported where used: cryptography costs start-up time
@@ -69,18 +70,6 @@ KNOWN_IDLE_TIMEOUTS = (
 
 
 # --------------------------------------------------------------------------- shown text
-
-
-def escape(text: str) -> str:
-    """Text from the network (or anything else shown in the text report) made safe for a
-    terminal: every character that is not printable (C0 controls such as ESC, CR, LF and TAB,
-    DEL, C1 controls, bidi overrides and other invisible format characters, line and paragraph
-    separators, unassigned code points) is written as Python writes it in a repr (\\x1b,
-    \\r, \\u202e); the rest is kept. The result is printable, so escaping it again changes
-    nothing."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def escape_bytes(data: bytes, limit: int = 60) -> str:

@@ -2,7 +2,7 @@
 documented in the README).
 
 Much of a report comes from the network (close reasons, the HTTP reason phrase, headers,
-certificate names). Every text line goes through wsgen.probe.escape on its way out, so that no
+certificate names). Every text line goes through wsgen.terminal.escape on its way out, so that no
 control or invisible character reaches the terminal whatever a step put in its detail; the
 JSON keeps the exact text, with the characters a terminal would act on written as \\u escapes.
 """
@@ -13,7 +13,8 @@ import json
 import re
 from typing import Any
 
-from wsgen.probe import CLOSED, PASSED, Options, Report, Step, escape
+from wsgen.probe import CLOSED, PASSED, Options, Report, Step
+from wsgen.terminal import escape
 
 SCHEMA = "wsgen-probe/1"
 
