@@ -123,3 +123,42 @@ def test_a_manifest_larger_than_the_read_limit_is_up_to_date_on_the_next_run(
     assert (again.code, again.err_lines) == (0, ["wsgen: k8s: up to date (5 files)"])
     check = wsgen("render", "-f", "values.yaml", "-o", "k8s", "--check")
     assert (check.code, check.err_lines) == (0, ["wsgen: k8s: up to date (5 files)"])
+
+
+# --- A folder on the way made by another program (a parallel `mkdir -p` in a make recipe) --
+
+
+def test_a_folder_made_by_another_program_meanwhile_is_said_so_not_a_write_failure(
+    wsgen, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before_plan = output.plan
+
+    def racing(folder, files, force):  # type: ignore[no-untyped-def]
+        steps = before_plan(folder, files, force)
+        (hermetic / "k8s/prod").mkdir(parents=True)  # another make job: mkdir -p k8s/prod
+        return steps
+
+    monkeypatch.setattr(output, "plan", racing)
+    result = wsgen("render", "-o", "k8s/staging")
+    monkeypatch.setattr(output, "plan", before_plan)
+    assert (result.code, result.out) == (1, "")
+    assert result.err_lines == [
+        "wsgen: error: k8s: made by another program while wsgen was making it (a parallel "
+        "mkdir?); nothing was written (run again)"
+    ]
+    assert sorted(str(p.relative_to(hermetic)) for p in hermetic.rglob("*")) == ["k8s", "k8s/prod"]
+    again = wsgen("render", "-o", "k8s/staging")
+    assert again.code == 0, again.err
+    assert sorted(p.name for p in (hermetic / "k8s").iterdir()) == ["prod", "staging"]
+
+
+def test_files_behind_a_linked_tls_folder_are_not_called_leftovers(wsgen, hermetic: Path) -> None:
+    """Without TLS files to write, a linked tls/ is left alone: and what it points to is the
+    user's, not 'from an earlier run' to delete."""
+    (hermetic / "secrets").mkdir()
+    (hermetic / "secrets/tls.key").write_text("the user's own key\n")
+    assert wsgen("render", "-o", "k8s").code == 0
+    (hermetic / "k8s/tls").symlink_to("../secrets")
+    result = wsgen("render", "-o", "k8s")
+    assert (result.code, result.err_lines) == (0, ["wsgen: k8s: up to date (5 files)"])
+    assert (hermetic / "secrets/tls.key").read_text() == "the user's own key\n"

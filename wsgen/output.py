@@ -243,6 +243,12 @@ class Folder:
             for parent, name in reversed(made):
                 with contextlib.suppress(OSError):
                     os.rmdir(name, dir_fd=parent)
+            top = Path(*self.out.parts[: len(self.out.parts) - len(self.missing) + 1])
+            if error.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                raise RuntimeFailure(
+                    f"{top}: made by another program while wsgen was making it (a parallel "
+                    "mkdir?); nothing was written (run again)"
+                ) from None
             raise _fail(self.out, error) from None
         made[0] = (self.anchor_fd, self.missing[0])
         self.fd = fd
