@@ -162,3 +162,27 @@ def test_files_behind_a_linked_tls_folder_are_not_called_leftovers(wsgen, hermet
     result = wsgen("render", "-o", "k8s")
     assert (result.code, result.err_lines) == (0, ["wsgen: k8s: up to date (5 files)"])
     assert (hermetic / "secrets/tls.key").read_text() == "the user's own key\n"
+
+
+# --- An --out the system refuses to look up ------------------------------------------------
+
+
+@pytest.mark.parametrize("parent", ["", "k8s/"])  # an existing folder above it, or none
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["render"],
+        ["render", "--dry-run"],
+        ["render", "--check"],
+        ["init", "--defaults"],
+        ["cert", "--host", "x"],
+    ],
+)
+def test_an_out_name_too_long_is_one_line_not_an_internal_error(
+    wsgen, hermetic: Path, command: list[str], parent: str
+) -> None:
+    out = parent + "a" * 300  # longer than any file system's name limit (255 bytes)
+    result = wsgen(*command, "-o", out)
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [f"wsgen: error: --out: {out}: File name too long"]
+    assert list(hermetic.iterdir()) == []

@@ -273,10 +273,22 @@ def _nearest(out: Path) -> tuple[Path, tuple[str, ...]]:
     """The nearest existing folder of `out` (itself or a parent) and the names below it."""
     check_folder(out)
     for folder in (out, *out.parents):
-        if folder.is_dir():
+        try:
+            found = stat.S_ISDIR(os.stat(folder).st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            found = False
+        except OSError as error:  # a name too long, a folder on the way not searchable
+            raise BadInput(f"--out: {out}: {error.strerror}") from None
+        if found:
             missing = out.parts[len(folder.parts) :] if folder != out else ()
             if ".." in missing:
                 raise BadInput(f"--out: {out} has '..' after a folder that does not exist")
+            try:
+                longest = os.pathconf(folder, "PC_NAME_MAX")
+            except (OSError, ValueError):
+                longest = 255
+            if any(len(os.fsencode(name)) > longest for name in missing):  # as --check says
+                raise BadInput(f"--out: {out}: {os.strerror(errno.ENAMETOOLONG)}")
             return folder, missing
     raise BadInput(f"--out: {out} has no existing folder above it")  # pragma: no cover
 
