@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,47 @@ def test_an_out_name_too_long_is_one_line_not_an_internal_error(
     assert (result.code, result.out) == (2, "")
     assert result.err_lines == [f"wsgen: error: --out: {out}: File name too long"]
     assert list(hermetic.iterdir()) == []
+
+
+def test_an_out_wsgen_may_not_enter_is_exit_7_like_any_other_write_it_may_not_do() -> None:
+    """A folder without permission, on the way to --out or as --out: the same exit 7 and one
+    line as a folder wsgen may not write in (was exit 2, 1 or an internal error)."""
+    import shutil
+    import subprocess
+
+    from conftest import wsgen_exe
+
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # root passes every permission check: run as nobody
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv to drop to another user")
+        as_user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    work = Path(tempfile.mkdtemp())  # outside pytest's folders, which only their owner enters
+    try:
+        work.chmod(0o755)  # the other user must reach the folders inside
+        (work / "closed").mkdir(mode=0o700)  # root's: closed to nobody
+        if not as_user:
+            (work / "closed").chmod(0o000)
+        (work / "readonly").mkdir()
+        (work / "readonly").chmod(0o555)
+        expected = {
+            "closed/k8s": "wsgen: error: closed/k8s: Permission denied; nothing was written\n",
+            "closed": "wsgen: error: closed: Permission denied; nothing was written\n",
+            "readonly/k8s": "wsgen: error: readonly/k8s: Permission denied; nothing was written\n",
+        }
+        for out, line in expected.items():
+            result = subprocess.run(
+                [*as_user, *wsgen_exe(), "render", "-o", out],
+                cwd=work,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert (result.returncode, result.stderr, result.stdout) == (7, line, ""), out
+        (work / "closed").chmod(0o700)
+        assert list((work / "closed").iterdir()) == []
+        assert list((work / "readonly").iterdir()) == []
+    finally:
+        (work / "closed").chmod(0o700)
+        shutil.rmtree(work)

@@ -278,7 +278,9 @@ def _nearest(out: Path) -> tuple[Path, tuple[str, ...]]:
         except (FileNotFoundError, NotADirectoryError):
             found = False
         except OSError as error:  # a name too long, a folder on the way not searchable
-            raise BadInput(f"--out: {out}: {error.strerror}") from None
+            if error.errno == errno.ENAMETOOLONG:
+                raise BadInput(f"--out: {out}: {error.strerror}") from None
+            raise _fail(out, error) from None
         if found:
             missing = out.parts[len(folder.parts) :] if folder != out else ()
             if ".." in missing:
@@ -305,7 +307,7 @@ def opened(out: Path, wait: float | None = None) -> Iterator[Folder]:
         try:
             fd = os.open(anchor, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as error:
-            raise RuntimeFailure(f"{anchor}: {error.strerror}") from None
+            raise _fail(anchor, error) from None
         folder = Folder(out, anchor, fd, missing)
         try:
             while not _try_lock(fd):
