@@ -114,13 +114,22 @@ def write_folder(
         raise
     target = targets.of(config)
     for leftover in target.leftovers:
-        if leftover not in plan.files and (out / leftover).exists():
+        if leftover not in plan.files and _ours(plan.folder, leftover):
             result.notes.append(
                 f"{os.path.join(out, leftover)} is from an earlier run and no longer used "
                 "(left in place: delete it if nothing needs it)"
             )
     if not (dry_run or check):
         result.notes.extend(target.folder_notes(config, out, plan.pem))
+
+
+def _ours(folder: output.Folder, relative: str) -> bool:
+    """A file at `relative` in the folder itself, not reached through a link (a linked tls/
+    holds the user's files, not an earlier run's)."""
+    try:
+        return folder.lookup(relative) is not None
+    except WsgenError:
+        return False
 
 
 def _apply(

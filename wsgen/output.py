@@ -243,6 +243,12 @@ class Folder:
             for parent, name in reversed(made):
                 with contextlib.suppress(OSError):
                     os.rmdir(name, dir_fd=parent)
+            top = Path(*self.out.parts[: len(self.out.parts) - len(self.missing) + 1])
+            if error.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                raise RuntimeFailure(
+                    f"{top}: made by another program while wsgen was making it (a parallel "
+                    "mkdir?); nothing was written (run again)"
+                ) from None
             raise _fail(self.out, error) from None
         made[0] = (self.anchor_fd, self.missing[0])
         self.fd = fd
@@ -267,10 +273,24 @@ def _nearest(out: Path) -> tuple[Path, tuple[str, ...]]:
     """The nearest existing folder of `out` (itself or a parent) and the names below it."""
     check_folder(out)
     for folder in (out, *out.parents):
-        if folder.is_dir():
+        try:
+            found = stat.S_ISDIR(os.stat(folder).st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            found = False
+        except OSError as error:  # a name too long, a folder on the way not searchable
+            if error.errno == errno.ENAMETOOLONG:
+                raise BadInput(f"--out: {out}: {error.strerror}") from None
+            raise _fail(out, error) from None
+        if found:
             missing = out.parts[len(folder.parts) :] if folder != out else ()
             if ".." in missing:
                 raise BadInput(f"--out: {out} has '..' after a folder that does not exist")
+            try:
+                longest = os.pathconf(folder, "PC_NAME_MAX")
+            except (OSError, ValueError):
+                longest = 255
+            if any(len(os.fsencode(name)) > longest for name in missing):  # as --check says
+                raise BadInput(f"--out: {out}: {os.strerror(errno.ENAMETOOLONG)}")
             return folder, missing
     raise BadInput(f"--out: {out} has no existing folder above it")  # pragma: no cover
 
@@ -287,7 +307,7 @@ def opened(out: Path, wait: float | None = None) -> Iterator[Folder]:
         try:
             fd = os.open(anchor, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError as error:
-            raise RuntimeFailure(f"{anchor}: {error.strerror}") from None
+            raise _fail(anchor, error) from None
         folder = Folder(out, anchor, fd, missing)
         try:
             while not _try_lock(fd):
@@ -331,7 +351,9 @@ def plan(folder: Folder, files: Mapping[str, File], force: bool) -> list[Step]:
         if info is None:
             steps.append(Step(relative, CREATE))
             continue
-        same = info.st_size == len(file.content) and folder.read(relative) == file.content
+        same = info.st_size == len(file.content) and (
+            folder.read(relative, limit=max(READ_LIMIT, len(file.content))) == file.content
+        )
         if same:
             loose = file.mode == MODE_KEY and bool(stat.S_IMODE(info.st_mode) & 0o077)
             steps.append(Step(relative, IDENTICAL, fix_mode=loose))
@@ -341,6 +363,35 @@ def plan(folder: Folder, files: Mapping[str, File], force: bool) -> list[Step]:
 
 
 def write(folder: Folder, files: Mapping[str, File], steps: list[Step]) -> None:
+    """`_write` with Ctrl-C (and SIGTERM, SIGHUP) held until it is done or rolled back: a
+    signal in the middle would leave a mix of old and new files or temporary files behind.
+    The signal takes effect right after."""
+    with _signals_held():
+        _write(folder, files, steps)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    import signal
+
+    caught: list[int] = []
+    previous: dict[signal.Signals, object] = {}
+    try:
+        for held in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            previous[held] = signal.signal(held, lambda number, _frame: caught.append(number))
+    except ValueError:  # not the main thread: signals cannot be handled here anyway
+        pass
+    try:
+        yield
+    finally:
+        for held, handler in previous.items():
+            if handler is not None:
+                signal.signal(held, handler)  # type: ignore[arg-type]
+        for number in dict.fromkeys(caught):
+            signal.raise_signal(number)
+
+
+def _write(folder: Folder, files: Mapping[str, File], steps: list[Step]) -> None:
     """Carry out a plan with no REFUSE step, all or nothing: every new content goes to a
     temporary file first; the originals are kept (hard links, or copies where links are not
     possible) until every rename succeeded, and put back if one fails. Folders this call
@@ -383,10 +434,10 @@ def write(folder: Folder, files: Mapping[str, File], steps: list[Step]) -> None:
             staged.append((parent, temp, name, shown))
             try:
                 try:
+                    old = _current(parent, name, shown)
                     if file.mode == MODE_KEY:
                         os.fchmod(handle, MODE_KEY)
-                    elif step.action == OVERWRITE:
-                        old = os.stat(name, dir_fd=parent, follow_symlinks=False)
+                    elif old is not None:
                         os.fchmod(handle, stat.S_IMODE(old.st_mode))
                     _write_all(handle, file.content)
                 finally:
@@ -431,6 +482,18 @@ def write(folder: Folder, files: Mapping[str, File], steps: list[Step]) -> None:
             if fd not in (folder.anchor_fd, folder.fd) and fd not in folder._fds:
                 with contextlib.suppress(OSError):
                     os.close(fd)
+
+
+def _current(parent: int, name: str, shown: str) -> os.stat_result | None:
+    """The file about to be replaced, looked at again: another program may have put a link or
+    a FIFO there since the plan (it is never followed, and its mode is not copied)."""
+    try:
+        info = os.stat(name, dir_fd=parent, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        raise _unusable(shown, info.st_mode, want_folder=False)
+    return info
 
 
 def _new_mode(file: File) -> int:
