@@ -3,12 +3,13 @@ answer, what flags skip, the overwrite confirmation, and the files (equal to ren
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, wsgen_exe
 from test_tls import make_pair
 from wsgen import errors, model, wizard
 
@@ -224,6 +225,36 @@ def test_overwrite_needs_an_explicit_yes(hermetic: Path) -> None:
     assert declined.offered[declined.asked[-1]] is False
     assert tree(hermetic / "k8s") == before
     run(Scripted("90", True), *flags, out="k8s")
+    assert 'proxy-read-timeout: "90"' in (hermetic / "k8s/ingress.yaml").read_text()
+
+
+class RenderWhileAsked(Scripted):
+    """Another wsgen run renders the same folder while the person is being asked."""
+
+    def __init__(self, *answers: str | bool | None, flags: tuple[str, ...]) -> None:
+        super().__init__(*answers)
+        self.flags = flags
+        self.other: subprocess.CompletedProcess[str] | None = None
+
+    def confirm(self, message: str, default: bool) -> bool:
+        self.other = subprocess.run(
+            [*wsgen_exe(), "render", *self.flags, "-o", "k8s"],
+            capture_output=True,
+            text=True,
+            timeout=30,  # well below the lock's wait: a run must not wait for a person
+        )
+        return super().confirm(message, default)
+
+
+def test_no_lock_is_held_while_the_person_answers(hermetic: Path) -> None:
+    """init plans, asks, then writes: another run meanwhile is not kept waiting, and init does
+    not write over what that run wrote, which the person never saw."""
+    flags = (*ALL_BUT_TIMEOUT, "--timeout", "90")
+    asker = RenderWhileAsked("60", True, flags=flags)
+    with pytest.raises(errors.Refused, match="changed while you were asked"):
+        run(asker, *ALL_BUT_TIMEOUT, out="k8s")
+    assert asker.asked[-1] == "Write 5 file(s) to k8s?"
+    assert asker.other is not None and asker.other.returncode == 0, asker.other
     assert 'proxy-read-timeout: "90"' in (hermetic / "k8s/ingress.yaml").read_text()
 
 

@@ -165,15 +165,28 @@ def run(
     }
     config = model.build([*layers, (answer_layer, Path.cwd())])
     result = core.Result()
+    plan_force = asker is not None or force
+    shown: list[output.Step] | None = None
+    if asker is not None:
+        # The plan shown is made under the lock, but no lock is held while the person answers
+        # (another run would wait for them): the write plans again and goes ahead only when
+        # the folder still holds what the person confirmed.
+        with output.opened(out_path) as folder:
+            plan = core.plan_folder(config, folder, force=plan_force, now=now)
+            shown = plan.steps
+        for line in summary(config, plan):
+            asker.say(line)
+        if not _confirmed(asker, plan, force):
+            raise errors.Refused("nothing written (not confirmed)")
     with output.opened(out_path) as folder:  # plan and write under one lock
-        plan = core.plan_folder(config, folder, force=asker is not None or force, now=now)
-        if asker is None:
+        plan = core.plan_folder(config, folder, force=plan_force, now=now)
+        if shown is None:
             result.notes.extend(plan.notes)
-        else:
-            for line in summary(config, plan):
-                asker.say(line)
-            if not _confirmed(asker, plan, force):
-                raise errors.Refused("nothing written (not confirmed)")
+        elif plan.steps != shown:
+            raise errors.Refused(
+                f"{out_path}: changed while you were asked (another program wrote it); "
+                "nothing written: run init again to see the new plan"
+            )
         hint = "use --force to replace them, or run init in a terminal to confirm"
         core.write_folder(config, plan, result, refuse_hint=hint)
     result.notes.extend(next_steps(config, out_path))
