@@ -82,3 +82,81 @@ def test_lint_findings_never_quote_a_key(wsgen, key: Path, hermetic: Path) -> No
     result = wsgen("lint", "--all", "timeouts.yaml")
     assert 'proxy-read-timeout "<a PEM private key>' in result.out
     assert 'proxy-send-timeout "<base64 text of 64 characters>"' in result.out
+
+
+def openssh_key(tmp_path: Path) -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    )
+    return pem.decode()
+
+
+def test_a_key_as_an_env_or_annotation_value_is_refused(  # type: ignore[no-untyped-def]
+    wsgen, key: Path, hermetic: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--env "TLS_KEY=$(cat tls.key)"` wrote the key in plain text into deployment.yaml and
+    wsgen.yaml (both end up in git), and a lower-cased or split WSGEN_ENV line was echoed in
+    its error. A private key (PEM in any form, or only its base64 body) is refused, never
+    shown, and nothing is written."""
+    pem = key.read_text()
+    body = pem.strip().splitlines()[1:-1]
+    ssh = openssh_key(tmp_path)
+    forms = {
+        "pem": pem,
+        "crlf": pem.replace("\n", "\r\n"),
+        "lower": pem.lower(),
+        "indented": "".join(f"   {line}\n" for line in pem.splitlines()),
+        "body": "\n".join(body),
+        "body on one line": "".join(body),
+        "openssh": ssh,
+        "openssh body": "".join(ssh.strip().splitlines()[1:-1]),
+    }
+    base = ("--name", "app", "--image", "nginx:1", "--host", "a.example.com")
+    for form, text in forms.items():
+        values = hermetic / "v.yaml"
+        values.write_text(yaml.safe_dump({"env": {"A": text}, "annotations": {"a": text}}))
+        cases: list[tuple[dict[str, str], list[str], str]] = [
+            ({}, ["render", *base, "--env", f"A={text}"], "--env: the value of 'A' is "),
+            ({}, ["render", *base, "--annotation", f"a={text}", "-o", "k8s"], "--annotation:"),
+            ({}, ["init", *base, "--defaults", "--env", f"A={text}", "-o", "k8s"], "--env:"),
+            ({}, ["render", *base, "-f", "v.yaml", "-o", "k8s"], "v.yaml: env.A: the value"),
+            ({}, ["render", *base, "-f", "v.yaml", "--dry-run", "-o", "k8s"], "v.yaml: env.A"),
+            ({"WSGEN_ENV": f"A={text}"}, ["render", *base, "-o", "k8s", "--check"], "WSGEN_ENV:"),
+            ({"WSGEN_ANNOTATION": f"a={text}"}, ["init", *base, "--defaults"], "WSGEN_ANNOTATION:"),
+        ]
+        for env, args, message in cases:
+            with monkeypatch.context() as patch:
+                for name, value in env.items():
+                    patch.setenv(name, value)
+                result = wsgen(*args)
+            assert result.code == 2, (form, args, result.err)
+            assert len(result.err_lines) == 1, (form, result.err)
+            assert result.err_lines[0].startswith("wsgen: error: " + message), (form, result.err)
+            assert "key" in result.err_lines[0], result.err
+            assert result.out == ""
+            for shown in (result.out, result.err):
+                for fragment in fragments(text if "openssh" not in form else ssh):
+                    assert fragment not in shown, (form, args)
+            assert_never_shown(result, pem, hermetic, values)
+            assert not (hermetic / "k8s").exists(), (form, args)
+
+
+def test_a_certificate_or_a_token_as_an_env_value_is_still_written(  # type: ignore[no-untyped-def]
+    wsgen, key: Path
+) -> None:
+    """Only private keys are refused: a CA certificate or a random base64 token is data an
+    app may take from its environment."""
+    import base64
+    import os
+
+    cert = key.with_name("tls.crt").read_text()
+    token = base64.b64encode(os.urandom(300)).decode()
+    result = wsgen("render", "--name", "app", "--env", f"CA={cert}", "--env", f"T={token}")
+    assert result.code == 0, result.err
+    assert token in result.out
+    assert cert.splitlines()[1] in result.out
