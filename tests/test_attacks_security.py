@@ -160,3 +160,64 @@ def test_a_certificate_or_a_token_as_an_env_value_is_still_written(  # type: ign
     assert result.code == 0, result.err
     assert token in result.out
     assert cert.splitlines()[1] in result.out
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "//admin:s3cret@evil.example/ws",  # relative to the scheme
+        "ws:\\\\admin:s3cret@evil.example/ws",  # a browser reads \ as /
+        "ws://admin:" + "s3cret" * 50 + "@evil.example/ws",  # longer than what is shown
+        "WSS://admin:s3cret@evil.example/ws",
+    ],
+)
+def test_a_password_in_a_redirect_is_never_shown(location: str) -> None:
+    """A redirect's Location was shown as is unless it started with scheme://, and it was cut
+    to 200 characters before the password was hidden: a long password's start was shown."""
+    import json
+    import socket
+    import subprocess
+
+    import live
+    from conftest import wsgen_exe
+
+    def redirect(connection: socket.socket, stop: object) -> None:
+        live.read_request(connection)
+        connection.sendall(
+            f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode()
+        )
+
+    runs = []
+    with live.scripted_server(redirect) as port:
+        for form in ((), ("--json",)):
+            runs.append(
+                subprocess.run(
+                    [*wsgen_exe(), "probe", *form, "--idle", "1", f"ws://127.0.0.1:{port}/"],
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                )
+            )
+    for run in runs:
+        assert run.returncode == 1, run.stderr
+        assert "s3cret" not in run.stdout + run.stderr
+        assert "admin:***@evil.example/ws" in run.stdout.replace("\\\\", "\\")
+    report = json.loads(runs[1].stdout)
+    assert "s3cret" not in json.dumps(report)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ws://user:s3?cret@127.0.0.1:1/",  # generated passwords hold ? and # unencoded
+        "ws://user:s3#cret@127.0.0.1:1/",
+        "ws:/user:s3cret@127.0.0.1:1/",
+        "ws:user:s3cret@127.0.0.1:1/",
+    ],
+)
+def test_a_password_with_a_question_mark_is_not_echoed(wsgen, url: str) -> None:  # type: ignore[no-untyped-def]
+    result = wsgen("probe", url)
+    assert result.code == 2
+    assert len(result.err_lines) == 1
+    assert "***@127.0.0.1:1/" in result.err, result.err
+    assert "s3" not in result.err + result.out

@@ -78,7 +78,11 @@ def escape_bytes(data: bytes, limit: int = 60) -> str:
     return shown + ("..." if len(data) > limit else "")
 
 
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)@")
+# A URL's start up to its user information: the scheme (or none: a Location may be relative,
+# //user:pass@host/), then any slashes (a browser reads a backslash as one); the user
+# information runs to the last @ before / ? or # (Python's parser takes a backslash in it).
+_URL_START = r"\s*(?:[A-Za-z][A-Za-z0-9+.-]*:)?[/\\]*"
+_USERINFO = re.compile(rf"^({_URL_START})([^/?#]+)@")
 
 
 def redact(url: str) -> str:
@@ -92,13 +96,12 @@ def redact(url: str) -> str:
 
 
 def _redact_raw(raw: str) -> str:
-    """redact() for a URL that may not parse: everything up to the last @ before a ? or #
-    (a password with an unencoded / in it included) is hidden."""
-    scheme, sep, rest = raw.partition("://")
-    head = re.split(r"[?#]", rest, maxsplit=1)[0]
-    if not sep or "@" not in head:
-        return raw
-    return f"{scheme}{sep}***@{rest[head.rindex('@') + 1 :]}"
+    """redact() for a URL that does not parse: everything between its start and its last @ is
+    hidden (a password may hold / ? # unencoded; a query's @ hides a little too much)."""
+    start = re.match(_URL_START, raw)
+    head = start.end() if start is not None else 0
+    at = raw.rfind("@")
+    return raw if at < head else f"{raw[:head]}***@{raw[at + 1 :]}"
 
 
 # --------------------------------------------------------------------------- options
@@ -826,7 +829,7 @@ def _not_upgraded(
 ) -> str:
     uri = options.uri
     said = escape(f"{status} {reason[:200]}".strip())
-    location = escape(redact(headers.get("location", "")[:200]))
+    location = escape(redact(headers.get("location", ""))[:200])
     if 300 <= status < 400:
         if not uri.secure and location.lower().startswith(("https:", "wss:")):
             wss = "wss:" + location.split(":", 1)[1]
