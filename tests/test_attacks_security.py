@@ -221,3 +221,46 @@ def test_a_password_with_a_question_mark_is_not_echoed(wsgen, url: str) -> None:
     assert len(result.err_lines) == 1
     assert "***@127.0.0.1:1/" in result.err, result.err
     assert "s3" not in result.err + result.out
+
+
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("\x1b[2Kresult: passed\r".encode(), "(4000 (private use) \\x1b[2Kresult: passed\\r)"),
+        (b"\xff\xfe", "whose reason is not UTF-8"),
+    ],
+)
+def test_a_close_frame_with_the_101_is_a_failed_step_not_a_crash(reason: bytes, said: str) -> None:
+    """A server that accepts the upgrade and closes at once (its close frame in the same
+    packet as the 101) gave `internal error: InvalidState: connection is closing`, exit 3, and
+    no JSON report: it is a failed message step, exit 1, its close reason escaped."""
+    import json
+    import socket
+    import subprocess
+
+    import live
+    from conftest import wsgen_exe
+
+    def close_at_once(connection: socket.socket, stop: object) -> None:
+        live.switch_protocols(connection)
+        connection.sendall(live.ws_frame(0x8, (4000).to_bytes(2, "big") + reason))
+        connection.recv(1024)  # the probe's answer, or its FIN
+
+    with live.scripted_server(close_at_once) as port:
+        runs = [
+            subprocess.run(
+                [*wsgen_exe(), "probe", *form, "--idle", "1", f"ws://127.0.0.1:{port}/"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+            for form in ((), ("--json",))
+        ]
+    text, as_json = runs
+    assert text.returncode == as_json.returncode == 1, text.stderr + as_json.stderr
+    assert text.stderr == as_json.stderr == ""
+    line = next(line for line in text.stdout.splitlines() if line.startswith("message"))
+    assert "FAILED" in line and said in line, text.stdout
+    assert "\x1b" not in text.stdout and "\r" not in text.stdout
+    report = json.loads(as_json.stdout)
+    assert report["failed_step"] == "message"

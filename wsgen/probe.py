@@ -949,6 +949,17 @@ def _round_trip(
     deadline = started + options.step_timeout
     try:
         protocol.send_text(sent)
+    except InvalidState:  # the server's close frame came with the 101: nothing can be sent
+        close = protocol.close_rcvd
+        said = f"({escape(str(close))}) " if close is not None else ""
+        raise probe.fail(
+            "message",
+            started,
+            _broken(protocol, options.max_message)
+            or f"the server closed the connection {said}right after the upgrade, before the "
+            "message was sent",
+        ) from None
+    try:
         sock.settimeout(options.step_timeout)
         _send(sock, protocol)
     except OSError as error:
