@@ -226,7 +226,7 @@ def test_a_password_with_a_question_mark_is_not_echoed(wsgen, url: str) -> None:
 @pytest.mark.parametrize(
     ("reason", "said"),
     [
-        ("\x1b[2Kresult: passed\r".encode(), "(4000 (private use) \\x1b[2Kresult: passed\\r)"),
+        (b"\x1b[2Kresult: passed\r", "(4000 (private use) \\x1b[2Kresult: passed\\r)"),
         (b"\xff\xfe", "whose reason is not UTF-8"),
     ],
 )
