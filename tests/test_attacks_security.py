@@ -264,3 +264,17 @@ def test_a_close_frame_with_the_101_is_a_failed_step_not_a_crash(reason: bytes, 
     assert "\x1b" not in text.stdout and "\r" not in text.stdout
     report = json.loads(as_json.stdout)
     assert report["failed_step"] == "message"
+
+
+def test_a_key_as_the_probe_message_is_refused(wsgen, key: Path) -> None:  # type: ignore[no-untyped-def]
+    """--message "$(cat tls.key)" sent the key to the server and showed it in the report (all of
+    it in the JSON's sent and received): refused before anything is sent."""
+    pem = key.read_text()
+    for text in (pem, pem.lower(), "".join(pem.strip().splitlines()[1:-1])):
+        for form in ((), ("--json",)):
+            result = wsgen("probe", *form, "--message", text, "ws://127.0.0.1:1/")
+            assert result.code == 2, result.err
+            assert result.err_lines[0].startswith("wsgen: error: --message: is a "), result.err
+            assert len(result.err_lines) == 1
+            assert result.out == ""
+            assert_never_shown(result, pem)

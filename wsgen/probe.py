@@ -245,6 +245,11 @@ def make_options(
     message = DEFAULT_MESSAGE if message is None else message
     if not message:
         raise BadInput("--message: must be some text")
+    from wsgen.model import private_key_kind
+
+    kind = private_key_kind(message)
+    if kind is not None:  # it would go to the server, and into the report
+        raise BadInput(f"--message: is {kind}; the probe sends --message and shows it")
     scheme = "https" if uri.secure else "http"
     default_port = 443 if uri.secure else 80
     host = f"[{uri.host}]" if ":" in uri.host else uri.host
