@@ -21,6 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wsgen import ingress_nginx as nginx
 from wsgen.errors import BadInput, did_you_mean
+from wsgen.model import redact
 from wsgen.yamlutil import (
     TOO_DEEP,
     SafeLoader,
@@ -58,6 +59,15 @@ class Finding:
     end_line: int = 0
     end_column: int = 0
     ingress: str = ""  # namespace/name, or the chart values section; "" for file problems
+
+    def __post_init__(self) -> None:
+        # A message quotes what the file says (an annotation's value, a duplicate key, a name):
+        # key material pasted there is named, never copied into a CI log or a SARIF upload.
+        for name in ("message", "hint", "ingress"):
+            said = getattr(self, name)
+            safe = redact(said)
+            if safe != said:
+                object.__setattr__(self, name, safe)
 
     def sort_key(self) -> tuple[int, int, str]:
         return (self.line, self.column, self.rule)

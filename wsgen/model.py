@@ -108,6 +108,38 @@ def _pem_kind(text: str) -> str | None:
     return next((what for marker, what in _PEM_KINDS if marker in labels), "PEM text")
 
 
+_KEY_BODY_MIN = 100  # an EC P-256 key (the smallest wsgen makes) is 184 base64 characters
+
+
+def private_key_kind(text: str) -> str | None:
+    """ "a PEM private key" when `text` holds a private key: PEM in any case, or a key's
+    base64 body without its BEGIN and END lines (PKCS#1, PKCS#8, SEC 1, OpenSSH); else None."""
+    if _pem_kind(text) == "a PEM private key":
+        return "a PEM private key"
+    body = "".join(text.split())
+    if len(body) < _KEY_BODY_MIN or not _looks_base64(body):
+        return None
+    import base64
+    import binascii
+
+    try:
+        der = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    if der.startswith(b"openssh-key-v1\0"):
+        return "a private key (the base64 of an OpenSSH key)"
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    try:
+        load_der_private_key(der, None)
+    except TypeError:  # an encrypted key: it needs a password, so it is one
+        pass
+    except (ValueError, UnsupportedAlgorithm):  # what the parser refuses is not a key
+        return None
+    return "a private key (the base64 of a DER key)"
+
+
 def _size_words(text: str) -> str:
     lines = len(text.splitlines())
     if lines > 1:
@@ -682,6 +714,13 @@ def environ_layer(environ: Mapping[str, str]) -> Layer:
             continue
         utf8(raw, option.env)
         if option.mapping:
+            # PEM, or a key's body after a KEY=: its lines would be taken one by one, and shown
+            kind = _pem_kind(raw) or private_key_kind(raw.partition("=")[2])
+            if kind is not None:
+                raise BadInput(
+                    f"{option.env}: holds {kind}; it takes one KEY=VALUE a line, "
+                    "and PEM text belongs in a Secret"
+                )
             layer[option.key] = _pairs([line for line in raw.splitlines() if line], option.env)
         else:
             layer[option.key] = Given(raw, option.env)
@@ -1187,6 +1226,7 @@ def _env(given: dict[str, Given]) -> tuple[tuple[str, str], ...]:
             pair = env_name(key), string_value(item.value)
         except ValueError as error:
             raise BadInput(f"{item.origin}: {error}") from None
+        _no_key_in(pair[1], item.origin, key, "put it in a Secret (valueFrom.secretKeyRef)")
         size = len(f"{pair[0]}={pair[1]}".encode("utf-8", "surrogateescape"))
         if size > MAX_ENV_ENTRY_BYTES:
             raise BadInput(
@@ -1201,6 +1241,17 @@ def _env(given: dict[str, Given]) -> tuple[tuple[str, str], ...]:
             )
         pairs.append(pair)
     return tuple(pairs)
+
+
+def _no_key_in(value: str, origin: str, key: str, instead: str) -> None:
+    """A private key as an env or annotation value would be written in plain text into the
+    manifests and wsgen.yaml (and so into git): refused, the value never shown."""
+    kind = private_key_kind(value)
+    if kind is not None:
+        raise BadInput(
+            f"{origin}: the value of {show(key)} is {kind}: wsgen writes no key into a "
+            f"manifest or wsgen.yaml; {instead}"
+        )
 
 
 def _annotations(given: dict[str, Given], tls: Tls) -> tuple[tuple[str, str], ...]:
@@ -1221,6 +1272,7 @@ def _annotations(given: dict[str, Given], tls: Tls) -> tuple[tuple[str, str], ..
             value = string_value(item.value)
         except ValueError as error:
             raise BadInput(f"{item.origin}: {error}") from None
+        _no_key_in(value, item.origin, key, "put it in a Secret and name the Secret")
         problem = reserved.get(key) or _annotation_problem(key, value)
         if problem:
             raise BadInput(f"{item.origin}: {key!r} {problem}")

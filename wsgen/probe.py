@@ -78,7 +78,11 @@ def escape_bytes(data: bytes, limit: int = 60) -> str:
     return shown + ("..." if len(data) > limit else "")
 
 
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)@")
+# A URL's start up to its user information: the scheme (or none: a Location may be relative,
+# //user:pass@host/), then any slashes (a browser reads a backslash as one); the user
+# information runs to the last @ before / ? or # (Python's parser takes a backslash in it).
+_URL_START = r"\s*(?:[A-Za-z][A-Za-z0-9+.-]*:)?[/\\]*"
+_USERINFO = re.compile(rf"^({_URL_START})([^/?#]+)@")
 
 
 def redact(url: str) -> str:
@@ -92,13 +96,12 @@ def redact(url: str) -> str:
 
 
 def _redact_raw(raw: str) -> str:
-    """redact() for a URL that may not parse: everything up to the last @ before a ? or #
-    (a password with an unencoded / in it included) is hidden."""
-    scheme, sep, rest = raw.partition("://")
-    head = re.split(r"[?#]", rest, maxsplit=1)[0]
-    if not sep or "@" not in head:
-        return raw
-    return f"{scheme}{sep}***@{rest[head.rindex('@') + 1 :]}"
+    """redact() for a URL that does not parse: everything between its start and its last @ is
+    hidden (a password may hold / ? # unencoded; a query's @ hides a little too much)."""
+    start = re.match(_URL_START, raw)
+    head = start.end() if start is not None else 0
+    at = raw.rfind("@")
+    return raw if at < head else f"{raw[:head]}***@{raw[at + 1 :]}"
 
 
 # --------------------------------------------------------------------------- options
@@ -242,6 +245,11 @@ def make_options(
     message = DEFAULT_MESSAGE if message is None else message
     if not message:
         raise BadInput("--message: must be some text")
+    from wsgen.model import private_key_kind
+
+    kind = private_key_kind(message)
+    if kind is not None:  # it would go to the server, and into the report
+        raise BadInput(f"--message: is {kind}; the probe sends --message and shows it")
     scheme = "https" if uri.secure else "http"
     default_port = 443 if uri.secure else 80
     host = f"[{uri.host}]" if ":" in uri.host else uri.host
@@ -826,7 +834,7 @@ def _not_upgraded(
 ) -> str:
     uri = options.uri
     said = escape(f"{status} {reason[:200]}".strip())
-    location = escape(redact(headers.get("location", "")[:200]))
+    location = escape(redact(headers.get("location", ""))[:200])
     if 300 <= status < 400:
         if not uri.secure and location.lower().startswith(("https:", "wss:")):
             wss = "wss:" + location.split(":", 1)[1]
@@ -946,6 +954,17 @@ def _round_trip(
     deadline = started + options.step_timeout
     try:
         protocol.send_text(sent)
+    except InvalidState:  # the server's close frame came with the 101: nothing can be sent
+        close = protocol.close_rcvd
+        said = f"({escape(str(close))}) " if close is not None else ""
+        raise probe.fail(
+            "message",
+            started,
+            _broken(protocol, options.max_message)
+            or f"the server closed the connection {said}right after the upgrade, before the "
+            "message was sent",
+        ) from None
+    try:
         sock.settimeout(options.step_timeout)
         _send(sock, protocol)
     except OSError as error:
