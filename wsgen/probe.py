@@ -49,7 +49,9 @@ DEFAULT_IDLE = 75.0  # just past the common 60 s default
 DEFAULT_STEP_TIMEOUT = 10.0
 DEFAULT_MESSAGE = "wsgen probe"
 MAX_SECONDS = 86400.0
-_RECV = 65536
+# the most bytes read (and parsed) at a time: a flood of tiny frames costs websockets ~0.1 s
+# per 16 KiB, and the clock is checked between reads
+_RECV = 16384
 _HEAD_LIMIT = 65536  # the most bytes of an HTTP answer (status line, headers, body start) read
 DEFAULT_MAX_MESSAGE = 1048576  # bytes of one message (all its frames): websockets' own default
 MAX_MAX_MESSAGE = 1073741824  # 1 GiB
@@ -628,9 +630,10 @@ def _tls_problem(error: ssl.SSLError) -> str:
 
 
 def _send(sock: socket.socket, protocol: ClientProtocol) -> None:
-    for data in protocol.data_to_send():
-        if data:
-            sock.sendall(data)
+    # one write for all (a flood of pings is answered by thousands of pongs at once)
+    data = b"".join(protocol.data_to_send())
+    if data:
+        sock.sendall(data)
 
 
 def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Frame]]:
@@ -953,6 +956,7 @@ def _round_trip(
     messages = _Messages()
     frames = list(pending)
     last_frame, other_frames = started, 0  # the control frames that came meanwhile
+    partial = 0  # bytes in reads that completed no frame
     while True:
         other_frames += sum(
             f.opcode not in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT) for f in frames
@@ -974,6 +978,8 @@ def _round_trip(
             data = _recv(sock, deadline)
         except TimeoutError:
             meanwhile = f", only {other_frames} control frames (pings...)" if other_frames else ""
+            if partial and not other_frames:
+                meanwhile = f", only {partial} bytes of a frame not yet complete"
             probe.add(
                 Step(
                     "message",
@@ -1000,8 +1006,10 @@ def _round_trip(
                 "message", started, "the server closed the connection (EOF) instead of answering"
             )
         frames = _receive(sock, protocol, data)
-        if frames:
-            last_frame = time.monotonic()
+        # bytes of a frame that comes slowly end the silence too (a proxy's idle timer
+        # counts bytes)
+        last_frame = time.monotonic()
+        partial += 0 if frames else len(data)
 
 
 def _first_message(probe: _Run, started: float, sent: bytes, opcode: Opcode, data: bytes) -> float:
@@ -1074,6 +1082,8 @@ class _Hold:
     longest_silence: float = 0.0  # the longest time without a frame either way
     last_ping_at: float | None = None  # when the last ping went: the hold is over
     after_last_ping: int = 0  # frames that came after the last ping went
+    partial_bytes: int = 0  # bytes that came and completed no frame (a frame sent slowly)
+    bytes_after_ping: bool = False  # bytes came after the last ping went
     last_ping_answered: bool = False
     problem: str | None = None  # the server broke the protocol
     messages: _Messages = field(default_factory=_Messages)
@@ -1082,6 +1092,19 @@ class _Hold:
         """A frame went or came at `at`: the silence before it is over."""
         self.longest_silence = max(self.longest_silence, at - self.last_frame)
         self.last_frame = at
+
+    def busy_until(self, at: float) -> None:
+        """The probe was sending (pongs, a ping) until `at`, perhaps blocked on a full send
+        buffer: not silence that was held, so not measured as such."""
+        if self.last_ping_at is None:
+            self.last_frame = max(self.last_frame, at)
+
+    def bytes_at(self, size: int, at: float) -> None:
+        """Bytes came at `at` and completed no frame: the connection is not silent (a proxy's
+        idle timer counts bytes, not frames), and after the last ping it is there."""
+        self.partial_bytes += size
+        if self.last_ping_at is None:
+            self.frame_at(at)
 
     def take(self, frames: list[Frame], at: float, protocol: ClientProtocol) -> None:
         # Each frame is counted and let go (a message is kept only until its last frame, and
@@ -1152,16 +1175,20 @@ def _hold(
         if seen.last_ping_at is not None and (seen.last_ping_answered or now >= deadline):
             # frames kept coming after the last ping: the connection is there, the server
             # just does not answer pings
-            alive = seen.last_ping_answered or seen.after_last_ping > 0
+            alive = seen.last_ping_answered or seen.after_last_ping > 0 or seen.bytes_after_ping
             closed_by = None if alive else "no-answer"
             ended = now
             break
         if now >= next_ping:
-            closed_by, ended = _ping(sock, protocol, _HOLD_PING, step_timeout) or None, now
+            # a server that does not read fills the send buffer: the ping waits no longer
+            # than the hold lasts
+            went = _ping(sock, protocol, _HOLD_PING, min(step_timeout, max(deadline - now, 0.001)))
+            closed_by, ended = went or None, now
             if closed_by:
                 break
             seen.counts["pings_sent"] += 1
             seen.frame_at(now)
+            seen.busy_until(time.monotonic())
             next_ping = now + (interval or math.inf)
             continue
         if now >= next_tick and on_tick is not None:
@@ -1180,7 +1207,16 @@ def _hold(
         if not received:
             closed_by = "eof"
             break
-        seen.take(_receive(sock, protocol, received), ended, protocol)
+        frames = _receive(sock, protocol, received)  # and the pongs for its pings go
+        if frames:
+            seen.take(frames, ended, protocol)
+        else:
+            seen.bytes_at(len(received), ended)
+            if seen.last_ping_at is not None:
+                seen.bytes_after_ping = True
+            seen.problem = _broken(protocol, options.max_message)
+        if any(f.opcode == Opcode.PING for f in frames):
+            seen.busy_until(time.monotonic())
     if seen.problem is not None:
         raise probe.fail("idle", started, seen.problem, idle=idle)
     if protocol.close_rcvd is not None:
@@ -1263,9 +1299,10 @@ def _hold_report(
 def _close_politely(sock: socket.socket, protocol: ClientProtocol, step_timeout: float) -> None:
     """Close with 1000 and wait a moment for the server's close frame or FIN."""
     with contextlib.suppress(OSError, InvalidState):
-        protocol.send_close(1000)
-        _send(sock, protocol)
         deadline = time.monotonic() + min(1.0, step_timeout)
+        protocol.send_close(1000)
+        sock.settimeout(min(1.0, step_timeout))  # a server that does not read: no longer
+        _send(sock, protocol)
         while protocol.close_rcvd is None and (left := deadline - time.monotonic()) > 0:
             sock.settimeout(left)
             data = sock.recv(_RECV)
@@ -1283,6 +1320,8 @@ def _survived(options: Options, seen: _Hold) -> str:
         for key, what in (("messages_received", "messages"), ("pings_received", "pings"))
         if counts[key]
     ]
+    if seen.partial_bytes:
+        came.append(f"{seen.partial_bytes} bytes in reads that completed no frame (sent slowly)")
     if interval is None and longest + 0.05 >= idle:
         text = f"the connection survived {idle:g} s of silence"
     elif interval is None:
@@ -1307,7 +1346,12 @@ def _survived(options: Options, seen: _Hold) -> str:
     if not seen.last_ping_answered:
         text += (
             f"; the last ping got no answer within {options.step_timeout:g} s while "
-            f"{seen.after_last_ping} frames kept coming: the server does not answer pings"
+            + (
+                f"{seen.after_last_ping} frames kept coming"
+                if seen.after_last_ping
+                else "bytes kept coming (a frame not yet complete)"
+            )
+            + ": the server does not answer pings"
         )
     return text
 
