@@ -652,7 +652,9 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
         subprotocols=subprotocols or None,
         # a whole message, all its frames together: a larger one (or a frame announcing more)
         # fails the connection with 1009 before its payload is read
-        max_size=options.max_message,
+        # (a control frame holds up to 125 bytes, whatever --max-message says: a server's
+        # ping or close reason is not a message; a smaller limit is checked by _Messages)
+        max_size=max(options.max_message, _CONTROL_MAX),
     )
     request = protocol.connect()
     from importlib.metadata import version
@@ -885,16 +887,23 @@ def _text(data: bytes, limit: int = 60) -> str:
 class _Messages:
     """Whole messages from frames: a TEXT or BINARY frame and its continuations up to FIN."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int) -> None:
         self.opcode: Opcode | None = None
         self.parts: list[bytes] = []
+        self.size = 0
+        self.limit = limit  # --max-message, checked here when it is below _CONTROL_MAX
+        self.too_big: int | None = None  # the bytes of a message that passed the limit
 
     def add(self, frame: Frame) -> tuple[Opcode, bytes] | None:
         if frame.opcode in (Opcode.TEXT, Opcode.BINARY):
-            self.opcode, self.parts = frame.opcode, [bytes(frame.data)]
+            self.opcode, self.parts, self.size = frame.opcode, [bytes(frame.data)], 0
         elif frame.opcode == Opcode.CONT and self.opcode is not None:
             self.parts.append(bytes(frame.data))
         else:
+            return None
+        self.size += len(frame.data)
+        if self.size > self.limit:
+            self.too_big, self.opcode, self.parts = self.size, None, []
             return None
         if not frame.fin:
             return None
@@ -911,6 +920,22 @@ def _receive(sock: socket.socket, protocol: ClientProtocol, data: bytes) -> list
     return frames
 
 
+_CONTROL_MAX = 125  # bytes of a control frame's payload (RFC 6455)
+
+
+def _too_big(protocol: ClientProtocol, max_message: int, detail: str, read: int = 0) -> str:
+    """`read`: the bytes of it that were read (a frame within 125 bytes, over a smaller
+    --max-message); otherwise it was refused on its frame's announced length."""
+    with contextlib.suppress(InvalidState):
+        protocol.fail(1009, "message too big")  # as websockets does past its max_size
+    how = f"after {read} bytes of it" if read else "without reading it"
+    return (
+        f"the server sent a message larger than --max-message ({max_message} bytes): "
+        f"{detail}; the probe closed the connection (1009, message too big) {how} (raise "
+        "--max-message if the app really sends that much)"
+    )
+
+
 def _broken(protocol: ClientProtocol, max_message: int) -> str | None:
     """What the server did against the WebSocket protocol or the probe's limits, if it did (the
     protocol then fails the connection, as a browser would, with close code 1002, 1007 or
@@ -919,11 +944,7 @@ def _broken(protocol: ClientProtocol, max_message: int) -> str | None:
     if exc is None:
         return None
     if isinstance(exc, PayloadTooBig):
-        return (
-            f"the server sent a message larger than --max-message ({max_message} bytes): "
-            f"{escape(str(exc))}; the probe closed the connection (1009, message too big) "
-            "without reading it (raise --max-message if the app really sends that much)"
-        )
+        return _too_big(protocol, max_message, escape(str(exc)))
     if isinstance(exc, UnicodeDecodeError):  # websockets decodes close reasons only
         return (
             f"the server sent a close frame whose reason is not UTF-8 "
@@ -953,7 +974,7 @@ def _round_trip(
         _send(sock, protocol)
     except OSError as error:
         raise probe.fail("message", started, f"sending failed: {error.strerror or error}") from None
-    messages = _Messages()
+    messages = _Messages(options.max_message)
     frames = list(pending)
     last_frame, other_frames = started, 0  # the control frames that came meanwhile
     partial = 0  # bytes in reads that completed no frame
@@ -965,6 +986,11 @@ def _round_trip(
             message = messages.add(frame)
             if message is not None:
                 return _first_message(probe, started, sent, *message), frames[index + 1 :]
+            if messages.too_big is not None:
+                size = messages.too_big
+                too_big = _too_big(protocol, options.max_message, f"{size} bytes", size)
+                _send_quietly(sock, protocol)
+                raise probe.fail("message", started, too_big)
         if (problem := _broken(protocol, options.max_message)) is not None:
             raise probe.fail("message", started, problem)
         if protocol.close_rcvd is not None:
@@ -1086,7 +1112,10 @@ class _Hold:
     bytes_after_ping: bool = False  # bytes came after the last ping went
     last_ping_answered: bool = False
     problem: str | None = None  # the server broke the protocol
-    messages: _Messages = field(default_factory=_Messages)
+    messages: _Messages = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.messages = _Messages(self.max_message)
 
     def frame_at(self, at: float) -> None:
         """A frame went or came at `at`: the silence before it is over."""
@@ -1127,6 +1156,9 @@ class _Hold:
                 self.counts["messages_received"] += 1
                 if message[0] == Opcode.TEXT and not _utf8(message[1]):
                     self.problem = _NOT_UTF8
+            elif self.messages.too_big is not None and self.problem is None:
+                size = self.messages.too_big
+                self.problem = _too_big(protocol, self.max_message, f"{size} bytes", size)
         self.problem = self.problem or _broken(protocol, self.max_message)
 
 
@@ -1218,6 +1250,7 @@ def _hold(
         if any(f.opcode == Opcode.PING for f in frames):
             seen.busy_until(time.monotonic())
     if seen.problem is not None:
+        _send_quietly(sock, protocol)  # the close frame (1002, 1007, 1009) of its failure
         raise probe.fail("idle", started, seen.problem, idle=idle)
     if protocol.close_rcvd is not None:
         closed_by = "close-frame"
