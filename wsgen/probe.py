@@ -1031,6 +1031,7 @@ def _round_trip(
             raise probe.fail(
                 "message", started, "the server closed the connection (EOF) instead of answering"
             )
+        sock.settimeout(_SEND_WAIT)  # for the pongs: see _SEND_WAIT
         frames = _receive(sock, protocol, data)
         # bytes of a frame that comes slowly end the silence too (a proxy's idle timer
         # counts bytes)
@@ -1072,6 +1073,10 @@ def _send_quietly(sock: socket.socket, protocol: ClientProtocol) -> None:
 
 
 _HOLD_PING = b"wsgen"
+# The longest a ping or pongs may wait to go in the message step and the hold: a server that
+# does not read fills the send buffer, and while the probe waits to send it reads nothing (it
+# would miss what the server sends, and take a flood for silence)
+_SEND_WAIT = 0.5
 _LAST_PING = b"wsgen-last"
 
 
@@ -1200,7 +1205,8 @@ def _hold(
             seen.last_ping_at, silence_at_end = now, now - seen.last_frame
             seen.longest_silence = max(seen.longest_silence, silence_at_end)
             deadline, next_ping, next_tick = now + step_timeout, math.inf, math.inf
-            closed_by, ended = _ping(sock, protocol, _LAST_PING, step_timeout) or None, now
+            wait = min(_SEND_WAIT, step_timeout)
+            closed_by, ended = _ping(sock, protocol, _LAST_PING, wait) or None, now
             if closed_by:
                 break
             continue
@@ -1214,7 +1220,7 @@ def _hold(
         if now >= next_ping:
             # a server that does not read fills the send buffer: the ping waits no longer
             # than the hold lasts
-            went = _ping(sock, protocol, _HOLD_PING, min(step_timeout, max(deadline - now, 0.001)))
+            went = _ping(sock, protocol, _HOLD_PING, min(_SEND_WAIT, max(deadline - now, 0.001)))
             closed_by, ended = went or None, now
             if closed_by:
                 break
@@ -1239,6 +1245,7 @@ def _hold(
         if not received:
             closed_by = "eof"
             break
+        sock.settimeout(_SEND_WAIT)
         frames = _receive(sock, protocol, received)  # and the pongs for its pings go
         if frames:
             seen.take(frames, ended, protocol)
