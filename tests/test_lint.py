@@ -978,3 +978,36 @@ def test_a_lone_surrogate_from_pythons_yaml_reader_stays_valid_output(tmp_path: 
     message = json.loads(outputs["json"])["findings"][0]["message"]
     assert "passed\u2028\u202e\ud800) without" in message
     assert "\\ud800" in outputs["sarif"] and json.loads(outputs["sarif"])["runs"][0]["results"]
+
+
+def test_a_file_with_too_many_nodes_is_a_finding_not_gigabytes(tmp_path: Path) -> None:
+    # Before: 20 MB of tiny documents took 2 GB and ended in `internal error: MemoryError`
+    # (exit 3); 10 MB of `[1,1,...]` 1.8 GB. Under the 64 MiB file limit, that was gigabytes.
+    import resource
+
+    MAX_NODES = 1_000_000  # the README says it
+    (tmp_path / "docs.yaml").write_text("---\na: 1\n" * (MAX_NODES // 3 + 10))
+    (tmp_path / "broken.yaml").write_text("---\na: 1\n" * (MAX_NODES // 3 + 10) + "---\n[\n")
+    (tmp_path / "flow.yaml").write_text("a: [" + "1," * MAX_NODES + "1]\n")
+    (tmp_path / "ingress.yaml").write_text(BROKEN)
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    result = subprocess.run(
+        [*wsgen_exe(), "lint", "--format", "json", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        preexec_fn=cap,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (1, b"")
+    report = json.loads(result.stdout)
+    said = f"more than {MAX_NODES:,} YAML nodes (wsgen's limit): not linted"
+    found = [(f["path"], f["rule"], f["message"], f["hint"]) for f in report["findings"]]
+    assert sorted(f for f in found if f[0] != "ingress.yaml") == [
+        (name, "WS001", said, "lint it in parts, split at its --- lines")
+        for name in ("broken.yaml", "docs.yaml", "flow.yaml")
+    ]
+    assert any(f[0] == "ingress.yaml" and f[1] == "WS201" for f in found)  # still linted

@@ -278,6 +278,20 @@ def test_kubernetes_keys_of_a_weaker_layer_are_left_out(wsgen) -> None:
             ["--target", "nginx", "--upstream", "[::1:80"],
             "--upstream: '[::1' is not an IPv6 address in brackets",
         ),
+        # an IPv6 address without a port, or without brackets: named whole, not cut at a ':'
+        (
+            ["--target", "nginx", "--upstream", "[::1]"],
+            "--upstream: '[::1]' is not HOST:PORT (e.g. 127.0.0.1:3000",
+        ),
+        (["--target", "nginx", "--listen", "[::1]"], "--listen: '[::1]' is not [ADDRESS:]PORT"),
+        (
+            ["--target", "nginx", "--upstream", "::1:80"],
+            "--upstream: '::1' is not a host: write an IPv6 address in brackets ([::1]:80)",
+        ),
+        (
+            ["--target", "nginx", "--listen", "::1:80"],
+            "--listen: '::1' is not a host: write an IPv6 address in brackets ([::1]:80)",
+        ),
         (
             ["--target", "nginx", "--listen", "70000"],
             "--listen: 70000 is out of range for a port number (1-65535)",

@@ -445,6 +445,11 @@ def test_values_env_var_names_the_file(
 # --------------------------------------------------------------------------- values files
 
 BAD_VALUES = [
+    # PyYAML's words ("but found another document") said as the rule
+    (
+        "name: chat\n---\nname: other\n",
+        "--values: v.yaml: line 2, column 1: a second document (---): a values file holds one",
+    ),
     ("hots: a.example.com\n", "v.yaml: hots: unknown key (did you mean 'host'?)"),
     ("tls:\n  mod: secret\n", "v.yaml: tls.mod: unknown key (did you mean 'mode'?)"),
     ("tls: secret\n", "v.yaml: tls: must be a mapping"),

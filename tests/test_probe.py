@@ -915,3 +915,93 @@ def test_a_close_reason_that_is_not_utf8_is_said() -> None:
         "browser fails the connection with 1007"
     )
     assert "codec" not in result.stdout
+
+
+def echo_then_a_frame_byte_by_byte(connection: socket.socket, stop: threading.Event) -> None:
+    """Echo, then one text frame a byte every 50 ms (10 s for all of it): never silent."""
+    live.switch_protocols(connection)
+    live.echo_first_message(connection)
+    for byte in live.ws_frame(0x1, b"x" * 200):
+        if stop.wait(0.05):
+            return
+        connection.sendall(bytes([byte]))
+
+
+def test_a_frame_sent_byte_by_byte_is_not_silence_nor_a_silent_drop() -> None:
+    with live.scripted_server(echo_then_a_frame_byte_by_byte) as port:
+        result, _took = limited_probe(
+            f"ws://127.0.0.1:{port}/", "--idle", "2", "--step-timeout", "2", "--json"
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stderr == ""
+    report = json.loads(result.stdout)
+    idle = steps(report)["idle"]
+    assert idle["survived"] is True
+    assert idle["longest_silence"] < 1  # bytes came every 50 ms
+    assert "survived 2 s of silence" not in report["diagnosis"]
+    assert "dropped silently" not in report["diagnosis"]
+    assert "stayed open for 2 s, but was never silent for more than " in report["diagnosis"]
+    assert "bytes kept coming (a frame not yet complete)" in report["diagnosis"]
+
+
+def test_a_server_that_never_reads_cannot_stretch_the_hold() -> None:
+    """Its pings fill the probe's send buffer with pongs: the probe's own pings, the last one
+    and the close wait no longer than the hold, --step-timeout and 1 s."""
+    with live.scripted_server(flood_never_reading) as port:
+        result, _took = limited_probe(
+            f"ws://127.0.0.1:{port}/",
+            "--idle",
+            "2",
+            "--step-timeout",
+            "3",
+            "--ping-interval",
+            "0.01",
+            "--json",
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    idle = steps(report)["idle"]
+    assert idle["survived"] is True
+    assert idle["seconds"] < 2 + 3 + 1 + 1.5  # the hold, the last ping, the close, a margin
+    assert idle["longest_silence"] < 1  # a flood: blocked sends are not silence
+    assert "dropped silently" not in report["diagnosis"]
+
+
+def echo_then_a_ping_and_a_close_with_payloads(connection: socket.socket, stop: object) -> None:
+    live.switch_protocols(connection)
+    live.echo_first_message(connection)  # 11 bytes
+    time.sleep(0.2)
+    connection.sendall(live.ws_frame(0x9, b"heartbeat-0123456789"))  # 20 bytes
+    time.sleep(0.5)
+    connection.sendall(live.ws_frame(0x8, (1001).to_bytes(2, "big") + b"going away now, bye"))
+    connection.recv(65536)
+
+
+@pytest.mark.parametrize("limit", ["11", "20"])
+def test_max_message_bounds_messages_not_pings_or_close_reasons(limit: str) -> None:
+    # Before: a 20-byte ping with --max-message 11 or 20 failed the hold as "a message larger
+    # than --max-message"; a control frame holds at most 125 bytes and is no message.
+    with live.scripted_server(echo_then_a_ping_and_a_close_with_payloads) as port:
+        result, _took = limited_probe(
+            f"ws://127.0.0.1:{port}/", "--idle", "3", "--max-message", limit, "--json"
+        )
+    assert result.returncode == 6, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert "larger than --max-message" not in result.stdout
+    idle = steps(report)["idle"]
+    assert (idle["closed_by"], idle["close_code"]) == ("close-frame", 1001)
+    assert idle["close_reason"] == "going away now, bye"
+    assert idle["pings_received"] == 1
+
+
+def test_a_max_message_below_125_bytes_still_bounds_a_message() -> None:
+    with live.scripted_server(echo_then_a_ping_and_a_close_with_payloads) as port:
+        result, _took = limited_probe(f"ws://127.0.0.1:{port}/", "--max-message", "5")
+    assert result.returncode == 1, result.stdout + result.stderr
+    message = result.stdout.splitlines()[4]
+    assert message.startswith("message  FAILED"), message
+    assert message.endswith(
+        "the server sent a message larger than --max-message (5 bytes): 11 bytes; the probe "
+        "closed the connection (1009, message too big) after 11 bytes of it (raise "
+        "--max-message if the app really sends that much)"
+    )

@@ -7,6 +7,7 @@ themselves live in wsgen.lint_rules; printing (text, JSON, SARIF) in wsgen.lint_
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import re
@@ -42,6 +43,12 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 # alone takes gigabytes. Ten thousand Ingresses are about 12 MiB.
 MAX_FILE_MIB = 64
 MAX_FILE_BYTES = MAX_FILE_MIB * 1024 * 1024
+# Nodes (values, keys, lists, mappings, aliases) composed from one file, at most: each costs
+# ~500 bytes, so this is ~500 MB; ten thousand Ingresses are 720,000. Counted (by the parser's
+# events, which are let go) only in a text long enough to pass it: a node takes a character.
+MAX_NODES = 1_000_000
+TOO_MANY_NODES = f"more than {MAX_NODES:,} YAML nodes (wsgen's limit): not linted"
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent)
 _DOCUMENT_START = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
 
 
@@ -248,7 +255,26 @@ class Problem:
     message: str
 
 
-def _compose(text: str, offset: int) -> list[Document] | Problem:
+def _too_many_nodes(text: str, budget: list[int], whole: bool) -> tuple[int, int] | None:
+    """Take `text`'s nodes from `budget` (of the whole file); where (0-based line, column) it
+    runs out, or None. The `whole` file, when shorter than the budget, cannot pass it (a node
+    takes at least a character, plus the stream's own); its documents one by one are counted.
+    A stream broken before the budget runs out is composed below, which reports it."""
+    if whole and len(text) + 2 < budget[0]:
+        return None
+    with contextlib.suppress(yaml.YAMLError):
+        for event in yaml.parse(text, Loader=SafeLoader):
+            if isinstance(event, _NODE_EVENTS):
+                budget[0] -= 1
+                if budget[0] < 0:
+                    mark = event.start_mark
+                    return (mark.line, mark.column) if mark is not None else (0, 0)
+    return None
+
+
+def _compose(
+    text: str, offset: int, budget: list[int], whole: bool = False
+) -> list[Document] | Problem:
     """All documents of `text`, or the first problem (lines counted from `offset`)."""
     if may_be_too_deep(text):
         try:
@@ -257,6 +283,9 @@ def _compose(text: str, offset: int) -> list[Document] | Problem:
             deep = None  # composing below reports it, at the parser's place
         if deep is not None:
             return Problem(deep[0] + offset, deep[1], TOO_DEEP)
+    where = _too_many_nodes(text, budget, whole)  # after the depth: a parse of its own
+    if where is not None:
+        return Problem(where[0] + offset, where[1], TOO_MANY_NODES)
     try:
         with room_to_nest():  # PyYAML without libyaml composes recursively in Python
             return [
@@ -284,19 +313,28 @@ def documents(text: str) -> list[Document | Problem]:
     """Every document of a stream. When one does not parse, each document is read on its own
     (split at the `---` and `...` lines, which YAML forbids inside content), so one broken
     document hides none of the others."""
-    whole = _compose(text, 0)
+    whole = _compose(text, 0, [MAX_NODES], whole=True)
     if isinstance(whole, list):
         return list(whole)
+    if whole.message == TOO_MANY_NODES:
+        return [whole]
+    budget = [MAX_NODES]  # of the whole file, its documents read one by one
     found: list[Document | Problem] = []
-    starts = [0] + [text.count("\n", 0, m.start()) for m in _DOCUMENT_START.finditer(text)]
+    starts, line, at = [0], 0, 0  # counted on from the last start: linear in the file
+    for match in _DOCUMENT_START.finditer(text):
+        line += text.count("\n", at, match.start())
+        at = match.start()
+        starts.append(line)
     lines = text.split("\n")
     for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
         if lines[start].startswith("..."):
             start += 1  # `...` ends the document before; nothing of its own
         if end <= start:
             continue
-        result = _compose("\n".join(lines[start:end]), start)
+        result = _compose("\n".join(lines[start:end]), start, budget)
         found.extend(result if isinstance(result, list) else [result])
+        if isinstance(result, Problem) and result.message == TOO_MANY_NODES:
+            break
     return found
 
 
@@ -859,9 +897,12 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
                         document.line,
                         document.column,
                         document.message
-                        if document.message == TOO_DEEP
+                        if document.message in (TOO_DEEP, TOO_MANY_NODES)
                         else f"does not parse as YAML: {document.message}",
                         content,
+                        hint="lint it in parts, split at its --- lines"
+                        if document.message == TOO_MANY_NODES
+                        else "",
                     )
                 )
                 continue

@@ -472,6 +472,10 @@ def _endpoint_host(text: str, wildcard: bool) -> str:
             raise ValueError(
                 f"{show(text)} is not an IPv6 address in brackets (e.g. [::1]; no %zone)"
             ) from None
+    if ":" in text:  # what rpartition left of an IPv6 address without brackets
+        raise ValueError(
+            f"{show(text)} is not a host: write an IPv6 address in brackets ([::1]:80)"
+        )
     if text.isascii() and looks_numeric(text.lower()):
         import ipaddress
 
@@ -486,7 +490,7 @@ def upstream(raw: object) -> Endpoint:
     """HOST:PORT of the backend: an IP address ([...] for IPv6) or a DNS name, and a port."""
     value = _text(raw)
     host_part, colon, port_part = value.rpartition(":")
-    if not colon or not host_part:
+    if not colon or not host_part or value.endswith("]"):
         raise ValueError(f"{show(value)} is not HOST:PORT (e.g. 127.0.0.1:3000, app.internal:8080)")
     return Endpoint(_endpoint_host(host_part, wildcard=False), port(port_part))
 
@@ -495,7 +499,7 @@ def listen(raw: object) -> Endpoint:
     """[ADDRESS:]PORT nginx listens on: 8080, 127.0.0.1:8443, [::1]:8443, *:80."""
     value = _text(raw) if not isinstance(raw, int) or isinstance(raw, bool) else str(raw)
     host_part, colon, port_part = value.rpartition(":")
-    if colon and not host_part:
+    if (colon and not host_part) or value.endswith("]"):
         raise ValueError(f"{show(value)} is not [ADDRESS:]PORT (e.g. 8080, 127.0.0.1:8443)")
     address = _endpoint_host(host_part, wildcard=True) if colon else ""
     return Endpoint("" if address == "*" else address, port(port_part))

@@ -49,7 +49,9 @@ DEFAULT_IDLE = 75.0  # just past the common 60 s default
 DEFAULT_STEP_TIMEOUT = 10.0
 DEFAULT_MESSAGE = "wsgen probe"
 MAX_SECONDS = 86400.0
-_RECV = 65536
+# the most bytes read (and parsed) at a time: a flood of tiny frames costs websockets ~0.1 s
+# per 16 KiB, and the clock is checked between reads
+_RECV = 16384
 _HEAD_LIMIT = 65536  # the most bytes of an HTTP answer (status line, headers, body start) read
 DEFAULT_MAX_MESSAGE = 1048576  # bytes of one message (all its frames): websockets' own default
 MAX_MAX_MESSAGE = 1073741824  # 1 GiB
@@ -636,9 +638,10 @@ def _tls_problem(error: ssl.SSLError) -> str:
 
 
 def _send(sock: socket.socket, protocol: ClientProtocol) -> None:
-    for data in protocol.data_to_send():
-        if data:
-            sock.sendall(data)
+    # one write for all (a flood of pings is answered by thousands of pongs at once)
+    data = b"".join(protocol.data_to_send())
+    if data:
+        sock.sendall(data)
 
 
 def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Frame]]:
@@ -657,7 +660,9 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
         subprotocols=subprotocols or None,
         # a whole message, all its frames together: a larger one (or a frame announcing more)
         # fails the connection with 1009 before its payload is read
-        max_size=options.max_message,
+        # (a control frame holds up to 125 bytes, whatever --max-message says: a server's
+        # ping or close reason is not a message; a smaller limit is checked by _Messages)
+        max_size=max(options.max_message, _CONTROL_MAX),
     )
     request = protocol.connect()
     from importlib.metadata import version
@@ -890,16 +895,23 @@ def _text(data: bytes, limit: int = 60) -> str:
 class _Messages:
     """Whole messages from frames: a TEXT or BINARY frame and its continuations up to FIN."""
 
-    def __init__(self) -> None:
+    def __init__(self, limit: int) -> None:
         self.opcode: Opcode | None = None
         self.parts: list[bytes] = []
+        self.size = 0
+        self.limit = limit  # --max-message, checked here when it is below _CONTROL_MAX
+        self.too_big: int | None = None  # the bytes of a message that passed the limit
 
     def add(self, frame: Frame) -> tuple[Opcode, bytes] | None:
         if frame.opcode in (Opcode.TEXT, Opcode.BINARY):
-            self.opcode, self.parts = frame.opcode, [bytes(frame.data)]
+            self.opcode, self.parts, self.size = frame.opcode, [bytes(frame.data)], 0
         elif frame.opcode == Opcode.CONT and self.opcode is not None:
             self.parts.append(bytes(frame.data))
         else:
+            return None
+        self.size += len(frame.data)
+        if self.size > self.limit:
+            self.too_big, self.opcode, self.parts = self.size, None, []
             return None
         if not frame.fin:
             return None
@@ -916,6 +928,22 @@ def _receive(sock: socket.socket, protocol: ClientProtocol, data: bytes) -> list
     return frames
 
 
+_CONTROL_MAX = 125  # bytes of a control frame's payload (RFC 6455)
+
+
+def _too_big(protocol: ClientProtocol, max_message: int, detail: str, read: int = 0) -> str:
+    """`read`: the bytes of it that were read (a frame within 125 bytes, over a smaller
+    --max-message); otherwise it was refused on its frame's announced length."""
+    with contextlib.suppress(InvalidState):
+        protocol.fail(1009, "message too big")  # as websockets does past its max_size
+    how = f"after {read} bytes of it" if read else "without reading it"
+    return (
+        f"the server sent a message larger than --max-message ({max_message} bytes): "
+        f"{detail}; the probe closed the connection (1009, message too big) {how} (raise "
+        "--max-message if the app really sends that much)"
+    )
+
+
 def _broken(protocol: ClientProtocol, max_message: int) -> str | None:
     """What the server did against the WebSocket protocol or the probe's limits, if it did (the
     protocol then fails the connection, as a browser would, with close code 1002, 1007 or
@@ -924,11 +952,7 @@ def _broken(protocol: ClientProtocol, max_message: int) -> str | None:
     if exc is None:
         return None
     if isinstance(exc, PayloadTooBig):
-        return (
-            f"the server sent a message larger than --max-message ({max_message} bytes): "
-            f"{escape(str(exc))}; the probe closed the connection (1009, message too big) "
-            "without reading it (raise --max-message if the app really sends that much)"
-        )
+        return _too_big(protocol, max_message, escape(str(exc)))
     if isinstance(exc, UnicodeDecodeError):  # websockets decodes close reasons only
         return (
             f"the server sent a close frame whose reason is not UTF-8 "
@@ -969,9 +993,10 @@ def _round_trip(
         _send(sock, protocol)
     except OSError as error:
         raise probe.fail("message", started, f"sending failed: {error.strerror or error}") from None
-    messages = _Messages()
+    messages = _Messages(options.max_message)
     frames = list(pending)
     last_frame, other_frames = started, 0  # the control frames that came meanwhile
+    partial = 0  # bytes in reads that completed no frame
     while True:
         other_frames += sum(
             f.opcode not in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT) for f in frames
@@ -980,6 +1005,11 @@ def _round_trip(
             message = messages.add(frame)
             if message is not None:
                 return _first_message(probe, started, sent, *message), frames[index + 1 :]
+            if messages.too_big is not None:
+                size = messages.too_big
+                too_big = _too_big(protocol, options.max_message, f"{size} bytes", size)
+                _send_quietly(sock, protocol)
+                raise probe.fail("message", started, too_big)
         if (problem := _broken(protocol, options.max_message)) is not None:
             raise probe.fail("message", started, problem)
         if protocol.close_rcvd is not None:
@@ -993,6 +1023,8 @@ def _round_trip(
             data = _recv(sock, deadline)
         except TimeoutError:
             meanwhile = f", only {other_frames} control frames (pings...)" if other_frames else ""
+            if partial and not other_frames:
+                meanwhile = f", only {partial} bytes of a frame not yet complete"
             probe.add(
                 Step(
                     "message",
@@ -1018,9 +1050,12 @@ def _round_trip(
             raise probe.fail(
                 "message", started, "the server closed the connection (EOF) instead of answering"
             )
+        sock.settimeout(_SEND_WAIT)  # for the pongs: see _SEND_WAIT
         frames = _receive(sock, protocol, data)
-        if frames:
-            last_frame = time.monotonic()
+        # bytes of a frame that comes slowly end the silence too (a proxy's idle timer
+        # counts bytes)
+        last_frame = time.monotonic()
+        partial += 0 if frames else len(data)
 
 
 def _first_message(probe: _Run, started: float, sent: bytes, opcode: Opcode, data: bytes) -> float:
@@ -1057,6 +1092,10 @@ def _send_quietly(sock: socket.socket, protocol: ClientProtocol) -> None:
 
 
 _HOLD_PING = b"wsgen"
+# The longest a ping or pongs may wait to go in the message step and the hold: a server that
+# does not read fills the send buffer, and while the probe waits to send it reads nothing (it
+# would miss what the server sends, and take a flood for silence)
+_SEND_WAIT = 0.5
 _LAST_PING = b"wsgen-last"
 
 
@@ -1093,14 +1132,32 @@ class _Hold:
     longest_silence: float = 0.0  # the longest time without a frame either way
     last_ping_at: float | None = None  # when the last ping went: the hold is over
     after_last_ping: int = 0  # frames that came after the last ping went
+    partial_bytes: int = 0  # bytes that came and completed no frame (a frame sent slowly)
+    bytes_after_ping: bool = False  # bytes came after the last ping went
     last_ping_answered: bool = False
     problem: str | None = None  # the server broke the protocol
-    messages: _Messages = field(default_factory=_Messages)
+    messages: _Messages = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.messages = _Messages(self.max_message)
 
     def frame_at(self, at: float) -> None:
         """A frame went or came at `at`: the silence before it is over."""
         self.longest_silence = max(self.longest_silence, at - self.last_frame)
         self.last_frame = at
+
+    def busy_until(self, at: float) -> None:
+        """The probe was sending (pongs, a ping) until `at`, perhaps blocked on a full send
+        buffer: not silence that was held, so not measured as such."""
+        if self.last_ping_at is None:
+            self.last_frame = max(self.last_frame, at)
+
+    def bytes_at(self, size: int, at: float) -> None:
+        """Bytes came at `at` and completed no frame: the connection is not silent (a proxy's
+        idle timer counts bytes, not frames), and after the last ping it is there."""
+        self.partial_bytes += size
+        if self.last_ping_at is None:
+            self.frame_at(at)
 
     def take(self, frames: list[Frame], at: float, protocol: ClientProtocol) -> None:
         # Each frame is counted and let go (a message is kept only until its last frame, and
@@ -1123,6 +1180,9 @@ class _Hold:
                 self.counts["messages_received"] += 1
                 if message[0] == Opcode.TEXT and not _utf8(message[1]):
                     self.problem = _NOT_UTF8
+            elif self.messages.too_big is not None and self.problem is None:
+                size = self.messages.too_big
+                self.problem = _too_big(protocol, self.max_message, f"{size} bytes", size)
         self.problem = self.problem or _broken(protocol, self.max_message)
 
 
@@ -1164,23 +1224,28 @@ def _hold(
             seen.last_ping_at, silence_at_end = now, now - seen.last_frame
             seen.longest_silence = max(seen.longest_silence, silence_at_end)
             deadline, next_ping, next_tick = now + step_timeout, math.inf, math.inf
-            closed_by, ended = _ping(sock, protocol, _LAST_PING, step_timeout) or None, now
+            wait = min(_SEND_WAIT, step_timeout)
+            closed_by, ended = _ping(sock, protocol, _LAST_PING, wait) or None, now
             if closed_by:
                 break
             continue
         if seen.last_ping_at is not None and (seen.last_ping_answered or now >= deadline):
             # frames kept coming after the last ping: the connection is there, the server
             # just does not answer pings
-            alive = seen.last_ping_answered or seen.after_last_ping > 0
+            alive = seen.last_ping_answered or seen.after_last_ping > 0 or seen.bytes_after_ping
             closed_by = None if alive else "no-answer"
             ended = now
             break
         if now >= next_ping:
-            closed_by, ended = _ping(sock, protocol, _HOLD_PING, step_timeout) or None, now
+            # a server that does not read fills the send buffer: the ping waits no longer
+            # than the hold lasts
+            went = _ping(sock, protocol, _HOLD_PING, min(_SEND_WAIT, max(deadline - now, 0.001)))
+            closed_by, ended = went or None, now
             if closed_by:
                 break
             seen.counts["pings_sent"] += 1
             seen.frame_at(now)
+            seen.busy_until(time.monotonic())
             next_ping = now + (interval or math.inf)
             continue
         if now >= next_tick and on_tick is not None:
@@ -1199,8 +1264,19 @@ def _hold(
         if not received:
             closed_by = "eof"
             break
-        seen.take(_receive(sock, protocol, received), ended, protocol)
+        sock.settimeout(_SEND_WAIT)
+        frames = _receive(sock, protocol, received)  # and the pongs for its pings go
+        if frames:
+            seen.take(frames, ended, protocol)
+        else:
+            seen.bytes_at(len(received), ended)
+            if seen.last_ping_at is not None:
+                seen.bytes_after_ping = True
+            seen.problem = _broken(protocol, options.max_message)
+        if any(f.opcode == Opcode.PING for f in frames):
+            seen.busy_until(time.monotonic())
     if seen.problem is not None:
+        _send_quietly(sock, protocol)  # the close frame (1002, 1007, 1009) of its failure
         raise probe.fail("idle", started, seen.problem, idle=idle)
     if protocol.close_rcvd is not None:
         closed_by = "close-frame"
@@ -1282,9 +1358,10 @@ def _hold_report(
 def _close_politely(sock: socket.socket, protocol: ClientProtocol, step_timeout: float) -> None:
     """Close with 1000 and wait a moment for the server's close frame or FIN."""
     with contextlib.suppress(OSError, InvalidState):
-        protocol.send_close(1000)
-        _send(sock, protocol)
         deadline = time.monotonic() + min(1.0, step_timeout)
+        protocol.send_close(1000)
+        sock.settimeout(min(1.0, step_timeout))  # a server that does not read: no longer
+        _send(sock, protocol)
         while protocol.close_rcvd is None and (left := deadline - time.monotonic()) > 0:
             sock.settimeout(left)
             data = sock.recv(_RECV)
@@ -1302,6 +1379,8 @@ def _survived(options: Options, seen: _Hold) -> str:
         for key, what in (("messages_received", "messages"), ("pings_received", "pings"))
         if counts[key]
     ]
+    if seen.partial_bytes:
+        came.append(f"{seen.partial_bytes} bytes in reads that completed no frame (sent slowly)")
     if interval is None and longest + 0.05 >= idle:
         text = f"the connection survived {idle:g} s of silence"
     elif interval is None:
@@ -1326,7 +1405,12 @@ def _survived(options: Options, seen: _Hold) -> str:
     if not seen.last_ping_answered:
         text += (
             f"; the last ping got no answer within {options.step_timeout:g} s while "
-            f"{seen.after_last_ping} frames kept coming: the server does not answer pings"
+            + (
+                f"{seen.after_last_ping} frames kept coming"
+                if seen.after_last_ping
+                else "bytes kept coming (a frame not yet complete)"
+            )
+            + ": the server does not answer pings"
         )
     return text
 

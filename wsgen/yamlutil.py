@@ -207,5 +207,7 @@ def describe_yaml_error(error: yaml.YAMLError) -> str:
     problem = getattr(error, "problem", None) or (str(error).splitlines() or ["unreadable"])[0]
     if library_too_deep(error):
         problem = TOO_DEEP
+    elif problem == "but found another document":  # yaml.load of a stream of several
+        problem = "a second document (---): a values file holds one"
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
     return f"{where}{problem}"
