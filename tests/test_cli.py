@@ -457,10 +457,16 @@ def test_ctrl_c_at_any_moment_of_a_run_is_exit_130_and_one_line(hermetic: Path) 
     before the console script has imported anything of wsgen (site, `import re` in the
     script pip writes, the bodies of wsgen/__init__.py and wsgen/__main__.py: a def each), and
     Python prints its own KeyboardInterrupt traceback: no code of wsgen's that could catch it has
-    run. A traceback through any other code of wsgen's is a failure: from the entry point on,
-    wsgen must say its one line."""
+    run; (c) CPython loses the signal at one moment of its start-up (see below): a second one
+    must then give wsgen's line. A traceback through any other code of wsgen's is a failure:
+    from the entry point on, wsgen must say its one line."""
     package = Path(wsgen.__file__).resolve().parent
-    outcomes: dict[str, int] = {"interrupted": 0, "before the handler": 0, "python start-up": 0}
+    outcomes: dict[str, int] = {
+        "interrupted": 0,
+        "before the handler": 0,
+        "python start-up": 0,
+        "lost in python's start-up": 0,
+    }
     runs = 40
     for number in range(runs):
         process = subprocess.Popen(
@@ -473,7 +479,16 @@ def test_ctrl_c_at_any_moment_of_a_run_is_exit_130_and_one_line(hermetic: Path) 
         try:
             time.sleep(0.4 * number / runs)
             process.send_signal(signal.SIGINT)
-            code = process.wait(timeout=30)
+            try:
+                code = process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                # (c) CPython itself loses a SIGINT that lands at one moment of its start-up
+                # (measured: `python3 -c "import sys; sys.stdin.buffer.read()"` ignored 1 of
+                # 200 early signals): the process still runs, as after no Ctrl-C at all. A
+                # second Ctrl-C must then be wsgen's one line.
+                outcomes["lost in python's start-up"] += 1
+                process.send_signal(signal.SIGINT)
+                code = process.wait(timeout=30)
             assert process.stdout is not None and process.stderr is not None
             out, err = process.stdout.read(), process.stderr.read().decode()
         finally:
@@ -504,3 +519,4 @@ def test_ctrl_c_at_any_moment_of_a_run_is_exit_130_and_one_line(hermetic: Path) 
             pytest.fail(f"SIGINT after {0.4 * number / runs:.3f} s: exit {code}\n{err}")
     # most signals land in wsgen's own time (imports and command): else this proved nothing
     assert outcomes["interrupted"] >= runs // 2, outcomes
+    assert outcomes["lost in python's start-up"] <= runs // 10, outcomes

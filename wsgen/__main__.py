@@ -7,13 +7,30 @@ the entry point is this module, which imports nothing at its top but sys.
 
 import sys
 
+_interrupted: list[bool] = []
+
+
+def _keep_interrupts(unraisable: "sys.UnraisableHookArgs") -> None:
+    """A Ctrl-C that lands in code where Python cannot raise it (a weakref callback of the import
+    machinery, a __del__) reaches sys.unraisablehook, which would print it as "Exception ignored
+    ... KeyboardInterrupt" and lose it: keep it, so that run() ends as for any Ctrl-C."""
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        _interrupted.append(True)
+        return
+    sys.__unraisablehook__(unraisable)
+
 
 def run() -> None:
+    sys.unraisablehook = _keep_interrupts
     code = 130  # errors.INTERRUPTED, spelled out: errors may not be imported yet
     try:
         from wsgen import cli
 
+        if _interrupted:  # lost during the imports
+            raise KeyboardInterrupt
         code = cli.run()  # from its end on, Ctrl-C is ignored: nothing below is interrupted
+        if _interrupted and code != 130:  # lost during the command, which then went on
+            raise KeyboardInterrupt
     except KeyboardInterrupt:  # during the imports, or before cli.run could catch it
         import signal
 
@@ -23,6 +40,7 @@ def run() -> None:
             sys.stderr.flush()
         except Exception:  # noqa: S110 - stderr itself failed: nothing left to tell
             pass
+        code = 130
     sys.exit(code)
 
 
