@@ -72,6 +72,7 @@ def render(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_wizard_self_signed_as_a_person_types_it(hermetic: Path) -> None:
     child = spawn("", hermetic)
+    answer(child, "Target")  # the first choice: ingress-nginx
     answer(child, "App name", "chat")
     answer(child, "Namespace", "team-a")
     answer(child, "Container image", "registry.example.com/chat:2")
@@ -112,6 +113,7 @@ def test_wizard_self_signed_as_a_person_types_it(hermetic: Path) -> None:
 def test_wizard_cert_manager_with_flags_and_an_overwrite(hermetic: Path) -> None:
     flags = "--name game-ws-server -n games --image registry.example.com/games/game-ws-server:1.4.2 --port 8080 --replicas 2 --env LOG_LEVEL=info --annotation nginx.ingress.kubernetes.io/affinity=cookie --annotation nginx.ingress.kubernetes.io/session-cookie-name=game-ws-route -o game"
     child = spawn(flags, hermetic)
+    answer(child, "Target")
     answer(child, "Host name", "game.yourdomain.com")
     answer(child, "Path", "/ws")
     answer(child, "Idle timeout")
@@ -131,6 +133,7 @@ def test_wizard_cert_manager_with_flags_and_an_overwrite(hermetic: Path) -> None
         + " --host game.yourdomain.com --path /ws --tls cert-manager --tls-secret game-ws-server-tls --issuer letsencrypt-prod",
         hermetic,
     )
+    answer(child, "Target")
     answer(child, "Idle timeout", "90")
     child.expect(r"Overwrite 2 changed file\(s\) in game\?.*\(y/N\)")
     child.send("\r")  # the default is no
@@ -138,9 +141,32 @@ def test_wizard_cert_manager_with_flags_and_an_overwrite(hermetic: Path) -> None
     assert tree(hermetic / "game") == tree(example)
 
 
+def test_wizard_other_target_asks_only_its_questions(hermetic: Path) -> None:
+    """Choosing nginx (the second target) skips the Kubernetes questions and asks its own."""
+    child = spawn("--name chat --port 8080 --host chat.example.com --path /ws", hermetic)
+    child.expect("Target")
+    child.expect("ingress-nginx")
+    child.send(DOWN + "\r")  # ingress-nginx -> nginx
+    child.expect("nginx's default is 60")
+    answer(child, "Idle timeout", "2h")
+    child.expect("TLS")
+    child.send("\r")  # none
+    answer(child, r"Backend \(HOST:PORT\)")  # offered: 127.0.0.1:8080
+    answer(child, "Output folder")  # offered: nginx
+    child.expect("Summary:")
+    assert "Namespace" not in child.before and "Container image" not in child.before
+    answer(child, r"Write 1 file\(s\) to nginx\?")
+    child.expect("websocat ws://chat.example.com/ws")
+    assert finish(child) == 0
+    same = render(hermetic, "--target", "nginx", "--name", "chat", "--port", "8080", "--host",
+                  "chat.example.com", "--path", "/ws", "--timeout", "7200", "-o", "nginx", "--check")  # fmt: skip
+    assert same.returncode == 0, same.stderr
+
+
 @pytest.mark.parametrize("leave", ["ctrl-c", "ctrl-d"])
 def test_leaving_at_a_prompt_writes_nothing(leave: str, hermetic: Path) -> None:
     child = spawn("-o k8s", hermetic)
+    answer(child, "Target")
     answer(child, "App name", "chat")
     child.expect("Namespace")
     if leave == "ctrl-c":

@@ -13,7 +13,6 @@ import pytest
 
 import live
 from conftest import GOLDEN
-from wsgen import model, targets
 
 NGINX_GOLDEN = GOLDEN / "nginx"
 
@@ -326,20 +325,12 @@ def test_a_path_nginx_cannot_read_is_refused(wsgen) -> None:
     assert not Path("o").exists()
 
 
-def test_init_stays_with_kubernetes(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_writes_the_nginx_target_too(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:
+    """init takes every target: without a terminal, --defaults writes the folder render would."""
     monkeypatch.setenv("WSGEN_TARGET", "nginx")
-    result = wsgen("init", "--defaults", "-o", "o")
-    assert result.code == 2
-    assert result.err_lines == [
-        "wsgen: error: WSGEN_TARGET: init writes Kubernetes manifests (ingress-nginx); use "
-        "wsgen render --target nginx for other targets"
-    ]
-    monkeypatch.delenv("WSGEN_TARGET")
-    result = wsgen("init", "--defaults", "-o", "o", "--target", "nginx")
-    assert result.code == 2
-    assert "No such option: --target" in result.err
-
-
-def test_every_target_of_the_model_is_registered() -> None:
-    assert tuple(targets.TARGETS) == model.TARGETS
-    assert set(model.TARGET_TLS_MODES) == set(model.TARGETS)
+    result = wsgen("init", "--defaults", "-o", "o", "--upstream", "10.0.0.5:3000")
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in Path("o").iterdir()) == ["nginx.conf"]
+    again = wsgen("render", "--upstream", "10.0.0.5:3000", "-o", "o", "--check")
+    assert again.code == 0, again.err
+    assert "test:  websocat ws://test.example.com/" in result.err

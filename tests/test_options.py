@@ -346,9 +346,9 @@ def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.Mon
     # WSGEN_CERT, WSGEN_KEY and WSGEN_DAYS: test_out_and_tls_files_from_the_environment;
     # WSGEN_ALLOW_EXPIRED: test_tls.py
     # the nginx target's: test_nginx_target.py
-    assert {o.env for o in model.OPTIONS} - set(env) == {
+    assert {o.env for o in model.options().values()} - set(env) == {
         "WSGEN_CERT", "WSGEN_KEY", "WSGEN_DAYS", "WSGEN_ALLOW_EXPIRED",
-        "WSGEN_TARGET", "WSGEN_UPSTREAM", "WSGEN_LISTEN", "WSGEN_REDIRECT_FROM",
+        "WSGEN_TARGET", "WSGEN_UPSTREAM", "WSGEN_LISTEN", "WSGEN_REDIRECT_FROM", "WSGEN_STICKY",
     }  # fmt: skip
     for key, value in env.items():
         monkeypatch.setenv(key, value)

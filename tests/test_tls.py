@@ -533,7 +533,11 @@ def test_a_pasted_key_is_named_never_echoed(
         ({}, ["init", "--defaults", *files, "--key", key_pem], "--key: a PEM private key"),
         ({}, ["init", "-f", "v.yaml", "--defaults"], "v.yaml: tls.key: a PEM private key"),
         ({}, ["init", "-f", "v.yaml", "-o", "k8s"], "v.yaml: tls.key: a PEM private key"),
-        ({"WSGEN_TARGET": key_pem}, ["init", "--defaults"], "WSGEN_TARGET: init writes"),
+        (
+            {"WSGEN_TARGET": key_pem},
+            ["init", "--defaults"],
+            "WSGEN_TARGET: a PEM private key is not a target",
+        ),
         ({}, ["render", "-f", key_pem], "--values: a PEM private key, not a path"),
         ({"WSGEN_VALUES": key_pem}, ["render"], "WSGEN_VALUES: a PEM private key, not a path"),
         ({}, ["render", "-o", key_pem], "--out: a PEM private key, not a path"),

@@ -58,17 +58,27 @@ def run(
     defaults: bool = False,
     force: bool = False,
 ):  # type: ignore[no-untyped-def]
+    """init with these flags. The Target question, asked first, is answered here with its
+    default (ingress-nginx) unless the flags give --target: the scripted answers and `asked`
+    start after it (test_target_is_asked_first covers the question itself)."""
     pairs = [flags[i : i + 2] for i in range(0, len(flags), 2)]
-    by_key = {o.flag: o.key for o in model.OPTIONS}
+    by_key = {o.flag: o.key for o in model.options().values()}
     layer = model.flags_layer({by_key[flag]: value for flag, value in pairs})
-    return wizard.run(
-        [(layer, Path.cwd())],
-        Path(out) if out else None,
-        asker,
-        defaults=defaults,
-        force=force,
-        no_terminal="stdin is not a terminal",
-    )
+    answer_target = asker is not None and "--target" not in flags
+    if answer_target:
+        asker.answers.insert(0, None)  # type: ignore[union-attr]
+    try:
+        return wizard.run(
+            [(layer, Path.cwd())],
+            Path(out) if out else None,
+            asker,
+            defaults=defaults,
+            force=force,
+            no_terminal="stdin is not a terminal",
+        )
+    finally:
+        if answer_target and asker is not None and asker.asked[:1] == ["Target"]:
+            del asker.asked[0]
 
 
 ALL_QUESTIONS = [
@@ -385,7 +395,7 @@ def test_certificate_from_a_values_file_is_found_from_its_folder(hermetic: Path)
         "host: chat.example.com\ntls:\n  mode: files\n  cert: user.crt\n"
     )
     layer, base = model.values_layer(Path("conf/v.yaml"))
-    asker = Scripted(*[None] * 7, "conf/user.key", None, True)
+    asker = Scripted(*[None] * 8, "conf/user.key", None, True)  # the Target first
     wizard.run([(layer, base)], None, asker, defaults=False, force=False)
     assert asker.errors == []
     assert "Private key file (PEM)" in asker.asked

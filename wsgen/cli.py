@@ -68,21 +68,16 @@ app = typer.Typer(
 _state = {"debug": False}
 
 
-def _opt(key: str, *short: str) -> Any:
-    option = model.BY_KEY[key]
+def _opt(option: model.Option) -> Any:
+    about = f"{option.help} [env {option.env}; values key {option.key}]"
     if option.boolean:
-        return typer.Option(
-            False,
-            option.flag,
-            *short,
-            help=f"{option.help} [env {option.env}; values key {option.key}]",
-        )
+        return typer.Option(False, option.flag, *option.short, help=about)
     return typer.Option(
         None,
         option.flag,
-        *short,
+        *option.short,
         metavar="KEY=VALUE" if option.mapping else option.flag[2:].upper().replace("-", "_"),
-        help=f"{option.help} [env {option.env}; values key {option.key}]",
+        help=about,
         show_default=False,
     )
 
@@ -108,36 +103,9 @@ def _main(
         _emit(ctx.get_help() + "\n")
 
 
-# The options render and init share: (parameter name, option key, short flags). typer reads a
-# command's options from its signature, so both commands get one built from this list.
-_MODEL_OPTIONS = (
-    ("name", "name", ()),
-    ("namespace", "namespace", ("-n",)),
-    ("image", "image", ()),
-    ("port", "port", ()),
-    ("replicas", "replicas", ()),
-    ("env", "env", ()),
-    ("host", "host", ()),
-    ("path", "path", ()),
-    ("ingress_class", "ingressClass", ()),
-    ("timeout", "timeout", ()),
-    ("tls", "tls.mode", ()),
-    ("tls_secret", "tls.secretName", ()),
-    ("cert", "tls.cert", ()),
-    ("key", "tls.key", ()),
-    ("allow_expired", "tls.allowExpired", ()),
-    ("days", "tls.days", ()),
-    ("issuer", "tls.issuer", ()),
-    ("issuer_kind", "tls.issuerKind", ()),
-    ("annotation", "annotations", ()),
-)
-# Options only render takes: init writes the Kubernetes folder (the ingress-nginx target).
-_RENDER_OPTIONS = (
-    ("target", "target", ()),
-    ("upstream", "upstream", ()),
-    ("listen", "listen", ()),
-    ("redirect_from", "redirectFrom", ()),
-)
+def _name(option: model.Option) -> str:
+    """The parameter name typer passes an option's value as: its flag, in snake case."""
+    return option.flag[2:].replace("-", "_")
 
 
 def _parameter(name: str, annotation: Any, option: Any) -> inspect.Parameter:
@@ -146,11 +114,9 @@ def _parameter(name: str, annotation: Any, option: Any) -> inspect.Parameter:
     )
 
 
-def _command(
-    *extra: inspect.Parameter, render_options: bool = False
-) -> Callable[[Callable[..., int]], Callable[..., int]]:
-    """Register a command taking **options: the values file, the model options (with
-    `render_options`, the target's too), and `extra`."""
+def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """Register a command taking **options: the values file, every option (the common ones and
+    every target's), and `extra`."""
 
     def register(func: Callable[..., int]) -> Callable[..., int]:
         values = typer.Option(
@@ -161,10 +127,9 @@ def _command(
             show_default=False,
         )
         parameters = [_parameter("values", str | None, values)]
-        for name, key, short in _MODEL_OPTIONS + (_RENDER_OPTIONS if render_options else ()):
-            option = model.BY_KEY[key]
+        for option in model.options().values():
             kind = list[str] | None if option.mapping else bool if option.boolean else str | None
-            parameters.append(_parameter(name, kind, _opt(key, *short)))
+            parameters.append(_parameter(_name(option), kind, _opt(option)))
         parameters.extend(extra)
         func.__signature__ = inspect.Signature(parameters, return_annotation=int)  # type: ignore[attr-defined]
         func.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": int}
@@ -175,11 +140,7 @@ def _command(
 
 def _layers(options: dict[str, Any]) -> list[tuple[model.Layer, Path]]:
     """Values file, environment and flags, weakest first."""
-    flags = {
-        key: options[name]
-        for name, key, _short in _MODEL_OPTIONS + _RENDER_OPTIONS
-        if name in options
-    }
+    flags = {option.key: options[_name(option)] for option in model.options().values()}
     layers: list[tuple[model.Layer, Path]] = []
     values_path = _path("--values", options["values"], "WSGEN_VALUES")
     if values_path is not None:
@@ -209,11 +170,11 @@ def _out(help: str) -> inspect.Parameter:
         "dry_run", "--dry-run", "Print the plan (create/identical/overwrite/refuse); write nothing."
     ),
     _flag("check", "--check", "Write nothing; exit 5 if any file would change."),
-    render_options=True,
 )
 def render(**options: Any) -> int:
-    """Render Deployment, Service and Ingress for a WebSocket app (or, with --target nginx, an
-    nginx.conf for nginx on a machine of its own). Never prompts.
+    """Render what the target needs for a WebSocket app: a Deployment, Service and the routing
+    (an Ingress, or Gateway API objects and the controller's policy), or an nginx.conf for nginx
+    on a machine of its own. Never prompts.
 
     Each value comes from its flag, else its WSGEN_* environment variable, else the values
     file, else the default.
@@ -239,8 +200,9 @@ def render(**options: Any) -> int:
     _flag("defaults", "--defaults", "Ask nothing: take the default for every answer not given."),
 )
 def init(**options: Any) -> int:
-    """Ask for what the options did not give (name, namespace, image, port, host, path, idle
-    timeout, TLS), then write the folder render --out writes, after one confirmation.
+    """Ask for what the options did not give (target, name, namespace, image, port, host, path,
+    idle timeout, TLS, the target's own), then write the folder render --out writes, after one
+    confirmation.
 
     Without a terminal it asks nothing: with --defaults it takes the defaults, otherwise it
     exits 3 naming every missing answer.
@@ -248,14 +210,6 @@ def init(**options: Any) -> int:
     from wsgen import wizard
 
     layers = _layers(options)
-    target = model.strongest(layers, "target")
-    if target is not None and target[0].value != model.TARGETS[0]:
-        value = target[0].value
-        shown = value if value in model.TARGETS else model.show(value)  # never echo a key
-        raise errors.BadInput(
-            f"{target[0].origin}: init writes Kubernetes manifests (ingress-nginx); "
-            f"use wsgen render --target {shown} for other targets"
-        )
     out_path = _path("--out", options["out"], "WSGEN_OUT")
     no_terminal = wizard.terminal_problem()
     defaults = options["defaults"]

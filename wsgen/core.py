@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from wsgen import output, render, targets
 from wsgen.errors import BadInput, Changed, Refused, WsgenError
 from wsgen.model import CertOptions, Config, FileRef, read_user_file
-from wsgen.render import CERT_FILE, KEY_FILE, MODE_KEY, File, Pem
+from wsgen.render import MODE_KEY, File, Pem
+from wsgen.targets.base import CERT_FILE, KEY_FILE
 
 if TYPE_CHECKING:  # cryptography is imported only where certificates are read (start-up time)
     from wsgen import certs as certs_types
@@ -55,7 +56,7 @@ def render_manifests(
         _read_user_pair(config, now, result.notes)
     elif config.tls.mode == "self-signed" and target.stream_carries_key:
         pem = _new_pem(config, now)
-    result.stdout, notes = target.stream(config, pem)
+    result.stdout, notes = target.output().stream(config, pem)
     result.notes.extend(notes)
     return result
 
@@ -84,7 +85,7 @@ def plan_folder(
         pem = _folder_pem(config, folder, now, notes)
     elif config.tls.mode == "files":
         _read_user_pair(config, now, notes)
-    files = targets.of(config).folder(config, folder.out, pem)
+    files = targets.of(config).output().folder(config, folder.out, pem)
     return FolderPlan(folder, files, output.plan(folder, files, force), pem, notes)
 
 
@@ -112,15 +113,14 @@ def write_folder(
     except WsgenError as error:
         error.notes[:0] = result.notes
         raise
-    target = targets.of(config)
-    for leftover in target.leftovers:
+    for leftover in targets.every_file():
         if leftover not in plan.files and _ours(plan.folder, leftover):
             result.notes.append(
                 f"{os.path.join(out, leftover)} is from an earlier run and no longer used "
                 "(left in place: delete it if nothing needs it)"
             )
     if not (dry_run or check):
-        result.notes.extend(target.folder_notes(config, out, plan.pem))
+        result.notes.extend(targets.of(config).output().folder_notes(config, out, plan.pem))
 
 
 def _ours(folder: output.Folder, relative: str) -> bool:

@@ -1,12 +1,15 @@
-"""The validated configuration: the single gate for flags, environment and values files (and
-the wizard to come).
+"""The validated configuration: the single gate for flags, environment, values files and the
+wizard's answers.
 
-Every option is described once in OPTIONS (flag, values-file key, environment variable). Input
-arrives as layers of raw values, each value tagged with where it came from; `build` takes, for
-each option, the value of the strongest layer (flag > environment > values file > default),
-validates it and names that origin in the one-line error when it breaks a rule.
+Every option is described once (flag, values-file key, environment variable, rule): the ones
+every target shares in COMMON_OPTIONS here, each target's own in its spec (wsgen.targets).
+Input arrives as layers of raw values, each value tagged with where it came from; `build` takes,
+for each option, the value of the strongest layer (flag > environment > values file > default),
+validates it and names that origin in the one-line error when it breaks a rule; the chosen
+target's `settings` function then checks and keeps its own options.
 
-Imports nothing from the rest of wsgen but errors, the YAML helpers and ingress-nginx facts.
+Imports nothing from the rest of wsgen but errors, the YAML helpers, the timeout limit and (inside
+functions, for the target registry) wsgen.targets.
 """
 
 from __future__ import annotations
@@ -14,21 +17,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from wsgen import ingress_nginx as nginx
 from wsgen.errors import BadInput, did_you_mean
+from wsgen.ingress_nginx import MAX_TIMEOUT_SECONDS
 from wsgen.yamlutil import YamlProblem, load_strict
 
 DEFAULT_IMAGE = "registry-cn-hangzhou.ack.aliyuncs.com/ack-demo/websocket-echo-server:latest"
 TLS_MODES = ("none", "self-signed", "secret", "files", "cert-manager")
 ISSUER_KINDS = ("ClusterIssuer", "Issuer")
 KEY_TYPES = ("rsa2048", "ecdsa-p256")
-# What `wsgen render --target` can write; the first is the default. Each target's rendering
-# lives in wsgen.targets; which options and TLS modes it takes is validation, so it is here.
-TARGETS = ("ingress-nginx", "nginx")
+# What `wsgen render` writes when no --target is given (every target: wsgen.targets).
+DEFAULT_TARGET = "ingress-nginx"
 MAX_DAYS = 3650
 MAX_REPLICAS = 2**31 - 1
 
@@ -428,7 +431,7 @@ def timeout(raw: object) -> int:
     """Seconds: 3600, "3600", "90s", "60m", "1h", "1h30m"."""
     rule = (
         f"a timeout (whole seconds, or a duration such as 90s, 60m, 1h, 1h30m; "
-        f"1 to {nginx.MAX_TIMEOUT_SECONDS} seconds)"
+        f"1 to {MAX_TIMEOUT_SECONDS} seconds)"
     )
     if isinstance(raw, int) and not isinstance(raw, bool):
         seconds = raw
@@ -439,7 +442,7 @@ def timeout(raw: object) -> int:
         seconds = h * 3600 + m * 60 + s
     else:
         raise ValueError(f"{show(raw)} is not {rule}")
-    if not 1 <= seconds <= nginx.MAX_TIMEOUT_SECONDS:
+    if not 1 <= seconds <= MAX_TIMEOUT_SECONDS:
         raise ValueError(f"{show(raw)} is out of range for {rule}")
     return seconds
 
@@ -599,75 +602,117 @@ class Option:
     flag: str
     env: str
     help: str
+    # the rule: a raw value in, the typed value out (ValueError with the rule otherwise);
+    # None for mapping options, whose items the target checks
+    check: Callable[[object], object] | None = None
     mapping: bool = False  # KEY=VALUE pairs (repeatable flag, mapping in a values file)
     boolean: bool = False  # a flag without a value; true/false in a values file or variable
+    short: tuple[str, ...] = ()  # e.g. ("-n",)
 
 
-OPTIONS: tuple[Option, ...] = (
-    Option("name", "--name", "WSGEN_NAME", "App name: names the Deployment, Service, Ingress."),
-    Option("namespace", "--namespace", "WSGEN_NAMESPACE", "Kubernetes namespace."),
-    Option("image", "--image", "WSGEN_IMAGE", "Container image."),
-    Option("port", "--port", "WSGEN_PORT", "Container port = Service port = targetPort."),
-    Option("replicas", "--replicas", "WSGEN_REPLICAS", "Number of pods."),
-    Option("env", "--env", "WSGEN_ENV", "Container env var KEY=VALUE (repeatable).", True),
-    Option("host", "--host", "WSGEN_HOST", "Ingress host (a leading '*.' is allowed)."),
-    Option("path", "--path", "WSGEN_PATH", "Ingress path (pathType Prefix)."),
-    Option("ingressClass", "--ingress-class", "WSGEN_INGRESS_CLASS", "spec.ingressClassName."),
+def _target_name(raw: object) -> str:
+    from wsgen import targets
+
+    return choice(tuple(targets.TARGETS), "a target")(raw)
+
+
+# The options every target shares; each target adds its own (wsgen.targets). KUBERNETES_KEYS
+# are the ones only the targets that write Kubernetes objects use.
+COMMON_OPTIONS: tuple[Option, ...] = (
+    Option("name", "--name", "WSGEN_NAME", "App name: names every object it writes.", app_name),
+    Option(
+        "namespace",
+        "--namespace",
+        "WSGEN_NAMESPACE",
+        "Kubernetes namespace.",
+        dns_label,
+        short=("-n",),
+    ),
+    Option("image", "--image", "WSGEN_IMAGE", "Container image.", image),
+    Option("port", "--port", "WSGEN_PORT", "Container port = Service port = targetPort.", port),
+    Option("replicas", "--replicas", "WSGEN_REPLICAS", "Number of pods.", replicas),
+    Option("env", "--env", "WSGEN_ENV", "Container env var KEY=VALUE (repeatable).", mapping=True),
+    Option("host", "--host", "WSGEN_HOST", "Host name (a leading '*.' is allowed).", host),
+    Option("path", "--path", "WSGEN_PATH", "URL path prefix of the WebSocket endpoint.", path),
     Option(
         "timeout",
         "--timeout",
         "WSGEN_TIMEOUT",
-        "Idle timeout: seconds, or 90s, 60m, 1h, 1h30m (proxy-read/send-timeout).",
+        "Idle timeout: seconds, or 90s, 60m, 1h, 1h30m.",
+        timeout,
     ),
-    Option("tls.mode", "--tls", "WSGEN_TLS", "TLS: " + ", ".join(TLS_MODES) + "."),
-    Option("tls.secretName", "--tls-secret", "WSGEN_TLS_SECRET", "TLS Secret name [<name>-tls]."),
-    Option("tls.cert", "--cert", "WSGEN_CERT", "--tls files: certificate (PEM)."),
-    Option("tls.key", "--key", "WSGEN_KEY", "--tls files: private key (PEM)."),
+    Option(
+        "tls.mode",
+        "--tls",
+        "WSGEN_TLS",
+        "TLS: " + ", ".join(TLS_MODES) + ".",
+        choice(TLS_MODES, "a TLS mode"),
+    ),
+    Option(
+        "tls.secretName",
+        "--tls-secret",
+        "WSGEN_TLS_SECRET",
+        "TLS Secret name [<name>-tls].",
+        dns_subdomain,
+    ),
+    Option("tls.cert", "--cert", "WSGEN_CERT", "--tls files: certificate (PEM).", file_path),
+    Option("tls.key", "--key", "WSGEN_KEY", "--tls files: private key (PEM).", file_path),
     Option(
         "tls.allowExpired",
         "--allow-expired",
         "WSGEN_ALLOW_EXPIRED",
         "--tls files: use the certificate although it has expired or is not valid yet.",
+        boolean,
         boolean=True,
     ),
-    Option("tls.days", "--days", "WSGEN_DAYS", "--tls self-signed: validity in days."),
-    Option("tls.issuer", "--issuer", "WSGEN_ISSUER", "--tls cert-manager: issuer name."),
+    Option("tls.days", "--days", "WSGEN_DAYS", "--tls self-signed: validity in days.", days),
+    Option(
+        "tls.issuer",
+        "--issuer",
+        "WSGEN_ISSUER",
+        "--tls cert-manager: issuer name.",
+        dns_subdomain,
+    ),
     Option(
         "tls.issuerKind",
         "--issuer-kind",
         "WSGEN_ISSUER_KIND",
         "--tls cert-manager: " + " or ".join(ISSUER_KINDS) + ".",
+        choice(ISSUER_KINDS, "an issuer kind"),
     ),
     Option(
-        "annotations",
-        "--annotation",
-        "WSGEN_ANNOTATION",
-        "Extra Ingress annotation KEY=VALUE (repeatable).",
-        True,
-    ),
-    Option("target", "--target", "WSGEN_TARGET", "What to write: " + ", ".join(TARGETS) + "."),
-    Option(
-        "upstream",
-        "--upstream",
-        "WSGEN_UPSTREAM",
-        "--target nginx: backend HOST:PORT [127.0.0.1:<port>].",
-    ),
-    Option(
-        "listen",
-        "--listen",
-        "WSGEN_LISTEN",
-        "--target nginx: [ADDRESS:]PORT to listen on [80, or 443 with TLS].",
-    ),
-    Option(
-        "redirectFrom",
-        "--redirect-from",
-        "WSGEN_REDIRECT_FROM",
-        "--target nginx with TLS: also a plain-HTTP port that redirects to https.",
+        "target", "--target", "WSGEN_TARGET", "What to write (see wsgen targets).", _target_name
     ),
 )
-BY_KEY = {option.key: option for option in OPTIONS}
-VALUES_KEYS = (*(o.key for o in OPTIONS if not o.key.startswith("tls.")), "tls")
-TLS_KEYS = tuple(o.key[4:] for o in OPTIONS if o.key.startswith("tls."))
+KUBERNETES_KEYS = frozenset(
+    ("namespace", "image", "replicas", "env", "tls.secretName", "tls.issuer", "tls.issuerKind")
+)
+BASE_KEYS = frozenset(o.key for o in COMMON_OPTIONS) - KUBERNETES_KEYS
+
+
+@cache
+def options() -> dict[str, Option]:
+    """Every option by key: the common ones, then each target's own, in declaration order
+    (an option that several targets share is declared once and listed once)."""
+    from wsgen import targets
+
+    result = {option.key: option for option in COMMON_OPTIONS}
+    for target in targets.TARGETS.values():
+        for option in target.options:
+            result.setdefault(option.key, option)
+    return result
+
+
+def option(key: str) -> Option:
+    return options()[key]
+
+
+def values_keys() -> tuple[str, ...]:
+    return (*(key for key in options() if not key.startswith("tls.")), "tls")
+
+
+def tls_keys() -> tuple[str, ...]:
+    return tuple(key[4:] for key in options() if key.startswith("tls."))
 
 
 @dataclass(frozen=True)
@@ -695,7 +740,7 @@ def flags_layer(flags: Mapping[str, object]) -> Layer:
     """From parsed command-line flags keyed by option key; None (or empty list) means not given."""
     layer: Layer = {}
     for key, raw in flags.items():
-        option = BY_KEY[key]
+        option = options()[key]
         if option.mapping:
             items = [utf8(str(item), option.flag) for item in raw or []]  # type: ignore[attr-defined]
             if items:
@@ -712,7 +757,7 @@ def environ_layer(environ: Mapping[str, str]) -> Layer:
     """WSGEN_* variables; an empty variable counts as unset. Mapping options take one
     KEY=VALUE per line."""
     layer: Layer = {}
-    for option in OPTIONS:
+    for option in options().values():
         raw = environ.get(option.env)
         if not raw:
             continue
@@ -812,12 +857,12 @@ def read_user_file(path: Path, label: str, limit: int = MAX_FILE_BYTES) -> bytes
         os.close(fd)
     if len(data) > limit:
         raise BadInput(
-            f"{label}: is larger than {_size(limit)} (wsgen reads files up to that size)"
+            f"{label}: is larger than {byte_size(limit)} (wsgen reads files up to that size)"
         )
     return data
 
 
-def _size(count: int) -> str:
+def byte_size(count: int) -> str:
     for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
         if count >= size and count % size == 0:
             return f"{count // size} {unit}"
@@ -859,8 +904,8 @@ def parse_values(text: str, where: str) -> Layer:
             if not isinstance(raw, dict):
                 raise BadInput(f"{where}: tls: must be a mapping (mode, secretName, ...)")
             for sub, sub_raw in raw.items():
-                if sub not in TLS_KEYS:
-                    hint = did_you_mean(sub, TLS_KEYS) if _short_text(sub) else ""
+                if sub not in tls_keys():
+                    hint = did_you_mean(sub, tls_keys()) if _short_text(sub) else ""
                     raise BadInput(f"{where}: tls.{_key(sub)}: unknown key{hint}")
                 if sub_raw is None:
                     raise BadInput(
@@ -868,14 +913,14 @@ def parse_values(text: str, where: str) -> Layer:
                     )
                 layer[f"tls.{sub}"] = Given(sub_raw, f"{where}: tls.{sub}")
             continue
-        if key not in VALUES_KEYS:
-            hint = did_you_mean(key, VALUES_KEYS) if _short_text(key) else ""
+        if key not in values_keys():
+            hint = did_you_mean(key, values_keys()) if _short_text(key) else ""
             raise BadInput(f"{where}: {_key(key)}: unknown key{hint}")
-        if raw is None and not BY_KEY[key].mapping:
+        if raw is None and not option(key).mapping:
             raise BadInput(f"{where}: {key}: has no value (give one, or remove the key)")
         if raw is None:
             continue
-        if BY_KEY[key].mapping:
+        if option(key).mapping:
             if not isinstance(raw, dict):
                 raise BadInput(f"{where}: {key}: must be a mapping of KEY: VALUE")
             for item_key in raw:
@@ -925,6 +970,9 @@ class Tls:
 
 @dataclass(frozen=True)
 class Config:
+    """What every target shares; `settings` holds the chosen target's own options (its
+    Settings class, made by its spec's `settings` function)."""
+
     name: str = "websocket-server"
     namespace: str = "default"
     image: str = DEFAULT_IMAGE
@@ -933,14 +981,10 @@ class Config:
     env: tuple[tuple[str, str], ...] = ()
     host: str = "test.example.com"
     path: str = "/"
-    ingress_class: str = "nginx"
     timeout: int = 3600
     tls: Tls = field(default_factory=Tls)
-    annotations: tuple[tuple[str, str], ...] = ()
-    target: str = TARGETS[0]
-    upstream: Endpoint | None = None  # --target nginx; None: 127.0.0.1:<port>
-    listen: Endpoint | None = None  # --target nginx; None: 80, or 443 with TLS
-    redirect_from: int | None = None  # --target nginx with TLS
+    target: str = DEFAULT_TARGET
+    settings: Any = None
 
     def container_env(self) -> tuple[tuple[str, str], ...]:
         """The user's env, plus BIND_PORT=<port> first while the default (ACK echo) image is
@@ -949,55 +993,14 @@ class Config:
             return (("BIND_PORT", str(self.port)), *self.env)
         return self.env
 
-    def upstream_endpoint(self) -> Endpoint:
-        """--target nginx: the backend (default: the app's port on this machine)."""
-        return self.upstream or Endpoint("127.0.0.1", self.port)
-
-    def listen_endpoint(self) -> Endpoint:
-        """--target nginx: where it listens (default: 80, or 443 with TLS, on every IPv4
-        address; an IPv6 one only when given, as nginx fails to start where IPv6 is off)."""
-        return self.listen or Endpoint("", 443 if self.tls.enabled else 80)
-
-    def ingress_annotations(self) -> dict[str, str]:
-        """Every Ingress annotation, in the order rendered: timeouts, issuer, the user's."""
-        result = {nginx.READ_TIMEOUT: str(self.timeout), nginx.SEND_TIMEOUT: str(self.timeout)}
-        if self.tls.mode == "cert-manager":
-            result[issuer_annotation(self.tls.issuer_kind)] = self.tls.issuer
-        result.update(self.annotations)
-        return result
-
 
 def issuer_annotation(kind: str) -> str:
     return "cert-manager.io/cluster-issuer" if kind == "ClusterIssuer" else "cert-manager.io/issuer"
 
 
-_SCALARS: dict[str, Callable[[object], object]] = {
-    "name": app_name,
-    "namespace": dns_label,
-    "image": image,
-    "port": port,
-    "replicas": replicas,
-    "host": host,
-    "path": path,
-    "ingressClass": dns_subdomain,
-    "timeout": timeout,
-    "tls.mode": choice(TLS_MODES, "a TLS mode"),
-    "tls.secretName": dns_subdomain,
-    "tls.cert": file_path,
-    "tls.key": file_path,
-    "tls.allowExpired": boolean,
-    "tls.days": days,
-    "tls.issuer": dns_subdomain,
-    "tls.issuerKind": choice(ISSUER_KINDS, "an issuer kind"),
-    "target": choice(TARGETS, "a target"),
-    "upstream": upstream,
-    "listen": listen,
-    "redirectFrom": port,
-}
-
 _DEFAULT = Config()
-# Every option's default as text (what a question offers); tls.* keys that depend on others
-# (secretName) or have no default (cert, key, issuer) are left out.
+# Every common option's default as text (what a question offers); tls.* keys that depend on
+# others (secretName) or have no default (cert, key, issuer) are left out. Targets add theirs.
 DEFAULTS: dict[str, str] = {
     "name": _DEFAULT.name,
     "namespace": _DEFAULT.namespace,
@@ -1006,17 +1009,18 @@ DEFAULTS: dict[str, str] = {
     "replicas": str(_DEFAULT.replicas),
     "host": _DEFAULT.host,
     "path": _DEFAULT.path,
-    "ingressClass": _DEFAULT.ingress_class,
     "timeout": str(_DEFAULT.timeout),
     "tls.mode": _DEFAULT.tls.mode,
     "tls.days": str(_DEFAULT.tls.days),
     "tls.issuerKind": _DEFAULT.tls.issuer_kind,
+    "target": DEFAULT_TARGET,
 }
 
 
 def check_value(key: str, raw: object) -> object:
     """The rule of one option (raises ValueError with it): what the wizard checks answers with."""
-    return _SCALARS[key](raw)
+    rule = option(key).check
+    return raw if rule is None else rule(raw)
 
 
 def check_layers(layers: Iterable[tuple[Layer, Path]]) -> None:
@@ -1025,7 +1029,7 @@ def check_layers(layers: Iterable[tuple[Layer, Path]]) -> None:
         for key, given in layer.items():
             if isinstance(given, Given):
                 try:
-                    _SCALARS[key](given.value)
+                    check_value(key, given.value)
                 except ValueError as error:
                     raise BadInput(f"{given.origin}: {error}") from None
 
@@ -1074,28 +1078,35 @@ def check_tls_keys(layers: Iterable[tuple[Layer, Path]], mode: str) -> None:
 
 _REQUIRED_FOR_MODE = {"files": ("tls.cert", "tls.key"), "cert-manager": ("tls.issuer",)}
 
-# Options only one target uses (every other option applies to all of them), and the TLS modes
-# each target can do: plain nginx has no Kubernetes Secret and no cert-manager.
-_TARGET_KEYS = {
-    "ingress-nginx": (
-        "namespace",
-        "image",
-        "replicas",
-        "env",
-        "ingressClass",
-        "annotations",
-        "tls.secretName",
-        "tls.issuer",
-        "tls.issuerKind",
-    ),
-    "nginx": ("upstream", "listen", "redirectFrom"),
-}
-TARGET_TLS_MODES = {"ingress-nginx": TLS_MODES, "nginx": ("none", "self-signed", "files")}
-_KEY_TARGET = {key: target for target, keys in _TARGET_KEYS.items() for key in keys}
+
+def or_list(names: Iterable[str]) -> str:
+    """a, b or c"""
+    items = list(names)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+@dataclass(frozen=True)
+class Values:
+    """What build() read, for a target's `settings` function: each given value validated by its
+    option's rule, where it came from, and the merged items of mapping options."""
+
+    values: dict[str, object]
+    origins: dict[str, str]
+    mappings: dict[str, dict[str, Given]]
+
+    def get(self, key: str, default: object = None) -> object:
+        return self.values.get(key, default)
+
+    def origin(self, key: str) -> str:
+        """Where a value came from ("--gateway", "WSGEN_GATEWAY", "k8s/wsgen.yaml: gateway")."""
+        given = option(key)
+        return self.origins.get(key, f"{given.flag} (values key {given.key})")
 
 
 def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
     """Layers from weakest to strongest, each with the folder its relative paths start from."""
+    from wsgen import targets
+
     scalars: dict[str, tuple[Given, Path, int]] = {}
     mappings: dict[str, dict[str, Given]] = {}
     mapping_strength: dict[str, tuple[str, int]] = {}  # the strongest layer giving any item
@@ -1113,24 +1124,27 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
     def validate(key: str) -> object:
         given = scalars[key][0]
         try:
-            return _SCALARS[key](given.value)
+            return check_value(key, given.value)
         except ValueError as error:
             raise BadInput(f"{given.origin}: {error}") from None
 
-    target = str(validate("target")) if "target" in scalars else TARGETS[0]
+    name = str(validate("target")) if "target" in scalars else DEFAULT_TARGET
+    target = targets.TARGETS[name]
     target_strength = scalars["target"][2] if "target" in scalars else -1
     given_at = [(key, g.origin, strength) for key, (g, _b, strength) in scalars.items()]
     given_at += [(key, origin, strength) for key, (origin, strength) in mapping_strength.items()]
     for key, origin, strength in given_at:
-        owner = _KEY_TARGET.get(key)
-        if owner is None or owner == target:
+        if key in target.uses:
             continue
         if strength < target_strength:
             # e.g. namespace in a Kubernetes values file, and --target nginx on the command line
             scalars.pop(key, None)
             mappings.pop(key, None)
             continue
-        raise BadInput(f"{origin}: only used with --target {owner} (the target is {target!r})")
+        users = [t.name for t in targets.TARGETS.values() if key in t.uses]
+        raise BadInput(
+            f"{origin}: only used with --target {or_list(users)} (the target is {name!r})"
+        )
 
     mode = str(validate("tls.mode")) if "tls.mode" in scalars else "none"
     mode_origin, mode_strength = (
@@ -1145,17 +1159,17 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
                 del scalars[key]
                 continue
             raise _unused_tls_key(given.origin, key, mode)
-    if mode not in TARGET_TLS_MODES[target]:
+    if mode not in target.tls_modes:
         raise BadInput(
-            f"{mode_origin}: {mode!r} is not a TLS mode of --target {target} "
-            f"(one of: {', '.join(TARGET_TLS_MODES[target])})"
+            f"{mode_origin}: {mode!r} is not a TLS mode of --target {name} "
+            f"(one of: {', '.join(target.tls_modes)})"
         )
     values = {key: validate(key) for key in scalars}
     for key in _REQUIRED_FOR_MODE.get(mode, ()):
         if key not in values:
-            option = BY_KEY[key]
+            required = option(key)
             raise BadInput(
-                f"{option.flag} (values key {option.key}): required with --tls {mode} "
+                f"{required.flag} (values key {required.key}): required with --tls {mode} "
                 f"(TLS mode from {mode_origin})"
             )
 
@@ -1165,11 +1179,10 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
         given, base, _strength = scalars[key]
         return make_file_ref(str(values[key]), base, given.origin)
 
-    name = str(values.get("name", Config.name))
-    img = str(values.get("image", Config.image))
+    app = str(values.get("name", Config.name))
     tls = Tls(
         mode=mode,
-        secret_name=str(values.get("tls.secretName", f"{name}-tls")) if mode != "none" else "",
+        secret_name=str(values.get("tls.secretName", f"{app}-tls")) if mode != "none" else "",
         cert=file_ref("tls.cert"),
         key=file_ref("tls.key"),
         days=int(values.get("tls.days", Tls.days)),  # type: ignore[call-overload]
@@ -1177,45 +1190,22 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
         issuer_kind=str(values.get("tls.issuerKind", Tls.issuer_kind)),
         allow_expired=bool(values.get("tls.allowExpired", False)),
     )
-    port_number = int(values.get("port", Config.port))  # type: ignore[call-overload]
-    env = _env(mappings.get("env", {}))
     config = Config(
-        name=name,
+        name=app,
         namespace=str(values.get("namespace", Config.namespace)),
-        image=img,
-        port=port_number,
+        image=str(values.get("image", Config.image)),
+        port=int(values.get("port", Config.port)),  # type: ignore[call-overload]
         replicas=int(values.get("replicas", Config.replicas)),  # type: ignore[call-overload]
-        env=env,
+        env=_env(mappings.get("env", {})),
         host=str(values.get("host", Config.host)),
         path=str(values.get("path", Config.path)),
-        ingress_class=str(values.get("ingressClass", Config.ingress_class)),
         timeout=int(values.get("timeout", Config.timeout)),  # type: ignore[call-overload]
         tls=tls,
-        annotations=_annotations(mappings.get("annotations", {}), tls),
-        target=target,
-        upstream=values.get("upstream"),  # type: ignore[arg-type]
-        listen=values.get("listen"),  # type: ignore[arg-type]
-        redirect_from=values.get("redirectFrom"),  # type: ignore[arg-type]
+        target=name,
     )
-    annotation_bytes = sum(
-        len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogateescape"))
-        for k, v in config.ingress_annotations().items()
-    )
-    if annotation_bytes > MAX_ANNOTATION_BYTES:
-        raise BadInput(
-            "--annotation (values key annotations): the Ingress annotations (keys and values) "
-            f"add up to {annotation_bytes} bytes; Kubernetes allows {_size(MAX_ANNOTATION_BYTES)} "
-            "in all"
-        )
-    if config.redirect_from is not None:
-        origin = scalars["redirectFrom"][0].origin
-        if not tls.enabled:
-            raise BadInput(
-                f"{origin}: needs TLS (it redirects plain HTTP to https; the TLS mode is 'none')"
-            )
-        if config.listen_endpoint().port == config.redirect_from:
-            raise BadInput(f"{origin}: {config.redirect_from} is also the --listen port")
-    return config
+    origins = {key: given.origin for key, (given, _base, _strength) in scalars.items()}
+    settings = target.settings(config, Values(values, origins, mappings))
+    return replace(config, settings=settings)
 
 
 def _env(given: dict[str, Given]) -> tuple[tuple[str, str], ...]:
@@ -1230,7 +1220,7 @@ def _env(given: dict[str, Given]) -> tuple[tuple[str, str], ...]:
             pair = env_name(key), string_value(item.value)
         except ValueError as error:
             raise BadInput(f"{item.origin}: {error}") from None
-        _no_key_in(pair[1], item.origin, key, "put it in a Secret (valueFrom.secretKeyRef)")
+        no_key_in(pair[1], item.origin, key, "put it in a Secret (valueFrom.secretKeyRef)")
         size = len(f"{pair[0]}={pair[1]}".encode("utf-8", "surrogateescape"))
         if size > MAX_ENV_ENTRY_BYTES:
             raise BadInput(
@@ -1241,13 +1231,13 @@ def _env(given: dict[str, Given]) -> tuple[tuple[str, str], ...]:
         if total > MAX_OBJECT_BYTES:
             raise BadInput(
                 f"{item.origin}: the environment variables add up to more than "
-                f"{_size(MAX_OBJECT_BYTES)}, wsgen's limit for a whole object"
+                f"{byte_size(MAX_OBJECT_BYTES)}, wsgen's limit for a whole object"
             )
         pairs.append(pair)
     return tuple(pairs)
 
 
-def _no_key_in(value: str, origin: str, key: str, instead: str) -> None:
+def no_key_in(value: str, origin: str, key: str, instead: str) -> None:
     """A private key as an env or annotation value would be written in plain text into the
     manifests and wsgen.yaml (and so into git): refused, the value never shown."""
     kind = private_key_kind(value)
@@ -1256,47 +1246,6 @@ def _no_key_in(value: str, origin: str, key: str, instead: str) -> None:
             f"{origin}: the value of {show(key)} is {kind}: wsgen writes no key into a "
             f"manifest or wsgen.yaml; {instead}"
         )
-
-
-def _annotations(given: dict[str, Given], tls: Tls) -> tuple[tuple[str, str], ...]:
-    reserved = {
-        nginx.READ_TIMEOUT: "is written from --timeout; set --timeout instead",
-        nginx.SEND_TIMEOUT: "is written from --timeout; set --timeout instead",
-        nginx.CLASS_ANNOTATION: (
-            "is deprecated; wsgen writes spec.ingressClassName (--ingress-class)"
-        ),
-    }
-    for kind in ISSUER_KINDS:
-        # cert-manager would issue into the Secret: only with --tls cert-manager, from --issuer
-        reserved[issuer_annotation(kind)] = "is written by --tls cert-manager --issuer NAME"
-    pairs: list[tuple[str, str]] = []
-    for key, item in given.items():
-        try:
-            key = annotation_key(key)
-            value = string_value(item.value)
-        except ValueError as error:
-            raise BadInput(f"{item.origin}: {error}") from None
-        _no_key_in(value, item.origin, key, "put it in a Secret and name the Secret")
-        problem = reserved.get(key) or _annotation_problem(key, value)
-        if problem:
-            raise BadInput(f"{item.origin}: {key!r} {problem}")
-        pairs.append((key, value))
-    return tuple(pairs)
-
-
-def _annotation_problem(key: str, value: str) -> str | None:
-    problem = nginx.key_problem(key)
-    if problem is not None:
-        return problem[1]
-    if not key.startswith(nginx.PREFIX):
-        return None
-    name = key[len(nginx.PREFIX) :]
-    if name in nginx.SNIPPETS:
-        return (
-            "is a snippet (risk Critical): a default ingress-nginx (v1.12+) rejects the "
-            "whole Ingress, and the controller already sets the Upgrade headers"
-        )
-    return nginx.value_problem(name, value)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""Pure rendering: a Config (and TLS material) in, file contents out. No I/O but reading the
-templates, no clock, no randomness.
+"""Pure rendering, and what every Kubernetes target writes the same way: the templates, the
+Deployment and Service, the YAML stream, the folder (kustomization, TLS files or script,
+wsgen.yaml) and what is said after it. A Config (and TLS material) in, file contents out; no I/O
+but reading the templates, no clock, no randomness.
 
-Every output is parsed again before it is returned (`_self_check`): the YAML must read back
+Every object is parsed again before it is returned (`self_check`): the YAML must read back
 as exactly the values that went in, so no input can add keys or change a type.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -20,6 +23,13 @@ import yaml
 from wsgen import model
 from wsgen.errors import BadInput, RuntimeFailure
 from wsgen.model import Config, FileRef
+from wsgen.targets.base import (
+    CERT_FILE,
+    KEY_FILE,
+    KUSTOMIZATION_FILE,
+    SCRIPT_FILE,
+    VALUES_FILE,
+)
 from wsgen.yamlutil import SafeLoader, quoted, scalar
 
 # How long Kubernetes waits between SIGTERM and SIGKILL: room to close WebSockets with 1001
@@ -29,13 +39,6 @@ GRACE_SECONDS = 120
 MODE_FILE = 0o644
 MODE_SCRIPT = 0o755
 MODE_KEY = 0o600
-
-MANIFESTS = ("deployment.yaml", "service.yaml", "ingress.yaml")
-CERT_FILE = "tls/tls.crt"
-KEY_FILE = "tls/tls.key"
-SCRIPT_FILE = "create-tls-secret.sh"
-KUSTOMIZATION_FILE = "kustomization.yaml"
-VALUES_FILE = "wsgen.yaml"
 
 
 @dataclass(frozen=True)
@@ -94,27 +97,21 @@ def secret_command(namespace: str, name: str, cert: str, key: str) -> str:
     )
 
 
-def manifests(config: Config) -> dict[str, str]:
-    """deployment.yaml, service.yaml, ingress.yaml."""
-    result = {
+def workload(config: Config, app_protocol: str = "") -> dict[str, str]:
+    """deployment.yaml and service.yaml, which every Kubernetes target writes (`app_protocol`:
+    the Service port's appProtocol, when the target reads one)."""
+    return {
         "deployment.yaml": template(
             "deployment.yaml.j2", c=config, env=config.container_env(), grace=GRACE_SECONDS
         ),
-        "service.yaml": template("service.yaml.j2", c=config),
-        "ingress.yaml": template(
-            "ingress.yaml.j2", c=config, annotations=config.ingress_annotations()
-        ),
+        "service.yaml": template("service.yaml.j2", c=config, app_protocol=app_protocol),
     }
-    for text in result.values():
-        _self_check(text, config)
-    return result
 
 
-def stream(config: Config, pem: Pem | None) -> str:
-    """One multi-document YAML stream; with `pem` (self-signed) it carries the TLS Secret
-    before the Ingress that uses it."""
-    docs = manifests(config)
-    parts = [docs["deployment.yaml"], docs["service.yaml"]]
+def stream(config: Config, pem: Pem | None, manifests: dict[str, str]) -> str:
+    """One multi-document YAML stream of `manifests` (the Deployment and Service first); with
+    `pem` (self-signed) it carries the TLS Secret before the objects that use it."""
+    parts = [manifests["deployment.yaml"], manifests["service.yaml"]]
     if pem is not None:
         import base64
 
@@ -124,17 +121,23 @@ def stream(config: Config, pem: Pem | None) -> str:
             cert_b64=base64.b64encode(pem.cert).decode(),
             key_b64=base64.b64encode(pem.key).decode(),
         )
-        _self_check(secret, config)
+        self_check(secret, config)
         parts.append(secret)
-    parts.append(docs["ingress.yaml"])
+    parts += [text for name, text in manifests.items() if name not in WORKLOAD]
     return "---\n".join(parts)
 
 
-def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
-    """Every file of an output folder, by path relative to it. `out` only serves to write the
-    user's certificate paths relative to the folder (the files stay where they are)."""
-    files = {name: File(text.encode()) for name, text in manifests(config).items()}
-    files[KUSTOMIZATION_FILE] = File(template("kustomization.yaml.j2", c=config).encode())
+def folder(
+    config: Config, out: Path, pem: Pem | None, manifests: dict[str, str], values_template: str
+) -> dict[str, File]:
+    """Every file of a Kubernetes output folder, by path relative to it: `manifests`, the
+    kustomization, TLS material or the script that makes the Secret, and wsgen.yaml (from
+    `values_template`). `out` only serves to write the user's certificate paths relative to the
+    folder (the files stay where they are)."""
+    files = {name: File(text.encode()) for name, text in manifests.items()}
+    files[KUSTOMIZATION_FILE] = File(
+        template("kustomization.yaml.j2", c=config, resources=list(manifests)).encode()
+    )
     cert_path = key_path = ""
     tls = config.tls
     if tls.mode == "self-signed":
@@ -152,10 +155,69 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
         files[SCRIPT_FILE] = File(
             template(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
         )
-    values = template("wsgen.yaml.j2", c=config, cert_path=cert_path, key_path=key_path)
+    values = template(values_template, c=config, cert_path=cert_path, key_path=key_path)
     _check_values(values, config, out)
     files[VALUES_FILE] = File(values.encode())
     return files
+
+
+WORKLOAD = ("deployment.yaml", "service.yaml")
+
+
+def stream_notes(config: Config, pem: Pem | None) -> list[str]:
+    """What a Kubernetes target says after printing its stream."""
+    if pem is None:
+        return []
+    return [
+        f"the stream carries the kubernetes.io/tls Secret {config.tls.secret_name} with a "
+        "new private key (a new one on every run; use --out DIR to keep it in files)"
+    ]
+
+
+def folder_notes(config: Config, out: Path, pem: Pem | None, user: str) -> list[str]:
+    """What a Kubernetes target says after writing a folder; `user` is the object that reads
+    the TLS Secret ("the Ingress")."""
+    tls = config.tls
+    if tls.mode == "self-signed" and pem is not None:
+        from wsgen import certs
+
+        expiry = certs.read_certificate(pem.cert).expiry()
+        command = secret_command(
+            config.namespace,
+            tls.secret_name,
+            os.path.join(out, CERT_FILE),
+            os.path.join(out, KEY_FILE),
+        )
+        return [
+            f"certificate for {config.host} expires {expiry}",
+            f"kubectl apply -k {shlex.quote(str(out))} creates the Secret too; or: {command}",
+        ]
+    if tls.mode == "files":
+        # Paths that work from here, wherever the values file that named them lives.
+        cert, key = (
+            ref.given if os.path.isabs(ref.given) else os.path.relpath(ref.path)
+            for ref in tls.files()
+        )
+        command = secret_command(config.namespace, tls.secret_name, cert, key)
+        return [f"create the Secret: {command}"]
+    if tls.mode == "secret":
+        return [
+            f"{user} expects the kubernetes.io/tls Secret {tls.secret_name} "
+            f"in namespace {config.namespace}"
+        ]
+    return []
+
+
+def next_steps(config: Config, out: Path) -> list[str]:
+    """init's last lines for a Kubernetes folder."""
+    scheme = "wss" if config.tls.enabled else "ws"
+    host = config.host.replace("*", "test", 1)
+    # -k: websocat would refuse a certificate made here, as browsers do until it is trusted
+    insecure = "-k " if config.tls.mode == "self-signed" else ""
+    return [
+        f"apply: kubectl apply -k {shlex.quote(str(out))}",
+        f"test:  websocat {insecure}{scheme}://{host}{config.path}",
+    ]
 
 
 def relative_to(ref: FileRef, out: Path) -> str:
@@ -174,7 +236,14 @@ def _fail(what: str) -> RuntimeFailure:
     )
 
 
-def _self_check(text: str, config: Config) -> None:
+# A kind's own check: the parsed document -> whether it reads back as the config said.
+KindCheck = Callable[[dict[str, Any]], bool]
+
+
+def self_check(text: str, config: Config, kinds: Mapping[str, KindCheck] | None = None) -> None:
+    """`text` parses as one object named after the app (the Secret after the TLS Secret), in
+    its namespace, with wsgen's label; Deployments, Services and Secrets are checked here, any
+    other kind must be in `kinds` and pass its check."""
     size = len(text.encode("utf-8", "surrogateescape"))
     if size > model.MAX_OBJECT_BYTES:  # before parsing it again: a huge text parses slowly
         shown = next((line[6:] for line in text.splitlines() if line.startswith("kind: ")), "")
@@ -199,15 +268,8 @@ def _self_check(text: str, config: Config) -> None:
         container = doc["spec"]["template"]["spec"]["containers"][0]
         env = [(item["name"], item["value"]) for item in container.get("env", [])]
         ok = ok and container["image"] == config.image and env == list(config.container_env())
-    elif kind == "Ingress":
-        rule = doc["spec"]["rules"][0]
-        ok = (
-            ok
-            and meta.get("annotations") == config.ingress_annotations()
-            and rule["host"] == config.host
-            and rule["http"]["paths"][0]["path"] == config.path
-            and doc["spec"]["ingressClassName"] == config.ingress_class
-        )
+    elif kind in (kinds or {}):
+        ok = ok and (kinds or {})[str(kind)](doc)
     elif kind not in ("Service", "Secret"):
         ok = False
     if not ok:

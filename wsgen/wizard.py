@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shlex
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from wsgen import core, errors, model, output
-from wsgen.model import BY_KEY, Config, FileRef, Given, Layer
+from wsgen import core, errors, model, output, targets
+from wsgen.model import Config, FileRef, Given, Layer
+from wsgen.targets.base import Question, Target
 
 OUT = "out"  # the output folder: a question, but not a model option
-DEFAULT_OUT = "k8s"
 
 Validate = Callable[[str], "str | None"]  # an answer -> the rule it breaks, or None
 
@@ -32,14 +30,6 @@ class Asker(Protocol):
     def say(self, line: str) -> None: ...
 
 
-@dataclass(frozen=True)
-class Question:
-    key: str  # an option key of wsgen.model, or OUT
-    message: str
-    explain: str = ""
-    choices: tuple[tuple[str, str], ...] = ()  # a select: (value, one line about it)
-
-
 TLS_CHOICES = (
     ("none", "plain ws://, no certificate"),
     ("self-signed", "a certificate made here, for testing (browsers will warn)"),
@@ -47,32 +37,50 @@ TLS_CHOICES = (
     ("files", "your own certificate and key files"),
     ("cert-manager", "cert-manager issues and renews it"),
 )
-
-QUESTIONS = (
-    Question("name", "App name", "It names the Deployment, Service, Ingress and container."),
-    Question("namespace", "Namespace"),
-    Question("image", "Container image"),
-    Question("port", "Container port", "The port the app listens on; the Service uses it too."),
-    Question("host", "Host name", "The DNS name clients connect to."),
-    Question("path", "Path", "The URL path of the WebSocket endpoint."),
-    Question(
-        "timeout",
-        "Idle timeout",
-        "The proxy closes a WebSocket after this many seconds of silence (ingress-nginx's "
-        "default is 60). 3600 is recommended; 90s, 60m, 1h30m work too.",
-    ),
-    Question("tls.mode", "TLS", choices=TLS_CHOICES),
-    # TLS follow-ups: asked only for the modes that use them (model.modes_using)
-    Question("tls.secretName", "TLS Secret name"),
-    Question("tls.cert", "Certificate file (PEM)"),
-    Question("tls.key", "Private key file (PEM)"),
-    Question("tls.issuer", "cert-manager issuer name"),
-    Question(OUT, "Output folder"),
+TARGET_QUESTION = Question(
+    "target",
+    "Target",
+    "What sits in front of the app and must keep its WebSockets open.",
+    choices=tuple((target.name, target.about) for target in targets.TARGETS.values()),
 )
 
 
+def questions(target: Target) -> tuple[Question, ...]:
+    """Every question for `target`, in the order asked (the target itself is asked first)."""
+    common = (
+        Question("name", "App name", f"It names {target.objects}."),
+        Question("namespace", "Namespace"),
+        Question("image", "Container image"),
+        Question("port", "Container port", "The port the app listens on; the Service uses it too."),
+        Question("host", "Host name", "The DNS name clients connect to."),
+        Question("path", "Path", "The URL path of the WebSocket endpoint."),
+        Question(
+            "timeout",
+            "Idle timeout",
+            "The proxy closes a WebSocket after this many seconds of silence "
+            f"({target.idle_default}). 3600 is recommended; 90s, 60m, 1h30m work too.",
+        ),
+        Question(
+            "tls.mode",
+            "TLS",
+            choices=tuple(choice for choice in TLS_CHOICES if choice[0] in target.tls_modes),
+        ),
+        # TLS follow-ups: asked only for the modes that use them (model.modes_using)
+        Question("tls.secretName", "TLS Secret name"),
+        Question("tls.cert", "Certificate file (PEM)"),
+        Question("tls.key", "Private key file (PEM)"),
+        Question("tls.issuer", "cert-manager issuer name"),
+    )
+    return (
+        TARGET_QUESTION,
+        *(question for question in common if question.key in target.uses),
+        *target.questions,
+        Question(OUT, "Output folder"),
+    )
+
+
 def flag_of(key: str) -> str:
-    return "--out" if key == OUT else BY_KEY[key].flag
+    return "--out" if key == OUT else model.option(key).flag
 
 
 # --------------------------------------------------------------------------- the flow
@@ -87,16 +95,27 @@ def _raw(layers: list[tuple[Layer, Path]], key: str) -> str | None:
     return None if found is None else str(found[0].value)
 
 
-def default_for(key: str, answers: dict[str, str], layers: list[tuple[Layer, Path]]) -> str:
+def _target(answers: dict[str, str], layers: list[tuple[Layer, Path]]) -> Target:
+    """The target answered or given (checked before anything is asked), else the default."""
+    name = answers.get("target") or _raw(layers, "target") or model.DEFAULT_TARGET
+    return targets.TARGETS[name]
+
+
+def default_for(
+    question: Question, answers: dict[str, str], layers: list[tuple[Layer, Path]]
+) -> str:
     """The value a question offers: derived from earlier answers where one depends on them."""
+    key = question.key
+    if question.default is not None:
+        return question.default(lambda known: answers.get(known) or _raw(layers, known))
     if key == OUT:
-        return DEFAULT_OUT
+        return _target(answers, layers).default_out
     if key == "tls.secretName":
         name = answers.get("name") or _raw(layers, "name") or Config.name
         return f"{name}-tls"
     if key == "tls.mode":  # e.g. --cert given without --tls: offer files
         return model.implied_tls_mode(given_keys(layers))
-    return model.DEFAULTS.get(key, "")
+    return model.DEFAULTS.get(key) or dict(_target(answers, layers).defaults).get(key, "")
 
 
 def next_question(
@@ -104,12 +123,16 @@ def next_question(
 ) -> Question | None:
     """The next question to ask, or None when everything is known."""
     mode = answers.get("tls.mode") or _raw(layers, "tls.mode") or "none"
-    for question in QUESTIONS:
+    for question in questions(_target(answers, layers)):
         if question.key in answers or question.key in given:
             continue
         if question.key == OUT and out_given:
             continue
         if question.key != OUT and mode not in model.modes_using(question.key):
+            continue
+        if question.ask_if is not None and not question.ask_if(
+            lambda key: answers.get(key) or _raw(layers, key)
+        ):
             continue
         return question
     return None
@@ -141,7 +164,12 @@ def run(
     answers: dict[str, str] = {}
     missing: list[str] = []
     while (question := next_question(given, answers, layers, out is not None)) is not None:
-        default = default_for(question.key, answers, layers)
+        default = default_for(question, answers, layers)
+        if asker is None and question.key == "target":
+            # Without a terminal the target is what render writes without --target: scripts
+            # that ran init before there were targets keep working.
+            answers["target"] = default
+            continue
         if asker is not None:
             answers[question.key] = _ask(asker, question, default, answers, layers)
         elif defaults and default:
@@ -159,9 +187,9 @@ def run(
         )
     if "tls.mode" in answers:  # TLS keys given without a mode must fit the mode chosen
         model.check_tls_keys(layers, answers["tls.mode"])
-    out_path = out if out is not None else Path(answers.pop(OUT, DEFAULT_OUT))
+    out_path = out if out is not None else Path(answers.pop(OUT))
     answer_layer: Layer = {
-        key: Given(value, BY_KEY[key].flag) for key, value in answers.items() if key != OUT
+        key: Given(value, model.option(key).flag) for key, value in answers.items() if key != OUT
     }
     config = model.build([*layers, (answer_layer, Path.cwd())])
     result = core.Result()
@@ -189,7 +217,7 @@ def run(
             )
         hint = "use --force to replace them, or run init in a terminal to confirm"
         core.write_folder(config, plan, result, refuse_hint=hint)
-    result.notes.extend(next_steps(config, out_path))
+    result.notes.extend(targets.of(config).output().next_steps(config, out_path))
     return result
 
 
@@ -311,7 +339,9 @@ def _validator(key: str, answers: dict[str, str], layers: list[tuple[Layer, Path
 
 def summary(config: Config, plan: core.FolderPlan) -> list[str]:
     tls = config.tls
+    target = targets.of(config)
     rows = [
+        ("target", config.target),
         ("name", config.name),
         ("namespace", config.namespace),
         ("image", config.image),
@@ -319,10 +349,15 @@ def summary(config: Config, plan: core.FolderPlan) -> list[str]:
         ("replicas", str(config.replicas)),
         ("host", config.host),
         ("path", config.path),
-        ("ingress class", config.ingress_class),
-        ("idle timeout", f"{config.timeout} s"),
-        ("TLS", tls.mode + (f" (Secret {tls.secret_name})" if tls.enabled else "")),
     ]
+    keys = {"namespace", "image", "replicas"}
+    rows = [(label, value) for label, value in rows if label not in keys or label in target.uses]
+    rows += target.summary(config)
+    rows.append(("idle timeout", f"{config.timeout} s"))
+    secret = (
+        f" (Secret {tls.secret_name})" if tls.enabled and "tls.secretName" in target.uses else ""
+    )
+    rows.append(("TLS", tls.mode + secret))
     if tls.mode == "files":
         rows += [("certificate", tls.files()[0].given), ("key", tls.files()[1].given)]
     if tls.mode == "cert-manager":
@@ -336,17 +371,6 @@ def summary(config: Config, plan: core.FolderPlan) -> list[str]:
         lines.append(f"  {action:<9} {step.path}")
     lines.append("")
     return lines
-
-
-def next_steps(config: Config, out: Path) -> list[str]:
-    scheme = "wss" if config.tls.enabled else "ws"
-    host = config.host.replace("*", "test", 1)
-    # -k: websocat would refuse a certificate made here, as browsers do until it is trusted
-    insecure = "-k " if config.tls.mode == "self-signed" else ""
-    return [
-        f"apply: kubectl apply -k {shlex.quote(str(out))}",
-        f"test:  websocat {insecure}{scheme}://{host}{config.path}",
-    ]
 
 
 # --------------------------------------------------------------------------- the terminal

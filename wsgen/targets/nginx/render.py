@@ -1,5 +1,5 @@
-"""The plain-nginx target (`wsgen render --target nginx`): one complete nginx.conf for nginx on
-a machine of its own, proxying WebSockets to the app (templates/nginx/nginx.conf.j2).
+"""The plain-nginx target's rendering: one complete nginx.conf for nginx on a machine of its own,
+proxying WebSockets to the app (templates/nginx/nginx.conf.j2).
 
 What the file must get right: the upgrade map, HTTP/1.1 and the Upgrade/Connection headers to
 the backend, and proxy_read_timeout / proxy_send_timeout, which close an idle WebSocket after
@@ -17,9 +17,10 @@ from pathlib import Path
 from wsgen import render
 from wsgen.errors import BadInput
 from wsgen.model import Config, Endpoint, FileRef
-from wsgen.render import CERT_FILE, KEY_FILE, File, Pem
+from wsgen.render import File, Pem
+from wsgen.targets.base import CERT_FILE, KEY_FILE
+from wsgen.targets.nginx import CONF_FILE, Settings
 
-CONF_FILE = "nginx.conf"
 TEMPLATE = "nginx/nginx.conf.j2"
 
 _PLAIN = re.compile(r"[A-Za-z0-9/._+-]+")
@@ -40,11 +41,12 @@ def conf_string(text: str, origin: str) -> str:
 
 def conf(config: Config, cert_path: str = "", key_path: str = "") -> str:
     """nginx.conf; with TLS, `cert_path` and `key_path` as nginx will read them."""
-    listen = config.listen_endpoint()
+    settings: Settings = config.settings
+    listen = settings.listen
     redirect = ""
     https_port = ""
-    if config.redirect_from is not None:
-        redirect = str(Endpoint(listen.host, config.redirect_from))
+    if settings.redirect_from is not None:
+        redirect = str(Endpoint(listen.host, settings.redirect_from))
         https_port = "" if listen.port == 443 else f":{listen.port}"
     return render.template(
         TEMPLATE,
@@ -53,7 +55,7 @@ def conf(config: Config, cert_path: str = "", key_path: str = "") -> str:
         # a wildcard host cannot be a redirect's host: then the one the client asked for
         redirect_host="$host" if config.host.startswith("*.") else config.host,
         scheme="wss" if config.tls.enabled else "ws",
-        upstream=str(config.upstream_endpoint()),
+        upstream=str(settings.upstream),
         listen=str(listen),
         redirect_listen=redirect,
         https_port=https_port,
@@ -118,10 +120,22 @@ def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
         notes.append(f"certificate for {config.host} expires {expiry}")
     where = shlex.quote(str(out))
     notes.append(f"check: nginx -t -p {where} -c {CONF_FILE}; run: nginx -p {where} -c {CONF_FILE}")
-    low = [p for p in (config.listen_endpoint().port, config.redirect_from) if p and p < 1024]
+    settings: Settings = config.settings
+    low = [p for p in (settings.listen.port, settings.redirect_from) if p and p < 1024]
     if low:
         notes.append(
             f"port {low[0]} needs root (or CAP_NET_BIND_SERVICE); an ordinary user can use "
             "--listen 8080 or any port from 1024"
         )
     return notes
+
+
+def next_steps(config: Config, out: Path) -> list[str]:
+    """init's last lines: test the endpoint (how to run nginx is in the folder notes)."""
+    scheme = "wss" if config.tls.enabled else "ws"
+    settings: Settings = config.settings
+    port = settings.listen.port
+    default = 443 if config.tls.enabled else 80
+    where = config.host.replace("*", "test", 1) + ("" if port == default else f":{port}")
+    insecure = "-k " if config.tls.mode == "self-signed" else ""
+    return [f"test:  websocat {insecure}{scheme}://{where}{config.path}"]

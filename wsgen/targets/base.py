@@ -1,0 +1,116 @@
+"""What a target declares (its spec) and the options more than one target shares.
+
+A spec is light on purpose: every target's spec is imported on every run (its options are
+flags of `render` and `init`), while its rendering module (`renderer`, which needs jinja2 and
+PyYAML) is imported only when that target writes something.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from wsgen import model
+from wsgen.model import Config, Option, Values
+
+if TYPE_CHECKING:
+    from wsgen.render import File, Pem
+
+
+class Renderer(Protocol):
+    """The module a spec's `renderer` names."""
+
+    def stream(self, config: Config, pem: Pem | None) -> tuple[str, list[str]]:
+        """What goes to stdout, and the notes for stderr (`pem`: --tls self-signed, made for
+        this run when the target's stream carries a key)."""
+        ...
+
+    def folder(self, config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
+        """Every file of an output folder, by path relative to it."""
+        ...
+
+    def folder_notes(self, config: Config, out: Path, pem: Pem | None) -> list[str]:
+        """What to say after a folder is written: certificate expiry, the command to run next."""
+        ...
+
+    def next_steps(self, config: Config, out: Path) -> list[str]:
+        """init's last lines: how to apply the folder and test the endpoint."""
+        ...
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of `wsgen init` (wsgen.wizard asks them)."""
+
+    key: str  # an option key, or wsgen.wizard.OUT
+    message: str
+    explain: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # a select: (value, one line about it)
+    # the default it offers, from what is known so far (an option key -> its raw value or
+    # None); without one: the option's default
+    default: Callable[[Callable[[str], str | None]], str] | None = None
+    # asked only when this says so, from what is known so far (same argument as `default`)
+    ask_if: Callable[[Callable[[str], str | None]], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    about: str  # one line: what it writes, for whom
+    oldest: str  # the oldest controller version its output works with
+    idle_default: str  # what closes an idle WebSocket when nothing is set (for init)
+    objects: str  # what the app name names (for init): "the Deployment, Service, Ingress ..."
+    options: tuple[Option, ...]  # its own, beyond model.COMMON_OPTIONS
+    uses: frozenset[str]  # every option key it takes (the common ones it uses, and its own)
+    tls_modes: tuple[str, ...]
+    files: tuple[str, ...]  # every file a folder of it may hold (earlier runs' are found by these)
+    renderer: str  # the module that renders it (a Renderer)
+    # its own options checked (BadInput otherwise) and kept: what Config.settings holds
+    settings: Callable[[Config, Values], Any]
+    # summary rows for init, shown after the path
+    summary: Callable[[Config], list[tuple[str, str]]]
+    questions: tuple[Question, ...] = ()  # init asks these after the common ones
+    defaults: tuple[tuple[str, str], ...] = ()  # what init offers for its own options
+    # --tls self-signed without --out: the stream holds the new key (otherwise: a folder needed)
+    stream_carries_key: bool = True
+    default_out: str = "k8s"
+
+    def output(self) -> Renderer:
+        module: Renderer = importlib.import_module(self.renderer)
+        return module
+
+
+# The files of an output folder that more than one target writes.
+CERT_FILE = "tls/tls.crt"
+KEY_FILE = "tls/tls.key"
+SCRIPT_FILE = "create-tls-secret.sh"
+KUSTOMIZATION_FILE = "kustomization.yaml"
+VALUES_FILE = "wsgen.yaml"
+# Every file a Kubernetes folder may hold besides its target's manifests.
+KUBERNETES_FILES = (
+    "deployment.yaml",
+    "service.yaml",
+    KUSTOMIZATION_FILE,
+    VALUES_FILE,
+    CERT_FILE,
+    KEY_FILE,
+    SCRIPT_FILE,
+)
+
+# Options that more than one target takes.
+STICKY = Option(
+    "sticky",
+    "--sticky",
+    "WSGEN_STICKY",
+    "Cookie affinity (Socket.IO and other clients with an HTTP long-polling fallback need it "
+    "behind more than one replica).",
+    model.boolean,
+    boolean=True,
+)
+KUBERNETES = model.BASE_KEYS | model.KUBERNETES_KEYS  # every target that writes Kubernetes objects
+# How long a sticky cookie lasts: a day, so that a session that falls back to long polling
+# keeps its pod (a cookie that expires mid-session sends the next request anywhere).
+STICKY_TTL_SECONDS = 86400

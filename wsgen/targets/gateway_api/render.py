@@ -1,0 +1,116 @@
+"""The Gateway API targets' shared rendering: the Deployment and a Service whose port says
+`appProtocol: kubernetes.io/ws`, wsgen's own Gateway (unless --gateway), the HTTPRoute, and
+the implementation's policies (given by its renderer); the stream, folder and notes."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from wsgen import model, render
+from wsgen.model import Config
+from wsgen.render import File, KindCheck, Pem
+from wsgen.targets.gateway_api import APP_PROTOCOL, GATEWAY_FILE, ROUTE_FILE, Settings
+
+VALUES_TEMPLATE = "gateway-api/wsgen.yaml.j2"
+
+
+def gateway_annotations(config: Config) -> dict[str, str]:
+    """--tls cert-manager: the issuer annotation cert-manager's Gateway support reads."""
+    if config.tls.mode != "cert-manager":
+        return {}
+    return {model.issuer_annotation(config.tls.issuer_kind): config.tls.issuer}
+
+
+def _checks(config: Config) -> dict[str, KindCheck]:
+    settings: Settings = config.settings
+
+    def gateway(doc: dict[str, Any]) -> bool:
+        listeners = doc["spec"]["listeners"]
+        return bool(
+            doc["spec"]["gatewayClassName"] == settings.gateway_class
+            and doc["metadata"].get("annotations", {}) == gateway_annotations(config)
+            and all(listener["hostname"] == config.host for listener in listeners)
+            and len(listeners) == (2 if config.tls.enabled else 1)
+        )
+
+    def route(doc: dict[str, Any]) -> bool:
+        rule = doc["spec"]["rules"][0]
+        parent = doc["spec"]["parentRefs"][0]
+        return bool(
+            doc["spec"]["hostnames"] == [config.host]
+            and rule["matches"][0]["path"] == {"type": "PathPrefix", "value": config.path}
+            and rule["backendRefs"] == [{"name": config.name, "port": config.port}]
+            and parent["name"] == settings.gateway
+            and parent.get("namespace", "") == settings.gateway_namespace
+        )
+
+    return {"Gateway": gateway, "HTTPRoute": route}
+
+
+def manifests(
+    config: Config, policies: Mapping[str, str], checks: Mapping[str, KindCheck]
+) -> dict[str, str]:
+    """Every object by file name: the workload, the Gateway (when wsgen writes it), the
+    HTTPRoute, then `policies` (each checked by its kind in `checks`)."""
+    settings: Settings = config.settings
+    result = render.workload(config, app_protocol=APP_PROTOCOL)
+    if settings.own_gateway:
+        result[GATEWAY_FILE] = render.template(
+            "gateway-api/gateway.yaml.j2",
+            c=config,
+            s=settings,
+            annotations=gateway_annotations(config),
+        )
+    result[ROUTE_FILE] = render.template("gateway-api/httproute.yaml.j2", c=config, s=settings)
+    result.update(policies)
+    kinds = {**_checks(config), **checks}
+    for text in result.values():
+        render.self_check(text, config, kinds)
+    return result
+
+
+def notes(config: Config) -> list[str]:
+    """What the user must know about the Gateway, after a stream or a folder."""
+    settings: Settings = config.settings
+    if settings.own_gateway:
+        said = []
+        if config.tls.mode == "cert-manager":
+            said.append(
+                "cert-manager issues the listener's Secret only with its Gateway API support "
+                "enabled (Helm: config.enableGatewayAPI=true; cert-manager v1.15+)"
+            )
+        return said
+    where = settings.gateway_namespace or config.namespace
+    allow = (
+        "its listener for the host must allow routes from namespace "
+        f"{config.namespace} (allowedRoutes.namespaces.from: Same, the default, allows only "
+        f"{where}'s own)"
+        if settings.gateway_namespace
+        else "it needs a listener for the host"
+    )
+    return [f"the HTTPRoute attaches to the existing Gateway {where}/{settings.gateway}: {allow}"]
+
+
+def stream(config: Config, pem: Pem | None, objects: dict[str, str]) -> tuple[str, list[str]]:
+    return render.stream(config, pem, objects), render.stream_notes(config, pem) + notes(config)
+
+
+def folder(config: Config, out: Path, pem: Pem | None, objects: dict[str, str]) -> dict[str, File]:
+    return render.folder(config, out, pem, objects, VALUES_TEMPLATE)
+
+
+def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
+    user = "the Gateway's HTTPS listener"
+    return render.folder_notes(config, out, pem, user) + notes(config)
+
+
+def next_steps(config: Config, out: Path) -> list[str]:
+    namespace, name = shlex.quote(config.namespace), shlex.quote(config.name)
+    return [
+        *render.next_steps(config, out),
+        f"check: kubectl -n {namespace} describe httproute {name} (Accepted and ResolvedRefs "
+        "must be True)",
+    ]

@@ -1,0 +1,148 @@
+"""ingress-nginx: a Deployment, a Service and an Ingress whose proxy-read-timeout and
+proxy-send-timeout annotations (quoted whole seconds) keep idle WebSockets open.
+
+The spec: its options, their rules, and what Config.settings holds for it. The manifests are
+made by .render (templates/ingress-nginx/); the annotation facts are in wsgen.ingress_nginx.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from wsgen import ingress_nginx as nginx
+from wsgen import model
+from wsgen.errors import BadInput
+from wsgen.model import Config, Given, Option, Values
+from wsgen.targets.base import KUBERNETES, KUBERNETES_FILES, STICKY, STICKY_TTL_SECONDS, Target
+
+INGRESS_FILE = "ingress.yaml"
+
+INGRESS_CLASS = Option(
+    "ingressClass",
+    "--ingress-class",
+    "WSGEN_INGRESS_CLASS",
+    "--target ingress-nginx: spec.ingressClassName.",
+    model.dns_subdomain,
+)
+ANNOTATIONS = Option(
+    "annotations",
+    "--annotation",
+    "WSGEN_ANNOTATION",
+    "--target ingress-nginx: extra Ingress annotation KEY=VALUE (repeatable).",
+    mapping=True,
+)
+AFFINITY = nginx.PREFIX + "affinity"
+COOKIE_NAME = nginx.PREFIX + "session-cookie-name"
+COOKIE_MAX_AGE = nginx.PREFIX + "session-cookie-max-age"
+
+
+@dataclass(frozen=True)
+class Settings:
+    ingress_class: str = "nginx"
+    annotations: tuple[tuple[str, str], ...] = ()  # the user's own (--annotation)
+    sticky: bool = False
+
+
+def ingress_annotations(config: Config) -> dict[str, str]:
+    """Every Ingress annotation, in the order rendered: timeouts, issuer, affinity, the user's."""
+    settings: Settings = config.settings
+    timeout = str(config.timeout)
+    result = {nginx.READ_TIMEOUT: timeout, nginx.SEND_TIMEOUT: timeout}
+    if config.tls.mode == "cert-manager":
+        result[model.issuer_annotation(config.tls.issuer_kind)] = config.tls.issuer
+    if settings.sticky:
+        # lower case: "Cookie" silently turns affinity off
+        result[AFFINITY] = "cookie"
+        result[COOKIE_NAME] = f"{config.name}-affinity"
+        result[COOKIE_MAX_AGE] = str(STICKY_TTL_SECONDS)
+    result.update(settings.annotations)
+    return result
+
+
+def _settings(config: Config, values: Values) -> Settings:
+    sticky = bool(values.get("sticky", False))
+    settings = Settings(
+        ingress_class=str(values.get("ingressClass", Settings.ingress_class)),
+        annotations=_annotations(values.mappings.get("annotations", {}), sticky),
+        sticky=sticky,
+    )
+    total = sum(
+        len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogateescape"))
+        for k, v in ingress_annotations(replace(config, settings=settings)).items()
+    )
+    if total > model.MAX_ANNOTATION_BYTES:
+        raise BadInput(
+            "--annotation (values key annotations): the Ingress annotations (keys and values) "
+            f"add up to {total} bytes; Kubernetes allows "
+            f"{model.byte_size(model.MAX_ANNOTATION_BYTES)} in all"
+        )
+    return settings
+
+
+def _annotations(given: dict[str, Given], sticky: bool) -> tuple[tuple[str, str], ...]:
+    reserved = {
+        nginx.READ_TIMEOUT: "is written from --timeout; set --timeout instead",
+        nginx.SEND_TIMEOUT: "is written from --timeout; set --timeout instead",
+        nginx.CLASS_ANNOTATION: (
+            "is deprecated; wsgen writes spec.ingressClassName (--ingress-class)"
+        ),
+    }
+    for kind in model.ISSUER_KINDS:
+        # cert-manager would issue into the Secret: only with --tls cert-manager, from --issuer
+        reserved[model.issuer_annotation(kind)] = "is written by --tls cert-manager --issuer NAME"
+    if sticky:
+        for key in (AFFINITY, COOKIE_NAME, COOKIE_MAX_AGE):
+            reserved[key] = "is written by --sticky"
+    pairs: list[tuple[str, str]] = []
+    for key, item in given.items():
+        try:
+            key = model.annotation_key(key)
+            value = model.string_value(item.value)
+        except ValueError as error:
+            raise BadInput(f"{item.origin}: {error}") from None
+        model.no_key_in(value, item.origin, key, "put it in a Secret and name the Secret")
+        problem = reserved.get(key) or _annotation_problem(key, value)
+        if problem:
+            raise BadInput(f"{item.origin}: {key!r} {problem}")
+        pairs.append((key, value))
+    return tuple(pairs)
+
+
+def _annotation_problem(key: str, value: str) -> str | None:
+    problem = nginx.key_problem(key)
+    if problem is not None:
+        return problem[1]
+    if not key.startswith(nginx.PREFIX):
+        return None
+    name = key[len(nginx.PREFIX) :]
+    if name in nginx.SNIPPETS:
+        return (
+            "is a snippet (risk Critical): a default ingress-nginx (v1.12+) rejects the "
+            "whole Ingress, and the controller already sets the Upgrade headers"
+        )
+    return nginx.value_problem(name, value)
+
+
+def _summary(config: Config) -> list[tuple[str, str]]:
+    settings: Settings = config.settings
+    rows = [("ingress class", settings.ingress_class)]
+    if settings.sticky:
+        rows.append(("sticky", f"cookie {config.name}-affinity"))
+    return rows
+
+
+TARGET = Target(
+    name="ingress-nginx",
+    about="Deployment, Service and Ingress for the ingress-nginx controller",
+    oldest="ingress-nginx v1.12 (path validation; the timeout annotations work since v0.x)",
+    idle_default="ingress-nginx's default is 60",
+    objects="the Deployment, Service, Ingress and container",
+    options=(INGRESS_CLASS, ANNOTATIONS, STICKY),
+    uses=KUBERNETES | {"ingressClass", "annotations", "sticky"},
+    tls_modes=model.TLS_MODES,
+    files=(*KUBERNETES_FILES, INGRESS_FILE),
+    renderer="wsgen.targets.ingress_nginx.render",
+    settings=_settings,
+    summary=_summary,
+    defaults=(("ingressClass", Settings.ingress_class),),
+)

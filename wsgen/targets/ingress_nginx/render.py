@@ -1,0 +1,54 @@
+"""ingress-nginx's manifests: the shared Deployment and Service, and the Ingress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from wsgen import render
+from wsgen.model import Config
+from wsgen.render import File, Pem
+from wsgen.targets.ingress_nginx import INGRESS_FILE, Settings, ingress_annotations
+
+VALUES_TEMPLATE = "ingress-nginx/wsgen.yaml.j2"
+
+
+def _ingress_reads_back(config: Config) -> render.KindCheck:
+    def check(doc: dict[str, Any]) -> bool:
+        settings: Settings = config.settings
+        rule = doc["spec"]["rules"][0]
+        return bool(
+            doc["metadata"].get("annotations") == ingress_annotations(config)
+            and rule["host"] == config.host
+            and rule["http"]["paths"][0]["path"] == config.path
+            and doc["spec"]["ingressClassName"] == settings.ingress_class
+        )
+
+    return check
+
+
+def manifests(config: Config) -> dict[str, str]:
+    """deployment.yaml, service.yaml, ingress.yaml."""
+    result = render.workload(config)
+    result[INGRESS_FILE] = render.template(
+        "ingress-nginx/ingress.yaml.j2", c=config, annotations=ingress_annotations(config)
+    )
+    kinds = {"Ingress": _ingress_reads_back(config)}
+    for text in result.values():
+        render.self_check(text, config, kinds)
+    return result
+
+
+def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
+    return render.stream(config, pem, manifests(config)), render.stream_notes(config, pem)
+
+
+def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
+    return render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
+
+
+def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
+    return render.folder_notes(config, out, pem, "the Ingress")
+
+
+next_steps = render.next_steps
