@@ -26,6 +26,7 @@ import base64
 import binascii
 import copy
 import ipaddress
+import itertools
 import os
 import re
 import urllib.parse
@@ -45,18 +46,37 @@ from celpy.evaluation import CELEvalError
 import oracles
 
 ROOT = Path(__file__).resolve().parent.parent
-CRDS_DIR = Path(os.environ["WSGEN_CRDS"]) if os.environ.get("WSGEN_CRDS") else ROOT.parent / "shared" / "crds"
+CRDS_DIR = (
+    Path(os.environ["WSGEN_CRDS"])
+    if os.environ.get("WSGEN_CRDS")
+    else ROOT.parent / "shared" / "crds"
+)
 CHANNELS = ("standard", "experimental")  # Gateway API's two sets of CRDs; standard unless asked
 
 # Kinds the API server knows without a CRD: validated by kubernetes-validate, skipped here. A CRD's group
 # always has a dot, so a dotless group (core "", apps, batch, policy, autoscaling...) is built in.
 BUILTIN_GROUPS = frozenset(
     f"{name}.k8s.io"
-    for name in (
-        "admissionregistration apiextensions apiregistration authentication authorization certificates"
-        " coordination discovery events flowcontrol.apiserver internal.apiserver networking node"
-        " rbac.authorization resource scheduling storage storagemigration"
-    ).split()
+    for name in [
+        "admissionregistration",
+        "apiextensions",
+        "apiregistration",
+        "authentication",
+        "authorization",
+        "certificates",
+        "coordination",
+        "discovery",
+        "events",
+        "flowcontrol.apiserver",
+        "internal.apiserver",
+        "networking",
+        "node",
+        "rbac.authorization",
+        "resource",
+        "scheduling",
+        "storage",
+        "storagemigration",
+    ]
 )
 # kustomization.yaml is read by kustomize and never sent to a cluster: it has no CRD.
 NOT_SENT = frozenset({"kustomize.config.k8s.io"})
@@ -86,7 +106,9 @@ def check_all(yaml_text: str, channel: str = "standard") -> None:
             continue
         if is_builtin(doc):
             continue
-        name = doc.get("metadata", {}).get("name") if isinstance(doc.get("metadata"), dict) else None
+        name = (
+            doc.get("metadata", {}).get("name") if isinstance(doc.get("metadata"), dict) else None
+        )
         label = f"document {number} ({doc.get('kind')} {name})"
         found.extend(f"{label}: {line}" for line in problems(doc, channel))
     if found:
@@ -103,19 +125,37 @@ def validate(doc: dict[str, Any], channel: str = "standard") -> Report:
     api_version, kind = doc.get("apiVersion"), doc.get("kind")
     group = _group(api_version)
     if group is None or not isinstance(kind, str) or not kind:
-        return Report([f"apiVersion/kind: {api_version!r}/{kind!r} is not a group/version and a kind"], 0)
+        return Report(
+            [f"apiVersion/kind: {api_version!r}/{kind!r} is not a group/version and a kind"], 0
+        )
     version = str(api_version).rpartition("/")[2]
     crd = _index(CRDS_DIR, channel).get((group, kind))
     if crd is None:
-        where = f"{CRDS_DIR} ({channel} channel)" if group.startswith("gateway.networking.") else CRDS_DIR
-        return Report([f"apiVersion/kind: no CustomResourceDefinition for {kind}.{group} in {where}"], 0)
+        where = (
+            f"{CRDS_DIR} ({channel} channel)"
+            if group.startswith("gateway.networking.")
+            else CRDS_DIR
+        )
+        return Report(
+            [f"apiVersion/kind: no CustomResourceDefinition for {kind}.{group} in {where}"], 0
+        )
     versions = {v["name"]: v for v in crd["spec"]["versions"]}
     if version not in versions:
-        return Report([f"apiVersion: {kind}.{group} has no version {version!r} (it has {', '.join(versions)})"], 0)
+        return Report(
+            [
+                f"apiVersion: {kind}.{group} has no version {version!r} (it has {', '.join(versions)})"
+            ],
+            0,
+        )
     served = versions[version]
     if not served.get("served", False):
         others = [name for name, v in versions.items() if v.get("served")]
-        return Report([f"apiVersion: {group}/{version} {kind} is not served (served: {', '.join(others)})"], 0)
+        return Report(
+            [
+                f"apiVersion: {group}/{version} {kind} is not served (served: {', '.join(others) or 'none'})"
+            ],
+            0,
+        )
     schema = served["schema"]["openAPIV3Schema"]
     if not _json_only(doc, "", out):
         return Report(out, 0)
@@ -152,7 +192,7 @@ def _index(crds_dir: Path, channel: str) -> dict[tuple[str, str], dict[str, Any]
         for text in re.split(r"^---[ \t]*$", file.read_text(encoding="utf-8"), flags=re.M):
             if not re.search(r"^kind:\s*CustomResourceDefinition\s*$", text, re.M):
                 continue
-            crd = yaml.load(text, Loader=_Loader)
+            crd = yaml.load(text, Loader=_Loader)  # noqa: S506 (CSafeLoader or SafeLoader)
             key = (crd["spec"]["group"], crd["spec"]["names"]["kind"])
             if key in index:
                 raise AssertionError(f"{key[1]}.{key[0]} is defined twice under {crds_dir}")
@@ -230,9 +270,9 @@ def _k8s_format_checker() -> jsonschema.FormatChecker:
     def date_time(value: object) -> bool:
         if not isinstance(value, str):
             return True
-        return bool(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", value, re.I)) and bool(
-            datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-        )
+        return bool(
+            re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", value, re.I)
+        ) and bool(datetime.fromisoformat(value.upper().replace("Z", "+00:00")))
 
     @checker.checks("byte", raises=(binascii.Error, ValueError))
     def byte(value: object) -> bool:
@@ -244,7 +284,9 @@ def _k8s_format_checker() -> jsonschema.FormatChecker:
 
     @checker.checks("ipv6", raises=ValueError)
     def ipv6(value: object) -> bool:
-        return not isinstance(value, str) or ("%" not in value and bool(ipaddress.IPv6Address(value)))
+        return not isinstance(value, str) or (
+            "%" not in value and bool(ipaddress.IPv6Address(value))
+        )
 
     return checker
 
@@ -293,10 +335,16 @@ class _Walk:
         if value is None:
             if not schema.get("nullable"):
                 # the server prunes it (so a required field then goes missing): a generator writing it is wrong
-                self.out.append(f"{_here(path)}: null, and the field is not nullable (the server drops it)")
+                self.out.append(
+                    f"{_here(path)}: null, and the field is not nullable (the server drops it)"
+                )
             return
         if not _type_ok(value, schema):
-            want = "an integer or a string" if schema.get("x-kubernetes-int-or-string") else schema["type"]
+            want = (
+                "an integer or a string"
+                if schema.get("x-kubernetes-int-or-string")
+                else schema["type"]
+            )
             self.out.append(f"{_here(path)}: {value!r} is not of type {want}")
             return
         for error in _local(schema).iter_errors(value):
@@ -323,7 +371,11 @@ class _Walk:
                 self.node(sub, props[key], where)
             elif isinstance(extra, dict):
                 self.node(sub, extra, where)
-            elif extra is True or preserve or (embedded and key in ("apiVersion", "kind", "metadata")):
+            elif (
+                extra is True
+                or preserve
+                or (embedded and key in ("apiVersion", "kind", "metadata"))
+            ):
                 continue
             else:
                 self.out.append(f"{where}: unknown field {key!r}")
@@ -359,14 +411,19 @@ class _Walk:
         if root and isinstance(value.get("metadata"), dict):
             # at the root a rule sees only metadata.name and metadata.generateName (Kubernetes CRD docs)
             meta = value["metadata"]
-            value = {**value, "metadata": {k: meta[k] for k in ("name", "generateName") if k in meta}}
+            value = {
+                **value,
+                "metadata": {k: meta[k] for k in ("name", "generateName") if k in meta},
+            }
         this = celpy.json_to_cel(value)
         for rule in rules:
             text = rule["rule"]
             if re.search(r"\boldSelf\b", text):
                 self.skipped += 1
                 continue
-            where = _here(path + rule.get("fieldPath", "")) if rule.get("fieldPath") else _here(path)
+            where = (
+                _here(path + rule.get("fieldPath", "")) if rule.get("fieldPath") else _here(path)
+            )
             result = _evaluate(text, this)
             if isinstance(result, celtypes.BoolType):
                 if not result:
@@ -389,8 +446,23 @@ _DNS_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
 _DNS_SUBDOMAIN = rf"{_DNS_LABEL}(\.{_DNS_LABEL})*"
 _LABEL_NAME = r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]"
 _META_FIELDS = frozenset(
-    "name generateName namespace selfLink uid resourceVersion generation creationTimestamp deletionTimestamp"
-    " deletionGracePeriodSeconds labels annotations ownerReferences finalizers managedFields".split()
+    [
+        "name",
+        "generateName",
+        "namespace",
+        "selfLink",
+        "uid",
+        "resourceVersion",
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+    ]
 )
 
 
@@ -404,7 +476,9 @@ def _qualified_name(key: str) -> bool:
 
 def _check_meta(meta: Any, scope: str, out: list[str]) -> None:
     if not isinstance(meta, dict):
-        out.append("metadata: Required value" if meta is None else f"metadata: {meta!r} is not an object")
+        out.append(
+            "metadata: Required value" if meta is None else f"metadata: {meta!r} is not an object"
+        )
         return
     for key in meta:
         if key not in _META_FIELDS:
@@ -415,7 +489,9 @@ def _check_meta(meta: Any, scope: str, out: list[str]) -> None:
     elif name is not None and not (
         isinstance(name, str) and len(name) <= 253 and re.fullmatch(_DNS_SUBDOMAIN, name)
     ):
-        out.append(f"metadata.name: {name!r} is not a DNS-1123 subdomain (lower case, digits, '-', '.')")
+        out.append(
+            f"metadata.name: {name!r} is not a DNS-1123 subdomain (lower case, digits, '-', '.')"
+        )
     namespace = meta.get("namespace")
     if namespace is not None and not (
         isinstance(namespace, str) and len(namespace) <= 63 and re.fullmatch(_DNS_LABEL, namespace)
@@ -433,7 +509,9 @@ def _check_meta(meta: Any, scope: str, out: list[str]) -> None:
                 out.append(f"metadata.{field}[{key!r}]: not a qualified name")
             if not isinstance(val, str):
                 out.append(f"metadata.{field}[{key!r}]: {val!r} is not a string")
-            elif field == "labels" and not (val == "" or (len(val) <= 63 and re.fullmatch(_LABEL_NAME, val))):
+            elif field == "labels" and not (
+                val == "" or (len(val) <= 63 and re.fullmatch(_LABEL_NAME, val))
+            ):
                 out.append(f"metadata.labels[{key!r}]: {val!r} is not a valid label value")
 
 
@@ -457,7 +535,9 @@ def _evaluate(text: str, this: celtypes.Value) -> Any:
         return program.evaluate({"self": this})
     except CELEvalError as error:
         return error
-    except Exception as error:  # a function of ours failing is a rule not evaluated: said, never passed
+    except (
+        Exception
+    ) as error:  # a function of ours failing is a rule not evaluated: said, never passed
         return CELEvalError(f"{type(error).__name__}: {error}")
 
 
@@ -509,14 +589,16 @@ def _index_of(haystack: Any, needle: Any, start: int = 0) -> Any:
 def _last_index_of(haystack: Any, needle: Any) -> Any:
     if isinstance(haystack, str):
         return celtypes.IntType(haystack.rfind(needle))
-    return celtypes.IntType(next((i for i in range(len(haystack) - 1, -1, -1) if haystack[i] == needle), -1))
+    return celtypes.IntType(
+        next((i for i in range(len(haystack) - 1, -1, -1) if haystack[i] == needle), -1)
+    )
 
 
 # Lists (Kubernetes list library): https://kubernetes.io/docs/reference/using-api/cel/#kubernetes-list-library
 
 
 def _is_sorted(items: list[Any]) -> Any:
-    return celtypes.BoolType(all(a <= b for a, b in zip(items, items[1:], strict=False)))
+    return celtypes.BoolType(all(a <= b for a, b in itertools.pairwise(items)))
 
 
 # Regex (Kubernetes regex library: find, findAll): https://kubernetes.io/docs/reference/using-api/cel/#kubernetes-regex-library
@@ -529,7 +611,9 @@ def _find(s: str, pattern: str) -> Any:
 
 def _find_all(s: str, pattern: str, limit: int = -1) -> Any:
     found = [m.group(0) for m in re.finditer(pattern, s)]
-    return celtypes.ListType([celtypes.StringType(f) for f in (found if limit < 0 else found[: int(limit)])])
+    return celtypes.ListType(
+        [celtypes.StringType(f) for f in (found if limit < 0 else found[: int(limit)])]
+    )
 
 
 # URLs (Kubernetes URL library): https://kubernetes.io/docs/reference/using-api/cel/#kubernetes-url-library
@@ -598,7 +682,9 @@ K8S_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "trim": lambda s: celtypes.StringType(s.strip()),
     "replace": lambda s, old, new, n=-1: celtypes.StringType(s.replace(old, new, int(n))),
     "join": lambda items, sep="": celtypes.StringType(sep.join(items)),
-    "charAt": lambda s, i: celtypes.StringType(s[int(i) : int(i) + 1]) if 0 <= i <= len(s) else _fail("charAt"),
+    "charAt": lambda s, i: (
+        celtypes.StringType(s[int(i) : int(i) + 1]) if 0 <= i <= len(s) else _fail("charAt")
+    ),
     "indexOf": _index_of,
     "lastIndexOf": _last_index_of,
     "isSorted": _is_sorted,

@@ -24,7 +24,10 @@ GATEWAY = {
                 "protocol": "HTTPS",
                 "port": 443,
                 "hostname": "ws.example.com",
-                "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "ws-tls"}]},
+                "tls": {
+                    "mode": "Terminate",
+                    "certificateRefs": [{"kind": "Secret", "name": "ws-tls"}],
+                },
             }
         ],
     },
@@ -70,7 +73,10 @@ UPSTREAM_SETTINGS_POLICY = {
     "apiVersion": "gateway.nginx.org/v1alpha1",
     "kind": "UpstreamSettingsPolicy",
     "metadata": {"name": "ws", "namespace": "app"},
-    "spec": {"targetRefs": [{"group": "", "kind": "Service", "name": "ws"}], "loadBalancingMethod": "ip_hash"},
+    "spec": {
+        "targetRefs": [{"group": "", "kind": "Service", "name": "ws"}],
+        "loadBalancingMethod": "ip_hash",
+    },
 }
 DESTINATION_RULE = {
     "apiVersion": "networking.istio.io/v1",
@@ -80,7 +86,9 @@ DESTINATION_RULE = {
         "host": "ws.app.svc.cluster.local",
         "trafficPolicy": {
             "loadBalancer": {
-                "consistentHash": {"httpCookie": {"name": "ws-affinity", "path": "/", "ttl": "3600s"}}
+                "consistentHash": {
+                    "httpCookie": {"name": "ws-affinity", "path": "/", "ttl": "3600s"}
+                }
             }
         },
     },
@@ -136,17 +144,33 @@ def test_the_objects_of_the_brief_pass_through_check_all_with_core_objects() -> 
         "metadata": {"name": "ws", "namespace": "app"},
         "spec": {"selector": {"app": "ws"}, "ports": [{"name": "http-ws", "port": 8080}]},
     }
-    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "ws"}, "spec": {}}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "ws"},
+        "spec": {},
+    }
     ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "ws"}}
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "ws-tls"}, "type": "kubernetes.io/tls"}
-    stream = yaml.safe_dump_all([service, deployment, ingress, secret, None, *VALID.values()], sort_keys=False)
-    crds.check_all(stream)  # core kinds are skipped (their bodies here are not even complete), CRs pass
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "ws-tls"},
+        "type": "kubernetes.io/tls",
+    }
+    stream = yaml.safe_dump_all(
+        [service, deployment, ingress, secret, None, *VALID.values()], sort_keys=False
+    )
+    crds.check_all(
+        stream
+    )  # core kinds are skipped (their bodies here are not even complete), CRs pass
 
 
 def test_check_all_lists_every_problem_of_every_document() -> None:
     bad_route = changed(HTTPROUTE, "spec.rules.0.matches.0.path.value", "ws")
     bad_policy = changed(PROXY_SETTINGS_POLICY, "spec.timeout.read", "36000s")
-    stream = yaml.safe_dump_all([{"apiVersion": "v1", "kind": "Service"}, bad_route, GATEWAY, bad_policy])
+    stream = yaml.safe_dump_all(
+        [{"apiVersion": "v1", "kind": "Service"}, bad_route, GATEWAY, bad_policy]
+    )
     with pytest.raises(AssertionError) as caught:
         crds.check_all(stream)
     lines = str(caught.value).splitlines()[1:]
@@ -157,7 +181,12 @@ def test_check_all_lists_every_problem_of_every_document() -> None:
 
 
 def test_a_kind_without_a_crd_is_an_error_in_check_all_not_a_skip() -> None:
-    route = {"apiVersion": "traefik.io/v1alpha1", "kind": "Middleware", "metadata": {"name": "m"}, "spec": {}}
+    route = {
+        "apiVersion": "traefik.io/v1alpha1",
+        "kind": "Middleware",
+        "metadata": {"name": "m"},
+        "spec": {},
+    }
     unknown = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
     with pytest.raises(AssertionError) as caught:
         crds.check_all(yaml.safe_dump_all([route, unknown]))
@@ -270,7 +299,9 @@ INVALID = {
         UPSTREAM_SETTINGS_POLICY,
         "spec.loadBalancingMethod",
         "cookie",
-        ["spec.loadBalancingMethod: 'cookie' is not one of ['round_robin', 'least_conn', 'ip_hash', 'hash', 'hash consistent', 'random', 'random two', 'random two least_conn', 'random two least_time=header', 'random two least_time=last_byte', 'least_time header', 'least_time last_byte', 'least_time header inflight', 'least_time last_byte inflight']"],
+        [
+            "spec.loadBalancingMethod: 'cookie' is not one of ['round_robin', 'least_conn', 'ip_hash', 'hash', 'hash consistent', 'random', 'random two', 'random two least_conn', 'random two least_time=header', 'random two least_time=last_byte', 'least_time header', 'least_time last_byte', 'least_time header inflight', 'least_time last_byte inflight']"
+        ],
     ),
     "DestinationRule without host (required)": (
         DESTINATION_RULE,
@@ -300,13 +331,17 @@ INVALID = {
         HTTPROUTE,
         "apiVersion",
         "gateway.networking.k8s.io/v1alpha2",
-        ["apiVersion: HTTPRoute.gateway.networking.k8s.io has no version 'v1alpha2' (it has v1, v1beta1)"],
+        [
+            "apiVersion: HTTPRoute.gateway.networking.k8s.io has no version 'v1alpha2' (it has v1, v1beta1)"
+        ],
     ),
     "a version the CRD does not have": (
         DESTINATION_RULE,
         "apiVersion",
         "networking.istio.io/v2",
-        ["apiVersion: DestinationRule.networking.istio.io has no version 'v2' (it has v1, v1alpha3, v1beta1)"],
+        [
+            "apiVersion: DestinationRule.networking.istio.io has no version 'v2' (it has v1, v1alpha3, v1beta1)"
+        ],
     ),
 }
 
@@ -315,3 +350,334 @@ INVALID = {
 def test_each_mistake_is_named_with_its_path(case: str) -> None:
     doc, path, value, expected = INVALID[case]
     assert crds.problems(changed(doc, path, value)) == expected
+
+
+def test_a_version_that_is_declared_but_not_served_is_refused(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # No pinned CRD has an unserved version: copy one into a temporary CRDs folder and stop serving v1
+    source = (
+        crds.CRDS_DIR
+        / "nginx-gateway-fabric-v2.6.7"
+        / "gateway.nginx.org_proxysettingspolicies.yaml"
+    )
+    crd = yaml.safe_load(source.read_text(encoding="utf-8"))
+    crd["spec"]["versions"][0]["served"] = False
+    (tmp_path / "ngf").mkdir()
+    (tmp_path / "ngf" / "psp.yaml").write_text(yaml.safe_dump(crd), encoding="utf-8")
+    monkeypatch.setattr(crds, "CRDS_DIR", tmp_path)
+    assert crds.problems(PROXY_SETTINGS_POLICY) == [
+        "apiVersion: gateway.nginx.org/v1alpha1 ProxySettingsPolicy is not served (served: none)"
+    ]
+
+
+@pytest.mark.parametrize("in_ci", [False, True])
+def test_missing_crds_skip_locally_and_fail_in_ci(tmp_path, monkeypatch, in_ci: bool) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(crds, "CRDS_DIR", tmp_path / "nowhere")
+    monkeypatch.setattr(crds.oracles, "IN_CI", in_ci)
+    outcome = pytest.fail.Exception if in_ci else pytest.skip.Exception
+    with pytest.raises(outcome, match=r"the CRDs are not at .*nowhere \(set WSGEN_CRDS\)"):
+        crds.problems(GATEWAY)
+
+
+def test_transition_rules_are_skipped_and_counted() -> None:
+    # GatewayClass declares `self == oldSelf` on spec.controllerName (immutable): it needs an update to judge
+    gateway_class = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "GatewayClass",
+        "metadata": {"name": "eg"},
+        "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
+    }
+    assert crds.validate(gateway_class) == crds.Report([], 1)
+
+
+def test_every_rule_of_the_kinds_wsgen_writes_is_evaluated_and_none_reads_old_self() -> None:
+    # The transition rules of the whole pinned set: GatewayClass twice (standard) and XMesh (experimental).
+    def rules(schema: Any) -> list[str]:
+        found: list[str] = []
+        if isinstance(schema, dict):
+            found += [r["rule"] for r in schema.get("x-kubernetes-validations", [])]
+            for sub in schema.values():
+                found += rules(sub)
+        elif isinstance(schema, list):
+            for sub in schema:
+                found += rules(sub)
+        return found
+
+    transition = {
+        kind: sum("oldSelf" in r for v in crd["spec"]["versions"] for r in rules(v))
+        for (_, kind), crd in crds._index(crds.CRDS_DIR, "experimental").items()
+    }
+    assert {k: n for k, n in transition.items() if n} == {"GatewayClass": 2, "XMesh": 1}
+
+
+def test_the_experimental_channel_only_when_asked() -> None:
+    sticky = changed(
+        HTTPROUTE, "spec.rules.0.sessionPersistence", {"type": "Cookie", "sessionName": "ws"}
+    )
+    assert crds.problems(sticky) == [
+        "spec.rules[0].sessionPersistence: unknown field 'sessionPersistence'"
+    ]
+    assert crds.problems(sticky, channel="experimental") == []
+    mesh = {
+        "apiVersion": "gateway.networking.x-k8s.io/v1alpha1",
+        "kind": "XMesh",
+        "metadata": {"name": "m"},
+    }
+    assert crds.problems(mesh) == [
+        f"apiVersion/kind: no CustomResourceDefinition for XMesh.gateway.networking.x-k8s.io in {crds.CRDS_DIR} (standard channel)"
+    ]
+
+
+def test_a_rule_the_oracle_cannot_evaluate_is_a_problem_never_a_pass() -> None:
+    # XBackend (experimental) calls format.dns1123Label().validate(), which returns a CEL optional (the
+    # Kubernetes format library); how `optional.none() == null` evaluates is not settled here, and
+    # cel-python has no optionals: the oracle leaves it out, and the rule is reported as not evaluated.
+    backend = {
+        "apiVersion": "gateway.networking.x-k8s.io/v1alpha1",
+        "kind": "XBackend",
+        "metadata": {"name": "b", "namespace": "app"},
+        "spec": {
+            "type": "ExternalHostname",
+            "externalHostname": {"hostname": "api.example.com"},
+            "port": {"port": 443, "name": "https"},
+        },
+    }
+    found = crds.problems(backend, channel="experimental")
+    assert [line.split(": ")[:3] for line in found] == [
+        [
+            "spec.port.name",
+            "rule could not be evaluated",
+            "size(self) == 0 || format.dns1123Label().validate(self) == null",
+        ]
+    ]
+    unnamed = changed(backend, "spec.port.name", "")  # size(self) == 0 decides before the call
+    assert crds.problems(unnamed, channel="experimental") == []
+
+
+SERVICE_ENTRY = {
+    "apiVersion": "networking.istio.io/v1",
+    "kind": "ServiceEntry",
+    "metadata": {"name": "uds", "namespace": "app"},
+    "spec": {
+        "hosts": ["uds.example.com"],
+        "ports": [{"number": 80, "name": "http", "protocol": "HTTP"}],
+        "resolution": "STATIC",
+        "endpoints": [{"address": "unix:///var/run/ws.sock"}],
+    },
+}
+WASM_PLUGIN = {
+    "apiVersion": "extensions.istio.io/v1alpha1",
+    "kind": "WasmPlugin",
+    "metadata": {"name": "w", "namespace": "app"},
+    "spec": {"url": "oci://ghcr.io/example/plugin:1"},
+}
+TLS_ROUTE = {
+    "apiVersion": "gateway.networking.k8s.io/v1",
+    "kind": "TLSRoute",
+    "metadata": {"name": "t", "namespace": "app"},
+    "spec": {
+        "parentRefs": [{"name": "ws-gw"}],
+        "hostnames": ["*.example.com"],
+        "rules": [{"backendRefs": [{"name": "ws", "port": 8443}]}],
+    },
+}
+PEER_AUTHENTICATION = {
+    "apiVersion": "security.istio.io/v1",
+    "kind": "PeerAuthentication",
+    "metadata": {"name": "p", "namespace": "app"},
+    "spec": {
+        "selector": {"matchLabels": {"app": "ws"}},
+        "portLevelMtls": {"8080": {"mode": "PERMISSIVE"}},
+    },
+}
+
+
+# The Kubernetes CEL functions the oracle adds to cel-python, each through a real rule of a pinned CRD
+@pytest.mark.parametrize(
+    ("doc", "path", "value", "expected"),
+    [
+        (SERVICE_ENTRY, None, None, []),  # substring(7, 8) == "/"
+        (
+            SERVICE_ENTRY,
+            "spec.endpoints.0.address",
+            "unix://var/run/ws.sock",
+            [
+                'spec.endpoints[0].address: UDS must be an absolute path or abstract socket (rule: self.startsWith("unix://") ? (self.substring(7, 8) == "/" || self.substring(7, 8) == "@") : true)'
+            ],
+        ),
+        (WASM_PLUGIN, None, None, []),  # isURL, url().getScheme()
+        (
+            WASM_PLUGIN,
+            "spec.url",
+            "ghcr.io/example/plugin:1",
+            [],
+        ),  # no scheme: retried as http://...
+        (
+            WASM_PLUGIN,
+            "spec.url",
+            "ftp://example.com/p.wasm",
+            [
+                'spec.url: url must have schema one of [http, https, file, oci] (rule: isURL(self) ? (url(self).getScheme() in ["", "http", "https", "oci", "file"]) : (isURL("http://" + self) &&\nurl("http://" + self).getScheme() in ["", "http", "https", "oci", "file"]))'
+            ],
+        ),
+        (TLS_ROUTE, None, None, []),  # isIP, substring(2)
+        (
+            TLS_ROUTE,
+            "spec.hostnames",
+            ["192.0.2.1"],
+            ["spec.hostnames: Hostnames cannot contain an IP (rule: self.all(h, !isIP(h)))"],
+        ),
+        (TLS_ROUTE, "spec.hostnames", ["a.*.example.com"], None),
+        (PEER_AUTHENTICATION, None, None, []),  # int(key)
+        (
+            PEER_AUTHENTICATION,
+            "spec.portLevelMtls",
+            {"0": {"mode": "STRICT"}},
+            [
+                "spec.portLevelMtls: port must be between 1-65535 (rule: self.all(key, 0 < int(key) && int(key) <= 65535))"
+            ],
+        ),
+        (GATEWAY, "spec.infrastructure", {"labels": {"example.com/team": "ws"}}, []),  # split("/")
+        (GATEWAY, "spec.infrastructure", {"labels": {"a" * 253 + "/team": "ws"}}, None),
+        (
+            BACKEND_TRAFFIC_POLICY,
+            "spec.healthCheck",
+            {
+                "active": {
+                    "type": "HTTP",
+                    "http": {
+                        "path": "/health",
+                        "method": "post",
+                        "requestBody": {"type": "Text", "text": "ping"},
+                    },
+                }
+            },
+            [],
+        ),  # upperAscii
+    ],
+)
+def test_the_kubernetes_cel_functions_added_to_cel_python(
+    doc: dict[str, Any], path: str | None, value: Any, expected: list[str] | None
+) -> None:
+    found = crds.problems(doc if path is None else changed(doc, path, value))
+    if (
+        expected is None
+    ):  # only that a rule of the CRD caught it (its text is long), and nothing was left unevaluated
+        assert found and not any("could not be evaluated" in line for line in found), found
+    else:
+        assert found == expected
+
+
+def test_every_function_the_pinned_rules_call_is_known() -> None:
+    """A rule calling a function neither cel-python nor the oracle has would only fail when an object
+    reaches it: list them all now. The one exception is XBackend's format library call (above)."""
+    import re
+
+    import celpy.evaluation
+
+    known = set(celpy.evaluation.base_functions) | set(crds.K8S_FUNCTIONS)
+    known |= {"has", "all", "exists", "exists_one", "filter", "map"}  # macros
+    called: set[str] = set()
+    for channel in crds.CHANNELS:
+        for crd in crds._index(crds.CRDS_DIR, channel).values():
+            for line in re.findall(r"rule: (.*)", yaml.safe_dump(crd, width=10**9)):
+                called |= set(re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\(", line))
+    assert called - known == {"dns1123Label", "validate"}
+
+
+@pytest.mark.parametrize(
+    ("doc", "path", "value", "expected"),
+    [
+        (
+            GATEWAY,
+            "spec.gatewayClassName",
+            None,
+            ["spec.gatewayClassName: null, and the field is not nullable (the server drops it)"],
+        ),
+        (
+            HTTPROUTE,
+            "spec.rules.0.filters",
+            [
+                {
+                    "type": "RequestHeaderModifier",
+                    "requestHeaderModifier": {"remove": ["X-A", "X-B", "X-A"]},
+                }
+            ],
+            ["spec.rules[0].filters[0].requestHeaderModifier.remove[2]: Duplicate value: 'X-A'"],
+        ),
+        (
+            HTTPROUTE,
+            "spec.rules.0.backendRefs.0.weight",
+            "1",
+            ["spec.rules[0].backendRefs[0].weight: '1' is not of type integer"],
+        ),
+        (
+            HTTPROUTE,
+            "spec.rules.0.backendRefs.0.weight",
+            1000001,
+            ["spec.rules[0].backendRefs[0].weight: 1000001 is greater than the maximum of 1000000"],
+        ),
+        (
+            HTTPROUTE,
+            "spec.rules.0.backendRefs.0.port",
+            True,
+            ["spec.rules[0].backendRefs[0].port: True is not of type integer"],
+        ),
+        (
+            GATEWAY,
+            "metadata.labels",
+            {"app": "not ok!"},
+            ["metadata.labels['app']: 'not ok!' is not a valid label value"],
+        ),
+        (
+            GATEWAY,
+            "metadata.namespace",
+            "App",
+            ["metadata.namespace: 'App' is not a DNS-1123 label"],
+        ),
+        (GATEWAY, "metadata.nmae", "x", ["metadata.nmae: unknown field 'nmae'"]),
+        (
+            CERTIFICATE,
+            "spec.dnsNames",
+            "ws.example.com",
+            ["spec.dnsNames: 'ws.example.com' is not of type array"],
+        ),
+    ],
+)
+def test_structural_checks(
+    doc: dict[str, Any], path: str, value: Any, expected: list[str] | None
+) -> None:
+    found = crds.problems(changed(doc, path, value))
+    if expected is None:
+        assert found, "caught"
+    else:
+        assert found == expected
+
+
+def test_defaults_are_applied_before_the_rules_as_on_the_server() -> None:
+    # parentRefs[].kind defaults to Gateway and path.type to PathPrefix; the rules read both
+    route = changed(HTTPROUTE, "spec.rules.0.matches.0.path", {"value": "ws"})
+    assert [line.split(" (rule")[0] for line in crds.problems(route)] == [
+        "spec.rules[0].matches[0].path: value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (32768, []),
+        ("32Ki", []),
+        ("32 Ki", None),  # the quantity patterns
+        (1.5, ["spec.connection.bufferLimit: 1.5 is not of type an integer or a string"]),
+        (True, ["spec.connection.bufferLimit: True is not of type an integer or a string"]),
+    ],
+)
+def test_int_or_string(value: Any, expected: list[str] | None) -> None:
+    found = crds.problems(
+        changed(BACKEND_TRAFFIC_POLICY, "spec.connection", {"bufferLimit": value})
+    )
+    if expected is None:
+        assert found and all(
+            line.startswith("spec.connection.bufferLimit: '32 Ki' does not match") for line in found
+        )
+    else:
+        assert found == expected
