@@ -225,7 +225,7 @@ def test_kubernetes_keys_of_a_weaker_layer_are_left_out(wsgen) -> None:
     [
         (
             ["--target", "nginx", "--namespace", "x"],
-            "--namespace: only used with --target ingress-nginx (the target is 'nginx')",
+            "--namespace: --target nginx does not use it (every other target does)",
         ),
         (
             ["--target", "nginx", "--annotation", "a=b"],
@@ -237,7 +237,7 @@ def test_kubernetes_keys_of_a_weaker_layer_are_left_out(wsgen) -> None:
         ),
         (
             ["--target", "traefik"],
-            "--target: 'traefik' is not a target (one of: ingress-nginx, nginx)",
+            "--target: 'traefik' is not a target (one of: ingress-nginx, nginx, envoy-gateway)",
         ),
         (
             ["--target", "nginx", "--tls", "secret"],
@@ -246,7 +246,7 @@ def test_kubernetes_keys_of_a_weaker_layer_are_left_out(wsgen) -> None:
         ),
         (
             ["--target", "nginx", "--tls", "cert-manager", "--issuer", "le"],
-            "--issuer: only used with --target ingress-nginx (the target is 'nginx')",
+            "--issuer: --target nginx does not use it (every other target does)",
         ),
         (
             ["--target", "nginx", "--redirect-from", "8080"],

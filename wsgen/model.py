@@ -1085,6 +1085,18 @@ def or_list(names: Iterable[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
+def _not_used(key: str, target: str) -> str:
+    """Why an option given is refused for `target`: which targets do use it."""
+    from wsgen import targets
+
+    users = [t.name for t in targets.TARGETS.values() if key in t.uses]
+    if len(users) >= 2 and len(users) == len(targets.TARGETS) - 1:
+        return f"--target {target} does not use it (every other target does)"
+    if len(users) <= 2:
+        return f"only used with --target {or_list(users)} (the target is {target!r})"
+    return f"--target {target} does not use it (it is for {or_list(users)})"
+
+
 @dataclass(frozen=True)
 class Values:
     """What build() read, for a target's `settings` function: each given value validated by its
@@ -1141,10 +1153,7 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
             scalars.pop(key, None)
             mappings.pop(key, None)
             continue
-        users = [t.name for t in targets.TARGETS.values() if key in t.uses]
-        raise BadInput(
-            f"{origin}: only used with --target {or_list(users)} (the target is {name!r})"
-        )
+        raise BadInput(f"{origin}: {_not_used(key, name)}")
 
     mode = str(validate("tls.mode")) if "tls.mode" in scalars else "none"
     mode_origin, mode_strength = (
