@@ -237,7 +237,7 @@ def test_kubernetes_keys_of_a_weaker_layer_are_left_out(wsgen) -> None:
         ),
         (
             ["--target", "traefik"],
-            "--target: 'traefik' is not a target (one of: ingress-nginx, nginx, envoy-gateway)",
+            "--target: 'traefik' is not a target (one of: ingress-nginx, nginx, envoy-gateway, istio)",
         ),
         (
             ["--target", "nginx", "--tls", "secret"],
