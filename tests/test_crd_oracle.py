@@ -681,3 +681,22 @@ def test_int_or_string(value: Any, expected: list[str] | None) -> None:
         )
     else:
         assert found == expected
+
+
+def test_the_formats_the_server_enforces() -> None:
+    issuer = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Issuer",
+        "metadata": {"name": "vault", "namespace": "app"},
+        "spec": {
+            "vault": {
+                "server": "https://vault.example.com",
+                "path": "pki/sign/ws",
+                "caBundle": "aGVsbG8=",  # format: byte, base64
+                "auth": {"tokenSecretRef": {"name": "vault-token", "key": "token"}},
+            }
+        },
+    }
+    assert crds.problems(issuer) == []
+    bad = changed(issuer, "spec.vault.caBundle", "not base64!")
+    assert crds.problems(bad) == ["spec.vault.caBundle: 'not base64!' is not a 'byte'"]
