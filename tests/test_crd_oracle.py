@@ -157,8 +157,10 @@ def test_the_objects_of_the_brief_pass_through_check_all_with_core_objects() -> 
         "metadata": {"name": "ws-tls"},
         "type": "kubernetes.io/tls",
     }
+    kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
     stream = yaml.safe_dump_all(
-        [service, deployment, ingress, secret, None, *VALID.values()], sort_keys=False
+        [service, deployment, ingress, secret, kustomization, None, *VALID.values()],
+        sort_keys=False,
     )
     crds.check_all(
         stream
