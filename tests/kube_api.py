@@ -119,7 +119,9 @@ def cluster(objects: Iterable[dict[str, Any]], gateway_class_name: str) -> list[
     at 127.0.0.1."""
     docs = [defaulted(doc) for doc in objects if doc]
     namespaces = {"default"} | {
-        doc["metadata"].get("namespace", "default") for doc in docs if KINDS.get(doc["kind"], ("", "", "", False))[3]
+        doc["metadata"].get("namespace", "default")
+        for doc in docs
+        if KINDS.get(doc["kind"], ("", "", "", False))[3]
     }
     extra = [defaulted(gateway_class(gateway_class_name))]
     extra += [
@@ -173,7 +175,8 @@ class Store:
         with self.lock:
             for k, ns, n, status in reversed(self.status_writes):
                 if (k, ns, n) == (kind, namespace, name):
-                    return copy.deepcopy(status)
+                    found: dict[str, Any] = copy.deepcopy(status)
+                    return found
         return None
 
 
@@ -201,6 +204,59 @@ def parse_path(path: str) -> tuple[str, str | None, str, str | None, str | None]
         rest[1] if len(rest) > 1 else None,
         rest[2] if len(rest) > 2 else None,
     )
+
+
+def not_found(kind: str, name: str) -> str:
+    """The API server's words: `services "x" not found`, `gateways.gateway.networking.k8s.io
+    "x" not found`."""
+    group, _version, plural, _namespaced = KINDS[kind]
+    return f'{plural}{"." + group if group else ""} "{name}" not found'
+
+
+def discovery(path: str) -> dict[str, Any] | None:
+    """The legacy discovery documents (/api, /apis, /api/v1, /apis/GROUP/VERSION) for KINDS:
+    what kubectl reads to map a resource name to its path (Traefik reads none)."""
+    versions: dict[str, list[str]] = {}
+    for group, version, _plural, _namespaced in KINDS.values():
+        if group and version not in versions.setdefault(group, []):
+            versions[group].append(version)
+    if path == "/api":
+        return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
+    if path == "/apis":
+        return {
+            "kind": "APIGroupList",
+            "apiVersion": "v1",
+            "groups": [
+                {
+                    "name": group,
+                    "versions": [{"groupVersion": f"{group}/{v}", "version": v} for v in vs],
+                    "preferredVersion": {"groupVersion": f"{group}/{vs[0]}", "version": vs[0]},
+                }
+                for group, vs in sorted(versions.items())
+            ],
+        }
+    parts = path.split("/")
+    if path == "/api/v1":
+        group, version = "", "v1"
+    elif len(parts) == 4 and parts[1] == "apis" and parts[3] in versions.get(parts[2], []):
+        group, version = parts[2], parts[3]
+    else:
+        return None
+    verbs = ["get", "list", "watch"]
+    resources: list[dict[str, Any]] = []
+    for kind, (g, v, plural, namespaced) in KINDS.items():
+        if (g, v) == (group, version):
+            common = {"namespaced": namespaced, "kind": kind, "singularName": kind.lower()}
+            resources.append({"name": plural, **common, "verbs": verbs})
+            resources.append(
+                {"name": f"{plural}/status", **common, "verbs": ["get", "patch", "update"]}
+            )
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{group}/{version}" if group else version,
+        "resources": resources,
+    }
 
 
 def matches(doc: dict[str, Any], selector: str) -> bool:
@@ -279,6 +335,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path in ("/version", "/version/"):
             self.send_json(200, {"major": "1", "minor": "35", "gitVersion": "v1.35.0"})
             return
+        found = discovery(url.path.rstrip("/"))
+        if found is not None:
+            self.send_json(200, found)
+            return
         parsed = parse_path(url.path)
         kind = BY_PLURAL.get((parsed[0], parsed[2])) if parsed else None
         if parsed is None or kind is None:
@@ -292,16 +352,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 doc = store.objects.get((kind, namespace or "", name))
                 doc = copy.deepcopy(doc) if doc else None
             if doc is None or subresource not in (None, "status"):
-                self.send_status(404, "NotFound", f"{kind} {name} not found")
+                self.send_status(404, "NotFound", not_found(kind, name))
             else:
                 self.send_json(200, doc)
             return
         selector = query.get("labelSelector", "")
         with store.lock:
             items = [
-                copy.deepcopy(doc)
-                for doc in store.items(kind, namespace)
-                if matches(doc, selector)
+                copy.deepcopy(doc) for doc in store.items(kind, namespace) if matches(doc, selector)
             ]
             version = str(store.version)
         if query.get("watch") in ("true", "1"):
@@ -357,30 +415,41 @@ class Handler(http.server.BaseHTTPRequestHandler):
             store.requests.append(f"{self.command} {self.path}")
         parsed = parse_path(url.path)
         kind = BY_PLURAL.get((parsed[0], parsed[2])) if parsed else None
-        if parsed is None or kind is None or parsed[3] is None or parsed[4] != "status":
+        name = parsed[3] if parsed else None
+        if parsed is None or kind is None or name is None or parsed[4] != "status":
             self.send_status(405, "MethodNotAllowed", f"{self.command} {url.path}: only status")
             return
-        _group, namespace, _plural, name, _sub = parsed
+        namespace = parsed[1]
         try:
             sent = json.loads(body or b"{}")
         except ValueError:
             self.send_status(400, "BadRequest", "the body is not JSON")
             return
         with store.lock:
-            key = (kind, namespace or "", name)
-            doc = store.objects.get(key)
-            if doc is None:
-                self.send_status(404, "NotFound", f"{kind} {name} not found")
-                return
-            if self.command == "PUT":
-                status = sent.get("status", {})
-            else:  # a merge patch of the status (what kubectl and some controllers send)
-                status = {**doc.get("status", {}), **sent.get("status", {})}
-            doc["status"] = status
-            doc["metadata"]["resourceVersion"] = store.next_version()
-            store.status_writes.append((kind, namespace or "", name, copy.deepcopy(status)))
-            reply = copy.deepcopy(doc)
-        self.send_json(200, reply)
+            doc = store.objects.get((kind, namespace or "", name))
+            if doc is not None:
+                reply = self.store_status(store, doc, sent)
+        if doc is None:
+            self.send_status(404, "NotFound", not_found(kind, name))
+        else:
+            self.send_json(200, reply)
+
+    def store_status(
+        self, store: Store, doc: dict[str, Any], sent: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Record the status `sent` for `doc` (PUT: the whole status; PATCH: merged into it);
+        the object as it now is. Called with the store's lock held."""
+        if self.command == "PUT":
+            status = sent.get("status", {})
+        else:  # a merge patch of the status (what kubectl and some controllers send)
+            status = {**doc.get("status", {}), **sent.get("status", {})}
+        doc["status"] = status
+        doc["metadata"]["resourceVersion"] = store.next_version()
+        meta = doc["metadata"]
+        store.status_writes.append(
+            (doc["kind"], meta.get("namespace", ""), meta["name"], copy.deepcopy(status))
+        )
+        return copy.deepcopy(doc)
 
     do_PUT = write
     do_PATCH = write
