@@ -290,6 +290,7 @@ class Server(http.server.ThreadingHTTPServer):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 30  # an idle keep-alive connection is dropped after 30 s
     server: Server
 
     def log_message(self, format: str, *args: object) -> None:

@@ -104,21 +104,25 @@ def traefik(
         "LISTEN_FDNAMES": ":".join(listeners),
     }
     log = folder / "traefik.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-c", wrapper, binary, *options],
-            env=env,
-            pass_fds=fds,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    for fd in fds:
-        os.close(fd)
+    process = None
     try:
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-c", wrapper, binary, *options],
+                env=env,
+                pass_fds=fds,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        for fd in fds:
+            os.close(fd)
+        fds = []
         yield Traefik({name: s.getsockname()[1] for name, s in listeners.items()}, log)
     finally:
-        if process.poll() is None:
+        for fd in fds:  # only if Traefik did not start
+            os.close(fd)
+        if process is not None and process.poll() is None:
             process.terminate()
             try:
                 process.wait(10)

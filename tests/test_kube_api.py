@@ -5,7 +5,6 @@ server records. Traefik's use of it is tests/test_gateway_traefik.py."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ def kubectl(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=30,
         check=False,
-        env={**os.environ, "KUBECTL_KUBERC": "false"},
     )
 
 
