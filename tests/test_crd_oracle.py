@@ -157,8 +157,10 @@ def test_the_objects_of_the_brief_pass_through_check_all_with_core_objects() -> 
         "metadata": {"name": "ws-tls"},
         "type": "kubernetes.io/tls",
     }
+    kustomization = {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"}
     stream = yaml.safe_dump_all(
-        [service, deployment, ingress, secret, None, *VALID.values()], sort_keys=False
+        [service, deployment, ingress, secret, kustomization, None, *VALID.values()],
+        sort_keys=False,
     )
     crds.check_all(
         stream
@@ -681,3 +683,22 @@ def test_int_or_string(value: Any, expected: list[str] | None) -> None:
         )
     else:
         assert found == expected
+
+
+def test_the_formats_the_server_enforces() -> None:
+    issuer = {
+        "apiVersion": "cert-manager.io/v1",
+        "kind": "Issuer",
+        "metadata": {"name": "vault", "namespace": "app"},
+        "spec": {
+            "vault": {
+                "server": "https://vault.example.com",
+                "path": "pki/sign/ws",
+                "caBundle": "aGVsbG8=",  # format: byte, base64
+                "auth": {"tokenSecretRef": {"name": "vault-token", "key": "token"}},
+            }
+        },
+    }
+    assert crds.problems(issuer) == []
+    bad = changed(issuer, "spec.vault.caBundle", "not base64!")
+    assert crds.problems(bad) == ["spec.vault.caBundle: 'not base64!' is not a 'byte'"]
