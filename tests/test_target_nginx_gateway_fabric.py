@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import crds
+import live
 from conftest import EXAMPLES, GOLDEN
 from test_kubernetes import VERSIONS, kustomize
 from test_tls import load, make_pair, mode_of, same_key, sans
@@ -304,6 +306,36 @@ def test_the_written_policy_means_at_least_the_timeout(wsgen, seconds: int) -> N
             f"4 digits: 9999s, 9999m, 9999h): the ProxySettingsPolicy says {timeout['read']} "
             f"({int(means)} s), rounded up"
         ]
+
+
+def test_nginx_itself_reads_every_form_written(wsgen, tmp_path: Path) -> None:
+    """NGF copies timeout.read/send verbatim into proxy_read_timeout / proxy_send_timeout
+    (internal/controller/nginx/config/policies/proxysettings/generator.go): nginx must read
+    seconds, minutes and hours up to the longest value wsgen writes."""
+    binary = live.need_nginx()
+    values = []
+    for seconds in (1, 9999, 36000, 36001, 600000, MAX_TIMEOUT_SECONDS):
+        policy = by_kind(render(wsgen, "--timeout", str(seconds)).out)["ProxySettingsPolicy"]
+        values.append(policy["spec"]["timeout"]["read"])
+    assert values == ["1s", "9999s", "600m", "601m", "167h", "597h"]
+    locations = "".join(
+        f"location /{n} {{ proxy_pass http://127.0.0.1:9; proxy_read_timeout {v}; "
+        f"proxy_send_timeout {v}; }}\n"
+        for n, v in enumerate(values)
+    )
+    (tmp_path / "nginx.conf").write_text(
+        "pid nginx.pid;\nerror_log error.log;\nevents {}\nhttp {\naccess_log off;\n"
+        f"server {{\nlisten 127.0.0.1:9;\n{locations}}}\n}}\n"
+    )
+    check = subprocess.run(
+        [binary, "-t", "-p", str(tmp_path), "-c", "nginx.conf", "-e", "error.log"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+    assert "test is successful" in check.stderr
 
 
 # --------------------------------------------------------------------------- folders
