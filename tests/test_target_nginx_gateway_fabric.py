@@ -36,7 +36,8 @@ NGF = "gateway.nginx.org/v1alpha1"
 STICKY_NOTE = (
     "wsgen: --sticky: NGINX Gateway Fabric open source has no cookie affinity; the "
     "UpstreamSettingsPolicy's ip_hash keeps a client on one pod by its address, not a cookie: "
-    "clients behind one NAT share a pod, a client whose address changes loses its pod"
+    "clients behind one NAT (or in one IPv4 /24: ip_hash reads 3 octets) share a pod, a client "
+    "whose address changes loses its pod"
 )
 
 # golden file -> the render arguments
