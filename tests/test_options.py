@@ -565,3 +565,35 @@ def test_values_file_types_in_yamls_words(text: str, message: str, wsgen, hermet
     assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
     for python in ("True", "False", "datetime", "b'", "bytes", "None", "inf", "nan", "{'", "["):
         assert python not in result.err.replace("(.inf)", "").replace("(.nan)", ""), result.err
+
+
+def test_sticky_writes_cookie_affinity_for_ingress_nginx(wsgen) -> None:
+    """--sticky: ingress-nginx's cookie affinity (lower-case "cookie": "Cookie" turns it off),
+    kept in wsgen.yaml; the annotations it writes cannot also be given by hand."""
+    result = wsgen("render", "--name", "chat", "--sticky", "-o", "k8s")
+    assert result.code == 0, result.err
+    ingress = yaml.safe_load(Path("k8s/ingress.yaml").read_text())
+    annotations = ingress["metadata"]["annotations"]
+    assert {k: v for k, v in annotations.items() if "affinity" in k or "cookie" in k} == {
+        "nginx.ingress.kubernetes.io/affinity": "cookie",
+        "nginx.ingress.kubernetes.io/session-cookie-name": "chat-affinity",
+        "nginx.ingress.kubernetes.io/session-cookie-max-age": "86400",
+    }
+    assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["sticky"] is True
+    assert wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check").code == 0
+    plain = wsgen("render", "--name", "chat")
+    assert "affinity" not in plain.out
+    clash = wsgen(
+        "render", "--sticky", "--annotation", "nginx.ingress.kubernetes.io/affinity=cookie"
+    )
+    assert clash.code == 2
+    assert clash.err_lines == [
+        "wsgen: error: --annotation: 'nginx.ingress.kubernetes.io/affinity' is written by --sticky"
+    ]
+
+
+def test_sticky_from_the_environment(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WSGEN_STICKY", "true")
+    assert 'affinity: "cookie"' in wsgen("render").out
+    monkeypatch.setenv("WSGEN_STICKY", "0")
+    assert "affinity" not in wsgen("render").out

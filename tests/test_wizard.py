@@ -466,3 +466,23 @@ def test_a_named_pipe_is_not_read(hermetic: Path) -> None:
         out="k8s",
     )
     assert asker.errors == ["fifo: is not a regular file"]
+
+
+def test_target_is_asked_first_then_only_its_questions(hermetic: Path) -> None:
+    """The Target question comes first (ingress-nginx offered first); a Gateway API target then
+    asks for the GatewayClass (offered: its own default), and not when --gateway names one."""
+    asker = Scripted("envoy-gateway", *[None] * 7, "none", None, None, True)
+    result = wizard.run([({}, Path.cwd())], None, asker, defaults=False, force=False)
+    assert asker.asked[0] == "Target" and asker.offered["Target"] == "ingress-nginx"
+    assert asker.asked[1:] == [*ALL_QUESTIONS, "GatewayClass", "Output folder", "Write 7 file(s) to k8s?"]
+    assert asker.offered["GatewayClass"] == "eg"
+    assert any("Envoy's default is 300" in line for line in asker.said)
+    assert any("envoy-gateway" in line and "target" in line for line in asker.said)  # summary
+    assert "check: kubectl -n default describe httproute websocket-server (Accepted and ResolvedRefs must be True)" in result.notes
+    values = yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())
+    assert (values["target"], values["gatewayClass"]) == ("envoy-gateway", "eg")
+
+    attach = Scripted(*[None] * 8, True)
+    run(attach, "--target", "envoy-gateway", "--gateway", "shared", "--tls", "none", out="shared")
+    assert "GatewayClass" not in attach.asked
+    assert not (hermetic / "shared/gateway.yaml").exists()

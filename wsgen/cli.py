@@ -59,8 +59,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    help="Kubernetes manifests for WebSocket services behind NGINX Ingress that keep "
-    "connections open.",
+    help="Kubernetes manifests (ingress-nginx, Gateway API) or an nginx.conf for WebSocket "
+    "services that keep connections open.",
     epilog=errors.EXIT_CODES_HELP,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -69,7 +69,12 @@ _state = {"debug": False}
 
 
 def _opt(option: model.Option) -> Any:
-    about = f"{option.help} [env {option.env}; values key {option.key}]"
+    text = option.help
+    if option.key == "target":
+        from wsgen import targets
+
+        text = text.format(targets=", ".join(targets.TARGETS))
+    about = f"{text} [env {option.env}; values key {option.key}]"
     if option.boolean:
         return typer.Option(False, option.flag, *option.short, help=about)
     return typer.Option(

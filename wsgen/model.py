@@ -681,7 +681,11 @@ COMMON_OPTIONS: tuple[Option, ...] = (
         choice(ISSUER_KINDS, "an issuer kind"),
     ),
     Option(
-        "target", "--target", "WSGEN_TARGET", "What to write (see wsgen targets).", _target_name
+        "target",
+        "--target",
+        "WSGEN_TARGET",
+        "What to write: {targets} (the first is the default).",
+        _target_name,
     ),
 )
 KUBERNETES_KEYS = frozenset(

@@ -9,7 +9,7 @@ package, its templates, one line below, its tests (README, "Adding a target").
 from __future__ import annotations
 
 from wsgen.model import DEFAULT_TARGET, Config
-from wsgen.targets import envoy_gateway, ingress_nginx, nginx, nginx_gateway_fabric
+from wsgen.targets import envoy_gateway, ingress_nginx, istio, nginx, nginx_gateway_fabric
 from wsgen.targets.base import Target
 
 TARGETS: dict[str, Target] = {
@@ -19,6 +19,7 @@ TARGETS: dict[str, Target] = {
         nginx.TARGET,
         envoy_gateway.TARGET,
         nginx_gateway_fabric.TARGET,
+        istio.TARGET,
     )
 }
 assert next(iter(TARGETS)) == DEFAULT_TARGET  # noqa: S101 - the registry's own invariant

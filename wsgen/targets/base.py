@@ -105,8 +105,8 @@ STICKY = Option(
     "sticky",
     "--sticky",
     "WSGEN_STICKY",
-    "Cookie affinity (Socket.IO and other clients with an HTTP long-polling fallback need it "
-    "behind more than one replica).",
+    "Kubernetes targets: cookie affinity (by client address on nginx-gateway-fabric), which "
+    "Socket.IO and other clients with a long-polling fallback need behind several replicas.",
     model.boolean,
     boolean=True,
 )

@@ -1,0 +1,195 @@
+"""--target envoy-gateway, and what the three Gateway API targets share (checked here on the
+first of them): the stream (golden files), the folder, the options that choose the Gateway, the
+refusals, and every object against the official CRDs (tests/crds.py) and Kubernetes' schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+from kubernetes_validate import utils as kv_utils
+
+import crds
+from conftest import GOLDEN
+from test_kubernetes import kustomize
+from test_tls import make_pair
+
+TARGET = ("--target", "envoy-gateway")
+CHAT = ("--name", "chat", "-n", "team-a", "--host", "chat.example.com", "--path", "/ws")
+STREAMS = {
+    # name -> arguments; stdout is compared with tests/golden/envoy-gateway/<name>.yaml
+    "plain": [],
+    "secret": [*CHAT, "--tls", "secret", "--tls-secret", "chat-cert", "--timeout", "2h"],
+    "cert-manager": [*CHAT, "--tls", "cert-manager", "--issuer", "le", "--gateway-class", "eg-public"],
+    "sticky": [*CHAT, "--sticky", "--replicas", "3", "--host", "*.chat.example.com"],
+    "existing-gateway": [*CHAT, "--gateway", "shared", "--gateway-namespace", "infra"],
+    "long-timeout": ["--timeout", "200000"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(STREAMS))
+def test_stream_golden(name: str, wsgen, update_golden: bool) -> None:
+    result = wsgen("render", *TARGET, *STREAMS[name])
+    assert result.code == 0, result.err
+    golden = GOLDEN / "envoy-gateway" / f"{name}.yaml"
+    if update_golden:
+        golden.write_text(result.out)
+    assert result.out == golden.read_text()
+
+
+@pytest.mark.parametrize("name", sorted(STREAMS))
+def test_every_object_is_valid(name: str, wsgen) -> None:
+    """Custom resources against the CRDs (schema and CEL rules), core ones against Kubernetes'
+    OpenAPI schema (strict)."""
+    result = wsgen("render", *TARGET, *STREAMS[name])
+    crds.check_all(result.out)
+    for doc in yaml.safe_load_all(result.out):
+        if doc["apiVersion"] in ("v1", "apps/v1"):
+            kubernetes_validate.validate(doc, kv_utils.latest_version(), strict=True)
+
+
+def kinds(text: str) -> list[str]:
+    return [doc["kind"] for doc in yaml.safe_load_all(text)]
+
+
+def test_what_is_written() -> None:
+    """The idle timeout is the route's streamIdleTimeout, in seconds; the Service port says
+    kubernetes.io/ws; the route attaches to wsgen's own Gateway (its HTTPS listener with TLS)."""
+    plain = list(yaml.safe_load_all((GOLDEN / "envoy-gateway/plain.yaml").read_text()))
+    assert [d["kind"] for d in plain] == [
+        "Deployment", "Service", "Gateway", "HTTPRoute", "BackendTrafficPolicy"
+    ]  # fmt: skip
+    service, gateway, route, policy = plain[1:]
+    assert service["spec"]["ports"][0]["appProtocol"] == "kubernetes.io/ws"
+    assert gateway["spec"]["gatewayClassName"] == "eg"
+    assert [listener["protocol"] for listener in gateway["spec"]["listeners"]] == ["HTTP"]
+    assert route["spec"]["parentRefs"] == [{"name": "websocket-server"}]
+    assert "timeouts" not in route["spec"]["rules"][0]  # a request timeout, not an idle one
+    assert policy["spec"]["targetRefs"] == [
+        {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": "websocket-server"}
+    ]
+    assert policy["spec"]["timeout"] == {"http": {"streamIdleTimeout": "3600s"}}
+    secret = list(yaml.safe_load_all((GOLDEN / "envoy-gateway/secret.yaml").read_text()))
+    gateway, route, policy = secret[2:]
+    assert gateway["spec"]["listeners"][1]["tls"] == {
+        "mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "chat-cert"}]
+    }  # fmt: skip
+    assert route["spec"]["parentRefs"] == [{"name": "chat", "sectionName": "https"}]
+    assert policy["spec"]["timeout"]["http"]["streamIdleTimeout"] == "7200s"
+    long = list(yaml.safe_load_all((GOLDEN / "envoy-gateway/long-timeout.yaml").read_text()))
+    assert long[-1]["spec"]["timeout"]["http"]["streamIdleTimeout"] == "55h33m20s"  # 200000 s
+
+
+def test_sticky_is_a_consistent_hash_cookie() -> None:
+    docs = list(yaml.safe_load_all((GOLDEN / "envoy-gateway/sticky.yaml").read_text()))
+    assert docs[-1]["spec"]["loadBalancer"] == {
+        "type": "ConsistentHash",
+        "consistentHash": {"type": "Cookie", "cookie": {"name": "chat-affinity", "ttl": "86400s"}},
+    }
+
+
+def test_cert_manager_annotates_the_gateway(wsgen) -> None:
+    result = wsgen("render", *TARGET, *STREAMS["cert-manager"])
+    gateway = next(d for d in yaml.safe_load_all(result.out) if d["kind"] == "Gateway")
+    assert gateway["metadata"]["annotations"] == {"cert-manager.io/cluster-issuer": "le"}
+    assert gateway["spec"]["gatewayClassName"] == "eg-public"
+    assert "Gateway API support enabled" in result.err
+
+
+def test_an_existing_gateway_is_not_written_and_its_owner_is_told(wsgen) -> None:
+    result = wsgen("render", *TARGET, *STREAMS["existing-gateway"])
+    assert kinds(result.out) == ["Deployment", "Service", "HTTPRoute", "BackendTrafficPolicy"]
+    route = next(d for d in yaml.safe_load_all(result.out) if d["kind"] == "HTTPRoute")
+    assert route["spec"]["parentRefs"] == [{"name": "shared", "namespace": "infra"}]
+    assert result.err_lines == [
+        "wsgen: the HTTPRoute attaches to the existing Gateway infra/shared: its listener for the "
+        "host must allow routes from namespace team-a (allowedRoutes.namespaces.from: Same, the "
+        "default, allows only infra's own)"
+    ]
+    same = wsgen("render", *TARGET, *CHAT, "--gateway", "shared", "--gateway-namespace", "team-a")
+    route = next(d for d in yaml.safe_load_all(same.out) if d["kind"] == "HTTPRoute")
+    assert route["spec"]["parentRefs"] == [{"name": "shared"}]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--gateway-namespace", "infra"],
+         "--gateway-namespace: only with --gateway NAME (the Gateway wsgen writes is in the app's namespace, default)"),
+        (["--gateway", "shared", "--gateway-class", "eg"],
+         "--gateway-class: only without --gateway (an existing Gateway has its own class)"),
+        (["--gateway", "shared", "--tls", "secret"],
+         "--tls: with --gateway, TLS is the Gateway owner's (its listener names the certificate): give --tls none; clients still use wss:// when that listener terminates TLS"),
+        (["--ingress-class", "nginx"],
+         "--ingress-class: only used with --target ingress-nginx (the target is 'envoy-gateway')"),
+        (["--upstream", "127.0.0.1:80"],
+         "--upstream: only used with --target nginx (the target is 'envoy-gateway')"),
+        (["--gateway", "Shared"], "--gateway: 'Shared' is not a valid DNS name"),
+        (["--gateway", "x", "--gateway-namespace", "a.b"], "--gateway-namespace: 'a.b' is not a valid DNS label"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_one_line_and_writes_nothing(args: list[str], message: str, wsgen) -> None:
+    result = wsgen("render", *TARGET, *args, "-o", "k8s")
+    assert result.code == 2
+    assert len(result.err_lines) == 1, result.err
+    assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
+    assert not Path("k8s").exists()
+
+
+def test_gateway_options_are_not_for_ingress_nginx(wsgen) -> None:
+    result = wsgen("render", "--gateway", "shared")
+    assert result.code == 2
+    assert result.err_lines[0].startswith("wsgen: error: --gateway: ")
+    assert "envoy-gateway" in result.err_lines[0] and "'ingress-nginx'" in result.err_lines[0]
+
+
+@pytest.mark.parametrize("mode", ["none", "self-signed", "files", "cert-manager"])
+def test_folder_builds_validates_and_checks(
+    mode: str, wsgen, hermetic: Path, tmp_path: Path
+) -> None:
+    tls = {
+        "none": [],
+        "self-signed": ["--tls", "self-signed"],
+        "files": ["--tls", "files", "--cert", "certs/user.crt", "--key", "certs/user.key"],
+        "cert-manager": ["--tls", "cert-manager", "--issuer", "le"],
+    }[mode]
+    (hermetic / "certs").mkdir()
+    make_pair(["test.example.com"], hermetic / "certs")
+    result = wsgen("render", *TARGET, *tls, "-o", "k8s")
+    assert result.code == 0, result.err
+    files = sorted(str(p.relative_to("k8s")) for p in Path("k8s").rglob("*") if p.is_file())
+    extra = {
+        "none": [], "cert-manager": [],
+        "self-signed": ["create-tls-secret.sh", "tls/tls.crt", "tls/tls.key"],
+        "files": ["create-tls-secret.sh"],
+    }[mode]  # fmt: skip
+    assert files == sorted([
+        "backendtrafficpolicy.yaml", "deployment.yaml", "gateway.yaml", "httproute.yaml",
+        "kustomization.yaml", "service.yaml", "wsgen.yaml", *extra,
+    ])  # fmt: skip
+    built = kustomize(hermetic / "k8s", tmp_path)
+    want = ["BackendTrafficPolicy", "Deployment", "Gateway", "HTTPRoute", "Service"]
+    assert sorted(d["kind"] for d in built) == sorted(
+        want + (["Secret"] if mode == "self-signed" else [])
+    )
+    crds.check_all(yaml.safe_dump_all(built))
+    assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["target"] == "envoy-gateway"
+    again = wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check")
+    assert again.code == 0, again.err
+
+
+def test_a_folder_of_another_target_reports_its_leftovers(wsgen) -> None:
+    assert wsgen("render", "-o", "k8s").code == 0  # ingress-nginx
+    result = wsgen("render", *TARGET, "-o", "k8s", "--force")  # its Service and more change
+    assert result.code == 0, result.err
+    assert (
+        "wsgen: k8s/ingress.yaml is from an earlier run and no longer used (left in place: "
+        "delete it if nothing needs it)"
+    ) in result.err_lines
+    back = wsgen("render", "-o", "k8s", "--force")
+    leftovers = [line for line in back.err_lines if "earlier run" in line]
+    assert [line.split()[1] for line in leftovers] == [
+        "k8s/gateway.yaml", "k8s/httproute.yaml", "k8s/backendtrafficpolicy.yaml"
+    ]  # fmt: skip

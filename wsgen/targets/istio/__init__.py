@@ -1,0 +1,52 @@
+"""Istio (Gateway API mode): the Gateway API objects and nothing for the idle timeout. Istio
+sets the HCM `stream_idle_timeout` to 0 (disabled) and no route timeout, so an idle WebSocket
+stays open until a side closes it (istio `pilot/pkg/networking/core/listener_builder.go`);
+--timeout is therefore not written, and said so after writing. What would change that: the
+`EDGE` connection profile of Istio 1.31+ (`ProxyConfig.connectionSettings.profile: EDGE` on a
+gateway) applies `http_stream_idle_timeout` 300 s unless `httpStreamIdleTimeout` is set
+(istio `pilot/pkg/networking/core/connection_settings.go`, tag 1.31.0-alpha.0 on).
+
+--sticky: a `DestinationRule` (networking.istio.io/v1) for the Service with
+`consistentHash.httpCookie`; Istio does not implement HTTPRoute `sessionPersistence`.
+
+The Service's port keeps `appProtocol: kubernetes.io/ws` and the name `ws`: Istio reads the
+appProtocol instead of the port name whenever it is set (`pkg/config/kube/conversion.go`
+ConvertProtocol), maps it to HTTP since 1.24.0 (commit 2ea3753be92, istio/istio#53164) and
+before that treats it as an unknown protocol (sniffed by a sidecar, HTTP/1.1 from a gateway),
+which carries the upgrade too; an `http-` port name would change nothing.
+
+Oldest: Istio 1.22.0, the first release serving networking.istio.io/v1 DestinationRule
+(istio.io, "Announcing Istio 1.22.0" and "Introducing Istio v1 APIs", 2024-05-13); it reads
+gateway.networking.k8s.io/v1 Gateway and HTTPRoute since 1.20 (istio/istio#47699, Gateway API
+v1.0.0 in release-1.20). The Gateway API CRDs (v1.0+) are installed separately.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from wsgen.model import Config
+from wsgen.targets import gateway_api
+
+POLICY_FILE = "destinationrule.yaml"
+
+
+def summary(config: Config) -> list[tuple[str, str]]:
+    return [
+        *gateway_api.summary(config),
+        ("idle policy", "none written (Istio keeps idle WebSockets open)"),
+    ]
+
+
+TARGET = replace(
+    gateway_api.target(
+        name="istio",
+        about="Gateway API objects for Istio (which keeps idle WebSockets open)",
+        oldest="Istio 1.22.0 (networking.istio.io/v1 DestinationRule; Gateway API v1 since 1.20)",
+        idle_default="Istio has none: it keeps idle WebSockets open",
+        default_class="istio",
+        files=(POLICY_FILE,),
+        renderer="wsgen.targets.istio.render",
+    ),
+    summary=summary,
+)

@@ -1,0 +1,67 @@
+"""Istio's objects: the Gateway API ones and, with --sticky, a DestinationRule; no idle policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from wsgen import render
+from wsgen.model import Config
+from wsgen.render import File, Pem
+from wsgen.targets import gateway_api
+from wsgen.targets.base import STICKY_TTL_SECONDS
+from wsgen.targets.gateway_api import render as gateway
+from wsgen.targets.istio import POLICY_FILE
+
+
+def proto_duration(seconds: int) -> str:
+    """A google.protobuf.Duration in its JSON form ("86400s"): the one form every reader of
+    Istio's fields accepts (the CRD only says `type: string`)."""
+    return f"{seconds}s"
+
+
+def manifests(config: Config) -> dict[str, str]:
+    if not config.settings.sticky:
+        return gateway.manifests(config, {}, {})
+    host = f"{config.name}.{config.namespace}.svc.cluster.local"
+    cookie, ttl = f"{config.name}-affinity", proto_duration(STICKY_TTL_SECONDS)
+    rule = render.template(
+        "istio/destinationrule.yaml.j2", c=config, host=host, cookie=cookie, ttl=ttl
+    )
+
+    def check(doc: dict[str, Any]) -> bool:
+        spec = doc["spec"]
+        hashing = spec["trafficPolicy"]["loadBalancer"]["consistentHash"]
+        return bool(
+            spec["host"] == host
+            and hashing == {"httpCookie": {"name": cookie, "path": "/", "ttl": ttl}}
+        )
+
+    return gateway.manifests(config, {POLICY_FILE: rule}, {"DestinationRule": check})
+
+
+def idle_notes(config: Config) -> list[str]:
+    """Why --timeout is not in the output, and the one setting that would make it needed."""
+    timeout = gateway_api.duration(config.timeout)
+    return [
+        f"--timeout ({timeout}) is not written: Istio sets no stream idle timeout, so an idle "
+        "WebSocket stays open until a side closes it; only a gateway on the EDGE connection "
+        "profile (Istio 1.31+, ProxyConfig connectionSettings.profile: EDGE) cuts it, after "
+        f"300 s: there set connectionSettings.httpStreamIdleTimeout: {timeout}"
+    ]
+
+
+def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
+    text, notes = gateway.stream(config, pem, manifests(config))
+    return text, notes + idle_notes(config)
+
+
+def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
+    return gateway.folder(config, out, pem, manifests(config))
+
+
+def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
+    return gateway.folder_notes(config, out, pem) + idle_notes(config)
+
+
+next_steps = gateway.next_steps
