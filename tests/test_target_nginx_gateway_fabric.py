@@ -534,3 +534,15 @@ def test_init_with_flags_asks_nothing_of_the_gateway(wsgen, hermetic: Path) -> N
     assert STICKY_NOTE.removeprefix("wsgen: ") in result.notes
     assert (hermetic / "k8s" / "upstreamsettingspolicy.yaml").is_file()
     assert not (hermetic / "k8s" / "gateway.yaml").exists()
+
+
+def test_gateway_options_name_this_target_among_their_users(wsgen, hermetic: Path) -> None:
+    result = wsgen(
+        "render", "--gateway", "shared", "-o", "k8s"
+    )  # the default target: ingress-nginx
+    assert (result.code, result.out) == (2, "")
+    assert result.err_lines == [
+        "wsgen: error: --gateway: --target ingress-nginx does not use it (it is for "
+        "envoy-gateway, nginx-gateway-fabric or istio)"
+    ]
+    assert list(hermetic.iterdir()) == []
