@@ -13,6 +13,7 @@ import pytest
 
 import live
 from conftest import GOLDEN
+from wsgen.targets import TARGETS
 
 NGINX_GOLDEN = GOLDEN / "nginx"
 
@@ -237,7 +238,7 @@ def test_kubernetes_keys_of_a_weaker_layer_are_left_out(wsgen) -> None:
         ),
         (
             ["--target", "traefik"],
-            "--target: 'traefik' is not a target (one of: ingress-nginx, nginx, envoy-gateway, istio)",
+            f"--target: 'traefik' is not a target (one of: {', '.join(TARGETS)})",
         ),
         (
             ["--target", "nginx", "--tls", "secret"],

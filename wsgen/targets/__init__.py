@@ -9,7 +9,7 @@ package, its templates, one line below, its tests (README, "Adding a target").
 from __future__ import annotations
 
 from wsgen.model import DEFAULT_TARGET, Config
-from wsgen.targets import envoy_gateway, ingress_nginx, istio, nginx
+from wsgen.targets import envoy_gateway, ingress_nginx, istio, nginx, nginx_gateway_fabric
 from wsgen.targets.base import Target
 
 TARGETS: dict[str, Target] = {
@@ -18,6 +18,7 @@ TARGETS: dict[str, Target] = {
         ingress_nginx.TARGET,
         nginx.TARGET,
         envoy_gateway.TARGET,
+        nginx_gateway_fabric.TARGET,
         istio.TARGET,
     )
 }
