@@ -195,3 +195,64 @@ def test_a_folder_of_another_target_reports_its_leftovers(wsgen) -> None:
     assert [line.split()[1] for line in leftovers] == [
         "k8s/gateway.yaml", "k8s/httproute.yaml", "k8s/backendtrafficpolicy.yaml"
     ]  # fmt: skip
+
+
+def test_a_folder_moved_to_another_gateway_target_takes_its_class(wsgen) -> None:
+    """wsgen.yaml records a class only when it is not the target's default, so a folder moved
+    to another Gateway API target gets that target's class; a given one is kept."""
+    assert wsgen("render", *TARGET, "-o", "k8s").code == 0
+    assert "gatewayClass" not in yaml.safe_load(Path("k8s/wsgen.yaml").read_text())
+    moved = wsgen("render", "-f", "k8s/wsgen.yaml", "--target", "istio", "-o", "k8s", "--force")
+    assert moved.code == 0, moved.err
+    assert (
+        yaml.safe_load(Path("k8s/gateway.yaml").read_text())["spec"]["gatewayClassName"] == "istio"
+    )
+    assert wsgen("render", *TARGET, "--gateway-class", "eg-internal", "-o", "own").code == 0
+    assert yaml.safe_load(Path("own/wsgen.yaml").read_text())["gatewayClass"] == "eg-internal"
+
+
+def test_the_command_line_moves_a_recorded_folder_between_gateways(wsgen) -> None:
+    """--gateway and --gateway-class exclude each other: a stronger layer's wins over what the
+    folder's wsgen.yaml recorded (the same layer giving both is an error)."""
+    assert wsgen("render", *TARGET, "--gateway-class", "eg-internal", "-o", "k8s").code == 0
+    shared = wsgen("render", "-f", "k8s/wsgen.yaml", "--gateway", "shared", "-o", "k8s", "--force")
+    assert shared.code == 0, shared.err
+    assert "wsgen: k8s/gateway.yaml is from an earlier run" in shared.err  # not deleted
+    values = yaml.safe_load(Path("k8s/wsgen.yaml").read_text())
+    assert values["gateway"] == "shared" and "gatewayClass" not in values
+    back = wsgen("render", "-f", "k8s/wsgen.yaml", "--gateway-class", "eg", "-o", "k8s", "--force")
+    assert back.code == 0, back.err
+    assert "gateway" not in yaml.safe_load(Path("k8s/wsgen.yaml").read_text())
+    assert wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check").code == 0
+
+
+def test_a_gateway_namespace_given_is_kept_even_when_it_is_the_apps(wsgen) -> None:
+    args = ("-n", "app", "--gateway", "shared", "--gateway-namespace", "app")
+    assert wsgen("render", *TARGET, *args, "-o", "k8s").code == 0
+    assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["gatewayNamespace"] == "app"
+    route = yaml.safe_load(Path("k8s/httproute.yaml").read_text())
+    assert route["spec"]["parentRefs"] == [{"name": "shared"}]  # the route's own namespace
+    other = wsgen("render", "-f", "k8s/wsgen.yaml", "-n", "other")
+    route = next(d for d in yaml.safe_load_all(other.out) if d["kind"] == "HTTPRoute")
+    assert route["spec"]["parentRefs"] == [{"name": "shared", "namespace": "app"}]
+
+
+def test_a_path_longer_than_an_httproute_takes_is_refused(wsgen) -> None:
+    result = wsgen("render", *TARGET, "--path", "/" + "a" * 1024)
+    assert result.code == 2
+    assert result.err_lines == [
+        "wsgen: error: --path: is 1025 characters; an HTTPRoute path match is at most 1024 "
+        "(Gateway API)"
+    ]
+    assert wsgen("render", *TARGET, "--path", "/" + "a" * 1023).code == 0
+
+
+def test_files_no_wsgen_run_wrote_are_not_called_leftovers(wsgen) -> None:
+    """A folder's own Gateway API files (hand-written beside wsgen's output) are not named:
+    only files of this target, or of the target the folder's wsgen.yaml names."""
+    Path("k8s").mkdir()
+    Path("k8s/gateway.yaml").write_text("# mine\n")
+    Path("k8s/httproute.yaml").write_text("# mine\n")
+    result = wsgen("render", "-o", "k8s")
+    assert result.code == 0, result.err
+    assert "earlier run" not in result.err

@@ -488,9 +488,61 @@ def test_target_is_asked_first_then_only_its_questions(hermetic: Path) -> None:
         in result.notes
     )
     values = yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())
-    assert (values["target"], values["gatewayClass"]) == ("envoy-gateway", "eg")
+    assert values["target"] == "envoy-gateway"
+    assert "gatewayClass" not in values  # the default follows the target
 
     attach = Scripted(*[None] * 8, True)
     run(attach, "--target", "envoy-gateway", "--gateway", "shared", "--tls", "none", out="shared")
     assert "GatewayClass" not in attach.asked
     assert not (hermetic / "shared/gateway.yaml").exists()
+
+
+def test_options_of_another_target_are_refused_not_dropped(hermetic: Path) -> None:
+    """An option given to init belongs to some target: the Target question offers only the
+    targets that take every option given; without a terminal the target is ingress-nginx, and
+    an option it does not take is refused as render refuses it."""
+    with pytest.raises(
+        errors.BadInput,
+        match="^--gateway: only used with --target|^--gateway: --target ingress-nginx does not use it",
+    ):
+        run(None, "--gateway", "shared", defaults=True, out="k8s")
+    assert not (hermetic / "k8s").exists()
+    asker = Scripted("nginx")  # no target takes both: every target is offered
+    with pytest.raises(errors.BadInput, match="--namespace: --target nginx does not use it"):
+        layer = model.flags_layer({"namespace": "prod", "upstream": "10.0.0.1:80"})
+        wizard.run([(layer, Path.cwd())], None, asker, defaults=False, force=False)
+    assert asker.asked == ["Target"]
+    offered: dict[str, tuple[str, ...]] = {}
+
+    class Recording(Scripted):
+        def select(self, message: str, choices: tuple[tuple[str, str], ...], default: str) -> str:
+            offered[message] = tuple(value for value, _ in choices)
+            return super().select(message, choices, default)
+
+    gateway = Recording("envoy-gateway", *[None] * 7, None, True)
+    wizard.run([(model.flags_layer({"gateway": "shared"}), Path.cwd())], None, gateway,
+               defaults=False, force=False)  # fmt: skip
+    assert offered["Target"] == ("envoy-gateway", "nginx-gateway-fabric", "istio")
+    # with --gateway only TLS none can work: not asked, said
+    assert "TLS" not in gateway.asked
+    assert any(line.startswith("TLS: none (with --gateway") for line in gateway.said)
+    cert_manager = Recording("ingress-nginx", *[None] * 9, True)
+    layer = model.flags_layer({"tls.mode": "cert-manager", "tls.issuer": "le"})
+    wizard.run([(layer, Path.cwd())], None, cert_manager, defaults=False, force=False)
+    assert "nginx" not in offered["Target"]  # plain nginx has no cert-manager
+
+
+def test_a_given_tls_mode_that_cannot_work_is_refused_before_the_questions(hermetic: Path) -> None:
+    layer = model.flags_layer(
+        {"target": "envoy-gateway", "gateway": "shared", "tls.mode": "secret"}
+    )
+    asker = Scripted()
+    with pytest.raises(errors.BadInput, match="--tls: with --gateway, TLS is the Gateway owner's"):
+        wizard.run([(layer, Path.cwd())], None, asker, defaults=False, force=False)
+    assert asker.asked == []
+
+
+def test_istio_is_not_asked_for_a_timeout_it_does_not_write(hermetic: Path) -> None:
+    asker = Scripted(*[None] * 8, True)
+    run(asker, "--target", "istio", "--tls", "none", out="k8s")
+    assert "Idle timeout" not in asker.asked

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wsgen import output, render, targets
+from wsgen import model, output, render, targets
 from wsgen.errors import BadInput, Changed, Refused, WsgenError
 from wsgen.model import CertOptions, Config, FileRef, read_user_file
 from wsgen.render import MODE_KEY, File, Pem
-from wsgen.targets.base import CERT_FILE, KEY_FILE
+from wsgen.targets.base import CERT_FILE, KEY_FILE, VALUES_FILE
 
 if TYPE_CHECKING:  # cryptography is imported only where certificates are read (start-up time)
     from wsgen import certs as certs_types
@@ -68,6 +68,7 @@ class FolderPlan:
     steps: list[output.Step]
     pem: Pem | None  # self-signed: the pair that will be written (kept or new)
     notes: list[str]  # why a certificate is new, an expired user certificate
+    earlier: str | None = None  # the target the folder's wsgen.yaml names, before this run
 
     @property
     def out(self) -> Path:
@@ -86,7 +87,24 @@ def plan_folder(
     elif config.tls.mode == "files":
         _read_user_pair(config, now, notes)
     files = targets.of(config).output().folder(config, folder.out, pem)
-    return FolderPlan(folder, files, output.plan(folder, files, force), pem, notes)
+    plan = output.plan(folder, files, force)
+    return FolderPlan(folder, files, plan, pem, notes, _recorded_target(folder))
+
+
+def _recorded_target(folder: output.Folder) -> str | None:
+    """The target an earlier run recorded in the folder's wsgen.yaml (one without `target:` is
+    ingress-nginx's), or None: no wsgen.yaml, or not one wsgen can read."""
+    from wsgen.yamlutil import YamlProblem, load_strict
+
+    try:
+        content = folder.read(VALUES_FILE)
+        data = load_strict(content.decode()) if content is not None else None
+    except (WsgenError, YamlProblem, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    name = data.get("target", model.DEFAULT_TARGET)
+    return name if isinstance(name, str) and name in targets.TARGETS else None
 
 
 def write_folder(
@@ -113,7 +131,12 @@ def write_folder(
     except WsgenError as error:
         error.notes[:0] = result.notes
         raise
-    for leftover in targets.every_file():
+    # Files this target may write, and those of the target the folder was written for (by its
+    # wsgen.yaml): a file no wsgen run of either would write is the user's, and not named.
+    candidates = targets.of(config).files
+    if plan.earlier is not None:
+        candidates += targets.TARGETS[plan.earlier].files
+    for leftover in dict.fromkeys(candidates):
         if leftover not in plan.files and _ours(plan.folder, leftover):
             result.notes.append(
                 f"{os.path.join(out, leftover)} is from an earlier run and no longer used "

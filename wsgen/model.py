@@ -1089,7 +1089,7 @@ def or_list(names: Iterable[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
 
 
-def _not_used(key: str, target: str) -> str:
+def not_used(key: str, target: str) -> str:
     """Why an option given is refused for `target`: which targets do use it."""
     from wsgen import targets
 
@@ -1109,9 +1109,14 @@ class Values:
     values: dict[str, object]
     origins: dict[str, str]
     mappings: dict[str, dict[str, Given]]
+    strengths: dict[str, int] = field(default_factory=dict)  # the layer each value came from
 
     def get(self, key: str, default: object = None) -> object:
         return self.values.get(key, default)
+
+    def strength(self, key: str) -> int:
+        """How strong the layer that gave `key` is (higher wins; -1: not given)."""
+        return self.strengths.get(key, -1)
 
     def origin(self, key: str) -> str:
         """Where a value came from ("--gateway", "WSGEN_GATEWAY", "k8s/wsgen.yaml: gateway")."""
@@ -1157,7 +1162,7 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
             scalars.pop(key, None)
             mappings.pop(key, None)
             continue
-        raise BadInput(f"{origin}: {_not_used(key, name)}")
+        raise BadInput(f"{origin}: {not_used(key, name)}")
 
     mode = str(validate("tls.mode")) if "tls.mode" in scalars else "none"
     mode_origin, mode_strength = (
@@ -1217,7 +1222,8 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
         target=name,
     )
     origins = {key: given.origin for key, (given, _base, _strength) in scalars.items()}
-    settings = target.settings(config, Values(values, origins, mappings))
+    strengths = {key: strength for key, (_given, _base, strength) in scalars.items()}
+    settings = target.settings(config, Values(values, origins, mappings, strengths))
     return replace(config, settings=settings)
 
 

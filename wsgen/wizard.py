@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -73,7 +74,11 @@ def questions(target: Target) -> tuple[Question, ...]:
     )
     return (
         TARGET_QUESTION,
-        *(question for question in common if question.key in target.uses),
+        *(
+            question
+            for question in common
+            if question.key in target.uses and question.key not in target.not_asked
+        ),
         *target.questions,
         Question(OUT, "Output folder"),
     )
@@ -101,13 +106,58 @@ def _target(answers: dict[str, str], layers: list[tuple[Layer, Path]]) -> Target
     return targets.TARGETS[name]
 
 
+def _known(
+    answers: dict[str, str], layers: list[tuple[Layer, Path]]
+) -> Callable[[str], str | None]:
+    """An option key -> its answer, else the raw value given, else None."""
+    return lambda key: answers.get(key) or _raw(layers, key)
+
+
+def fitting_targets(layers: list[tuple[Layer, Path]]) -> list[str]:
+    """The targets that take every option given (and the TLS mode given): what the Target
+    question offers."""
+    given = given_keys(layers)
+    mode = _raw(layers, "tls.mode")
+    known = _known({}, layers)
+    return [
+        target.name
+        for target in targets.TARGETS.values()
+        if given <= target.uses and (mode is None or mode in target.tls_modes_given(known)[0])
+    ]
+
+
+def check_target(layers: list[tuple[Layer, Path]], target: Target) -> None:
+    """After the Target question: every option given is one that target takes (BadInput
+    naming the option, as render would at the end), and a TLS mode given can work."""
+    for layer, _base in layers:
+        for key, given in layer.items():
+            if key not in target.uses:
+                origin = given.origin if isinstance(given, Given) else model.option(key).flag
+                raise errors.BadInput(f"{origin}: {model.not_used(key, target.name)}")
+    check_tls_mode(layers, target)
+
+
+def check_tls_mode(layers: list[tuple[Layer, Path]], target: Target) -> None:
+    """A TLS mode given can work with `target` and what else is given (with --gateway, only
+    none): refused before any question rather than after all of them."""
+    found = model.strongest(layers, "tls.mode")
+    if found is not None:
+        modes, why = target.tls_modes_given(_known({}, layers))
+        mode = str(found[0].value)
+        if mode not in modes:
+            why = why or (
+                f"{mode!r} is not a TLS mode of --target {target.name} (one of: {', '.join(modes)})"
+            )
+            raise errors.BadInput(f"{found[0].origin}: {why}")
+
+
 def default_for(
     question: Question, answers: dict[str, str], layers: list[tuple[Layer, Path]]
 ) -> str:
     """The value a question offers: derived from earlier answers where one depends on them."""
     key = question.key
     if question.default is not None:
-        return question.default(lambda known: answers.get(known) or _raw(layers, known))
+        return question.default(_known(answers, layers))
     if key == OUT:
         return _target(answers, layers).default_out
     if key == "tls.secretName":
@@ -123,16 +173,23 @@ def next_question(
 ) -> Question | None:
     """The next question to ask, or None when everything is known."""
     mode = answers.get("tls.mode") or _raw(layers, "tls.mode") or "none"
-    for question in questions(_target(answers, layers)):
+    target = _target(answers, layers)
+    known = _known(answers, layers)
+    for question in questions(target):
         if question.key in answers or question.key in given:
             continue
+        if question.key == "target":
+            fitting = fitting_targets(layers)
+            choices = tuple(c for c in question.choices if c[0] in fitting)
+            return replace(question, choices=choices or question.choices)
+        if question.key == "tls.mode":
+            modes, _why = target.tls_modes_given(known)
+            return replace(question, choices=tuple(c for c in question.choices if c[0] in modes))
         if question.key == OUT and out_given:
             continue
         if question.key != OUT and mode not in model.modes_using(question.key):
             continue
-        if question.ask_if is not None and not question.ask_if(
-            lambda key: answers.get(key) or _raw(layers, key)
-        ):
+        if question.ask_if is not None and not question.ask_if(known):
             continue
         return question
     return None
@@ -160,15 +217,27 @@ def run(
     if out is not None:
         output.check_folder(out)
     _check_given_files(layers, now)
+    if model.strongest(layers, "target") is not None:
+        check_tls_mode(layers, _target({}, layers))
     given = given_keys(layers)
     answers: dict[str, str] = {}
     missing: list[str] = []
     while (question := next_question(given, answers, layers, out is not None)) is not None:
         default = default_for(question, answers, layers)
-        if asker is None and question.key == "target":
+        if question.key == "target":
             # Without a terminal the target is what render writes without --target: scripts
             # that ran init before there were targets keep working.
-            answers["target"] = default
+            answers["target"] = (
+                default if asker is None else _ask(asker, question, default, answers, layers)
+            )
+            check_target(layers, targets.TARGETS[answers["target"]])
+            continue
+        if question.key == "tls.mode" and len(question.choices) == 1:
+            only = question.choices[0][0]  # e.g. none with --gateway: nothing to choose
+            answers["tls.mode"] = only
+            if asker is not None:
+                why = _target(answers, layers).tls_modes_given(_known(answers, layers))[1]
+                asker.say(f"TLS: {only} ({why.split(':')[0]})")
             continue
         if asker is not None:
             answers[question.key] = _ask(asker, question, default, answers, layers)
@@ -189,9 +258,16 @@ def run(
         model.check_tls_keys(layers, answers["tls.mode"])
     out_path = out if out is not None else Path(answers.pop(OUT))
     answer_layer: Layer = {
-        key: Given(value, model.option(key).flag) for key, value in answers.items() if key != OUT
+        key: Given(value, model.option(key).flag)
+        for key, value in answers.items()
+        if key not in (OUT, "target")
     }
-    config = model.build([*layers, (answer_layer, Path.cwd())])
+    # The target answered is the weakest value: an option given for another target is then
+    # refused, as render refuses it, instead of being dropped as a weaker layer's would be.
+    target_layer: Layer = (
+        {"target": Given(answers["target"], "--target")} if "target" in answers else {}
+    )
+    config = model.build([(target_layer, Path.cwd()), *layers, (answer_layer, Path.cwd())])
     result = core.Result()
     plan_force = asker is not None or force
     shown: list[output.Step] | None = None

@@ -27,9 +27,3 @@ assert next(iter(TARGETS)) == DEFAULT_TARGET  # noqa: S101 - the registry's own 
 
 def of(config: Config) -> Target:
     return TARGETS[config.target]
-
-
-def every_file() -> tuple[str, ...]:
-    """Every file a folder of any target may hold, each once, in the registry's order: what an
-    earlier run may have left."""
-    return tuple(dict.fromkeys(name for target in TARGETS.values() for name in target.files))

@@ -77,6 +77,14 @@ class Target:
     # --tls self-signed without --out: the stream holds the new key (otherwise: a folder needed)
     stream_carries_key: bool = True
     default_out: str = "k8s"
+    # init does not ask these (e.g. istio's timeout, which it does not write)
+    not_asked: frozenset[str] = frozenset()
+    # the TLS modes that can work given what is known so far (an option key -> its raw value
+    # or None), and why when that is fewer than `tls_modes`
+    tls_limit: Callable[[Callable[[str], str | None]], tuple[tuple[str, ...], str]] | None = None
+
+    def tls_modes_given(self, known: Callable[[str], str | None]) -> tuple[tuple[str, ...], str]:
+        return (self.tls_modes, "") if self.tls_limit is None else self.tls_limit(known)
 
     def output(self) -> Renderer:
         module: Renderer = importlib.import_module(self.renderer)

@@ -51,49 +51,76 @@ FILES = (*KUBERNETES_FILES, GATEWAY_FILE, ROUTE_FILE)
 @dataclass(frozen=True)
 class Settings:
     gateway: str  # the Gateway the route attaches to: wsgen's own (named after the app) or given
-    gateway_namespace: str  # "" when it is the route's own namespace
+    gateway_namespace: str  # as given with --gateway ("" when not given)
     gateway_class: str  # of wsgen's own Gateway; "" with --gateway
+    # wsgen.yaml records the class only when it is not the target's default, which follows the
+    # target (a folder moved to another Gateway API target gets that one's class)
+    class_given: bool = False
     sticky: bool = False
 
     @property
     def own_gateway(self) -> bool:
         return bool(self.gateway_class)
 
+    def parent_namespace(self, namespace: str) -> str:
+        """The parentRef's namespace: "" when the Gateway is in the route's own `namespace`."""
+        return "" if self.gateway_namespace in ("", namespace) else self.gateway_namespace
+
+
+# The HTTPRoute CRD caps a path match's value at 1024 characters.
+MAX_PATH = 1024
+
 
 def settings_for(default_class: str) -> Callable[[Config, Values], Settings]:
     """The `settings` function of a target whose own Gateway has `default_class`."""
 
     def settings(config: Config, values: Values) -> Settings:
-        gateway = values.get("gateway")
-        namespace = values.get("gatewayNamespace")
-        if gateway is None:
-            if namespace is not None:
+        if len(config.path) > MAX_PATH:
+            raise BadInput(
+                f"{values.origin('path')}: is {len(config.path)} characters; an HTTPRoute path "
+                f"match is at most {MAX_PATH} (Gateway API)"
+            )
+        given = set(values.values)
+        # --gateway and --gateway-class exclude each other: of the two, a stronger layer's wins
+        # (a folder's wsgen.yaml records one, the command line may give the other).
+        if {"gateway", "gatewayClass"} <= given:
+            gateway_strength = values.strength("gateway")
+            class_strength = values.strength("gatewayClass")
+            if class_strength < gateway_strength:
+                given.discard("gatewayClass")
+            elif gateway_strength < class_strength:
+                given -= {"gateway"} | (
+                    {"gatewayNamespace"}
+                    if values.strength("gatewayNamespace") < class_strength
+                    else set()
+                )
+        sticky = bool(values.get("sticky", False))
+        if "gateway" not in given:
+            if "gatewayNamespace" in given:
                 raise BadInput(
                     f"{values.origin('gatewayNamespace')}: only with --gateway NAME (the Gateway "
                     f"wsgen writes is in the app's namespace, {config.namespace})"
                 )
+            gateway_class = str(values.get("gatewayClass", default_class))
             return Settings(
                 gateway=config.name,
                 gateway_namespace="",
-                gateway_class=str(values.get("gatewayClass", default_class)),
-                sticky=bool(values.get("sticky", False)),
+                gateway_class=gateway_class,
+                class_given="gatewayClass" in given and gateway_class != default_class,
+                sticky=sticky,
             )
-        if "gatewayClass" in values.values:
+        if "gatewayClass" in given:
             raise BadInput(
                 f"{values.origin('gatewayClass')}: only without --gateway (an existing "
                 "Gateway has its own class)"
             )
         if config.tls.enabled:
-            raise BadInput(
-                f"{values.origin('tls.mode')}: with --gateway, TLS is the Gateway owner's (its "
-                "listener names the certificate): give --tls none; clients still use wss:// "
-                "when that listener terminates TLS"
-            )
+            raise BadInput(f"{values.origin('tls.mode')}: {EXISTING_GATEWAY_TLS}")
         return Settings(
-            gateway=str(gateway),
-            gateway_namespace="" if namespace in (None, config.namespace) else str(namespace),
+            gateway=str(values.get("gateway")),
+            gateway_namespace=str(values.get("gatewayNamespace", "")),
             gateway_class="",
-            sticky=bool(values.get("sticky", False)),
+            sticky=sticky,
         )
 
     return settings
@@ -131,6 +158,7 @@ def target(
     default_class: str,
     files: tuple[str, ...],
     renderer: str,
+    not_asked: frozenset[str] = frozenset(),
 ) -> Target:
     """A Gateway API implementation's Target: the shared options, TLS modes and questions, and
     its own files (its policies) and renderer."""
@@ -148,7 +176,22 @@ def target(
         settings=settings_for(default_class),
         summary=summary,
         questions=(class_question(default_class),),
+        not_asked=not_asked,
+        tls_limit=tls_limit,
     )
+
+
+def tls_limit(known: Callable[[str], str | None]) -> tuple[tuple[str, ...], str]:
+    """With --gateway, TLS is the existing Gateway's: only `none` can work."""
+    if known("gateway") is None:
+        return model.TLS_MODES, ""
+    return ("none",), EXISTING_GATEWAY_TLS
+
+
+EXISTING_GATEWAY_TLS = (
+    "with --gateway, TLS is the Gateway owner's (its listener names the certificate): give "
+    "--tls none; clients still use wss:// when that listener terminates TLS"
+)
 
 
 # Gateway API's Duration (GEP-2257): 1 to 4 groups of at most 5 digits and a unit.

@@ -44,7 +44,7 @@ def _checks(config: Config) -> dict[str, KindCheck]:
             and rule["matches"][0]["path"] == {"type": "PathPrefix", "value": config.path}
             and rule["backendRefs"] == [{"name": config.name, "port": config.port}]
             and parent["name"] == settings.gateway
-            and parent.get("namespace", "") == settings.gateway_namespace
+            and parent.get("namespace", "") == settings.parent_namespace(config.namespace)
         )
 
     return {"Gateway": gateway, "HTTPRoute": route}
@@ -88,7 +88,7 @@ def notes(config: Config) -> list[str]:
         "its listener for the host must allow routes from namespace "
         f"{config.namespace} (allowedRoutes.namespaces.from: Same, the default, allows only "
         f"{where}'s own)"
-        if settings.gateway_namespace
+        if settings.parent_namespace(config.namespace)
         else "it needs a listener for the host"
     )
     return [f"the HTTPRoute attaches to the existing Gateway {where}/{settings.gateway}: {allow}"]

@@ -47,6 +47,8 @@ TARGET = replace(
         default_class="istio",
         files=(POLICY_FILE,),
         renderer="wsgen.targets.istio.render",
+        # written nowhere (Istio has no idle timeout to set): not asked, only noted
+        not_asked=frozenset({"timeout"}),
     ),
     summary=summary,
 )
