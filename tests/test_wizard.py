@@ -503,7 +503,7 @@ def test_options_of_another_target_are_refused_not_dropped(hermetic: Path) -> No
     an option it does not take is refused as render refuses it."""
     with pytest.raises(
         errors.BadInput,
-        match="^--gateway: only used with --target|^--gateway: --target ingress-nginx does not use it",
+        match=r"^--gateway: --target ingress-nginx does not use it \(it is for envoy-gateway, ",
     ):
         run(None, "--gateway", "shared", defaults=True, out="k8s")
     assert not (hermetic / "k8s").exists()
