@@ -2,7 +2,8 @@
 
 wsgen.cli imports typer and the rest of wsgen when it is imported, which takes a good part of a
 run's start-up: Ctrl-C during those imports must give the same line and exit code as later, so
-the entry point is this module, which imports nothing at its top but sys.
+the entry point is this module, which imports nothing at its top but sys. A plain `wsgen
+render` command line never imports typer (wsgen.fast_render); every other goes to wsgen.cli.
 """
 
 import sys
@@ -24,14 +25,15 @@ def run() -> None:
     sys.unraisablehook = _keep_interrupts
     code = 130  # errors.INTERRUPTED, spelled out: errors may not be imported yet
     try:
-        from wsgen import cli
+        from wsgen import fast_render
 
+        command = fast_render.command(sys.argv[1:])  # imports typer unless render needs none
         if _interrupted:  # lost during the imports
             raise KeyboardInterrupt
-        code = cli.run()  # from its end on, Ctrl-C is ignored: nothing below is interrupted
+        code = command()  # from its end on, Ctrl-C is ignored: nothing below is interrupted
         if _interrupted and code != 130:  # lost during the command, which then went on
             raise KeyboardInterrupt
-    except KeyboardInterrupt:  # during the imports, or before cli.run could catch it
+    except KeyboardInterrupt:  # during the imports, or before the command could catch it
         import signal
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -6,17 +6,19 @@ gets the same one-line message from a flag, an environment variable or a values 
 
 import contextlib
 import inspect
-import os
-import signal
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from wsgen import core, errors, model
+from wsgen import core, errors, model, runner
+from wsgen.fast_render import OUT_FLAGS, RENDER_SWITCHES, VALUES_FLAGS, arg_path, param_name, path
+from wsgen.fast_render import layers as _layers
+from wsgen.fast_render import render as _render
+from wsgen.fast_render import show as _print
+from wsgen.runner import emit as _emit
 
 
 def _show_help(ctx: Any, param: Any, value: bool) -> None:
@@ -36,18 +38,8 @@ class _HelpThroughEmit:
 
 
 class _Group(_HelpThroughEmit, TyperGroup):
-    """Help through _emit; and command-line parse errors, which quote what was typed ("No such
-    option: -----BEGIN PRIVATE KEY-----..." for a key pasted where an option belongs), with
-    key material replaced by what it is before any message is shown (model.redact)."""
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return super().main(*args, **kwargs)
-        except Exception as error:
-            message = getattr(error, "message", None)
-            if isinstance(message, str):
-                error.message = model.redact(message)  # type: ignore[attr-defined]
-            raise
+    """Help through _emit (command-line parse errors, which quote what was typed, are shown
+    with key material redacted by wsgen.runner)."""
 
 
 class _Command(_HelpThroughEmit, TyperCommand):
@@ -64,8 +56,6 @@ app = typer.Typer(
     epilog=errors.EXIT_CODES_HELP,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-_state = {"debug": False}
 
 
 def _opt(option: model.Option) -> Any:
@@ -103,14 +93,9 @@ def _main(
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected errors."),
 ) -> None:
-    _state["debug"] = debug
+    runner.state["debug"] = debug
     if ctx.invoked_subcommand is None:
         _emit(ctx.get_help() + "\n")
-
-
-def _name(option: model.Option) -> str:
-    """The parameter name typer passes an option's value as: its flag, in snake case."""
-    return option.flag[2:].replace("-", "_")
 
 
 def _parameter(name: str, annotation: Any, option: Any) -> inspect.Parameter:
@@ -126,15 +111,14 @@ def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callab
     def register(func: Callable[..., int]) -> Callable[..., int]:
         values = typer.Option(
             None,
-            "--values",
-            "-f",
+            *VALUES_FLAGS,
             help="Values file (YAML) with the keys named below. [env WSGEN_VALUES]",
             show_default=False,
         )
         parameters = [_parameter("values", str | None, values)]
         for option in model.options().values():
             kind = list[str] | None if option.mapping else bool if option.boolean else str | None
-            parameters.append(_parameter(_name(option), kind, _opt(option)))
+            parameters.append(_parameter(param_name(option), kind, _opt(option)))
         parameters.extend(extra)
         func.__signature__ = inspect.Signature(parameters, return_annotation=int)  # type: ignore[attr-defined]
         func.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": int}
@@ -143,25 +127,13 @@ def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callab
     return register
 
 
-def _layers(options: dict[str, Any]) -> list[tuple[model.Layer, Path]]:
-    """Values file, environment and flags, weakest first."""
-    flags = {option.key: options[_name(option)] for option in model.options().values()}
-    layers: list[tuple[model.Layer, Path]] = []
-    values_path = _path("--values", options["values"], "WSGEN_VALUES")
-    if values_path is not None:
-        layers.append(model.values_layer(values_path))
-    layers.append((model.environ_layer(os.environ), Path.cwd()))
-    layers.append((model.flags_layer(flags), Path.cwd()))
-    return layers
-
-
 def _flag(name: str, flag: str, help: str) -> inspect.Parameter:
     return _parameter(name, bool, typer.Option(False, flag, help=help))
 
 
 def _out(help: str) -> inspect.Parameter:
     return _parameter(
-        "out", str | None, typer.Option(None, "--out", "-o", help=help, show_default=False)
+        "out", str | None, typer.Option(None, *OUT_FLAGS, help=help, show_default=False)
     )
 
 
@@ -170,11 +142,13 @@ def _out(help: str) -> inspect.Parameter:
         "Write a folder (manifests, kustomization.yaml, wsgen.yaml) instead of printing one "
         "YAML stream. [env WSGEN_OUT]"
     ),
-    _flag("force", "--force", "Overwrite files whose content changes."),
+    _flag("force", RENDER_SWITCHES["force"], "Overwrite files whose content changes."),
     _flag(
-        "dry_run", "--dry-run", "Print the plan (create/identical/overwrite/refuse); write nothing."
+        "dry_run",
+        RENDER_SWITCHES["dry_run"],
+        "Print the plan (create/identical/overwrite/refuse); write nothing.",
     ),
-    _flag("check", "--check", "Write nothing; exit 5 if any file would change."),
+    _flag("check", RENDER_SWITCHES["check"], "Write nothing; exit 5 if any file would change."),
 )
 def render(**options: Any) -> int:
     """Render what the target needs for a WebSocket app: a Deployment, Service and the routing
@@ -184,19 +158,7 @@ def render(**options: Any) -> int:
     Each value comes from its flag, else its WSGEN_* environment variable, else the values
     file, else the default.
     """
-    force, dry_run, check = options["force"], options["dry_run"], options["check"]
-    out_path = _path("--out", options["out"], "WSGEN_OUT")
-    if out_path is None:
-        for flag, given in (("--force", force), ("--dry-run", dry_run), ("--check", check)):
-            if given:
-                raise errors.BadInput(f"{flag}: only works with --out DIR")
-    if dry_run and check:
-        raise errors.BadInput(
-            "--dry-run and --check: give one (--check has the exit code CI needs)"
-        )
-    config = model.build(_layers(options))
-    _print(core.render_manifests(config, out_path, force=force, dry_run=dry_run, check=check))
-    return errors.OK
+    return _render(options)
 
 
 @_command(
@@ -215,7 +177,7 @@ def init(**options: Any) -> int:
     from wsgen import wizard
 
     layers = _layers(options)
-    out_path = _path("--out", options["out"], "WSGEN_OUT")
+    out_path = path("--out", options["out"], "WSGEN_OUT")
     no_terminal = wizard.terminal_problem()
     defaults = options["defaults"]
     asker = None if defaults or no_terminal else wizard.QuestionaryAsker()
@@ -243,7 +205,7 @@ def cert(
     """A self-signed certificate alone (SAN for every host, CA:FALSE, serverAuth), and the
     kubectl command that turns it into a TLS Secret."""
     options = model.cert_options(host, days, key_type, namespace, secret_name)
-    _print(core.make_certificate(options, _arg_path("--out", out), force=force))
+    _print(core.make_certificate(options, arg_path("--out", out), force=force))
     return errors.OK
 
 
@@ -256,7 +218,7 @@ def _bugs_exit_3() -> Iterator[None]:
     except errors.WsgenError:
         raise
     except Exception as error:
-        if _state["debug"]:
+        if runner.state["debug"]:
             raise
         raise errors.CommandFailed(
             f"internal error: {type(error).__name__}: {error} (--debug shows the traceback)"
@@ -421,7 +383,7 @@ def probe(
 
     ca_file = None
     if ca is not None:
-        path = _arg_path("--ca", ca)
+        path = arg_path("--ca", ca)
         ca_file = (ca, model.read_user_file(path, f"--ca: {ca}"))
     options = prober.make_options(
         model.utf8(url, "URL"),
@@ -467,158 +429,14 @@ def probe(
     return report.exit_code
 
 
-def _path(flag: str, given: str | None, variable: str) -> Path | None:
-    """A path from its flag, else its environment variable (an empty variable is unset)."""
-    if given is not None:
-        return _arg_path(flag, given)
-    from_environment = os.environ.get(variable) or None
-    return None if from_environment is None else _arg_path(variable, from_environment)
-
-
-def _arg_path(origin: str, given: str) -> Path:
-    """A path option's value: PEM or other text pasted where a path belongs is named in the
-    error, never echoed (model.user_path, the check every path wsgen takes passes)."""
-    return Path(model.user_path(given, origin))
-
-
-def _print(result: core.Result) -> None:
-    if result.stdout:
-        _emit(result.stdout)
-    for line in result.notes:
-        _emit(f"wsgen: {line}\n", stderr=True)
-
-
-def _emit(text: str, *, stderr: bool = False) -> None:
-    """Write and flush at once, so that a failure is seen here: a reader that went away is
-    errors.PipeClosed (exit 141, silent), any other failure errors.OutputFailed (exit 7). Never
-    an OSError, which the commands' own handling could take for a network or file problem."""
-    stream = sys.stderr if stderr else sys.stdout
-    name = "standard error" if stderr else "standard output"
-    if stream is None:
-        raise errors.OutputFailed(f"cannot write {name}: it is closed")
-    try:
-        binary = getattr(stream, "buffer", None)
-        if binary is None:
-            stream.write(text)
-            stream.flush()
-        else:
-            # A pipe whose reader goes away mid-write takes only part of a large write; a text
-            # stream drops the count (and the rest) without an error: write the bytes until all
-            # are taken, so that the next write meets the closed pipe.
-            stream.flush()
-            data = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
-            while data:
-                data = data[binary.write(data) :]
-            binary.flush()
-    except BrokenPipeError:
-        _silence(stream)
-        raise errors.PipeClosed("") from None
-    except (OSError, ValueError) as error:  # ValueError: the stream is closed
-        _silence(stream)
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else "it is closed"
-        raise errors.OutputFailed(f"cannot write {name}: {reason}") from None
-
-
-def _silence(stream: Any) -> None:
-    """Point a stream that failed at /dev/null: what is left in its buffer goes there when
-    Python flushes it at exit, instead of failing again ("Exception ignored ...")."""
-    with contextlib.suppress(Exception):
-        fd = stream.fileno()
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, fd)
-        os.close(null)
-
-
-def _say(line: str) -> None:
-    """One line on stderr, best effort: a report about a failure must not fail in turn."""
-    with contextlib.suppress(errors.WsgenError):
-        _emit(line + "\n", stderr=True)
-
-
-def _is_click_error(error: Exception) -> bool:
-    # typer (>= 0.26) carries its own click and exposes no public class for its usage errors;
-    # they are ClickExceptions, recognised by their shape.
-    return hasattr(error, "format_message") and isinstance(getattr(error, "exit_code", None), int)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Run wsgen in this process and return its exit code; errors are one line on stderr.
-    Leaves the SIGINT handler as it found it (see run)."""
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        return run(argv)
-    finally:
-        if previous is not None:
-            with contextlib.suppress(ValueError, TypeError):  # not the main thread
-                signal.signal(signal.SIGINT, previous)
+    """Run wsgen in this process, always through typer, and return its exit code; errors are
+    one line on stderr. Leaves the SIGINT handler as it found it (wsgen.runner.main)."""
+    args = sys.argv[1:] if argv is None else argv
+    return runner.main(lambda: app(args=args, prog_name="wsgen", standalone_mode=False))
 
 
 def run(argv: list[str] | None = None) -> int:
-    """main() for a process that exits next (wsgen.__main__): once the command is over, Ctrl-C
-    is ignored, so that nothing interrupts the last lines and the exit. Ctrl-C before that, at
-    any point, is exit 130 with one line."""
+    """main() for a process that exits next (wsgen.__main__; wsgen.runner.run)."""
     args = sys.argv[1:] if argv is None else argv
-    _state["debug"] = False
-    try:
-        try:
-            code = _dispatch(args)
-        finally:
-            _ignore_interrupts()
-    except KeyboardInterrupt:  # raised outside typer's own handling (it returns 130 itself)
-        _ignore_interrupts()
-        code = errors.INTERRUPTED
-    if code == errors.INTERRUPTED:
-        _say("wsgen: interrupted")
-    return _flushed(code)
-
-
-def _ignore_interrupts() -> None:
-    with contextlib.suppress(ValueError):  # not the main thread: nothing to ignore there
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _flushed(code: int) -> int:
-    """Flush what is left (Python would do it at exit, where a failure is a stray message
-    and exit code 120): an output that could not be written is wsgen's own failure."""
-    if code in (errors.OUTPUT_FAILED, errors.BROKEN_PIPE):
-        return code  # said (or not) already; the failed stream points at /dev/null
-    try:
-        if sys.stdout is not None:
-            _emit("")
-    except errors.PipeClosed as error:
-        return code if code == errors.INTERRUPTED else error.exit_code
-    except errors.OutputFailed as error:
-        _say(f"wsgen: error: {error.message}")
-        return code if code == errors.INTERRUPTED else error.exit_code
-    with contextlib.suppress(errors.WsgenError):
-        if sys.stderr is not None:
-            _emit("", stderr=True)
-    return code
-
-
-def _dispatch(args: list[str]) -> int:
-    try:
-        code = app(args=args, prog_name="wsgen", standalone_mode=False)
-    except errors.PipeClosed as error:  # silent, as a tool killed by SIGPIPE
-        return error.exit_code
-    except errors.WsgenError as error:
-        if not isinstance(error, errors.BadInput):  # bad input: the one line alone
-            for line in error.notes:
-                _say(f"wsgen: {line}")
-        _say(f"wsgen: error: {error.message}")
-        return error.exit_code
-    except Exception as error:
-        if _is_click_error(error):
-            message = " ".join(error.format_message().split())  # type: ignore[attr-defined]
-            ctx = getattr(error, "ctx", None)
-            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            _say(f"wsgen: error: {message}{hint}")
-            return int(error.exit_code)  # type: ignore[attr-defined]
-        if _state["debug"]:
-            raise
-        _say(
-            f"wsgen: internal error: {type(error).__name__}: {error} (--debug shows the traceback)"
-        )
-        return errors.RUNTIME
-    # typer turns Ctrl-C inside a command into exit code 130 by itself; run says so.
-    return code if isinstance(code, int) else errors.OK
+    return runner.run(lambda: app(args=args, prog_name="wsgen", standalone_mode=False))

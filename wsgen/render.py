@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from wsgen import model
+from wsgen import model, templating
 from wsgen.errors import BadInput, RuntimeFailure
 from wsgen.model import Config, FileRef
 from wsgen.targets.base import (
@@ -69,15 +69,10 @@ def templates_dir() -> Path:
 
 @cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir()),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        # The output is YAML and shell, not HTML: HTML escaping would corrupt values. Every
-        # string goes through the `y` (YAML scalar) or `q` (always-quoted) filter instead.
-        autoescape=False,  # noqa: S701
+    """The templates compiled into the wheel at build time when they are current, else the
+    sources (wsgen.templating)."""
+    env = templating.environment(
+        templating.loader(Path(__file__).resolve().parent, templates_dir())
     )
     env.filters["y"] = scalar
     env.filters["q"] = quoted
