@@ -187,8 +187,8 @@ def test_a_folder_of_another_target_reports_its_leftovers(wsgen) -> None:
     result = wsgen("render", *TARGET, "-o", "k8s", "--force")  # its Service and more change
     assert result.code == 0, result.err
     assert (
-        "wsgen: k8s/ingress.yaml is from an earlier run and no longer used (left in place: "
-        "delete it if nothing needs it)"
+        "wsgen: k8s/ingress.yaml is from an earlier run and no longer used (left in place; the "
+        "cluster keeps what it made until: kubectl delete -f k8s/ingress.yaml)"
     ) in result.err_lines
     back = wsgen("render", "-o", "k8s", "--force")
     leftovers = [line for line in back.err_lines if "earlier run" in line]

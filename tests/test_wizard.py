@@ -3,6 +3,7 @@ answer, what flags skip, the overwrite confirmation, and the files (equal to ren
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import yaml
 
 from conftest import EXAMPLES, wsgen_exe
 from test_tls import make_pair
-from wsgen import errors, model, wizard
+from wsgen import errors, model, targets, wizard
 
 
 class Scripted:
@@ -40,6 +41,7 @@ class Scripted:
             self.errors.append(problem)
 
     def select(self, message: str, choices: tuple[tuple[str, str], ...], default: str) -> str:
+        assert default in [value for value, _ in choices]  # questionary refuses another
         answer = str(self._next(message, default))
         assert answer in [value for value, _ in choices]
         return answer
@@ -546,3 +548,56 @@ def test_istio_is_not_asked_for_a_timeout_it_does_not_write(hermetic: Path) -> N
     asker = Scripted(*[None] * 8, True)
     run(asker, "--target", "istio", "--tls", "none", out="k8s")
     assert "Idle timeout" not in asker.asked
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"target": "envoy-gateway", "gatewayNamespace": "infra"}, "--gateway-namespace: only with --gateway NAME"),
+        ({"target": "envoy-gateway", "gateway": "shared", "gatewayClass": "x"}, "--gateway-class: only without --gateway"),
+        ({"target": "istio", "gateway": "shared", "tls.secretName": "foo"}, "--tls: with --gateway, TLS is the Gateway owner's"),
+        ({"target": "envoy-gateway", "path": "/" + "a" * 1024}, "--path: is 1025 characters"),
+    ],
+)  # fmt: skip
+def test_what_was_given_is_checked_for_the_target_before_any_question(
+    flags: dict[str, str], message: str, hermetic: Path
+) -> None:
+    asker = Scripted()
+    with pytest.raises(errors.BadInput, match="^" + re.escape(message)):
+        wizard.run(
+            [(model.flags_layer(flags), Path.cwd())], None, asker, defaults=False, force=False
+        )
+    assert asker.asked == []
+    assert list(hermetic.iterdir()) == []
+
+
+def test_the_target_offered_first_is_one_that_takes_the_options_given(hermetic: Path) -> None:
+    """--gateway leaves ingress-nginx out: the first Gateway API target is offered (questionary
+    refuses a default that is not a choice; Scripted.select checks it too)."""
+    asker = Scripted(None)
+    with pytest.raises(AssertionError, match="no scripted answer left"):
+        wizard.run([(model.flags_layer({"gateway": "shared"}), Path.cwd())], None, asker,
+                   defaults=False, force=False)  # fmt: skip
+    assert asker.offered["Target"] == "envoy-gateway"
+
+
+def test_a_weaker_layers_option_of_another_target_does_not_narrow_the_choice(
+    hermetic: Path,
+) -> None:
+    """WSGEN_INGRESS_CLASS exported: every target is offered, and choosing envoy-gateway leaves
+    the variable out, as `render --target envoy-gateway` does."""
+    offered: list[str] = []
+
+    class Recording(Scripted):
+        def select(self, message: str, choices: tuple[tuple[str, str], ...], default: str) -> str:
+            if message == "Target":
+                offered.extend(value for value, _ in choices)
+            return super().select(message, choices, default)
+
+    environment = model.environ_layer({"WSGEN_INGRESS_CLASS": "public"})
+    asker = Recording("envoy-gateway", *[None] * 7, "none", None, None, True)
+    wizard.run(
+        [(environment, Path.cwd()), ({}, Path.cwd())], None, asker, defaults=False, force=False
+    )
+    assert offered == list(targets.TARGETS)
+    assert (hermetic / "k8s/httproute.yaml").is_file()

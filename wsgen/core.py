@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ from wsgen import model, output, render, targets
 from wsgen.errors import BadInput, Changed, Refused, WsgenError
 from wsgen.model import CertOptions, Config, FileRef, read_user_file
 from wsgen.render import MODE_KEY, File, Pem
-from wsgen.targets.base import CERT_FILE, KEY_FILE, VALUES_FILE
+from wsgen.targets.base import CERT_FILE, KEY_FILE, KUSTOMIZATION_FILE, VALUES_FILE
 
 if TYPE_CHECKING:  # cryptography is imported only where certificates are read (start-up time)
     from wsgen import certs as certs_types
@@ -86,7 +87,9 @@ def plan_folder(
         pem = _folder_pem(config, folder, now, notes)
     elif config.tls.mode == "files":
         _read_user_pair(config, now, notes)
-    files = targets.of(config).output().folder(config, folder.out, pem)
+    renderer = targets.of(config).output()
+    files = renderer.folder(config, folder.out, pem)
+    notes.extend(renderer.warnings(config))  # with the plan: also for --dry-run and --check
     plan = output.plan(folder, files, force)
     return FolderPlan(folder, files, plan, pem, notes, _recorded_target(folder))
 
@@ -138,8 +141,16 @@ def write_folder(
         candidates += targets.TARGETS[plan.earlier].files
     for leftover in dict.fromkeys(candidates):
         if leftover not in plan.files and _ours(plan.folder, leftover):
+            path = os.path.join(out, leftover)
+            if leftover.endswith(".yaml") and leftover not in (KUSTOMIZATION_FILE, VALUES_FILE):
+                # an object applied before stays on the cluster: apply -k does not prune it
+                result.notes.append(
+                    f"{path} is from an earlier run and no longer used (left in place; the "
+                    f"cluster keeps what it made until: kubectl delete -f {shlex.quote(path)})"
+                )
+                continue
             result.notes.append(
-                f"{os.path.join(out, leftover)} is from an earlier run and no longer used "
+                f"{path} is from an earlier run and no longer used "
                 "(left in place: delete it if nothing needs it)"
             )
     if not (dry_run or check):

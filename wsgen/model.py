@@ -1124,8 +1124,10 @@ class Values:
         return self.origins.get(key, f"{given.flag} (values key {given.key})")
 
 
-def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
-    """Layers from weakest to strongest, each with the folder its relative paths start from."""
+def build(layers: Iterable[tuple[Layer, Path]], *, partial: bool = False) -> Config:
+    """Layers from weakest to strongest, each with the folder its relative paths start from.
+    `partial`: what is given so far (init, before its questions): a file or issuer the TLS
+    mode needs may still be missing."""
     from wsgen import targets
 
     scalars: dict[str, tuple[Given, Path, int]] = {}
@@ -1183,7 +1185,7 @@ def build(layers: Iterable[tuple[Layer, Path]]) -> Config:
             f"(one of: {', '.join(target.tls_modes)})"
         )
     values = {key: validate(key) for key in scalars}
-    for key in _REQUIRED_FOR_MODE.get(mode, ()):
+    for key in () if partial else _REQUIRED_FOR_MODE.get(mode, ()):
         if key not in values:
             required = option(key)
             raise BadInput(

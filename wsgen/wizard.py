@@ -114,9 +114,11 @@ def _known(
 
 
 def fitting_targets(layers: list[tuple[Layer, Path]]) -> list[str]:
-    """The targets that take every option given (and the TLS mode given): what the Target
-    question offers."""
-    given = given_keys(layers)
+    """The targets that take every option of the strongest layer (the command line), and its
+    TLS mode: what the Target question offers. The answer joins that layer, so options of
+    weaker layers (variables, a values file) that the target does not take are left out, as
+    `render --target` leaves them out."""
+    given = set(layers[-1][0]) if layers else set()
     mode = _raw(layers, "tls.mode")
     known = _known({}, layers)
     return [
@@ -126,29 +128,27 @@ def fitting_targets(layers: list[tuple[Layer, Path]]) -> list[str]:
     ]
 
 
-def check_target(layers: list[tuple[Layer, Path]], target: Target) -> None:
-    """After the Target question: every option given is one that target takes (BadInput
-    naming the option, as render would at the end), and a TLS mode given can work."""
-    for layer, _base in layers:
-        for key, given in layer.items():
-            if key not in target.uses:
-                origin = given.origin if isinstance(given, Given) else model.option(key).flag
-                raise errors.BadInput(f"{origin}: {model.not_used(key, target.name)}")
-    check_tls_mode(layers, target)
+def with_target(layers: list[tuple[Layer, Path]], name: str) -> list[tuple[Layer, Path]]:
+    """`layers` with the target answered in the strongest one, as `--target` would be."""
+    if model.strongest(layers, "target") is not None:
+        return layers
+    strongest, base = layers[-1] if layers else ({}, Path.cwd())
+    answered: Layer = {**strongest, "target": Given(name, "--target")}
+    return [*layers[:-1], (answered, base)]
 
 
-def check_tls_mode(layers: list[tuple[Layer, Path]], target: Target) -> None:
-    """A TLS mode given can work with `target` and what else is given (with --gateway, only
-    none): refused before any question rather than after all of them."""
-    found = model.strongest(layers, "tls.mode")
-    if found is not None:
-        modes, why = target.tls_modes_given(_known({}, layers))
-        mode = str(found[0].value)
-        if mode not in modes:
-            why = why or (
-                f"{mode!r} is not a TLS mode of --target {target.name} (one of: {', '.join(modes)})"
-            )
-            raise errors.BadInput(f"{found[0].origin}: {why}")
+def check_given(layers: list[tuple[Layer, Path]], name: str) -> None:
+    """Once the target is known, before its questions: what was given must work together for
+    it (render's own rules: options of other targets, TLS keys of another mode, --gateway and
+    TLS, a path too long for it, ...), so that nobody answers everything to be refused at the
+    end. A TLS mode not given is taken as the one the TLS options given point to (the one the
+    TLS question will offer); files or an issuer that mode needs may still be asked for."""
+    checked = with_target(layers, name)
+    if model.strongest(layers, "tls.mode") is None:
+        implied = model.implied_tls_mode(given_keys(layers))
+        if implied != "none":
+            checked = [({"tls.mode": Given(implied, "--tls")}, Path.cwd()), *checked]
+    model.build(checked, partial=True)
 
 
 def default_for(
@@ -158,6 +158,9 @@ def default_for(
     key = question.key
     if question.default is not None:
         return question.default(_known(answers, layers))
+    if key == "target":  # the first target offered when the default is not among them
+        names = [value for value, _about in question.choices]
+        return model.DEFAULT_TARGET if model.DEFAULT_TARGET in names else names[0]
     if key == OUT:
         return _target(answers, layers).default_out
     if key == "tls.secretName":
@@ -217,8 +220,9 @@ def run(
     if out is not None:
         output.check_folder(out)
     _check_given_files(layers, now)
-    if model.strongest(layers, "target") is not None:
-        check_tls_mode(layers, _target({}, layers))
+    target_given = model.strongest(layers, "target")
+    if target_given is not None:
+        check_given(layers, str(target_given[0].value))
     given = given_keys(layers)
     answers: dict[str, str] = {}
     missing: list[str] = []
@@ -228,9 +232,11 @@ def run(
             # Without a terminal the target is what render writes without --target: scripts
             # that ran init before there were targets keep working.
             answers["target"] = (
-                default if asker is None else _ask(asker, question, default, answers, layers)
+                model.DEFAULT_TARGET
+                if asker is None
+                else _ask(asker, question, default, answers, layers)
             )
-            check_target(layers, targets.TARGETS[answers["target"]])
+            check_given(layers, answers["target"])
             continue
         if question.key == "tls.mode" and len(question.choices) == 1:
             only = question.choices[0][0]  # e.g. none with --gateway: nothing to choose
@@ -262,12 +268,8 @@ def run(
         for key, value in answers.items()
         if key not in (OUT, "target")
     }
-    # The target answered is the weakest value: an option given for another target is then
-    # refused, as render refuses it, instead of being dropped as a weaker layer's would be.
-    target_layer: Layer = (
-        {"target": Given(answers["target"], "--target")} if "target" in answers else {}
-    )
-    config = model.build([(target_layer, Path.cwd()), *layers, (answer_layer, Path.cwd())])
+    given_layers = with_target(layers, answers["target"]) if "target" in answers else layers
+    config = model.build([*given_layers, (answer_layer, Path.cwd())])
     result = core.Result()
     plan_force = asker is not None or force
     shown: list[output.Step] | None = None

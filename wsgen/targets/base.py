@@ -40,6 +40,12 @@ class Renderer(Protocol):
         """init's last lines: how to apply the folder and test the endpoint."""
         ...
 
+    def warnings(self, config: Config) -> list[str]:
+        """What is true of this config whatever is done with it (a timeout rounded up, what an
+        existing Gateway's owner must allow): said with the plan, a --dry-run, a --check, a
+        refused write and init's summary as well as after writing (stream() says them too)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Question:

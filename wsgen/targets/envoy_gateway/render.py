@@ -42,4 +42,5 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
 
 
 folder_notes = gateway.folder_notes
+warnings = gateway.warnings
 next_steps = gateway.next_steps

@@ -72,8 +72,8 @@ def manifests(
     return result
 
 
-def notes(config: Config) -> list[str]:
-    """What the user must know about the Gateway, after a stream or a folder."""
+def warnings(config: Config) -> list[str]:
+    """What the user must know about the Gateway (Renderer.warnings)."""
     settings: Settings = config.settings
     if settings.own_gateway:
         said = []
@@ -95,7 +95,7 @@ def notes(config: Config) -> list[str]:
 
 
 def stream(config: Config, pem: Pem | None, objects: dict[str, str]) -> tuple[str, list[str]]:
-    return render.stream(config, pem, objects), render.stream_notes(config, pem) + notes(config)
+    return render.stream(config, pem, objects), render.stream_notes(config, pem) + warnings(config)
 
 
 def folder(config: Config, out: Path, pem: Pem | None, objects: dict[str, str]) -> dict[str, File]:
@@ -104,7 +104,7 @@ def folder(config: Config, out: Path, pem: Pem | None, objects: dict[str, str]) 
 
 def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
     user = "the Gateway's HTTPS listener"
-    return render.folder_notes(config, out, pem, user) + notes(config)
+    return render.folder_notes(config, out, pem, user)
 
 
 def next_steps(config: Config, out: Path) -> list[str]:

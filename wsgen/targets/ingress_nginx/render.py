@@ -52,3 +52,7 @@ def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
 
 
 next_steps = render.next_steps
+
+
+def warnings(config: Config) -> list[str]:
+    return []

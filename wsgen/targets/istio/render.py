@@ -61,7 +61,11 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
 
 
 def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    return gateway.folder_notes(config, out, pem) + idle_notes(config)
+    return gateway.folder_notes(config, out, pem)
+
+
+def warnings(config: Config) -> list[str]:
+    return gateway.warnings(config) + idle_notes(config)
 
 
 next_steps = gateway.next_steps

@@ -139,3 +139,7 @@ def next_steps(config: Config, out: Path) -> list[str]:
     where = config.host.replace("*", "test", 1) + ("" if port == default else f":{port}")
     insecure = "-k " if config.tls.mode == "self-signed" else ""
     return [f"test:  websocat {insecure}{scheme}://{where}{config.path}"]
+
+
+def warnings(config: Config) -> list[str]:
+    return []

@@ -36,8 +36,12 @@ def duration(seconds: int) -> tuple[str, int]:
     raise ValueError(f"{seconds} s is beyond NGINX Gateway Fabric's longest duration (9999h)")
 
 
-def notes(config: Config) -> list[str]:
-    """What the user must know of this target's policies."""
+def warnings(config: Config) -> list[str]:
+    """What the user must know of the Gateway and this target's policies (Renderer.warnings)."""
+    return gateway.warnings(config) + own_warnings(config)
+
+
+def own_warnings(config: Config) -> list[str]:
     said = []
     written, means = duration(config.timeout)
     if means != config.timeout:
@@ -89,7 +93,7 @@ def manifests(config: Config) -> dict[str, str]:
 
 def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
     text, said = gateway.stream(config, pem, manifests(config))
-    return text, said + notes(config)
+    return text, said + own_warnings(config)
 
 
 def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
@@ -97,7 +101,7 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
 
 
 def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    return gateway.folder_notes(config, out, pem) + notes(config)
+    return gateway.folder_notes(config, out, pem)
 
 
 next_steps = gateway.next_steps
