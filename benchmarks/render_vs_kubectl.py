@@ -20,9 +20,14 @@ The variants are interleaved round-robin so machine noise hits all of them
 equally. kubectl gets KUBECONFIG pointing at an empty file, so it never contacts
 a cluster. If kubectl or openssl is missing, only wsgen is timed.
 
+wsgen is timed as `pip install .` installs it: its wheel is built from this checkout (pip
+wheel, no network) and unpacked into the temporary folder (--from checkout times the venv's own,
+editable, install instead, which compiles the templates at run time).
+
 Run from the repository root:
 
-    .venv/bin/python benchmarks/render_vs_kubectl.py [--runs 15] [--values FILE] [--json]
+    .venv/bin/python benchmarks/render_vs_kubectl.py [--runs 15] [--values FILE] \
+        [--from wheel|checkout] [--json]
 
 It is a measurement, not a test: exit 0, or 1 if a command fails. Each ratio (wsgen median /
 kubectl median) must stay below 1.0; 0.5 is the aim.
@@ -39,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +58,27 @@ HOST = "test.example.com"
 def wsgen_command() -> list[str]:
     script = Path(sys.executable).parent / "wsgen"
     return [str(script)] if script.exists() else [sys.executable, "-m", "wsgen"]
+
+
+# What the console script of an installed wheel runs (its entry point, wsgen.__main__:run).
+ENTRY_POINT = "import sys; sys.argv[0] = 'wsgen'; from wsgen.__main__ import run; run()"
+
+
+def install_wheel(tmp: Path) -> Path:
+    """Build wsgen's wheel from this checkout and unpack it: what `pip install .` installs
+    (with the templates compiled at build time, which an editable install has not)."""
+    wheels = tmp / "wheel"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+         "-w", str(wheels), str(ROOT)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    site = tmp / "site"
+    (wheel,) = wheels.glob("wsgen-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    return site
 
 
 def stack_commands(kubectl: str, openssl: str, tmp: Path) -> dict[str, list[list[str]]]:
@@ -107,19 +134,35 @@ def main() -> int:
         help="wsgen values file (default examples/ack-echo/wsgen.yaml if present)",
     )
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        choices=("wheel", "checkout"),
+        default="wheel",
+        help="time wsgen as `pip install .` installs it (default: its wheel, built here) or "
+        "as this checkout's venv runs it (an editable install)",
+    )
     args = parser.parse_args()
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
     # No WSGEN_* leaks from the caller's shell into what is measured.
     env = {k: v for k, v in os.environ.items() if not k.startswith("WSGEN_")}
-    render = [*wsgen_command(), "render", *(["-f", str(args.values)] if args.values else [])]
     kubectl, openssl = shutil.which("kubectl"), shutil.which("openssl")
     notes: list[str] = []
 
-    gateway = [*wsgen_command(), "render", "-f", str(GATEWAY_VALUES)]
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp_name:
         tmp = Path(tmp_name)
+        wsgen = wsgen_command()
+        if args.source == "wheel":
+            site = install_wheel(tmp)
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
+            wsgen = [sys.executable, "-c", ENTRY_POINT]
+            notes.append("wsgen: its wheel, built from this checkout and unpacked (--from wheel)")
+        else:
+            notes.append("wsgen: this checkout's install (--from checkout)")
+        render = [*wsgen, "render", *(["-f", str(args.values)] if args.values else [])]
+        gateway = [*wsgen, "render", "-f", str(GATEWAY_VALUES)]
         wsgen_runs = {
             "plain": [render],
             "self-signed": [[*render, "--tls", "self-signed"]],
