@@ -8,6 +8,10 @@ render` command line never imports typer (wsgen.fast_render); every other goes t
 
 import sys
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing at start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 _interrupted: list[bool] = []
 
 
@@ -21,13 +25,36 @@ def _keep_interrupts(unraisable: "sys.UnraisableHookArgs") -> None:
     sys.__unraisablehook__(unraisable)
 
 
+def _interrupt_inside(error: BaseException) -> bool:
+    """Python turns a Ctrl-C that lands in some hooks of class creation (a dataclass field's
+    __set_name__) into RuntimeError("Error calling __set_name__ ..."), the KeyboardInterrupt its
+    cause: that is a Ctrl-C too."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _imported_command() -> "Callable[[], int]":
+    """wsgen's imports and the command chosen for this command line (Ctrl-C during them is a
+    KeyboardInterrupt, whatever Python wrapped it in)."""
+    try:
+        from wsgen import fast_render
+
+        return fast_render.command(sys.argv[1:])  # imports typer unless render needs none
+    except Exception as error:
+        if _interrupt_inside(error):
+            raise KeyboardInterrupt from None
+        raise
+
+
 def run() -> None:
     sys.unraisablehook = _keep_interrupts
     code = 130  # errors.INTERRUPTED, spelled out: errors may not be imported yet
     try:
-        from wsgen import fast_render
-
-        command = fast_render.command(sys.argv[1:])  # imports typer unless render needs none
+        command = _imported_command()
         if _interrupted:  # lost during the imports
             raise KeyboardInterrupt
         code = command()  # from its end on, Ctrl-C is ignored: nothing below is interrupted
