@@ -57,7 +57,9 @@ def render_manifests(
         _read_user_pair(config, now, result.notes)
     elif config.tls.mode == "self-signed" and target.stream_carries_key:
         pem = _new_pem(config, now)
-    result.stdout, notes = target.output().stream(config, pem)
+    renderer = target.output()
+    result.stdout, notes = renderer.stream(config, pem)
+    notes.extend(renderer.warnings(config))  # as a folder's plan says them
     result.notes.extend(notes)
     return result
 

@@ -43,7 +43,8 @@ class Renderer(Protocol):
     def warnings(self, config: Config) -> list[str]:
         """What is true of this config whatever is done with it (a timeout rounded up, what an
         existing Gateway's owner must allow): said with the plan, a --dry-run, a --check, a
-        refused write and init's summary as well as after writing (stream() says them too)."""
+        refused write and init's summary as well as after a stream (wsgen.core adds them to
+        both: stream() and folder_notes() leave them out)."""
         ...
 
 

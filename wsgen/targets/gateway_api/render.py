@@ -95,7 +95,7 @@ def warnings(config: Config) -> list[str]:
 
 
 def stream(config: Config, pem: Pem | None, objects: dict[str, str]) -> tuple[str, list[str]]:
-    return render.stream(config, pem, objects), render.stream_notes(config, pem) + warnings(config)
+    return render.stream(config, pem, objects), render.stream_notes(config, pem)
 
 
 def folder(config: Config, out: Path, pem: Pem | None, objects: dict[str, str]) -> dict[str, File]:

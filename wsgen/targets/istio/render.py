@@ -52,16 +52,14 @@ def idle_notes(config: Config) -> list[str]:
 
 
 def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
-    text, notes = gateway.stream(config, pem, manifests(config))
-    return text, notes + idle_notes(config)
+    return gateway.stream(config, pem, manifests(config))
 
 
 def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
     return gateway.folder(config, out, pem, manifests(config))
 
 
-def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    return gateway.folder_notes(config, out, pem)
+folder_notes = gateway.folder_notes
 
 
 def warnings(config: Config) -> list[str]:

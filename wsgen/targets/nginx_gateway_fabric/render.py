@@ -92,16 +92,12 @@ def manifests(config: Config) -> dict[str, str]:
 
 
 def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
-    text, said = gateway.stream(config, pem, manifests(config))
-    return text, said + own_warnings(config)
+    return gateway.stream(config, pem, manifests(config))
 
 
 def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
     return gateway.folder(config, out, pem, manifests(config))
 
 
-def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    return gateway.folder_notes(config, out, pem)
-
-
+folder_notes = gateway.folder_notes
 next_steps = gateway.next_steps
