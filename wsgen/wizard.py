@@ -168,7 +168,7 @@ def default_for(
         return f"{name}-tls"
     if key == "tls.mode":  # e.g. --cert given without --tls: offer files
         return model.implied_tls_mode(given_keys(layers))
-    return model.DEFAULTS.get(key) or dict(_target(answers, layers).defaults).get(key, "")
+    return model.DEFAULTS.get(key, "")  # a target's own questions carry their defaults
 
 
 def next_question(

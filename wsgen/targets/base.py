@@ -80,7 +80,6 @@ class Target:
     # summary rows for init, shown after the path
     summary: Callable[[Config], list[tuple[str, str]]]
     questions: tuple[Question, ...] = ()  # init asks these after the common ones
-    defaults: tuple[tuple[str, str], ...] = ()  # what init offers for its own options
     # --tls self-signed without --out: the stream holds the new key (otherwise: a folder needed)
     stream_carries_key: bool = True
     default_out: str = "k8s"

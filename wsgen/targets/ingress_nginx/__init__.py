@@ -144,5 +144,4 @@ TARGET = Target(
     renderer="wsgen.targets.ingress_nginx.render",
     settings=_settings,
     summary=_summary,
-    defaults=(("ingressClass", Settings.ingress_class),),
 )
