@@ -711,10 +711,12 @@ def option(key: str) -> Option:
     return options()[key]
 
 
+@cache
 def values_keys() -> tuple[str, ...]:
     return (*(key for key in options() if not key.startswith("tls.")), "tls")
 
 
+@cache
 def tls_keys() -> tuple[str, ...]:
     return tuple(key[4:] for key in options() if key.startswith("tls."))
 
