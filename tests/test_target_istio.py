@@ -331,3 +331,22 @@ def test_init_asks_the_gateway_class_and_says_istio_keeps_idle_websockets(
     assert rendered.code == 0, rendered.err
     for name in ("deployment.yaml", "service.yaml", "gateway.yaml", "httproute.yaml", "wsgen.yaml"):
         assert (hermetic / "k8s" / name).read_bytes() == (hermetic / "rendered" / name).read_bytes()
+
+
+def test_a_gateway_whose_service_name_istio_cannot_make_is_refused(wsgen) -> None:
+    """Istio names the Service it makes for a Gateway `<gateway>-<class>`, unshortened: over 63
+    characters (a Service name's limit) the Gateway would never be programmed."""
+    name = "a" + "b" * 57  # 58 + "-istio" = 64
+    result = wsgen("render", *TARGET, "--name", name, "-o", "k8s")
+    assert result.code == 2
+    assert result.err_lines == [
+        f"wsgen: error: --name: Istio would name the Gateway's Service '{name}-istio' (64 "
+        "characters; a Service name is at most 63): give a shorter --name or --gateway-class"
+    ]
+    assert not Path("k8s").exists()
+    assert wsgen("render", *TARGET, "--name", name[:-1]).code == 0  # 63: fits
+    long_class = wsgen("render", *TARGET, "--name", "chat", "--gateway-class", "c" * 60)
+    assert long_class.code == 2
+    assert long_class.err_lines[0].startswith("wsgen: error: --gateway-class: Istio would name")
+    # an existing Gateway was made by its owner: nothing is derived from it here
+    assert wsgen("render", *TARGET, "--name", name, "--gateway", "shared").code == 0

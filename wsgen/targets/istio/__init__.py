@@ -25,10 +25,31 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from wsgen.model import Config
+from wsgen.errors import BadInput
+from wsgen.model import Config, Values
 from wsgen.targets import gateway_api
 
 POLICY_FILE = "destinationrule.yaml"
+
+
+DEFAULT_CLASS = "istio"
+_gateway_settings = gateway_api.settings_for(DEFAULT_CLASS)
+
+
+def settings(config: Config, values: Values) -> gateway_api.Settings:
+    """The shared rules, and one of Istio's: it names the Deployment and Service it makes for a
+    Gateway `<gateway>-<class>` without shortening it (getDefaultName), and a Service name is a
+    DNS label of at most 63 characters: a longer one leaves the Gateway unprogrammed."""
+    result = _gateway_settings(config, values)
+    made = f"{result.gateway}-{result.gateway_class}"
+    if result.own_gateway and len(made) > 63:
+        key = "gatewayClass" if "gatewayClass" in values.values else "name"
+        raise BadInput(
+            f"{values.origin(key)}: Istio would name the Gateway's Service {made!r} "
+            f"({len(made)} characters; a Service name is at most 63): give a shorter --name "
+            "or --gateway-class"
+        )
+    return result
 
 
 def summary(config: Config) -> list[tuple[str, str]]:
@@ -44,11 +65,12 @@ TARGET = replace(
         about="Gateway API objects for Istio (which keeps idle WebSockets open)",
         oldest="Istio 1.22.0 (networking.istio.io/v1 DestinationRule; Gateway API v1 since 1.20)",
         idle_default="Istio has none: it keeps idle WebSockets open",
-        default_class="istio",
+        default_class=DEFAULT_CLASS,
         files=(POLICY_FILE,),
         renderer="wsgen.targets.istio.render",
         # written nowhere (Istio has no idle timeout to set): not asked, only noted
         not_asked=frozenset({"timeout"}),
     ),
     summary=summary,
+    settings=settings,
 )
