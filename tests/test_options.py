@@ -350,6 +350,7 @@ def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.Mon
         "WSGEN_CERT", "WSGEN_KEY", "WSGEN_DAYS", "WSGEN_ALLOW_EXPIRED",
         "WSGEN_TARGET", "WSGEN_UPSTREAM", "WSGEN_LISTEN", "WSGEN_REDIRECT_FROM", "WSGEN_STICKY",
         "WSGEN_GATEWAY", "WSGEN_GATEWAY_NAMESPACE", "WSGEN_GATEWAY_CLASS",
+        "WSGEN_ENTRYPOINT",  # test_target_traefik.py
     }  # fmt: skip
     for key, value in env.items():
         monkeypatch.setenv(key, value)

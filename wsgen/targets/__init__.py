@@ -9,7 +9,14 @@ package, its templates, one line below, its tests (README, "Adding a target").
 from __future__ import annotations
 
 from wsgen.model import DEFAULT_TARGET, Config
-from wsgen.targets import envoy_gateway, ingress_nginx, istio, nginx, nginx_gateway_fabric
+from wsgen.targets import (
+    envoy_gateway,
+    ingress_nginx,
+    istio,
+    nginx,
+    nginx_gateway_fabric,
+    traefik,
+)
 from wsgen.targets.base import Target
 
 TARGETS: dict[str, Target] = {
@@ -20,6 +27,7 @@ TARGETS: dict[str, Target] = {
         envoy_gateway.TARGET,
         nginx_gateway_fabric.TARGET,
         istio.TARGET,
+        traefik.TARGET,
     )
 }
 assert next(iter(TARGETS)) == DEFAULT_TARGET  # noqa: S101 - the registry's own invariant

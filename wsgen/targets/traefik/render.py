@@ -1,0 +1,131 @@
+"""Traefik's manifests: the shared Deployment and Service, the IngressRoute and, with --tls
+cert-manager, the Certificate that fills its Secret."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+from wsgen import render
+from wsgen.model import Config
+from wsgen.render import File, Pem
+from wsgen.targets.base import STICKY_TTL_SECONDS
+from wsgen.targets.traefik import CERTIFICATE_FILE, ROUTE_FILE, Settings
+
+VALUES_TEMPLATE = "traefik/wsgen.yaml.j2"
+
+
+def host_rule(host: str) -> str:
+    """Host(`h`); a wildcard `*.example.com` matches one label, as an Ingress wildcard does
+    (not example.com, not a.b.example.com). Hosts are validated to lower-case letters,
+    digits, '-' and '.', so only the dots need escaping; (?i): host names are not case
+    sensitive, and a Go regexp is."""
+    if host.startswith("*."):
+        return "HostRegexp(`(?i)^[a-z0-9-]+" + host[1:].replace(".", "\\.") + "$`)"
+    return f"Host(`{host}`)"
+
+
+def path_rule(path: str) -> str:
+    """The path and everything below it, not /wsx for /ws (PathPrefix alone would take it).
+    Paths are validated to letters, digits and '/_.-': nothing to escape between backticks."""
+    base = path.rstrip("/")
+    if not base:
+        return "PathPrefix(`/`)"
+    return f"(Path(`{base}`) || PathPrefix(`{base}/`))"
+
+
+def match(config: Config) -> str:
+    return f"{host_rule(config.host)} && {path_rule(config.path)}"
+
+
+def cookie(config: Config) -> str:
+    return f"{config.name}-affinity"
+
+
+def _route_reads_back(config: Config) -> render.KindCheck:
+    settings: Settings = config.settings
+
+    def check(doc: dict[str, Any]) -> bool:
+        spec = doc["spec"]
+        (route,) = spec["routes"]
+        (service,) = route["services"]
+        sticky = service.get("sticky", {}).get("cookie", {})
+        return bool(
+            spec["entryPoints"] == [settings.entry_point]
+            and route["match"] == match(config)
+            and service["name"] == config.name
+            and service["port"] == config.port
+            and spec.get("tls", {}).get("secretName") == (config.tls.secret_name or None)
+            and (sticky.get("name") == cookie(config)) == settings.sticky
+        )
+
+    return check
+
+
+def _certificate_reads_back(config: Config) -> render.KindCheck:
+    def check(doc: dict[str, Any]) -> bool:
+        spec = doc["spec"]
+        return bool(
+            spec["secretName"] == config.tls.secret_name
+            and spec["dnsNames"] == [config.host]
+            and spec["issuerRef"]
+            == {
+                "group": "cert-manager.io",
+                "kind": config.tls.issuer_kind,
+                "name": config.tls.issuer,
+            }
+        )
+
+    return check
+
+
+def manifests(config: Config) -> dict[str, str]:
+    """deployment.yaml, service.yaml, ingressroute.yaml and, with cert-manager, certificate.yaml."""
+    result = render.workload(config)
+    result[ROUTE_FILE] = render.template(
+        "traefik/ingressroute.yaml.j2",
+        c=config,
+        match=match(config),
+        cookie=cookie(config),
+        max_age=STICKY_TTL_SECONDS,
+    )
+    if config.tls.mode == "cert-manager":
+        result[CERTIFICATE_FILE] = render.template("traefik/certificate.yaml.j2", c=config)
+    kinds = {
+        "IngressRoute": _route_reads_back(config),
+        "Certificate": _certificate_reads_back(config),
+    }
+    for text in result.values():
+        render.self_check(text, config, kinds)
+    return result
+
+
+def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
+    return render.stream(config, pem, manifests(config)), render.stream_notes(config, pem)
+
+
+def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
+    return render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
+
+
+def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
+    return render.folder_notes(config, out, pem, "the IngressRoute")
+
+
+def next_steps(config: Config, out: Path) -> list[str]:
+    namespace, name = shlex.quote(config.namespace), shlex.quote(config.name)
+    return [
+        *render.next_steps(config, out),
+        f"check: kubectl -n {namespace} describe ingressroute {name} (an IngressRoute has "
+        "no status: Traefik's log names one it cannot serve)",
+    ]
+
+
+def warnings(config: Config) -> list[str]:
+    """Why --timeout is not written (Renderer.warnings)."""
+    return [
+        f"--timeout ({config.timeout} s) is not written: Traefik keeps an idle WebSocket open "
+        "through an IngressRoute (its entry-point timeouts end at the upgrade); a load "
+        "balancer in front of Traefik still closes it after its own idle timeout"
+    ]
