@@ -298,7 +298,9 @@ def test_an_ingress_with_only_traefik_annotations_and_no_class_is_traefik_s(
     path = write(tmp_path, source)
     _code, report = lint_json(wsgen, "--fail-on", "info", path)
     # Before: taken for ingress-nginx (no class), WS201 "ingress-nginx closes ... after 60 s".
-    assert [f["rule"] for f in report["findings"]] == ["WS602"]
+    assert [(f["rule"], f["hint"]) for f in report["findings"]] == [
+        ("WS602", "spec.ingressClassName: traefik")  # never nginx's class
+    ]
 
 
 def test_chart_values_with_class_name_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -616,7 +616,8 @@ def no_class(view: View, options: Options, context: Context) -> Iterator[Hit]:
             view.spec_anchor,
             "no ingressClassName and no class annotation: only a controller with a default "
             "IngressClass or --watch-ingress-without-class serves this Ingress",
-            "spec.ingressClassName: nginx",
+            # only Traefik's annotations: Traefik's class, never nginx's
+            f"spec.ingressClassName: {'traefik' if view.provider == TRAEFIK else 'nginx'}",
         )
 
 
