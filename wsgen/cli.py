@@ -265,6 +265,13 @@ def lint(
         metavar="CLASS",
         help="Another class served by ingress-nginx besides nginx (repeatable).",
     ),
+    controller: str = typer.Option(
+        "ingress-nginx",
+        "--controller",
+        metavar="NAME",
+        help="What serves the ingress-nginx Ingresses (class nginx, unset or --ingress-class): "
+        "ingress-nginx, or traefik (Traefik v3.7+'s kubernetesIngressNGINX provider).",
+    ),
 ) -> int:
     """Find the WebSocket pitfalls in Ingress manifests (and chart values' ingress sections):
     idle timeouts, made-up or ignored annotations, snippets, old APIs, TLS and class mistakes.
@@ -280,6 +287,7 @@ def lint(
         ignore=ignore,
         ingress_classes=ingress_class,
         all=all,
+        controller=controller,
     )
     with _bugs_exit_3():
         report = linter.lint(paths, options, sys.stdin.buffer)

@@ -33,6 +33,14 @@ from wsgen.yamlutil import (
 )
 
 SEVERITIES = ("info", "warning", "error")  # weakest first
+# --controller: what serves the Ingresses written for ingress-nginx (class nginx, unset, or an
+# --ingress-class). "traefik" is Traefik's kubernetesIngressNGINX provider (v3.7+).
+CONTROLLERS = ("ingress-nginx", "traefik")
+# View.provider: who reads an Ingress, as far as lint can tell.
+INGRESS_NGINX = "ingress-nginx"
+TRAEFIK_NGINX = "traefik-nginx"  # Traefik's kubernetesIngressNGINX provider (--controller traefik)
+TRAEFIK = "traefik"  # Traefik's own kubernetesIngress provider (class traefik)
+TRAEFIK_PREFIX = "traefik.ingress.kubernetes.io/"
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 STR_TAG = "tag:yaml.org,2002:str"
@@ -89,6 +97,7 @@ class Options:
     ignore: frozenset[str] = frozenset()
     ingress_classes: frozenset[str] = frozenset({"nginx"})
     fail_on: str = "warning"
+    controller: str = "ingress-nginx"  # what serves the ingress-nginx Ingresses (CONTROLLERS)
 
 
 @dataclass
@@ -124,12 +133,18 @@ def make_options(
     ignore: Iterable[str] = (),
     ingress_classes: Iterable[str] = (),
     all: bool = False,
+    controller: str = "ingress-nginx",
 ) -> Options:
     """Validate lint's options; a bad one raises BadInput naming the option and the rule."""
     from wsgen.lint_rules import RULES
 
     if fail_on not in SEVERITIES:
         raise BadInput(f"--fail-on: {fail_on!r} is not one of {', '.join(reversed(SEVERITIES))}")
+    if controller not in CONTROLLERS:
+        raise BadInput(
+            f"--controller: {controller!r} is not one of {', '.join(CONTROLLERS)}"
+            f"{did_you_mean(controller, CONTROLLERS)}"
+        )
     if not (min_timeout.isascii() and min_timeout.isdigit()) or not (
         1 <= int(min_timeout) <= nginx.MAX_TIMEOUT_SECONDS
     ):
@@ -152,6 +167,7 @@ def make_options(
         ignore=frozenset(ignored),
         ingress_classes=frozenset({"nginx", *classes}),
         fail_on=fail_on,
+        controller=controller,
     )
 
 
@@ -450,7 +466,8 @@ class View:
     tls: list[Node]
     offset: int = 0  # add to the marks' lines (see Document)
     websocket: str | None = None  # why it carries WebSockets, or None
-    nginx: bool = False  # whether ingress-nginx serves it
+    nginx: bool = False  # whether it is written for ingress-nginx (its annotations are read)
+    provider: str = ""  # INGRESS_NGINX, TRAEFIK_NGINX, TRAEFIK, or "" (another controller)
 
     def annotation(self, key: str) -> tuple[Node, Node] | None:
         """Key and value nodes of an annotation (the last, if it repeats)."""
@@ -686,6 +703,27 @@ def served_by_ingress_nginx(view: View, classes: frozenset[str]) -> bool:
         return True
     ingress_class = view.ingress_class
     return ingress_class is None or ingress_class in classes
+
+
+def provider(view: View, options: Options) -> str:
+    """Who reads an Ingress: INGRESS_NGINX (or TRAEFIK_NGINX with --controller traefik) for an
+    Ingress written for ingress-nginx; TRAEFIK for class `traefik` (unless --ingress-class
+    names it), or for one with only traefik.ingress.kubernetes.io/ annotations and no class;
+    "" for any other controller."""
+    ingress_class = view.ingress_class
+    keys = [key for key, _k, _v in view.annotations]
+    if ingress_class not in options.ingress_classes and (
+        ingress_class == TRAEFIK
+        or (
+            ingress_class is None
+            and any(key.startswith(TRAEFIK_PREFIX) for key in keys)
+            and not any(key.startswith(nginx.PREFIX) for key in keys)
+        )
+    ):
+        return TRAEFIK
+    if served_by_ingress_nginx(view, options.ingress_classes):
+        return TRAEFIK_NGINX if options.controller == "traefik" else INGRESS_NGINX
+    return ""
 
 
 # --- GKE: BackendConfig timeouts, found across all files --------------------------------------
@@ -932,7 +970,8 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
                     views.append((report, view))
     for report, view in views:
         report.ingresses += 1
-        view.nginx = served_by_ingress_nginx(view, options.ingress_classes)
+        view.provider = provider(view, options)
+        view.nginx = view.provider in (INGRESS_NGINX, TRAEFIK_NGINX)
         view.websocket = websocket_reason(view, options.all)
         report.findings.extend(
             f for f in check(view, options, context) if f.rule not in options.ignore

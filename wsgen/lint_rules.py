@@ -14,9 +14,13 @@ from dataclasses import dataclass
 from yaml.nodes import Node
 
 from wsgen import ingress_nginx as nginx
+from wsgen import traefik_nginx as traefik
 from wsgen.lint import (
+    INGRESS_NGINX,
     NULL_TAG,
     STR_TAG,
+    TRAEFIK,
+    TRAEFIK_NGINX,
     Context,
     Finding,
     Options,
@@ -52,6 +56,8 @@ class Rule:
     nginx: bool = False  # only Ingresses ingress-nginx serves
     websocket: bool = False  # only Ingresses that carry WebSockets
     chart: bool = True  # also ingress sections of chart values
+    # only Ingresses these read (lint.INGRESS_NGINX, TRAEFIK_NGINX, TRAEFIK); empty: any
+    providers: frozenset[str] = frozenset()
 
 
 RULES: dict[str, Rule] = {}
@@ -65,9 +71,10 @@ def rule(
     nginx: bool = False,
     websocket: bool = False,
     chart: bool = True,
+    providers: tuple[str, ...] = (),
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
-        RULES[id] = Rule(id, severity, title, check, nginx, websocket, chart)
+        RULES[id] = Rule(id, severity, title, check, nginx, websocket, chart, frozenset(providers))
         return check
 
     return register
@@ -83,6 +90,8 @@ def check(view: View, options: Options, context: Context) -> Iterator[Finding]:
         if item.check is None or (item.chart is False and view.chart):
             continue
         if (item.nginx and not view.nginx) or (item.websocket and view.websocket is None):
+            continue
+        if item.providers and view.provider not in item.providers:
             continue
         for hit in item.check(view, options, context):
             yield finding(
@@ -101,6 +110,14 @@ def _ws(view: View) -> str:
     if view.websocket == "--all":
         return "an Ingress (--all: taken to carry WebSockets)"
     return f"a WebSocket Ingress ({view.websocket})"
+
+
+def _server(view: View) -> str:
+    """Who reads an ingress-nginx Ingress's annotations, as messages name it."""
+    return "Traefik's NGINX provider" if view.provider == TRAEFIK_NGINX else "ingress-nginx"
+
+
+_ONLY_INGRESS_NGINX = (INGRESS_NGINX,)  # a claim about ingress-nginx that Traefik does not share
 
 
 def _name(key: str) -> str:
@@ -178,6 +195,16 @@ _FIX_TIMEOUTS = (
 )
 def no_read_timeout(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if view.annotation(nginx.READ_TIMEOUT) is None:
+        if view.provider == TRAEFIK_NGINX:
+            yield Hit(
+                view.annotations_anchor,
+                f"{_ws(view)} without {nginx.READ_TIMEOUT}: Traefik's NGINX provider closes "
+                "idle connections after its proxyReadTimeout, 60 s unless set",
+                f"{_FIX_TIMEOUTS}; provider-wide: providers.kubernetesIngressNGINX."
+                "proxyReadTimeout and proxySendTimeout (Traefik does not read the ingress-nginx "
+                "ConfigMap)",
+            )
+            return
         yield Hit(
             view.annotations_anchor,
             f"{_ws(view)} without {nginx.READ_TIMEOUT}: ingress-nginx closes idle "
@@ -204,6 +231,8 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
         if name not in ("proxy-read-timeout", "proxy-send-timeout") or not nginx.is_integer(raw):
             continue
         wanted = f'"{max(options.min_timeout, 3600)}" or more, or heartbeats more often than that'
+        if view.provider == TRAEFIK_NGINX and int(raw) <= 0:
+            continue  # no deadline at all on Traefik (transport.go connWithTimeouts)
         if int(raw) <= nginx.DEFAULT_TIMEOUT:
             yield Hit(
                 node,
@@ -238,6 +267,16 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
                 "a placeholder: lint the file after substituting it "
                 "(envsubst < FILE | wsgen lint -)"
             )
+        if view.provider == TRAEFIK_NGINX:
+            default = traefik.TIMEOUT_DEFAULTS[name]
+            yield Hit(
+                node,
+                f'{name} "{raw}" is not whole seconds: Traefik\'s NGINX provider reads it with '
+                f"Go's strconv.Atoi, ignores it and uses its {traefik.TIMEOUT_OPTIONS[name]}, "
+                + (f"{default} s unless set" if default else "no limit unless set"),
+                fix,
+            )
+            continue
         yield Hit(
             node,
             f'{name} "{raw}" is not whole seconds: ingress-nginx silently uses '
@@ -284,6 +323,7 @@ def read_without_send(view: View, options: Options, context: Context) -> Iterato
     "proxy-connect-timeout above 75 s (nginx caps it)",
     nginx=True,
     websocket=True,
+    providers=_ONLY_INGRESS_NGINX,
 )
 def long_connect(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, _key, node, raw in _timeouts(view):
@@ -298,6 +338,30 @@ def long_connect(view: View, options: Options, context: Context) -> Iterator[Hit
                 "and this timeout does not keep idle WebSockets open",
                 "leave it at the default (5) or a few seconds; raise proxy-read-timeout",
             )
+
+
+_OWN_PROVIDER = (
+    "Traefik's Kubernetes Ingress provider (class traefik) reads traefik.ingress.kubernetes.io/ "
+    "annotations only"
+)
+
+
+@rule(
+    "WS207",
+    "info",
+    "an ingress-nginx timeout on an Ingress of class traefik: not read, and Traefik does not cut "
+    "idle WebSockets",
+    providers=(TRAEFIK,),
+)
+def traefik_timeout(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for name, key, _node, _raw in _timeouts(view):
+        yield Hit(
+            key,
+            f"{nginx.PREFIX}{name} does nothing here: {_OWN_PROVIDER}, and Traefik itself "
+            "never cuts an idle upgraded WebSocket (its entry point timeouts stop at the upgrade)",
+            "remove it; nothing to raise in Traefik. If idle WebSockets still drop, a load "
+            "balancer in front cuts them: raise its idle timeout, or send heartbeats more often",
+        )
 
 
 # --- annotation names and values ----------------------------------------------------------------
@@ -333,7 +397,13 @@ def f5_keys(view: View, options: Options, context: Context) -> Iterator[Hit]:
         )
 
 
-@rule("WS304", "error", "a value the controller drops or rejects", nginx=True)
+@rule(
+    "WS304",
+    "error",
+    "a value the controller drops or rejects",
+    nginx=True,
+    providers=_ONLY_INGRESS_NGINX,
+)
 def bad_value(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, _key, node, raw in _nginx_annotations(view):
         if name in nginx.TIMEOUTS or name not in nginx.RISK:
@@ -343,10 +413,74 @@ def bad_value(view: View, options: Options, context: Context) -> Iterator[Hit]:
             yield Hit(node, f'{nginx.PREFIX}{name} "{raw}" {problem}')
 
 
+@rule(
+    "WS305",
+    "info",
+    "an annotation Traefik's NGINX provider does not read where WebSockets then behave "
+    "differently (--controller traefik)",
+    nginx=True,
+    providers=(TRAEFIK_NGINX,),
+)
+def traefik_unread(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for name, key, _node, _raw in _nginx_annotations(view):
+        if name in traefik.UNREAD_WEBSOCKET and name not in traefik.READS:
+            yield Hit(
+                key,
+                f"{name} is not read by Traefik's NGINX provider ({traefik.VERSION}): "
+                f"{traefik.UNREAD_WEBSOCKET[name]}",
+                "remove it once Traefik serves this Ingress for good",
+            )
+
+
+def _sticky(name: str, value: str) -> bool:
+    return (name == "affinity" and value == "cookie") or name == "upstream-hash-by"
+
+
+@rule(
+    "WS306",
+    "warning",
+    "nginx.ingress.kubernetes.io/ annotations on an Ingress of class traefik (not read): "
+    "sticky sessions lost (warning), the others (info)",
+    providers=(TRAEFIK,),
+)
+def traefik_ignores_nginx(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    others: list[tuple[str, Node]] = []
+    sticky = False
+    for key, key_node, node in view.annotations:
+        if not key.startswith(nginx.PREFIX) or _name(key) in nginx.TIMEOUTS:
+            continue  # timeouts: WS207
+        if _sticky(_name(key), text(node) or ""):
+            sticky = True
+            yield Hit(
+                key_node,
+                f"{key} does nothing here: {_OWN_PROVIDER}, so there are no sticky sessions (a "
+                "client that reconnects, or socket.io's polling, can land on another pod)",
+                f'on the Service: {traefik.STICKY_COOKIE}: "true"',
+            )
+        else:
+            others.append((_name(key), key_node))
+    if sticky:  # the cookie's details go with the warning
+        others = [o for o in others if not o[0].startswith(("session-cookie-", "affinity-"))]
+    if others:
+        yield Hit(
+            others[0][1],
+            f"{_OWN_PROVIDER}; these do nothing here: {', '.join(name for name, _ in others)}",
+            "Traefik proxies WebSockets without any annotation; express the rest as "
+            "traefik.ingress.kubernetes.io/ annotations or Middlewares",
+            severity="info",
+        )
+
+
 # --- snippets -----------------------------------------------------------------------------------
 
 
-@rule("WS401", "error", "a snippet that sets Upgrade or Connection", nginx=True)
+@rule(
+    "WS401",
+    "error",
+    "a snippet that sets Upgrade or Connection",
+    nginx=True,
+    providers=_ONLY_INGRESS_NGINX,
+)
 def upgrade_snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, key, _node, raw in _nginx_annotations(view):
         if name in nginx.SNIPPETS and nginx.sets_upgrade(raw):
@@ -358,7 +492,13 @@ def upgrade_snippet(view: View, options: Options, context: Context) -> Iterator[
             )
 
 
-@rule("WS402", "warning", "a *-snippet annotation (risk Critical)", nginx=True)
+@rule(
+    "WS402",
+    "warning",
+    "a *-snippet annotation (risk Critical)",
+    nginx=True,
+    providers=_ONLY_INGRESS_NGINX,
+)
 def snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, key, _node, raw in _nginx_annotations(view):
         if name in nginx.SNIPPETS and not nginx.sets_upgrade(raw):
@@ -369,6 +509,41 @@ def snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
                 "through snippets)",
                 "use a dedicated annotation, or move the setting to the controller's ConfigMap",
             )
+
+
+@rule(
+    "WS403",
+    "warning",
+    "a snippet on Traefik's NGINX provider: the Ingress is skipped unless allowSnippetAnnotations "
+    "(warning), or it runs a directive Traefik does not support (error)",
+    nginx=True,
+    providers=(TRAEFIK_NGINX,),
+)
+def traefik_snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for name, key, _node, raw in _nginx_annotations(view):
+        if name not in traefik.SNIPPETS or not raw.strip():
+            continue
+        skipped = (
+            f"{name}: Traefik's NGINX provider skips this whole Ingress unless its "
+            "allowSnippetAnnotations option is on (default off)"
+        )
+        hint = (
+            "remove the snippet: Traefik proxies WebSockets without one"
+            if nginx.sets_upgrade(raw)
+            else "use an annotation Traefik reads instead, or turn allowSnippetAnnotations on "
+            "(it runs header, rewrite and access directives only)"
+        )
+        unsupported = traefik.unsupported_directives(raw)
+        if unsupported:
+            yield Hit(
+                key,
+                f"{skipped}, and even with it on its snippet middleware cannot run "
+                f"{', '.join(unsupported)}: the Ingress's routes fail to build (404)",
+                hint,
+                severity="error",
+            )
+        else:
+            yield Hit(key, skipped, hint)
 
 
 # --- TLS ----------------------------------------------------------------------------------------
@@ -441,7 +616,8 @@ def no_class(view: View, options: Options, context: Context) -> Iterator[Hit]:
             view.spec_anchor,
             "no ingressClassName and no class annotation: only a controller with a default "
             "IngressClass or --watch-ingress-without-class serves this Ingress",
-            "spec.ingressClassName: nginx",
+            # only Traefik's annotations: Traefik's class, never nginx's
+            f"spec.ingressClassName: {'traefik' if view.provider == TRAEFIK else 'nginx'}",
         )
 
 
