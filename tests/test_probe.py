@@ -95,6 +95,13 @@ def test_a_short_timeout_closes_the_idle_connection_and_the_probe_says_when(wsge
     assert abs(silence - 2.0) <= 0.5
     assert "(TCP FIN) without a close frame" in lines[5]
     assert lines[6].startswith(f"result: closed: closed after {silence} s of silence")
+    # what was measured of nginx: the 101 names it, and it closes with a FIN at the timeout
+    assert (
+        "; it looks like nginx (proxy_read_timeout 2 s): the 101 came with Server: nginx/"
+        in lines[6]
+    )
+    assert "Envoy" not in lines[6]
+    assert "cannot be told" not in lines[6]
     assert "proxy-read-timeout and proxy-send-timeout (wsgen render --timeout 3600)" in lines[6]
     assert "Traceback" not in result.stderr
     assert code == 6
@@ -103,6 +110,7 @@ def test_a_short_timeout_closes_the_idle_connection_and_the_probe_says_when(wsge
     documented = readme_json_steps()
     for name in ("dns", "tcp", "upgrade", "message", "idle"):
         assert set(steps(report)[name]) == documented[name], name
+    assert steps(report)["upgrade"]["server"].startswith("nginx/")
     idle = steps(report)["idle"]
     assert idle["ok"] is False
     assert idle["survived"] is False
@@ -490,7 +498,9 @@ def test_the_readme_example_says_what_the_probe_says() -> None:
     report = prober.Report(
         options.url,
         exit_code=prober.CLOSED,
-        diagnosis=prober.closed_diagnosis(options, 60.1, "eof", "", counts),
+        diagnosis=prober.closed_diagnosis(
+            options, 60.1, "eof", "", counts, headers=[("Server", "nginx/1.22.1")]
+        ),
     )
     assert lines[-1] == probe_report.result_line(report)
     assert [line.split()[:2] for line in lines[2:-1]] == [
