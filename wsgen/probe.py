@@ -1545,10 +1545,11 @@ def _closed_by_proxy(
         )
     seconds = round(silence)
     if abs(silence - seconds) > _WHOLE_SECOND or seconds < (2 if family == "envoy" else 1):
-        late = " (1 s after a whole-second timeout)" if family == "envoy" else ""
+        late = ", 1 s after it" if family == "envoy" else ""
         return None, (
-            f"which proxy it was cannot be told: the 101 came from {name} ({said}), but {name} "
-            f"closes a whole number of seconds after the last frame{late}, not {silence:.2f} s"
+            f"which proxy it was cannot be told: the 101 came from {name} ({said}), but a "
+            f"timeout of whole seconds there would have closed it at a whole second{late}, not "
+            f"at {silence:.2f} s"
         )
     if family == "nginx":
         return family, (
