@@ -1478,11 +1478,13 @@ def closed_diagnosis(
             f"{interval:g}): the idle timeout on the way is shorter than the interval; ping more "
             f"often than every {every} s, or raise the timeout"
         )
+    told, who = _closed_by_proxy(silence, closed_by, headers)
+    # a proxy named by its whole-second close: only a default it really is
+    near = _WHOLE_SECOND if told else 1.5
     known = ""
     for limit, owner in KNOWN_IDLE_TIMEOUTS:
-        if abs(silence - limit) <= 1.5:
+        if abs(silence - limit) <= near:
             known = f" ({limit} s is {owner})"
-    family, who = _closed_by_proxy(silence, closed_by, headers)
     heartbeat = (
         "send heartbeats more often than every {every} s (--ping-interval shows whether they "
         "keep it open)"
@@ -1492,6 +1494,7 @@ def closed_diagnosis(
         "--timeout 3600); on nginx proxy_read_timeout and proxy_send_timeout (wsgen render "
         f"--target nginx --timeout 3600); or {heartbeat.format(every=every)}."
     )
+    family = _answered_by(headers)[0]  # where the timeout to raise most likely is
     if family == "envoy":
         fix = (
             "Raise Envoy's stream idle timeout (the route's idle_timeout or stream_idle_timeout; "
@@ -1514,6 +1517,22 @@ def _header_value(headers: Sequence[tuple[str, str]], name: str) -> str | None:
     return next((value for key, value in headers if key.lower() == name), None)
 
 
+def _answered_by(headers: Sequence[tuple[str, str]]) -> tuple[str | None, str]:
+    """The proxy family that wrote the 101 as far as its headers tell (nginx, envoy, traefik or
+    None), and the header that tells it. nginx and Envoy put their names in Server (operators can
+    change it); Traefik sends no Server of its own (the backend's passes), but Go's HTTP server
+    writes Sec-Websocket-Accept with a lower-case s (a Go app may too)."""
+    server = _header_value(headers, "server") or ""
+    shown = server if len(server) <= 60 else server[:60] + "..."
+    if re.match(r"nginx\b", server, re.IGNORECASE):
+        return "nginx", f"Server: {shown}"
+    if re.search(r"\benvoy\b", server, re.IGNORECASE):
+        return "envoy", f"server: {shown}"
+    if any(name == "Sec-Websocket-Accept" for name, _value in headers):
+        return "traefik", "Sec-Websocket-Accept, spelt as Go's HTTP server spells it"
+    return None, ""
+
+
 def _closed_by_proxy(
     silence: float, closed_by: str, headers: Sequence[tuple[str, str]]
 ) -> tuple[str | None, str]:
@@ -1521,20 +1540,13 @@ def _closed_by_proxy(
     looks so (a clause); (None, why it cannot be told) otherwise. What each family does was
     measured (nginx 1.22, Envoy 1.40, Traefik 3.7's NGINX provider): none sends a close frame;
     each ends the connection with a FIN, nginx and Traefik at exactly the timeout, Envoy 1 s
-    after it (its default delayed_close_timeout). Which one answered is in the 101: nginx and
-    Envoy put their names in Server (operators can change it); Traefik sends no Server of its
-    own, but Go's HTTP server writes Sec-Websocket-Accept with a lower-case s."""
-    server = _header_value(headers, "server") or ""
-    shown = server if len(server) <= 60 else server[:60] + "..."
-    if re.match(r"nginx\b", server, re.IGNORECASE):
-        family, said = "nginx", f"Server: {shown}"
-    elif re.search(r"\benvoy\b", server, re.IGNORECASE):
-        family, said = "envoy", f"server: {shown}"
-    elif any(name == "Sec-Websocket-Accept" for name, _value in headers):
-        family, said = "traefik", "Sec-Websocket-Accept, spelt as Go's HTTP server spells it"
-    else:
+    after it (its default delayed_close_timeout). Which one answered is in the 101
+    (_answered_by)."""
+    family, said = _answered_by(headers)
+    if family is None:
         return None, (
-            "which proxy it was cannot be told (the 101 names none of nginx, Envoy or Traefik)"
+            "which proxy it was cannot be told (the 101 looks like none of nginx's, Envoy's or "
+            "Traefik's)"
         )
     name = {"nginx": "nginx", "envoy": "Envoy", "traefik": "Traefik"}[family]
     if closed_by != "eof":
@@ -1545,11 +1557,11 @@ def _closed_by_proxy(
         )
     seconds = round(silence)
     if abs(silence - seconds) > _WHOLE_SECOND or seconds < (2 if family == "envoy" else 1):
-        late = ", 1 s after it" if family == "envoy" else ""
+        late = " (1 s after its timeout)" if family == "envoy" else ""
         return None, (
-            f"which proxy it was cannot be told: the 101 came from {name} ({said}), but a "
-            f"timeout of whole seconds there would have closed it at a whole second{late}, not "
-            f"at {silence:.2f} s"
+            f"which proxy it was cannot be told: the 101 came from {name} ({said}), but {name} "
+            f"with a timeout of whole seconds closes at a whole second{late}, not at "
+            f"{silence:.2f} s"
         )
     if family == "nginx":
         return family, (
