@@ -214,7 +214,7 @@ def running(
     for name, port in addresses.items():
         flags += [
             f"--entryPoints.{name}.address=127.0.0.1:{port}",
-            f"--entryPoints.{name}.transport.lifeCycle.graceTimeOut=1s",
+            f"--entryPoints.{name}.transport.lifeCycle.graceTimeOut=0.1s",
         ]
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
