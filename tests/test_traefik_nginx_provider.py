@@ -25,6 +25,7 @@ import contextlib
 import copy
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -77,41 +78,57 @@ def nginx_provider(docs: list[dict[str, Any]], folder: Path) -> Iterator[traefik
         assert proxy.complaints() == [], proxy.explain("Traefik complained")
 
 
-def probe(wsgen, proxy: traefik.Traefik, *args: str) -> tuple[int, dict[str, Any]]:  # type: ignore[no-untyped-def]
+@dataclass
+class Probe:
+    """One `wsgen probe --json` run through Traefik, and the Traefik it went through."""
+
+    code: int
+    report: dict[str, Any]
+    proxy: traefik.Traefik
+
+    def __repr__(self) -> str:
+        return f"<probe exit {self.code}>"
+
+    def step(self, name: str) -> dict[str, Any]:
+        found: dict[str, Any] = next(s for s in self.report["steps"] if s["step"] == name)
+        return found
+
+    def why(self, message: str) -> str:
+        """`message`, what the probe said and measured, and Traefik's log."""
+        idle = next((s for s in self.report["steps"] if s["step"] == "idle"), None)
+        said = f"probe exit {self.code}: {self.report['diagnosis']}\nidle step: {idle}"
+        return self.proxy.explain(f"{message}\n{said}")
+
+
+def probe(wsgen, proxy: traefik.Traefik, *args: str) -> Probe:  # type: ignore[no-untyped-def]
     """`wsgen probe --json` of ws://test.example.com:PORT/ws through Traefik's `web`."""
     url = f"ws://{HOST}:{proxy.ports['web']}/ws"
     result = wsgen("probe", url, "--resolve", "127.0.0.1", "--json", *args)
     assert result.err == "", result.err
-    report: dict[str, Any] = json.loads(result.out)
-    return result.code, report
+    return Probe(result.code, json.loads(result.out), proxy)
 
 
-def steps(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {step["step"]: step for step in report["steps"]}
+def assert_echoed(run: Probe) -> None:
+    upgrade, message = run.step("upgrade"), run.step("message")
+    assert upgrade["status"] == 101, run.why("no upgrade")
+    assert (message["received"], message["echo"]) == ("wsgen probe", True), run.why("no echo")
 
 
-def assert_echoed(report: dict[str, Any]) -> None:
-    by_name = steps(report)
-    assert by_name["upgrade"]["status"] == 101, report
-    assert by_name["message"]["received"] == "wsgen probe", report
-    assert by_name["message"]["echo"] is True, report
-
-
-def assert_closed_at(code: int, report: dict[str, Any], seconds: float) -> None:
+def assert_closed_at(run: Probe, seconds: float) -> None:
     """Closed by the idle timeout: exit 6, no close frame, after `seconds` of silence."""
-    assert code == 6, report
-    assert_echoed(report)
-    idle = steps(report)["idle"]
-    assert (idle["survived"], idle["closed_by"], idle["close_code"]) == (False, "eof", None), idle
-    assert seconds - EARLY <= idle["silence"] <= seconds + LATE, idle
+    assert run.code == 6, run.why(f"expected a close after {seconds} s of silence")
+    assert_echoed(run)
+    idle = run.step("idle")
+    closed = (idle["survived"], idle["closed_by"], idle["close_code"])
+    assert closed == (False, "eof", None), run.why("expected a FIN without a close frame")
+    assert seconds - EARLY <= idle["silence"] <= seconds + LATE, run.why(f"not at {seconds} s")
 
 
-def assert_survived(code: int, report: dict[str, Any], hold: float) -> None:
-    assert code == 0, report
-    assert_echoed(report)
-    idle = steps(report)["idle"]
-    assert idle["survived"] is True, idle
-    assert idle["idle"] == hold, idle
+def assert_survived(run: Probe, hold: float) -> None:
+    assert run.code == 0, run.why(f"expected the connection to survive {hold} s")
+    assert_echoed(run)
+    idle = run.step("idle")
+    assert (idle["survived"], idle["idle"]) == (True, hold), run.why("not the hold asked for")
 
 
 def test_timeout_2_carries_the_websocket_and_closes_it_after_2_s_of_silence(
@@ -120,8 +137,8 @@ def test_timeout_2_carries_the_websocket_and_closes_it_after_2_s_of_silence(
     with live.echo_backend() as backend:
         docs = render(wsgen, backend, "--timeout", "2")
         with nginx_provider(docs, tmp_path) as proxy:
-            code, report = probe(wsgen, proxy, "--idle", "4")
-    assert_closed_at(code, report, 2.0)
+            run = probe(wsgen, proxy, "--idle", "4")
+    assert_closed_at(run, 2.0)
 
 
 def test_timeout_5_survives_a_3_s_silence(wsgen, tmp_path: Path) -> None:
@@ -131,9 +148,9 @@ def test_timeout_5_survives_a_3_s_silence(wsgen, tmp_path: Path) -> None:
     with live.echo_backend() as backend:
         docs = render(wsgen, backend, "--timeout", "5")
         with nginx_provider(docs, tmp_path) as proxy:
-            code, report = probe(wsgen, proxy, "--idle", "7")
-    assert steps(report)["idle"]["silence"] > 3.0, report
-    assert_closed_at(code, report, 5.0)
+            run = probe(wsgen, proxy, "--idle", "7")
+    assert_closed_at(run, 5.0)
+    assert run.step("idle")["silence"] > 3.0
 
 
 def test_a_timeout_with_a_unit_is_ignored_by_the_real_parser(wsgen, tmp_path: Path) -> None:
@@ -142,11 +159,11 @@ def test_a_timeout_with_a_unit_is_ignored_by_the_real_parser(wsgen, tmp_path: Pa
     with live.echo_backend() as backend:
         docs = render(wsgen, backend, "--timeout", "2")
         with nginx_provider(docs, tmp_path) as proxy:
-            code, report = probe(wsgen, proxy, "--idle", "4")
-        assert_closed_at(code, report, 2.0)
+            written = probe(wsgen, proxy, "--idle", "4")
+        assert_closed_at(written, 2.0)
         with nginx_provider(with_read_timeout(docs, "2s"), tmp_path) as proxy:
-            code, report = probe(wsgen, proxy, "--idle", "4")
-    assert_survived(code, report, 4.0)
+            with_unit = probe(wsgen, proxy, "--idle", "4")
+    assert_survived(with_unit, 4.0)
 
 
 def test_pings_keep_a_timeout_2_websocket_open(wsgen, tmp_path: Path) -> None:
@@ -155,11 +172,11 @@ def test_pings_keep_a_timeout_2_websocket_open(wsgen, tmp_path: Path) -> None:
     with live.echo_backend() as backend:
         docs = render(wsgen, backend, "--timeout", "2")
         with nginx_provider(docs, tmp_path) as proxy:
-            quiet_code, quiet = probe(wsgen, proxy, "--idle", "4")
-            code, report = probe(wsgen, proxy, "--idle", "4", "--ping-interval", "0.5")
-    assert_closed_at(quiet_code, quiet, 2.0)
-    assert_survived(code, report, 4.0)
-    idle = steps(report)["idle"]
-    assert idle["pings_sent"] >= 6, idle
-    assert idle["pongs_received"] == idle["pings_sent"], idle
-    assert idle["longest_silence"] < 2.0, idle
+            quiet = probe(wsgen, proxy, "--idle", "4")
+            pinged = probe(wsgen, proxy, "--idle", "4", "--ping-interval", "0.5")
+    assert_closed_at(quiet, 2.0)
+    assert_survived(pinged, 4.0)
+    idle = pinged.step("idle")
+    assert idle["pings_sent"] >= 6, pinged.why("too few pings")
+    assert idle["pongs_received"] == idle["pings_sent"], pinged.why("a ping unanswered")
+    assert idle["longest_silence"] < 2.0, pinged.why("a silence as long as the timeout")
