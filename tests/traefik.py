@@ -13,15 +13,17 @@ How Traefik is wired:
   gives a Gateway listener to the entry point whose address ends in the listener's port (wsgen
   writes 80 and 443; Traefik has no mapping), so `web` is 127.0.0.1:80 and `websecure`
   127.0.0.1:443 by default, without root and without those ports;
-- the NGINX provider serves plain Ingress rules on `web` and TLS ones on `websecure` (its
-  httpEntryPoint / httpsEntryPoint; left unset it would serve on every entry point without
-  TLS, the API's too);
+- the NGINX provider builds each Ingress rule's router on `web` and its TLS twin on
+  `websecure` (its httpEntryPoint / httpsEntryPoint; left unset, the plain routers would be on
+  every entry point without TLS, the API's too);
 - the API (`--api.insecure`: on the entry point named `traefik`) answers /api/http/routers:
   `Traefik.wait_for_router` polls it until the router a provider built from the test's objects
-  is there and enabled. Traefik applies a new configuration in one pass (TLS certificates and
-  servers transports first, then every entry point's routers, the API's among them, built from
-  the same runtime configuration: cmd/traefik/traefik.go), so a router the API shows is served:
-  no sleeping, no retrying a 404.
+  is there and enabled. Traefik applies a new configuration in one pass, its listeners in
+  order (TLS certificates and servers transports first, then the routers of every entry point,
+  the API's among them, built from the same runtime configuration and swapped in one loop:
+  cmd/traefik/traefik.go switchRouter, pkg/server/server_entrypoint_tcp.go Switch), so by the
+  time the API can answer with a router, the other entry points serve it (or will within that
+  loop, microseconds): no sleeping, no retrying a 404.
 
 Every wait is bounded; Traefik is always stopped (terminate, then kill), its log kept in the
 test's folder and shown in assertion messages. A missing binary: `oracles.need_program`, a
