@@ -1,9 +1,10 @@
 """A minimal Kubernetes API server for tests: enough list and watch for a real controller's
-informers (Traefik's kubernetesGateway provider) to sync on a fixed set of objects, and a record
-of the status the controller writes back (PUT or PATCH .../status).
+informers (Traefik's kubernetesGateway, kubernetesIngressNGINX and kubernetesCRD providers) to
+sync on a fixed set of objects, and a record of the status the controller writes back (PUT or
+PATCH .../status).
 
 It serves the objects it is given (wsgen's stream, plus what a cluster would add: a
-GatewayClass, the Namespaces, an EndpointSlice per Service), custom resources defaulted from
+GatewayClass, an IngressClass, the Namespaces, an EndpointSlice per Service), custom resources defaulted from
 their CRD's schema as the API server defaults them (tests/crds.py reads the official CRDs), and
 nothing else: no admission, no validation, no garbage collection. A watch sends the initial events when the client asks for
 them (sendInitialEvents=true, client-go's WatchList) and then stays silent until the client's
@@ -26,10 +27,14 @@ from urllib.parse import parse_qs, urlsplit
 import crds
 
 TRAEFIK_CONTROLLER = "traefik.io/gateway-controller"
+# ingressClassName -> the controller an installed IngressClass of that name names (the
+# classes' usual installs; Traefik's NGINX provider matches k8s.io/ingress-nginx or class nginx)
+INGRESS_CONTROLLERS = {"nginx": "k8s.io/ingress-nginx", "traefik": "traefik.io/ingress-controller"}
 WATCH_CAP = 60.0  # seconds a watch is held open at most
 
 GATEWAY_API = "gateway.networking.k8s.io"
-# kind -> (group, version, plural, namespaced): what a controller of Gateway API may ask for
+TRAEFIK_IO = "traefik.io"
+# kind -> (group, version, plural, namespaced): what Traefik's Kubernetes providers may ask for
 KINDS: dict[str, tuple[str, str, str, bool]] = {
     "Namespace": ("", "v1", "namespaces", False),
     "Service": ("", "v1", "services", True),
@@ -40,6 +45,8 @@ KINDS: dict[str, tuple[str, str, str, bool]] = {
     "Node": ("", "v1", "nodes", False),
     "Deployment": ("apps", "v1", "deployments", True),
     "EndpointSlice": ("discovery.k8s.io", "v1", "endpointslices", True),
+    "Ingress": ("networking.k8s.io", "v1", "ingresses", True),
+    "IngressClass": ("networking.k8s.io", "v1", "ingressclasses", False),
     "GatewayClass": (GATEWAY_API, "v1", "gatewayclasses", False),
     "Gateway": (GATEWAY_API, "v1", "gateways", True),
     "HTTPRoute": (GATEWAY_API, "v1", "httproutes", True),
@@ -49,6 +56,18 @@ KINDS: dict[str, tuple[str, str, str, bool]] = {
     "ReferenceGrant": (GATEWAY_API, "v1beta1", "referencegrants", True),
     "TCPRoute": (GATEWAY_API, "v1alpha2", "tcproutes", True),
     "UDPRoute": (GATEWAY_API, "v1alpha2", "udproutes", True),
+    # what the kubernetesCRD provider's informers watch (Traefik 3.7,
+    # pkg/provider/kubernetes/crd/client.go WatchAll), all in the Traefik CRD file
+    "IngressRoute": (TRAEFIK_IO, "v1alpha1", "ingressroutes", True),
+    "IngressRouteTCP": (TRAEFIK_IO, "v1alpha1", "ingressroutetcps", True),
+    "IngressRouteUDP": (TRAEFIK_IO, "v1alpha1", "ingressrouteudps", True),
+    "Middleware": (TRAEFIK_IO, "v1alpha1", "middlewares", True),
+    "MiddlewareTCP": (TRAEFIK_IO, "v1alpha1", "middlewaretcps", True),
+    "TraefikService": (TRAEFIK_IO, "v1alpha1", "traefikservices", True),
+    "TLSOption": (TRAEFIK_IO, "v1alpha1", "tlsoptions", True),
+    "TLSStore": (TRAEFIK_IO, "v1alpha1", "tlsstores", True),
+    "ServersTransport": (TRAEFIK_IO, "v1alpha1", "serverstransports", True),
+    "ServersTransportTCP": (TRAEFIK_IO, "v1alpha1", "serverstransporttcps", True),
 }
 BY_PLURAL = {(group, plural): kind for kind, (group, _v, plural, _n) in KINDS.items()}
 
@@ -64,6 +83,15 @@ def gateway_class(name: str, controller: str = TRAEFIK_CONTROLLER) -> dict[str, 
         "kind": "GatewayClass",
         "metadata": {"name": name},
         "spec": {"controllerName": controller},
+    }
+
+
+def ingress_class(name: str, controller: str) -> dict[str, Any]:
+    return {
+        "apiVersion": api_version("IngressClass"),
+        "kind": "IngressClass",
+        "metadata": {"name": name},
+        "spec": {"controller": controller},
     }
 
 
@@ -113,17 +141,31 @@ def defaulted(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def cluster(objects: Iterable[dict[str, Any]], gateway_class_name: str) -> list[dict[str, Any]]:
+def cluster(
+    objects: Iterable[dict[str, Any]], gateway_class_name: str | None = None
+) -> list[dict[str, Any]]:
     """`objects` (a rendered stream) as a cluster would hold them: defaulted, with the
-    GatewayClass, the Namespaces they live in, and an EndpointSlice for each Service pointing
-    at 127.0.0.1."""
+    GatewayClass `gateway_class_name` (if given), an IngressClass for each class of
+    INGRESS_CONTROLLERS an Ingress names (its controller installed it; a class not there has
+    none), the Namespaces they live in, and an EndpointSlice for each Service pointing at
+    127.0.0.1."""
     docs = [defaulted(doc) for doc in objects if doc]
     namespaces = {"default"} | {
         doc["metadata"].get("namespace", "default")
         for doc in docs
         if KINDS.get(doc["kind"], ("", "", "", False))[3]
     }
-    extra = [defaulted(gateway_class(gateway_class_name))]
+    extra = [defaulted(gateway_class(gateway_class_name))] if gateway_class_name else []
+    classes = {
+        doc["spec"].get("ingressClassName")
+        for doc in docs
+        if doc["kind"] == "Ingress" and isinstance(doc.get("spec"), dict)
+    }
+    extra += [
+        ingress_class(name, INGRESS_CONTROLLERS[name])
+        for name in sorted(c for c in classes if c in INGRESS_CONTROLLERS)
+        if not any(d["kind"] == "IngressClass" and d["metadata"]["name"] == name for d in docs)
+    ]
     extra += [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
         for name in sorted(namespaces)

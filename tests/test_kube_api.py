@@ -56,6 +56,22 @@ def test_the_cluster_adds_what_a_cluster_would_hold(wsgen) -> None:
     }  # fmt: skip
 
 
+def test_an_ingress_gets_the_ingress_class_its_controller_installs(wsgen) -> None:
+    """Traefik's NGINX provider serves an Ingress only through an IngressClass whose controller
+    is k8s.io/ingress-nginx (measured: without one it builds no router)."""
+    result = wsgen("render", "--port", "9000")  # ingress-nginx: ingressClassName nginx
+    assert result.code == 0, result.err
+    objects = kube_api.cluster(yaml.safe_load_all(result.out))
+    kinds = [doc["kind"] for doc in objects]
+    assert "GatewayClass" not in kinds
+    (ingress_class,) = [doc for doc in objects if doc["kind"] == "IngressClass"]
+    assert ingress_class["metadata"]["name"] == "nginx"
+    assert ingress_class["spec"] == {"controller": "k8s.io/ingress-nginx"}
+    other = next(doc for doc in objects if doc["kind"] == "Ingress")
+    other["spec"]["ingressClassName"] = "not-installed"
+    assert "IngressClass" not in [doc["kind"] for doc in kube_api.cluster([other])]
+
+
 def test_kubectl_lists_through_discovery_and_writes_a_status(wsgen, tmp_path: Path) -> None:
     objects = kube_api.cluster(stream(wsgen), "traefik")
     with kube_api.serve(objects) as api:
