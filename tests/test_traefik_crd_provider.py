@@ -6,10 +6,14 @@ wiring, not wsgen's output."""
 
 from __future__ import annotations
 
+import base64
 import json
+import socket
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import crds
 import kube_api
@@ -90,3 +94,134 @@ def test_a_hand_written_ingress_route_carries_a_websocket(wsgen, tmp_path) -> No
         if group == kube_api.TRAEFIK_IO
     }
     assert watched <= asked  # and for every traefik.io kind the server serves
+
+
+# --- what `wsgen render --target traefik` writes, read by the real kubernetesCRD provider -----
+
+
+def render(wsgen, backend: int, *args: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    result = wsgen(
+        "render", "--target", "traefik", "--port", str(backend), "--host", HOST, "--path", "/ws",
+        *args,
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    return [doc for doc in yaml.safe_load_all(result.out) if doc]
+
+
+def probe(wsgen, url: str, *args: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """`wsgen probe --json` of `url` through 127.0.0.1: the report, with its exit code."""
+    result = wsgen("probe", url, "--resolve", "127.0.0.1", "--json", *args)
+    report: dict[str, Any] = json.loads(result.out)
+    report["exit"] = result.code
+    return report
+
+
+def step(report: dict[str, Any], name: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(s for s in report["steps"] if s["step"] == name)
+    return found
+
+
+def echoed(report: dict[str, Any]) -> bool:
+    message = next((s for s in report["steps"] if s["step"] == "message"), {})
+    return (message.get("received"), message.get("echo")) == ("wsgen probe", True)
+
+
+def not_routed(report: dict[str, Any]) -> bool:
+    """Traefik answered the handshake with its own 404: no router took the request."""
+    upgrade = step(report, "upgrade")
+    return report["exit"] == 1 and not upgrade["ok"] and upgrade.get("status") == 404
+
+
+def test_wsgens_ingress_route_carries_a_websocket_at_the_path_and_below_only(
+    wsgen, tmp_path: Path
+) -> None:
+    """The route Traefik builds has wsgen's rule; /ws and /ws/chat are upgraded and echoed,
+    /wsx (which PathPrefix(`/ws`) alone would take) and /other are not routed. The entry
+    point's read and idle timeouts at 1 s do not cut the idle WebSocket (3 s of silence): they
+    end at the upgrade, which is why wsgen writes no idle setting for Traefik."""
+    short = [
+        f"--entryPoints.web.transport.respondingTimeouts.{name}=1s"
+        for name in ("readTimeout", "writeTimeout", "idleTimeout")
+    ]
+    with live.echo_backend() as backend:
+        docs = render(wsgen, backend, "--timeout", "2")
+        route = next(doc for doc in docs if doc["kind"] == "IngressRoute")
+        with traefik.serving(docs, tmp_path, ["kubernetesCRD"], options=short) as (api, proxy):
+            router = proxy.wait_for_router("kubernetescrd", "web")
+            base = f"ws://{HOST}:{proxy.ports['web']}"
+            held = probe(wsgen, f"{base}/ws/chat", "--idle", "3")
+            exact = probe(wsgen, f"{base}/ws", "--idle", "0.1")
+            beside = probe(wsgen, f"{base}/wsx", "--idle", "0.1")
+            other = probe(wsgen, f"{base}/other", "--idle", "0.1")
+            complaints = proxy.complaints()
+            unknown = list(api.store.unknown)
+
+    assert router["rule"] == route["spec"]["routes"][0]["match"]
+    assert router["using"] == ["web"]
+    assert "tls" not in router
+    assert held["exit"] == 0 and echoed(held), held
+    assert step(held, "idle")["survived"] is True, held
+    assert exact["exit"] == 0 and echoed(exact), exact
+    assert not_routed(beside), beside
+    assert not_routed(other), other
+    assert complaints == [] and unknown == []
+
+
+def test_tls_from_the_self_signed_secret_verifies_with_probe_ca(wsgen, tmp_path: Path) -> None:
+    """The stream's Secret is the certificate Traefik presents on websecure for the host: the
+    probe verifies it with that certificate as its only CA, and fails without it."""
+    with live.echo_backend() as backend:
+        docs = render(wsgen, backend, "--tls", "self-signed")
+        secret = next(doc for doc in docs if doc["kind"] == "Secret")
+        ca = tmp_path / "tls.crt"
+        ca.write_bytes(base64.b64decode(secret["data"]["tls.crt"]))
+        with traefik.serving(docs, tmp_path, ["kubernetesCRD"]) as (api, proxy):
+            router = proxy.wait_for_router("kubernetescrd", "websecure")
+            url = f"wss://{HOST}:{proxy.ports['websecure']}/ws"
+            verified = probe(wsgen, url, "--ca", str(ca), "--idle", "0.1")
+            untrusted = probe(wsgen, url, "--idle", "0.1")
+            complaints = proxy.complaints()
+
+    assert router["using"] == ["websecure"]
+    assert "tls" in router
+    assert verified["exit"] == 0 and echoed(verified), verified
+    assert step(verified, "tls")["ok"] is True
+    assert untrusted["exit"] == 1 and step(untrusted, "tls")["ok"] is False, untrusted
+    assert complaints == []
+
+
+def test_sticky_sets_wsgens_cookie_on_the_handshake(wsgen, tmp_path: Path) -> None:
+    """Traefik sets the sticky cookie on the 101 itself, so a client that falls back to long
+    polling (or reconnects) comes back to the same pod."""
+    from websockets.sync.client import connect
+
+    with live.echo_backend() as backend:
+        docs = render(wsgen, backend, "--sticky")
+        with traefik.serving(docs, tmp_path, ["kubernetesCRD"]) as (_api, proxy):
+            proxy.wait_for_router("kubernetescrd", "web")
+            sock = socket.create_connection(("127.0.0.1", proxy.ports["web"]), timeout=5)
+            with sock, connect(f"ws://{HOST}/ws", sock=sock, open_timeout=5) as ws:
+                assert ws.response is not None
+                cookie = ws.response.headers.get("Set-Cookie", "")
+                ws.send("sticky")
+                echo = ws.recv(timeout=5)
+
+    assert echo == "sticky"
+    name, _, attributes = cookie.partition(";")
+    assert name.startswith("websocket-server-affinity="), cookie
+    assert [a.strip() for a in attributes.split(";")] == ["Path=/", "Max-Age=86400", "HttpOnly"]
+
+
+def test_a_wildcard_host_takes_one_label_as_an_ingress_does(wsgen, tmp_path: Path) -> None:
+    with live.echo_backend() as backend:
+        docs = render(wsgen, backend, "--host", "*.example.com")
+        with traefik.serving(docs, tmp_path, ["kubernetesCRD"]) as (_api, proxy):
+            proxy.wait_for_router("kubernetescrd", "web")
+            port = proxy.ports["web"]
+            one = probe(wsgen, f"ws://chat.example.com:{port}/ws", "--idle", "0.1")
+            two = probe(wsgen, f"ws://a.chat.example.com:{port}/ws", "--idle", "0.1")
+            bare = probe(wsgen, f"ws://example.com:{port}/ws", "--idle", "0.1")
+
+    assert one["exit"] == 0 and echoed(one), one
+    assert not_routed(two), two
+    assert not_routed(bare), bare

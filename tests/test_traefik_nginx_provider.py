@@ -139,6 +139,15 @@ def test_timeout_2_carries_the_websocket_and_closes_it_after_2_s_of_silence(
         with nginx_provider(docs, tmp_path) as proxy:
             run = probe(wsgen, proxy, "--idle", "4")
     assert_closed_at(run, 2.0)
+    # what probe makes of it: Go's header spelling in the 101 and a FIN at a whole second
+    diagnosis = run.report["diagnosis"]
+    assert (
+        "; it looks like Traefik's NGINX provider (proxy-read-timeout 2): the 101 came from Go "
+        "(Sec-Websocket-Accept, spelt as Go's HTTP server spells it; Traefik sends no Server of "
+        "its own)" in diagnosis
+    ), run.why("not named")
+    assert 'Traefik ignores "3600s"' in diagnosis
+    assert "nginx (proxy_read_timeout" not in diagnosis
 
 
 def test_timeout_5_survives_a_3_s_silence(wsgen, tmp_path: Path) -> None:
