@@ -175,7 +175,7 @@ def test_tls_from_the_self_signed_secret_verifies_with_probe_ca(wsgen, tmp_path:
         secret = next(doc for doc in docs if doc["kind"] == "Secret")
         ca = tmp_path / "tls.crt"
         ca.write_bytes(base64.b64decode(secret["data"]["tls.crt"]))
-        with traefik.serving(docs, tmp_path, ["kubernetesCRD"]) as (api, proxy):
+        with traefik.serving(docs, tmp_path, ["kubernetesCRD"]) as (_api, proxy):
             router = proxy.wait_for_router("kubernetescrd", "websecure")
             url = f"wss://{HOST}:{proxy.ports['websecure']}/ws"
             verified = probe(wsgen, url, "--ca", str(ca), "--idle", "0.1")
