@@ -44,6 +44,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop(process: subprocess.Popen[bytes], deadline: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it is still running after `deadline` seconds; reaped."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(deadline)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(deadline)
+
+
 def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -215,13 +226,7 @@ def nginx(folder: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
             raise RuntimeError(f"{error}: {err.decode()} {log}") from None
         yield process
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+        stop(process)
         if process.stderr is not None:
             process.stderr.close()
 
@@ -316,13 +321,7 @@ def envoy(backend: int, stream_idle_timeout: str) -> Iterator[int]:
                 raise RuntimeError(f"{error}: {log.read_text(errors='replace')}") from None
             yield port
         finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
+            stop(process)
 
 
 # --------------------------------------------------------------------------- hostile servers

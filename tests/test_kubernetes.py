@@ -13,11 +13,26 @@ import pytest
 import yaml
 from kubernetes_validate import utils as kv_utils
 
+import crds
 import oracles
 from conftest import EXAMPLES
 from test_tls import make_pair
 
 VERSIONS = sorted({kv_utils.all_versions()[0], kv_utils.latest_version()})
+
+
+def check_stream(text: str) -> list[str]:
+    """Every object of a rendered stream valid: custom resources against their official CRDs
+    (schema and CEL rules, tests/crds.py), core ones against Kubernetes' OpenAPI schema
+    (strict) for the oldest and newest version kubernetes-validate knows. The kinds, in order."""
+    crds.check_all(text)
+    docs = [doc for doc in yaml.safe_load_all(text) if doc]
+    for doc in docs:
+        if crds.is_builtin(doc):
+            for version in VERSIONS:
+                kubernetes_validate.validate(doc, version, strict=True)
+    return [doc["kind"] for doc in docs]
+
 
 MODES = {
     "none": [],

