@@ -237,8 +237,8 @@ def test_kubernetes_keys_of_a_weaker_layer_are_left_out(wsgen) -> None:
             "--upstream: only used with --target nginx (the target is 'ingress-nginx')",
         ),
         (
-            ["--target", "traefik"],
-            f"--target: 'traefik' is not a target (one of: {', '.join(TARGETS)})",
+            ["--target", "haproxy"],
+            f"--target: 'haproxy' is not a target (one of: {', '.join(TARGETS)})",
         ),
         (
             ["--target", "nginx", "--tls", "secret"],
