@@ -225,3 +225,27 @@ def test_a_wildcard_host_takes_one_label_as_an_ingress_does(wsgen, tmp_path: Pat
     assert one["exit"] == 0 and echoed(one), one
     assert not_routed(two), two
     assert not_routed(bare), bare
+
+
+def test_an_exact_host_wins_over_a_wildcard_that_covers_it(wsgen, tmp_path: Path) -> None:
+    """As on an Ingress (and ingress-nginx, and Gateway API): chat.example.com goes to the app
+    of that host, not to the app of *.example.com beside it, whatever their rules' lengths
+    (Traefik ranks routes by the length of their rule, and a HostRegexp is the longer one).
+    The wildcard's app answers without upgrading: reaching it is a failed upgrade (200)."""
+    with live.echo_backend() as backend, live.plain_http_server() as page:
+        exact = render(wsgen, backend, "--name", "chat", "--host", "chat.example.com")
+        wildcard = render(wsgen, page, "--name", "all", "--host", "*.example.com")
+        with traefik.serving([*exact, *wildcard], tmp_path, ["kubernetesCRD"]) as (_api, proxy):
+            for doc in (exact[-1], wildcard[-1]):
+                rule = doc["spec"]["routes"][0]["match"]
+                proxy.wait_for_router(
+                    "kubernetescrd", "web", lambda r, rule=rule: r["rule"] == rule
+                )
+            port = proxy.ports["web"]
+            own = probe(wsgen, f"ws://chat.example.com:{port}/ws", "--idle", "0.1")
+            other = probe(wsgen, f"ws://other.example.com:{port}/ws", "--idle", "0.1")
+            complaints = proxy.complaints()
+
+    assert own["exit"] == 0 and echoed(own), own
+    assert step(other, "upgrade").get("status") == 200, other
+    assert complaints == []
