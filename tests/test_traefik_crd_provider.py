@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import crds
 import kube_api
 import live
 import traefik
+from conftest import ROOT
 
 HOST = "test.example.com"
 
@@ -249,3 +251,31 @@ def test_an_exact_host_wins_over_a_wildcard_that_covers_it(wsgen, tmp_path: Path
     assert own["exit"] == 0 and echoed(own), own
     assert step(other, "upgrade").get("status") == 200, other
     assert complaints == []
+
+
+def test_the_readmes_host_wildcard_version_is_this_traefiks(wsgen, tmp_path: Path) -> None:
+    """wsgen writes HostRegexp for a wildcard because Host() takes no wildcard before some
+    Traefik version (its oldest, v3.0, has none): the version the README names is right for
+    the Traefik here, which routes Host(`*.example.com`) for one label (Traefik v3.7.0,
+    traefik#12884)."""
+    claim = re.search(
+        r"`Host\(\)` takes wildcards\s+only from Traefik v(\d+)\.(\d+) on",
+        (ROOT / "README.md").read_text(),
+    )
+    assert claim is not None
+    with live.echo_backend() as backend:
+        route = ingress_route(backend)
+        route["spec"]["routes"][0]["match"] = "Host(`*.example.com`) && PathPrefix(`/ws`)"
+        with traefik.serving([service(backend), route], tmp_path, ["kubernetesCRD"]) as (
+            _api,
+            proxy,
+        ):
+            proxy.wait_for_router("kubernetescrd", "web")
+            version = tuple(int(n) for n in proxy.get("/api/version")["Version"].split(".")[:2])
+            port = proxy.ports["web"]
+            one = probe(wsgen, f"ws://chat.example.com:{port}/ws", "--idle", "0.1")
+            two = probe(wsgen, f"ws://a.chat.example.com:{port}/ws", "--idle", "0.1")
+
+    assert one["exit"] == 0 and echoed(one), one
+    assert not_routed(two), two
+    assert (int(claim[1]), int(claim[2])) <= version, (claim[0], version)

@@ -8,7 +8,7 @@ so; a load balancer in front of Traefik keeps its own idle timeout.
 The route matches what an Ingress path of type Prefix matches: `Path(`/ws`) ||
 PathPrefix(`/ws/`)` (PathPrefix alone would also take /wsx). A wildcard host becomes a
 HostRegexp of one label, as an Ingress wildcard matches (Host() takes wildcards only from
-v3.8 on), with a priority below the route of a host it covers. TLS: `tls.secretName`;
+v3.7 on), with a priority below the route of a host it covers. TLS: `tls.secretName`;
 --tls cert-manager writes a Certificate for that Secret, since cert-manager's ingress-shim
 reads Ingresses and Gateways, not IngressRoutes.
 --sticky: the service's sticky cookie.
