@@ -124,8 +124,10 @@ def test_the_route_matches_the_path_and_below_it_on_the_entry_point() -> None:
 def test_sticky_is_a_cookie_on_the_service_and_a_wildcard_is_one_label() -> None:
     route = route_of(golden("sticky"))
     (rule,) = route["spec"]["routes"]
-    # an Ingress wildcard matches one label; Host() takes wildcards only from Traefik v3.8 on
+    # an Ingress wildcard matches one label; Host() takes wildcards only from Traefik v3.7 on
     assert rule["match"] == "HostRegexp(`^[a-z0-9-]+\\.chat\\.example\\.com$`) && PathPrefix(`/`)"
+    # below chat.example.com's own route: the length of "Host(`*.chat.example.com`) && ..." - 1
+    assert rule["priority"] == len("Host(`*.chat.example.com`) && PathPrefix(`/`)") - 1
     assert rule["services"][0]["sticky"] == {
         "cookie": {
             "name": "chat-affinity",

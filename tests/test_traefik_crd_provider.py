@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import crds
 import kube_api
 import live
 import traefik
+from conftest import ROOT
 
 HOST = "test.example.com"
 
@@ -225,3 +227,55 @@ def test_a_wildcard_host_takes_one_label_as_an_ingress_does(wsgen, tmp_path: Pat
     assert one["exit"] == 0 and echoed(one), one
     assert not_routed(two), two
     assert not_routed(bare), bare
+
+
+def test_an_exact_host_wins_over_a_wildcard_that_covers_it(wsgen, tmp_path: Path) -> None:
+    """As on an Ingress (and ingress-nginx, and Gateway API): chat.example.com goes to the app
+    of that host, not to the app of *.example.com beside it, whatever their rules' lengths
+    (Traefik ranks routes by the length of their rule, and a HostRegexp is the longer one).
+    The wildcard's app answers without upgrading: reaching it is a failed upgrade (200)."""
+    with live.echo_backend() as backend, live.plain_http_server() as page:
+        exact = render(wsgen, backend, "--name", "chat", "--host", "chat.example.com")
+        wildcard = render(wsgen, page, "--name", "all", "--host", "*.example.com")
+        with traefik.serving([*exact, *wildcard], tmp_path, ["kubernetesCRD"]) as (_api, proxy):
+            for doc in (exact[-1], wildcard[-1]):
+                rule = doc["spec"]["routes"][0]["match"]
+                proxy.wait_for_router(
+                    "kubernetescrd", "web", lambda r, rule=rule: r["rule"] == rule
+                )
+            port = proxy.ports["web"]
+            own = probe(wsgen, f"ws://chat.example.com:{port}/ws", "--idle", "0.1")
+            other = probe(wsgen, f"ws://other.example.com:{port}/ws", "--idle", "0.1")
+            complaints = proxy.complaints()
+
+    assert own["exit"] == 0 and echoed(own), own
+    assert step(other, "upgrade").get("status") == 200, other
+    assert complaints == []
+
+
+def test_the_readmes_host_wildcard_version_is_this_traefiks(wsgen, tmp_path: Path) -> None:
+    """wsgen writes HostRegexp for a wildcard because Host() takes no wildcard before some
+    Traefik version (its oldest, v3.0, has none): the version the README names is right for
+    the Traefik here, which routes Host(`*.example.com`) for one label (Traefik v3.7.0,
+    traefik#12884)."""
+    claim = re.search(
+        r"`Host\(\)` takes wildcards\s+only from Traefik v(\d+)\.(\d+) on",
+        (ROOT / "README.md").read_text(),
+    )
+    assert claim is not None
+    with live.echo_backend() as backend:
+        route = ingress_route(backend)
+        route["spec"]["routes"][0]["match"] = "Host(`*.example.com`) && PathPrefix(`/ws`)"
+        with traefik.serving([service(backend), route], tmp_path, ["kubernetesCRD"]) as (
+            _api,
+            proxy,
+        ):
+            proxy.wait_for_router("kubernetescrd", "web")
+            version = tuple(int(n) for n in proxy.get("/api/version")["Version"].split(".")[:2])
+            port = proxy.ports["web"]
+            one = probe(wsgen, f"ws://chat.example.com:{port}/ws", "--idle", "0.1")
+            two = probe(wsgen, f"ws://a.chat.example.com:{port}/ws", "--idle", "0.1")
+
+    assert one["exit"] == 0 and echoed(one), one
+    assert not_routed(two), two
+    assert (int(claim[1]), int(claim[2])) <= version, (claim[0], version)

@@ -8,8 +8,9 @@ so; a load balancer in front of Traefik keeps its own idle timeout.
 The route matches what an Ingress path of type Prefix matches: `Path(`/ws`) ||
 PathPrefix(`/ws/`)` (PathPrefix alone would also take /wsx). A wildcard host becomes a
 HostRegexp of one label, as an Ingress wildcard matches (Host() takes wildcards only from
-v3.8 on). TLS: `tls.secretName`; --tls cert-manager writes a Certificate for that Secret,
-since cert-manager's ingress-shim reads Ingresses and Gateways, not IngressRoutes.
+v3.7 on), with a priority below the route of a host it covers. TLS: `tls.secretName`;
+--tls cert-manager writes a Certificate for that Secret, since cert-manager's ingress-shim
+reads Ingresses and Gateways, not IngressRoutes.
 --sticky: the service's sticky cookie.
 
 Oldest: Traefik v3.0 (the traefik.io/v1alpha1 group is the only one it serves, and

@@ -39,6 +39,17 @@ def match(config: Config) -> str:
     return f"{host_rule(config.host)} && {path_rule(config.path)}"
 
 
+def priority(config: Config) -> int | None:
+    """A wildcard's route ranks below the route of a host it covers, as on an Ingress. Traefik
+    ranks routes by the length of their rule, and the HostRegexp is longer than any Host() it
+    covers: the route gets the length of the same rule written Host(`*.example.com`), which a
+    covered host with the same path matches or exceeds, minus one for the tie. None (Traefik's
+    default, the rule's length) for an exact host."""
+    if not config.host.startswith("*."):
+        return None
+    return len(f"Host(`{config.host}`) && {path_rule(config.path)}") - 1
+
+
 def cookie(config: Config) -> str:
     return f"{config.name}-affinity"
 
@@ -54,6 +65,7 @@ def _route_reads_back(config: Config) -> render.KindCheck:
         return bool(
             spec["entryPoints"] == [settings.entry_point]
             and route["match"] == match(config)
+            and route.get("priority") == priority(config)
             and service["name"] == config.name
             and service["port"] == config.port
             and spec.get("tls", {}).get("secretName") == (config.tls.secret_name or None)
@@ -87,6 +99,7 @@ def manifests(config: Config) -> dict[str, str]:
         "traefik/ingressroute.yaml.j2",
         c=config,
         match=match(config),
+        priority=priority(config),
         cookie=cookie(config),
         max_age=STICKY_TTL_SECONDS,
     )
