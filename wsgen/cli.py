@@ -51,8 +51,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
-    help="Kubernetes manifests (ingress-nginx, Gateway API) or an nginx.conf for WebSocket "
-    "services that keep connections open.",
+    help="Kubernetes manifests (ingress-nginx, Gateway API, Traefik) or an nginx.conf for "
+    "WebSocket services that keep connections open.",
     epilog=errors.EXIT_CODES_HELP,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
