@@ -112,6 +112,18 @@ def test_a_zero_read_timeout_is_no_deadline_on_traefik(wsgen, tmp_path: Path) ->
     assert [f["rule"] for f in report["findings"]] == ["WS202"]
 
 
+def test_a_short_send_timeout_is_not_an_idle_cut_on_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Measured (targets.md): proxy-send-timeout "2" alone leaves an idle WebSocket open at 8 s
+    # on Traefik's NGINX provider (a per-write deadline); only the read timeout cuts it.
+    path = write(tmp_path, annotated(f'{READ}: "3600"', f'{SEND}: "30"'))
+    code, report = lint_json(wsgen, *TRAEFIK, "--fail-on", "info", path)
+    assert (code, report["findings"]) == (0, [])
+    # a short read timeout still is one
+    path = write(tmp_path, annotated(f'{READ}: "30"', f'{SEND}: "3600"'), "read.yaml")
+    _code, report = lint_json(wsgen, *TRAEFIK, path)
+    assert found(report) == [("WS202", "error", 7)]
+
+
 def test_rules_about_nginx_itself_do_not_apply_on_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     # nginx's 75 s connect cap (WS206), the Connection header that breaks ingress-nginx's
     # handshake (WS304): Traefik has neither. Traefik does not read connection-proxy-header.

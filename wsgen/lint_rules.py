@@ -231,8 +231,10 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
         if name not in ("proxy-read-timeout", "proxy-send-timeout") or not nginx.is_integer(raw):
             continue
         wanted = f'"{max(options.min_timeout, 3600)}" or more, or heartbeats more often than that'
-        if view.provider == TRAEFIK_NGINX and int(raw) <= 0:
-            continue  # no deadline at all on Traefik (transport.go connWithTimeouts)
+        if view.provider == TRAEFIK_NGINX and (int(raw) <= 0 or name == "proxy-send-timeout"):
+            # <= 0: no deadline at all (transport.go connWithTimeouts); the send timeout is a
+            # per-write deadline that leaves an idle WebSocket open (measured, targets.md)
+            continue
         if int(raw) <= nginx.DEFAULT_TIMEOUT:
             yield Hit(
                 node,
