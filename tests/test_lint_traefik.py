@@ -85,6 +85,22 @@ def test_timeouts_strconv_atoi_rejects_are_errors_naming_the_value_and_traefiks_
     ]
 
 
+def test_a_timeout_beyond_go_s_int_is_ignored_by_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # strconv.Atoi fails with ErrRange above 2**63-1: the annotation is dropped and the 60 s
+    # default applies, however many digits were meant to say "forever".
+    path = write(
+        tmp_path, annotated(f'{READ}: "99999999999999999999"', f'{SEND}: "9223372036854775807"')
+    )
+    result = wsgen("lint", *TRAEFIK, path)
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f'{path}:7:53: error WS203 proxy-read-timeout "99999999999999999999" is beyond Go\'s '
+        "64-bit int: Traefik's NGINX provider reads it with Go's strconv.Atoi, ignores it and "
+        'uses its proxyReadTimeout, 60 s unless set (whole seconds, e.g. "3600")',
+        "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos",
+    ]
+
+
 def test_no_read_timeout_names_traefiks_default_and_its_provider_option(
     wsgen, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

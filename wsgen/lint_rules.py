@@ -260,7 +260,8 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
 )
 def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, _key, node, raw in _timeouts(view):
-        if nginx.is_integer(raw):
+        traefik_nginx = view.provider == TRAEFIK_NGINX
+        if nginx.is_integer(raw) and not (traefik_nginx and traefik.atoi(raw) is None):
             continue
         meant = seconds(raw)
         fix = f'write "{meant}"' if meant is not None else 'whole seconds, e.g. "3600"'
@@ -269,11 +270,14 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
                 "a placeholder: lint the file after substituting it "
                 "(envsubst < FILE | wsgen lint -)"
             )
-        if view.provider == TRAEFIK_NGINX:
+        if traefik_nginx:
             default = traefik.TIMEOUT_DEFAULTS[name]
+            problem = "is not whole seconds"
+            if nginx.is_integer(raw):  # out of range (ErrRange)
+                problem, fix = "is beyond Go's 64-bit int", 'whole seconds, e.g. "3600"'
             yield Hit(
                 node,
-                f'{name} "{raw}" is not whole seconds: Traefik\'s NGINX provider reads it with '
+                f'{name} "{raw}" {problem}: Traefik\'s NGINX provider reads it with '
                 f"Go's strconv.Atoi, ignores it and uses its {traefik.TIMEOUT_OPTIONS[name]}, "
                 + (f"{default} s unless set" if default else "no limit unless set"),
                 fix,

@@ -194,6 +194,19 @@ _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 _DIRECTIVE = re.compile(r"(?:^|[;{}])\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
+GO_INT_MAX = 2**63 - 1  # Go's int on the 64-bit platforms Traefik is built for
+
+
+def atoi(value: str) -> int | None:
+    """What Go's strconv.Atoi makes of an annotation: an optional sign and ASCII digits within a
+    64-bit int (beyond it: ErrRange); None when it fails, and Traefik drops the annotation."""
+    digits = value[1:] if value[:1] in "+-" else value
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    number = int(value)
+    return number if -GO_INT_MAX - 1 <= number <= GO_INT_MAX else None
+
+
 def unsupported_directives(snippet: str) -> list[str]:
     """The directives of an nginx snippet that Traefik's snippet middleware does not interpret,
     each once, in order. Quoted strings and comments are skipped; a block's own name (if,
