@@ -211,6 +211,29 @@ def test_snippets_skip_the_ingress_on_traefik_and_unsupported_directives_fail_it
     )
 
 
+def test_a_snippet_traefik_cannot_run_is_not_fixed_by_allowing_snippets(
+    wsgen, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # with allowSnippetAnnotations on, the snippet middleware fails on sub_filter and the
+    # routes 404: the hint must not offer turning it on
+    path = write(
+        tmp_path,
+        annotated(
+            f'{READ}: "3600"',
+            f'{SEND}: "3600"',
+            "nginx.ingress.kubernetes.io/configuration-snippet: sub_filter a b;",
+        ),
+    )
+    code, report = lint_json(wsgen, *TRAEFIK, path)
+    assert code == 1
+    (finding,) = report["findings"]
+    assert (finding["rule"], finding["severity"]) == ("WS403", "error")
+    assert finding["hint"] == (
+        "use an annotation Traefik reads instead (turning allowSnippetAnnotations on does not "
+        "help: sub_filter fails the routes)"
+    )
+
+
 def test_sarif_carries_the_traefik_rules_and_a_hit_s_own_level(
     wsgen, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -541,6 +541,11 @@ def traefik_snippet(view: View, options: Options, context: Context) -> Iterator[
         )
         unsupported = traefik.unsupported_directives(raw)
         if unsupported:
+            if not nginx.sets_upgrade(raw):
+                hint = (
+                    "use an annotation Traefik reads instead (turning allowSnippetAnnotations on "
+                    f"does not help: {', '.join(unsupported)} fails the routes)"
+                )
             yield Hit(
                 key,
                 f"{skipped}, and even with it on its snippet middleware cannot run "
