@@ -234,6 +234,21 @@ def test_a_snippet_traefik_cannot_run_is_not_fixed_by_allowing_snippets(
     )
 
 
+def test_a_blank_snippet_still_skips_the_ingress_on_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # validateIngress skips the Ingress for any snippet that is not "" (a newline counts)
+    path = write(
+        tmp_path,
+        annotated(
+            f'{READ}: "3600"',
+            f'{SEND}: "3600"',
+            'nginx.ingress.kubernetes.io/server-snippet: "\\n"',
+            'nginx.ingress.kubernetes.io/auth-snippet: ""',
+        ),
+    )
+    _code, report = lint_json(wsgen, *TRAEFIK, path)
+    assert found(report) == [("WS403", "warning", 9)]
+
+
 def test_sarif_carries_the_traefik_rules_and_a_hit_s_own_level(
     wsgen, tmp_path: Path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]

@@ -527,8 +527,8 @@ def snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
 )
 def traefik_snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, key, _node, raw in _nginx_annotations(view):
-        if name not in traefik.SNIPPETS or not raw.strip():
-            continue
+        if name not in traefik.SNIPPETS or raw == "":
+            continue  # validateIngress: any other value, blank or not, skips the Ingress
         skipped = (
             f"{name}: Traefik's NGINX provider skips this whole Ingress unless its "
             "allowSnippetAnnotations option is on (default off)"
