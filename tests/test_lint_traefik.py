@@ -369,6 +369,21 @@ def test_an_ingress_with_only_traefik_annotations_and_no_class_is_traefik_s(
     ]
 
 
+def test_no_class_says_traefik_serves_it_by_default(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # pkg/provider/kubernetes/ingress shouldProcessIngress: with its ingressClass option unset
+    # (the default), an Ingress without any class is Traefik's
+    source = annotated('traefik.ingress.kubernetes.io/router.tls: "true"').replace(
+        "  ingressClassName: nginx\n", ""
+    )
+    _code, report = lint_json(wsgen, "--fail-on", "info", write(tmp_path, source))
+    (finding,) = report["findings"]
+    assert finding["message"] == (
+        "no ingressClassName and no class annotation: Traefik's Kubernetes Ingress provider "
+        "serves it unless its ingressClass option is set, and so may any other controller "
+        "that watches Ingresses without a class"
+    )
+
+
 def test_chart_values_with_class_name_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path = write(
         tmp_path,

@@ -625,7 +625,12 @@ def no_class(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if view.ingress_class is None:
         yield Hit(
             view.spec_anchor,
-            "no ingressClassName and no class annotation: only a controller with a default "
+            # pkg/provider/kubernetes/ingress shouldProcessIngress: ingressClass unset serves it
+            "no ingressClassName and no class annotation: Traefik's Kubernetes Ingress provider "
+            "serves it unless its ingressClass option is set, and so may any other controller "
+            "that watches Ingresses without a class"
+            if view.provider == TRAEFIK
+            else "no ingressClassName and no class annotation: only a controller with a default "
             "IngressClass or --watch-ingress-without-class serves this Ingress",
             # only Traefik's annotations: Traefik's class, never nginx's
             f"spec.ingressClassName: {'traefik' if view.provider == TRAEFIK else 'nginx'}",
