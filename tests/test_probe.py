@@ -177,6 +177,28 @@ def test_a_cut_behind_nginx_at_an_odd_time_is_not_blamed_on_nginx(wsgen) -> None
     assert "it looks like" not in lines[6]
 
 
+def test_a_fin_at_one_second_from_envoy_is_not_said_to_miss_a_whole_second() -> None:
+    """A 101 with server: envoy, then a FIN 1 s after the echo: too early for Envoy, which
+    closes 1 s after its timeout, and 1.0 s is a whole second (it was said not to be)."""
+
+    def envoy_then_fin(connection: socket.socket, stop: threading.Event) -> None:
+        live.switch_protocols(connection, b"Switching Protocols\r\nserver: envoy")
+        live.echo_first_message(connection)
+        stop.wait(1.0)
+
+    with live.scripted_server(envoy_then_fin) as port:
+        result = probe(f"ws://127.0.0.1:{port}/", "--idle", "4")
+    assert result.returncode == 6, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "(TCP FIN) without a close frame" in lines[5], lines[5]
+    assert re.search(
+        r"; which proxy it was cannot be told: the 101 came from Envoy \(server: envoy\), but "
+        r"Envoy closes an idle WebSocket 1 s after its timeout, not as early as [01]\.\d\d s\. ",
+        lines[6],
+    ), lines[6]
+    assert "whole second" not in lines[6]
+
+
 @pytest.mark.parametrize(
     ("ends", "said"),
     [

@@ -1556,7 +1556,12 @@ def _closed_by_proxy(
             f"closes an idle WebSocket with a FIN, not {how}"
         )
     seconds = round(silence)
-    if abs(silence - seconds) > _WHOLE_SECOND or seconds < (2 if family == "envoy" else 1):
+    if family == "envoy" and seconds < 2 and abs(silence - seconds) <= _WHOLE_SECOND:
+        return None, (  # a whole second, but before any timeout Envoy's delayed close allows
+            f"which proxy it was cannot be told: the 101 came from Envoy ({said}), but Envoy "
+            f"closes an idle WebSocket 1 s after its timeout, not as early as {silence:.2f} s"
+        )
+    if abs(silence - seconds) > _WHOLE_SECOND or seconds < 1:
         late = " (1 s after its timeout)" if family == "envoy" else ""
         return None, (
             f"which proxy it was cannot be told: the 101 came from {name} ({said}), but {name} "
