@@ -576,6 +576,39 @@ def test_the_exit_codes_and_defaults_are_in_the_help(wsgen) -> None:
     assert "6 the connection was closed during the idle hold" in text
 
 
+def test_a_close_at_exactly_60_s_after_a_101_from_envoy_is_not_blamed_on_envoy() -> None:
+    """An AWS ALB (60 s) in front of Envoy: the FIN comes at 60.0 s. Envoy would close at a
+    whole second only 1 s after a timeout of 59 s; 60 s is the ALB's (and nginx's) default.
+    The result line through the CLI would take a minute of silence: this calls what builds it
+    (as the README example test does)."""
+    from wsgen import probe as prober
+
+    options = prober.make_options(
+        "ws://127.0.0.1:1/",
+        idle="75",
+        message="wsgen probe",
+        ping_interval=None,
+        ca=None,
+        insecure=False,
+        headers=[],
+        origin=None,
+        resolve=None,
+        step_timeout="10",
+    )
+    counts = {"pings_sent": 0, "pongs_received": 0, "pings_received": 0, "messages_received": 0}
+    text = prober.closed_diagnosis(options, 60.0, "eof", "", counts, headers=[("server", "envoy")])
+    assert "it looks like Envoy" not in text, text
+    assert "(60 s is the default of nginx and ingress-nginx" in text
+    assert (
+        "; which proxy it was cannot be told: the 101 came from Envoy (server: envoy), but 60 s "
+        "is the default of what may stand in front of it, and Envoy closes 1 s after its "
+        "timeout (at 60 s only with one of 59 s)" in text
+    ), text
+    # Envoy's own default still is Envoy's
+    text = prober.closed_diagnosis(options, 301.0, "eof", "", counts, headers=[("server", "envoy")])
+    assert "it looks like Envoy (a stream idle timeout of 300 s)" in text
+
+
 def test_the_readme_example_says_what_the_probe_says() -> None:
     from conftest import ROOT
     from wsgen import probe as prober

@@ -1574,6 +1574,12 @@ def _closed_by_proxy(
             "and nginx ends an idle WebSocket with a FIN at exactly its timeout"
         )
     if family == "envoy":
+        if any(limit == seconds for limit, _owner in KNOWN_IDLE_TIMEOUTS if limit != 301):
+            return None, (  # someone else's default (an ALB in front), not Envoy's plus 1 s
+                f"which proxy it was cannot be told: the 101 came from Envoy ({said}), but "
+                f"{seconds} s is the default of what may stand in front of it, and Envoy closes "
+                f"1 s after its timeout (at {seconds} s only with one of {seconds - 1} s)"
+            )
         return family, (
             f"it looks like Envoy (a stream idle timeout of {seconds - 1} s): the 101 came with "
             f"{said}, and Envoy ends an idle WebSocket with a FIN 1 s after its timeout (its "
