@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 
-NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
 PREFIX = "traefik.ingress.kubernetes.io/"
 VERSION = "v3.7.9"  # the tag the facts below were read at
 
@@ -184,9 +183,8 @@ SNIPPET_DIRECTIVES = frozenset(
     }
 )
 
-# The ingress-nginx annotations for sticky sessions; on Traefik's own provider, the Service's
-# traefik.ingress.kubernetes.io/service.sticky.cookie does it.
-AFFINITY = ("affinity", "upstream-hash-by")
+# Sticky sessions on Traefik's own provider (ingress-nginx's affinity, upstream-hash-by): the
+# Service's annotation.
 STICKY_COOKIE = PREFIX + "service.sticky.cookie"
 
 _COMMENT = re.compile(r"#[^\n]*")
