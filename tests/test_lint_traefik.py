@@ -85,6 +85,22 @@ def test_timeouts_strconv_atoi_rejects_are_errors_naming_the_value_and_traefiks_
     ]
 
 
+def test_a_timeout_beyond_go_s_int_is_ignored_by_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # strconv.Atoi fails with ErrRange above 2**63-1: the annotation is dropped and the 60 s
+    # default applies, however many digits were meant to say "forever".
+    path = write(
+        tmp_path, annotated(f'{READ}: "99999999999999999999"', f'{SEND}: "9223372036854775807"')
+    )
+    result = wsgen("lint", *TRAEFIK, path)
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f'{path}:7:53: error WS203 proxy-read-timeout "99999999999999999999" is beyond Go\'s '
+        "64-bit int: Traefik's NGINX provider reads it with Go's strconv.Atoi, ignores it and "
+        'uses its proxyReadTimeout, 60 s unless set (whole seconds, e.g. "3600")',
+        "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos",
+    ]
+
+
 def test_no_read_timeout_names_traefiks_default_and_its_provider_option(
     wsgen, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
@@ -110,6 +126,18 @@ def test_a_zero_read_timeout_is_no_deadline_on_traefik(wsgen, tmp_path: Path) ->
     assert (code, report["findings"]) == (0, [])
     _code, report = lint_json(wsgen, path)
     assert [f["rule"] for f in report["findings"]] == ["WS202"]
+
+
+def test_a_short_send_timeout_is_not_an_idle_cut_on_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Measured (targets.md): proxy-send-timeout "2" alone leaves an idle WebSocket open at 8 s
+    # on Traefik's NGINX provider (a per-write deadline); only the read timeout cuts it.
+    path = write(tmp_path, annotated(f'{READ}: "3600"', f'{SEND}: "30"'))
+    code, report = lint_json(wsgen, *TRAEFIK, "--fail-on", "info", path)
+    assert (code, report["findings"]) == (0, [])
+    # a short read timeout still is one
+    path = write(tmp_path, annotated(f'{READ}: "30"', f'{SEND}: "3600"'), "read.yaml")
+    _code, report = lint_json(wsgen, *TRAEFIK, path)
+    assert found(report) == [("WS202", "error", 7)]
 
 
 def test_rules_about_nginx_itself_do_not_apply_on_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -181,6 +209,44 @@ def test_snippets_skip_the_ingress_on_traefik_and_unsupported_directives_fail_it
         "and even with it on its snippet middleware cannot run proxy_http_version: the "
         "Ingress's routes fail to build (404)"
     )
+
+
+def test_a_snippet_traefik_cannot_run_is_not_fixed_by_allowing_snippets(
+    wsgen, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # with allowSnippetAnnotations on, the snippet middleware fails on sub_filter and the
+    # routes 404: the hint must not offer turning it on
+    path = write(
+        tmp_path,
+        annotated(
+            f'{READ}: "3600"',
+            f'{SEND}: "3600"',
+            "nginx.ingress.kubernetes.io/configuration-snippet: sub_filter a b;",
+        ),
+    )
+    code, report = lint_json(wsgen, *TRAEFIK, path)
+    assert code == 1
+    (finding,) = report["findings"]
+    assert (finding["rule"], finding["severity"]) == ("WS403", "error")
+    assert finding["hint"] == (
+        "use an annotation Traefik reads instead (turning allowSnippetAnnotations on does not "
+        "help: sub_filter fails the routes)"
+    )
+
+
+def test_a_blank_snippet_still_skips_the_ingress_on_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # validateIngress skips the Ingress for any snippet that is not "" (a newline counts)
+    path = write(
+        tmp_path,
+        annotated(
+            f'{READ}: "3600"',
+            f'{SEND}: "3600"',
+            'nginx.ingress.kubernetes.io/server-snippet: "\\n"',
+            'nginx.ingress.kubernetes.io/auth-snippet: ""',
+        ),
+    )
+    _code, report = lint_json(wsgen, *TRAEFIK, path)
+    assert found(report) == [("WS403", "warning", 9)]
 
 
 def test_sarif_carries_the_traefik_rules_and_a_hit_s_own_level(
@@ -301,6 +367,21 @@ def test_an_ingress_with_only_traefik_annotations_and_no_class_is_traefik_s(
     assert [(f["rule"], f["hint"]) for f in report["findings"]] == [
         ("WS602", "spec.ingressClassName: traefik")  # never nginx's class
     ]
+
+
+def test_no_class_says_traefik_serves_it_by_default(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # pkg/provider/kubernetes/ingress shouldProcessIngress: with its ingressClass option unset
+    # (the default), an Ingress without any class is Traefik's
+    source = annotated('traefik.ingress.kubernetes.io/router.tls: "true"').replace(
+        "  ingressClassName: nginx\n", ""
+    )
+    _code, report = lint_json(wsgen, "--fail-on", "info", write(tmp_path, source))
+    (finding,) = report["findings"]
+    assert finding["message"] == (
+        "no ingressClassName and no class annotation: Traefik's Kubernetes Ingress provider "
+        "serves it unless its ingressClass option is set, and so may any other controller "
+        "that watches Ingresses without a class"
+    )
 
 
 def test_chart_values_with_class_name_traefik(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -177,6 +177,28 @@ def test_a_cut_behind_nginx_at_an_odd_time_is_not_blamed_on_nginx(wsgen) -> None
     assert "it looks like" not in lines[6]
 
 
+def test_a_fin_at_one_second_from_envoy_is_not_said_to_miss_a_whole_second() -> None:
+    """A 101 with server: envoy, then a FIN 1 s after the echo: too early for Envoy, which
+    closes 1 s after its timeout, and 1.0 s is a whole second (it was said not to be)."""
+
+    def envoy_then_fin(connection: socket.socket, stop: threading.Event) -> None:
+        live.switch_protocols(connection, b"Switching Protocols\r\nserver: envoy")
+        live.echo_first_message(connection)
+        stop.wait(1.0)
+
+    with live.scripted_server(envoy_then_fin) as port:
+        result = probe(f"ws://127.0.0.1:{port}/", "--idle", "4")
+    assert result.returncode == 6, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "(TCP FIN) without a close frame" in lines[5], lines[5]
+    assert re.search(
+        r"; which proxy it was cannot be told: the 101 came from Envoy \(server: envoy\), but "
+        r"Envoy closes an idle WebSocket 1 s after its timeout, not as early as [01]\.\d\d s\. ",
+        lines[6],
+    ), lines[6]
+    assert "whole second" not in lines[6]
+
+
 @pytest.mark.parametrize(
     ("ends", "said"),
     [
@@ -552,6 +574,39 @@ def test_the_exit_codes_and_defaults_are_in_the_help(wsgen) -> None:
     assert f"[default: {prober.DEFAULT_MAX_MESSAGE}]" in text
     assert "0 every step passed and the connection survived the idle hold" in text
     assert "6 the connection was closed during the idle hold" in text
+
+
+def test_a_close_at_exactly_60_s_after_a_101_from_envoy_is_not_blamed_on_envoy() -> None:
+    """An AWS ALB (60 s) in front of Envoy: the FIN comes at 60.0 s. Envoy would close at a
+    whole second only 1 s after a timeout of 59 s; 60 s is the ALB's (and nginx's) default.
+    The result line through the CLI would take a minute of silence: this calls what builds it
+    (as the README example test does)."""
+    from wsgen import probe as prober
+
+    options = prober.make_options(
+        "ws://127.0.0.1:1/",
+        idle="75",
+        message="wsgen probe",
+        ping_interval=None,
+        ca=None,
+        insecure=False,
+        headers=[],
+        origin=None,
+        resolve=None,
+        step_timeout="10",
+    )
+    counts = {"pings_sent": 0, "pongs_received": 0, "pings_received": 0, "messages_received": 0}
+    text = prober.closed_diagnosis(options, 60.0, "eof", "", counts, headers=[("server", "envoy")])
+    assert "it looks like Envoy" not in text, text
+    assert "(60 s is the default of nginx and ingress-nginx" in text
+    assert (
+        "; which proxy it was cannot be told: the 101 came from Envoy (server: envoy), but 60 s "
+        "is the default of what may stand in front of it, and Envoy closes 1 s after its "
+        "timeout (at 60 s only with one of 59 s)" in text
+    ), text
+    # Envoy's own default still is Envoy's
+    text = prober.closed_diagnosis(options, 301.0, "eof", "", counts, headers=[("server", "envoy")])
+    assert "it looks like Envoy (a stream idle timeout of 300 s)" in text
 
 
 def test_the_readme_example_says_what_the_probe_says() -> None:

@@ -231,8 +231,10 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
         if name not in ("proxy-read-timeout", "proxy-send-timeout") or not nginx.is_integer(raw):
             continue
         wanted = f'"{max(options.min_timeout, 3600)}" or more, or heartbeats more often than that'
-        if view.provider == TRAEFIK_NGINX and int(raw) <= 0:
-            continue  # no deadline at all on Traefik (transport.go connWithTimeouts)
+        if view.provider == TRAEFIK_NGINX and (int(raw) <= 0 or name == "proxy-send-timeout"):
+            # <= 0: no deadline at all (transport.go connWithTimeouts); the send timeout is a
+            # per-write deadline that leaves an idle WebSocket open (measured, targets.md)
+            continue
         if int(raw) <= nginx.DEFAULT_TIMEOUT:
             yield Hit(
                 node,
@@ -258,7 +260,8 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
 )
 def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, _key, node, raw in _timeouts(view):
-        if nginx.is_integer(raw):
+        traefik_nginx = view.provider == TRAEFIK_NGINX
+        if nginx.is_integer(raw) and not (traefik_nginx and traefik.atoi(raw) is None):
             continue
         meant = seconds(raw)
         fix = f'write "{meant}"' if meant is not None else 'whole seconds, e.g. "3600"'
@@ -267,11 +270,14 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
                 "a placeholder: lint the file after substituting it "
                 "(envsubst < FILE | wsgen lint -)"
             )
-        if view.provider == TRAEFIK_NGINX:
+        if traefik_nginx:
             default = traefik.TIMEOUT_DEFAULTS[name]
+            problem = "is not whole seconds"
+            if nginx.is_integer(raw):  # out of range (ErrRange)
+                problem, fix = "is beyond Go's 64-bit int", 'whole seconds, e.g. "3600"'
             yield Hit(
                 node,
-                f'{name} "{raw}" is not whole seconds: Traefik\'s NGINX provider reads it with '
+                f'{name} "{raw}" {problem}: Traefik\'s NGINX provider reads it with '
                 f"Go's strconv.Atoi, ignores it and uses its {traefik.TIMEOUT_OPTIONS[name]}, "
                 + (f"{default} s unless set" if default else "no limit unless set"),
                 fix,
@@ -521,8 +527,8 @@ def snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
 )
 def traefik_snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, key, _node, raw in _nginx_annotations(view):
-        if name not in traefik.SNIPPETS or not raw.strip():
-            continue
+        if name not in traefik.SNIPPETS or raw == "":
+            continue  # validateIngress: any other value, blank or not, skips the Ingress
         skipped = (
             f"{name}: Traefik's NGINX provider skips this whole Ingress unless its "
             "allowSnippetAnnotations option is on (default off)"
@@ -535,6 +541,11 @@ def traefik_snippet(view: View, options: Options, context: Context) -> Iterator[
         )
         unsupported = traefik.unsupported_directives(raw)
         if unsupported:
+            if not nginx.sets_upgrade(raw):
+                hint = (
+                    "use an annotation Traefik reads instead (turning allowSnippetAnnotations on "
+                    f"does not help: {', '.join(unsupported)} fails the routes)"
+                )
             yield Hit(
                 key,
                 f"{skipped}, and even with it on its snippet middleware cannot run "
@@ -614,7 +625,12 @@ def no_class(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if view.ingress_class is None:
         yield Hit(
             view.spec_anchor,
-            "no ingressClassName and no class annotation: only a controller with a default "
+            # pkg/provider/kubernetes/ingress shouldProcessIngress: ingressClass unset serves it
+            "no ingressClassName and no class annotation: Traefik's Kubernetes Ingress provider "
+            "serves it unless its ingressClass option is set, and so may any other controller "
+            "that watches Ingresses without a class"
+            if view.provider == TRAEFIK
+            else "no ingressClassName and no class annotation: only a controller with a default "
             "IngressClass or --watch-ingress-without-class serves this Ingress",
             # only Traefik's annotations: Traefik's class, never nginx's
             f"spec.ingressClassName: {'traefik' if view.provider == TRAEFIK else 'nginx'}",

@@ -1556,7 +1556,12 @@ def _closed_by_proxy(
             f"closes an idle WebSocket with a FIN, not {how}"
         )
     seconds = round(silence)
-    if abs(silence - seconds) > _WHOLE_SECOND or seconds < (2 if family == "envoy" else 1):
+    if family == "envoy" and seconds < 2 and abs(silence - seconds) <= _WHOLE_SECOND:
+        return None, (  # a whole second, but before any timeout Envoy's delayed close allows
+            f"which proxy it was cannot be told: the 101 came from Envoy ({said}), but Envoy "
+            f"closes an idle WebSocket 1 s after its timeout, not as early as {silence:.2f} s"
+        )
+    if abs(silence - seconds) > _WHOLE_SECOND or seconds < 1:
         late = " (1 s after its timeout)" if family == "envoy" else ""
         return None, (
             f"which proxy it was cannot be told: the 101 came from {name} ({said}), but {name} "
@@ -1569,6 +1574,12 @@ def _closed_by_proxy(
             "and nginx ends an idle WebSocket with a FIN at exactly its timeout"
         )
     if family == "envoy":
+        if any(limit == seconds for limit, _owner in KNOWN_IDLE_TIMEOUTS if limit != 301):
+            return None, (  # someone else's default (an ALB in front), not Envoy's plus 1 s
+                f"which proxy it was cannot be told: the 101 came from Envoy ({said}), but "
+                f"{seconds} s is the default of what may stand in front of it, and Envoy closes "
+                f"1 s after its timeout (at {seconds} s only with one of {seconds - 1} s)"
+            )
         return family, (
             f"it looks like Envoy (a stream idle timeout of {seconds - 1} s): the 101 came with "
             f"{said}, and Envoy ends an idle WebSocket with a FIN 1 s after its timeout (its "

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 
-NGINX_PREFIX = "nginx.ingress.kubernetes.io/"
 PREFIX = "traefik.ingress.kubernetes.io/"
 VERSION = "v3.7.9"  # the tag the facts below were read at
 
@@ -184,14 +183,26 @@ SNIPPET_DIRECTIVES = frozenset(
     }
 )
 
-# The ingress-nginx annotations for sticky sessions; on Traefik's own provider, the Service's
-# traefik.ingress.kubernetes.io/service.sticky.cookie does it.
-AFFINITY = ("affinity", "upstream-hash-by")
+# Sticky sessions on Traefik's own provider (ingress-nginx's affinity, upstream-hash-by): the
+# Service's annotation.
 STICKY_COOKIE = PREFIX + "service.sticky.cookie"
 
 _COMMENT = re.compile(r"#[^\n]*")
 _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 _DIRECTIVE = re.compile(r"(?:^|[;{}])\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+GO_INT_MAX = 2**63 - 1  # Go's int on the 64-bit platforms Traefik is built for
+
+
+def atoi(value: str) -> int | None:
+    """What Go's strconv.Atoi makes of an annotation: an optional sign and ASCII digits within a
+    64-bit int (beyond it: ErrRange); None when it fails, and Traefik drops the annotation."""
+    digits = value[1:] if value[:1] in "+-" else value
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    number = int(value)
+    return number if -GO_INT_MAX - 1 <= number <= GO_INT_MAX else None
 
 
 def unsupported_directives(snippet: str) -> list[str]:
