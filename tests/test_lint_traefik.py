@@ -99,6 +99,21 @@ def test_a_timeout_beyond_go_s_int_is_ignored_by_traefik(wsgen, tmp_path: Path) 
         'uses its proxyReadTimeout, 60 s unless set (whole seconds, e.g. "3600")',
         "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos",
     ]
+    # ingress-nginx reads it with the same Atoi (parser.GetIntAnnotation): its 60 s applies
+    default = wsgen("lint", path)
+    assert default.code == 1
+    assert default.out.splitlines() == [
+        f'{path}:7:53: error WS203 proxy-read-timeout "99999999999999999999" is beyond Go\'s '
+        '64-bit int: ingress-nginx silently uses 60 instead (whole seconds, e.g. "3600")',
+        "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos",
+    ]
+    connect = "nginx.ingress.kubernetes.io/proxy-connect-timeout"
+    refused = wsgen("render", "--annotation", f"{connect}=99999999999999999999")
+    assert refused.code == 2
+    assert refused.err_lines == [
+        f"wsgen: error: --annotation: '{connect}' must be whole seconds (\"30\"): ingress-nginx "
+        "replaces anything else by its default"
+    ]
 
 
 def test_no_read_timeout_names_traefiks_default_and_its_provider_option(

@@ -297,10 +297,28 @@ def key_problem(key: str) -> tuple[str, str] | None:
     return None
 
 
-def is_integer(value: str) -> bool:
-    """What Go's strconv.Atoi accepts: an optional sign and ASCII digits."""
+GO_INT_MAX = 2**63 - 1  # Go's int on the 64-bit platforms the controllers are built for
+
+
+def is_digits(value: str) -> bool:
+    """An optional sign and ASCII digits: the shape Go's strconv.Atoi reads."""
     digits = value[1:] if value[:1] in "+-" else value
     return digits.isascii() and digits.isdigit()
+
+
+def atoi(value: str) -> int | None:
+    """What Go's strconv.Atoi makes of an annotation (ingress-nginx's GetIntAnnotation and
+    Traefik's NGINX provider both read timeouts with it): the shape of `is_digits` within a
+    64-bit int (beyond it: ErrRange); None when it fails, and the annotation is dropped."""
+    if not is_digits(value):
+        return None
+    number = int(value)
+    return number if -GO_INT_MAX - 1 <= number <= GO_INT_MAX else None
+
+
+def is_integer(value: str) -> bool:
+    """What Go's strconv.Atoi accepts."""
+    return atoi(value) is not None
 
 
 def value_problem(name: str, value: str, websocket: bool = True) -> str | None:

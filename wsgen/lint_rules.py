@@ -261,10 +261,13 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
 def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, _key, node, raw in _timeouts(view):
         traefik_nginx = view.provider == TRAEFIK_NGINX
-        if nginx.is_integer(raw) and not (traefik_nginx and traefik.atoi(raw) is None):
+        if nginx.is_integer(raw):
             continue
         meant = seconds(raw)
         fix = f'write "{meant}"' if meant is not None else 'whole seconds, e.g. "3600"'
+        problem = "is not whole seconds"
+        if nginx.is_digits(raw):  # out of range (ErrRange)
+            problem, fix = "is beyond Go's 64-bit int", 'whole seconds, e.g. "3600"'
         if "${" in raw or "{{" in raw:
             fix = (
                 "a placeholder: lint the file after substituting it "
@@ -272,9 +275,6 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
             )
         if traefik_nginx:
             default = traefik.TIMEOUT_DEFAULTS[name]
-            problem = "is not whole seconds"
-            if nginx.is_integer(raw):  # out of range (ErrRange)
-                problem, fix = "is beyond Go's 64-bit int", 'whole seconds, e.g. "3600"'
             yield Hit(
                 node,
                 f'{name} "{raw}" {problem}: Traefik\'s NGINX provider reads it with '
@@ -285,7 +285,7 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
             continue
         yield Hit(
             node,
-            f'{name} "{raw}" is not whole seconds: ingress-nginx silently uses '
+            f'{name} "{raw}" {problem}: ingress-nginx silently uses '
             f"{nginx.TIMEOUTS[name]} instead",
             fix,
         )

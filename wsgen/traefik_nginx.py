@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 
+from wsgen import ingress_nginx as nginx
+
 PREFIX = "traefik.ingress.kubernetes.io/"
 VERSION = "v3.7.9"  # the tag the facts below were read at
 
@@ -192,17 +194,8 @@ _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 _DIRECTIVE = re.compile(r"(?:^|[;{}])\s*([A-Za-z_][A-Za-z0-9_]*)")
 
 
-GO_INT_MAX = 2**63 - 1  # Go's int on the 64-bit platforms Traefik is built for
-
-
-def atoi(value: str) -> int | None:
-    """What Go's strconv.Atoi makes of an annotation: an optional sign and ASCII digits within a
-    64-bit int (beyond it: ErrRange); None when it fails, and Traefik drops the annotation."""
-    digits = value[1:] if value[:1] in "+-" else value
-    if not (digits.isascii() and digits.isdigit()):
-        return None
-    number = int(value)
-    return number if -GO_INT_MAX - 1 <= number <= GO_INT_MAX else None
+# Go's strconv.Atoi, as Traefik's provider reads timeouts (the same reader as ingress-nginx's)
+atoi = nginx.atoi
 
 
 def unsupported_directives(snippet: str) -> list[str]:
