@@ -189,3 +189,33 @@ def test_pings_keep_a_timeout_2_websocket_open(wsgen, tmp_path: Path) -> None:
     assert idle["pings_sent"] >= 6, pinged.why("too few pings")
     assert idle["pongs_received"] == idle["pings_sent"], pinged.why("a ping unanswered")
     assert idle["longest_silence"] < 2.0, pinged.why("a silence as long as the timeout")
+
+
+def test_a_regex_path_of_type_prefix_skips_the_ingress_as_lint_says(wsgen, tmp_path: Path) -> None:
+    """strictValidatePathType (on by default since v3.7): the same regex path is served with
+    pathType ImplementationSpecific and the whole Ingress is skipped with Prefix, which is
+    what lint's WS104 reports under --controller traefik (and only there)."""
+    with live.echo_backend() as backend:
+        docs = render(wsgen, backend, "--timeout", "3600")
+        regex = ingress(docs)
+        regex["metadata"]["annotations"]["nginx.ingress.kubernetes.io/use-regex"] = "true"
+        (path,) = regex["spec"]["rules"][0]["http"]["paths"]
+        path["path"] = "/ws(/|$)(.*)"
+        allowed = copy.deepcopy(regex)
+        allowed["metadata"]["name"] = "allowed"
+        allowed["spec"]["rules"][0]["host"] = "allowed.example.com"
+        allowed["spec"]["rules"][0]["http"]["paths"][0]["pathType"] = "ImplementationSpecific"
+        served = [*docs, allowed]
+        with traefik.serving(served, tmp_path, ["kubernetesIngressNGINX"]) as (_api, proxy):
+            proxy.wait_for_router(PROVIDER, "web", lambda r: "allowed.example.com" in r["rule"])
+            rules = [r["rule"] for r in proxy.routers() if r.get("provider") == PROVIDER]
+            log = proxy.log_text()
+
+    assert not any(HOST in rule for rule in rules), rules
+    assert "regex characters not allowed for pathType Prefix" in log
+    manifests = tmp_path / "ingresses.yaml"
+    manifests.write_text(yaml.safe_dump_all([regex, allowed]))
+    linted = wsgen("lint", "--controller", "traefik", "--format", "json", str(manifests))
+    findings = [(f["rule"], f["message"].split(":")[0]) for f in json.loads(linted.out)["findings"]]
+    assert findings == [("WS104", "path /ws(/|$)(.*) with pathType Prefix")]
+    assert json.loads(wsgen("lint", "--format", "json", str(manifests)).out)["findings"] == []

@@ -182,6 +182,29 @@ def no_path_type(view: View, options: Options, context: Context) -> Iterator[Hit
             )
 
 
+@rule(
+    "WS104",
+    "error",
+    "a Prefix or Exact path with characters Traefik's NGINX provider refuses: the whole Ingress "
+    "is skipped (--controller traefik)",
+    providers=(TRAEFIK_NGINX,),
+)
+def traefik_strict_path(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for path in view.paths:
+        kind = text(value(path.item, "pathType"))  # path_type is its key
+        if kind not in ("Prefix", "Exact") or not path.path or path.path_node is None:
+            continue
+        if not traefik.STRICT_PATH.fullmatch(path.path):
+            yield Hit(
+                path.path_node,
+                f"path {path.path} with pathType {kind}: Traefik's NGINX provider (v3.7+, "
+                "strictValidatePathType on by default) skips the whole Ingress for a path with "
+                "characters other than letters, digits and '/._-'",
+                "pathType: ImplementationSpecific for a regex path (with use-regex), or a plain "
+                "prefix such as /ws",
+            )
+
+
 # --- timeouts -----------------------------------------------------------------------------------
 
 _FIX_TIMEOUTS = (
@@ -285,8 +308,7 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
             continue
         yield Hit(
             node,
-            f'{name} "{raw}" {problem}: ingress-nginx silently uses '
-            f"{nginx.TIMEOUTS[name]} instead",
+            f'{name} "{raw}" {problem}: ingress-nginx silently uses {nginx.TIMEOUTS[name]} instead',
             fix,
         )
 

