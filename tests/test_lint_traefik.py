@@ -464,3 +464,25 @@ def test_corpus_for_traefik(wsgen) -> None:  # type: ignore[no-untyped-def]
     assert messages and all("Traefik's NGINX provider" in m for m in messages)
     # class traefik and traefik-public Ingresses (035, 041) carry no nginx annotations
     assert "035" not in after and "041" not in after
+
+
+def test_an_auth_snippet_without_an_auth_url_only_skips(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Traefik runs an auth-snippet only in the auth middleware it builds for an auth-url
+    (middleware.go buildSnippetAuth): without one the directive never runs, and only the
+    skip (allowSnippetAnnotations) is said; with one it fails the routes, an error."""
+    snippet = ["nginx.ingress.kubernetes.io/auth-snippet: |", "  gzip on;"]
+    alone = write(tmp_path, annotated(f'{READ}: "3600"', f'{SEND}: "3600"', *snippet), "a.yaml")
+    _code, report = lint_json(wsgen, *TRAEFIK, alone)
+    assert found(report) == [("WS403", "warning", 9)]
+    with_url = write(
+        tmp_path,
+        annotated(
+            f'{READ}: "3600"',
+            f'{SEND}: "3600"',
+            'nginx.ingress.kubernetes.io/auth-url: "https://auth.example.com/check"',
+            *snippet,
+        ),
+        "b.yaml",
+    )
+    _code, report = lint_json(wsgen, *TRAEFIK, with_url)
+    assert found(report) == [("WS403", "error", 10)]

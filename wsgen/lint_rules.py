@@ -562,6 +562,10 @@ def traefik_snippet(view: View, options: Options, context: Context) -> Iterator[
             "(it runs header, rewrite and access directives only)"
         )
         unsupported = traefik.unsupported_directives(raw)
+        if name == "auth-snippet" and view.annotation(nginx.PREFIX + "auth-url") is None:
+            # middleware.go buildSnippetAuth runs it only for an auth URL (this Ingress's, or a
+            # provider-wide globalAuthURL lint cannot see): then only the skip applies
+            unsupported = []
         if unsupported:
             if not nginx.sets_upgrade(raw):
                 hint = (
