@@ -303,8 +303,7 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
             continue
         yield Hit(
             node,
-            f'{name} "{raw}" {problem}: ingress-nginx silently uses '
-            f"{nginx.TIMEOUTS[name]} instead",
+            f'{name} "{raw}" {problem}: ingress-nginx silently uses {nginx.TIMEOUTS[name]} instead',
             fix,
         )
 
