@@ -116,6 +116,27 @@ def test_a_timeout_beyond_go_s_int_is_ignored_by_traefik(wsgen, tmp_path: Path) 
     ]
 
 
+def test_a_read_timeout_that_overflows_go_s_duration_is_a_short_cut_on_traefik(
+    wsgen, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # build.go: time.Duration(n) * time.Second, which wraps around in Go's int64 nanoseconds.
+    # 18446744075 s is 2**64 ns + 1.290448384 s: a 1.29 s read deadline (measured through the
+    # real Traefik: tests/test_traefik_nginx_provider.py); 9223372037 s wraps below 0: none.
+    path = write(tmp_path, annotated(f'{READ}: "18446744075"', f'{SEND}: "3600"'))
+    result = wsgen("lint", *TRAEFIK, path)
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f"{path}:7:53: error WS202 proxy-read-timeout 18446744075: Traefik's NGINX provider "
+        "multiplies it into nanoseconds in Go's 64-bit int, which wraps around to 1.29 s: a "
+        "WebSocket Ingress (path /ws) is cut after 1.29 s of silence "
+        '("3600" or more, or heartbeats more often than that)',
+        "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos",
+    ]
+    negative = write(tmp_path, annotated(f'{READ}: "9223372037"', f'{SEND}: "3600"'), "b.yaml")
+    code, report = lint_json(wsgen, *TRAEFIK, "--fail-on", "info", negative)
+    assert (code, report["findings"]) == (0, [])
+
+
 def test_no_read_timeout_names_traefiks_default_and_its_provider_option(
     wsgen, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]

@@ -125,7 +125,9 @@ def test_sticky_is_a_cookie_on_the_service_and_a_wildcard_is_one_label() -> None
     route = route_of(golden("sticky"))
     (rule,) = route["spec"]["routes"]
     # an Ingress wildcard matches one label; Host() takes wildcards only from Traefik v3.7 on
-    assert rule["match"] == "HostRegexp(`^[a-z0-9-]+\\.chat\\.example\\.com$`) && PathPrefix(`/`)"
+    assert (
+        rule["match"] == "HostRegexp(`^[a-z0-9-]+\\.chat\\.example\\.com\\.?$`) && PathPrefix(`/`)"
+    )
     # below chat.example.com's own route: the length of "Host(`*.chat.example.com`) && ..." - 1
     assert rule["priority"] == len("Host(`*.chat.example.com`) && PathPrefix(`/`)") - 1
     assert rule["services"][0]["sticky"] == {

@@ -223,8 +223,11 @@ def test_a_wildcard_host_takes_one_label_as_an_ingress_does(wsgen, tmp_path: Pat
             one = probe(wsgen, f"ws://chat.example.com:{port}/ws", "--idle", "0.1")
             two = probe(wsgen, f"ws://a.chat.example.com:{port}/ws", "--idle", "0.1")
             bare = probe(wsgen, f"ws://example.com:{port}/ws", "--idle", "0.1")
+            # the absolute form (a trailing dot), which nginx and Traefik's Host() take too
+            absolute = probe(wsgen, f"ws://chat.example.com.:{port}/ws", "--idle", "0.1")
 
     assert one["exit"] == 0 and echoed(one), one
+    assert absolute["exit"] == 0 and echoed(absolute), absolute
     assert not_routed(two), two
     assert not_routed(bare), bare
 

@@ -219,3 +219,20 @@ def test_a_regex_path_of_type_prefix_skips_the_ingress_as_lint_says(wsgen, tmp_p
     findings = [(f["rule"], f["message"].split(":")[0]) for f in json.loads(linted.out)["findings"]]
     assert findings == [("WS104", "path /ws(/|$)(.*) with pathType Prefix")]
     assert json.loads(wsgen("lint", "--format", "json", str(manifests)).out)["findings"] == []
+
+
+def test_a_read_timeout_beyond_go_s_duration_wraps_around_to_a_short_cut(
+    wsgen, tmp_path: Path
+) -> None:
+    """Traefik turns the seconds into nanoseconds with time.Duration(n) * time.Second, which
+    wraps around in Go's int64: "18446744075" is 2**64 ns + 1.290448384 s, a 1.29 s deadline
+    that closes the WebSocket (what `wsgen lint --controller traefik` reports as WS202), and
+    "9223372037" wraps below 0, no deadline at all (lint says nothing)."""
+    with live.echo_backend() as backend:
+        docs = render(wsgen, backend, "--timeout", "2")
+        with nginx_provider(with_read_timeout(docs, "18446744075"), tmp_path) as proxy:
+            wrapped = probe(wsgen, proxy, "--idle", "4")
+        with nginx_provider(with_read_timeout(docs, "9223372037"), tmp_path) as proxy:
+            negative = probe(wsgen, proxy, "--idle", "4")
+    assert_closed_at(wrapped, 1.29)
+    assert_survived(negative, 4.0)

