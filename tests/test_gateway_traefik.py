@@ -197,8 +197,8 @@ def test_a_backend_port_the_service_lacks_is_not_resolved(wsgen, tmp_path: Path)
 
 def test_entry_points_on_other_ports_leave_wsgens_listeners_unserved(wsgen, tmp_path: Path) -> None:
     """Traefik serves a Gateway listener only from an entry point whose address has the
-    listener's port: wsgen writes 80 (and 443), so a Traefik whose entry points are at 8000 and
-    8443 (the Helm chart's defaults) refuses the listener and, with it, the route."""
+    listener's port: wsgen writes 80 (and 443) unless told, so a Traefik whose entry points are
+    at 8000 and 8443 (the Helm chart's defaults) refuses the listener and, with it, the route."""
     with live.echo_backend() as backend:
         docs = render(wsgen, backend)
         chart = {"web": 8000, "websecure": 8443}
@@ -214,3 +214,31 @@ def test_entry_points_on_other_ports_leave_wsgens_listeners_unserved(wsgen, tmp_
     route = condition(route_parent(status)["conditions"], "Accepted")
     assert route["status"] == "False"
     assert route["reason"] == "NotAllowedByListeners"
+
+
+def test_listener_ports_of_the_charts_entry_points_are_served(wsgen, tmp_path: Path) -> None:
+    """The same Traefik (entry points at 8000 and 8443, as the Helm chart has them) accepts
+    both listeners of a Gateway written with --http-listener-port 8000 --https-listener-port
+    8443, and a WebSocket goes through the HTTPS one (the route's sectionName), verified
+    with the stream's Secret."""
+    with live.echo_backend() as backend:
+        ports = ("--http-listener-port", "8000", "--https-listener-port", "8443")
+        docs = render(wsgen, backend, "--tls", "self-signed", *ports)
+        secret = next(doc for doc in docs if doc["kind"] == "Secret")
+        ca = tmp_path / "tls.crt"
+        ca.write_bytes(base64.b64decode(secret["data"]["tls.crt"]))
+        chart = {"web": 8000, "websecure": 8443}
+        with served(docs, tmp_path, chart) as (api, proxy):
+            status = route_status(api, proxy)
+            gateway = gateway_status(api, 2)
+            secure = echo_through(proxy, "websecure", "/ws", ca=ca)
+            complaints = proxy.complaints()
+
+    listeners = {listener["name"]: listener for listener in gateway["listeners"]}
+    for name in ("http", "https"):
+        accepted = condition(listeners[name]["conditions"], "Accepted")
+        assert accepted["status"] == "True", listeners[name]
+    route = condition(route_parent(status)["conditions"], "Accepted")
+    assert route["status"] == "True", status
+    assert secure == "hello through traefik"
+    assert complaints == []

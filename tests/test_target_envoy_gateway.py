@@ -124,6 +124,15 @@ def test_an_existing_gateway_is_not_written_and_its_owner_is_told(wsgen) -> None
          "--upstream: only used with --target nginx (the target is 'envoy-gateway')"),
         (["--gateway", "Shared"], "--gateway: 'Shared' is not a valid DNS name"),
         (["--gateway", "x", "--gateway-namespace", "a.b"], "--gateway-namespace: 'a.b' is not a valid DNS label"),
+        (["--gateway", "shared", "--http-listener-port", "8000"],
+         "--http-listener-port: only without --gateway (an existing Gateway has its own listeners)"),
+        (["--https-listener-port", "8443"],
+         "--https-listener-port: needs TLS (the HTTPS listener exists only with --tls; the TLS mode is 'none')"),
+        (["--tls", "secret", "--http-listener-port", "443"],
+         "--http-listener-port: 443 is both listeners' port (one port cannot be an HTTP and an HTTPS listener; give --http-listener-port and --https-listener-port different ports)"),
+        (["--tls", "secret", "--http-listener-port", "8000", "--https-listener-port", "8000"],
+         "--https-listener-port: 8000 is both listeners' port"),
+        (["--http-listener-port", "0"], "--http-listener-port: 0 is out of range for a port number (1-65535)"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_writes_nothing(args: list[str], message: str, wsgen) -> None:
@@ -252,3 +261,31 @@ def test_files_no_wsgen_run_wrote_are_not_called_leftovers(wsgen) -> None:
     result = wsgen("render", "-o", "k8s")
     assert result.code == 0, result.err
     assert "earlier run" not in result.err
+
+
+def test_listener_ports_are_written_recorded_and_give_way(wsgen, hermetic: Path) -> None:
+    """--http-listener-port / --https-listener-port set the ports of wsgen's own Gateway (a
+    Traefik Gateway listener needs its entry point's port: 8000 and 8443 in the Helm chart),
+    wsgen.yaml records them when not 80 / 443, and a stronger --gateway or --tls none drops the
+    recorded ones (as a recorded --gateway-class gives way)."""
+    args = ("--tls", "secret", "--http-listener-port", "8000", "--https-listener-port", "8443")
+    result = wsgen("render", *TARGET, *args, "-o", "k8s")
+    assert result.code == 0, result.err
+    gateway = yaml.safe_load(Path("k8s/gateway.yaml").read_text())
+    listeners = [(x["name"], x["protocol"], x["port"]) for x in gateway["spec"]["listeners"]]
+    assert listeners == [("http", "HTTP", 8000), ("https", "HTTPS", 8443)]
+    crds.check_all(Path("k8s/gateway.yaml").read_text())
+    values = yaml.safe_load(Path("k8s/wsgen.yaml").read_text())
+    assert (values["httpListenerPort"], values["httpsListenerPort"]) == (8000, 8443)
+    assert wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check").code == 0
+    plain = wsgen("render", "-f", "k8s/wsgen.yaml", "--tls", "none", "-o", "plain")
+    assert plain.code == 0, plain.err
+    assert "httpsListenerPort" not in yaml.safe_load(Path("plain/wsgen.yaml").read_text())
+    (listener,) = yaml.safe_load(Path("plain/gateway.yaml").read_text())["spec"]["listeners"]
+    assert listener["port"] == 8000
+    shared = wsgen("render", "-f", "plain/wsgen.yaml", "--gateway", "shared", "-o", "shared")
+    assert shared.code == 0, shared.err
+    assert "httpListenerPort" not in yaml.safe_load(Path("shared/wsgen.yaml").read_text())
+    default = wsgen("render", *TARGET, "--http-listener-port", "80", "-o", "default")
+    assert default.code == 0
+    assert "httpListenerPort" not in yaml.safe_load(Path("default/wsgen.yaml").read_text())

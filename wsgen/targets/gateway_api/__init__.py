@@ -43,7 +43,27 @@ GATEWAY_CLASS = Option(
     "Gateway API targets: gatewayClassName of the Gateway wsgen writes [eg, nginx or istio].",
     model.dns_subdomain,
 )
-OPTIONS = (GATEWAY, GATEWAY_NAMESPACE, GATEWAY_CLASS, STICKY)
+HTTP_PORT = 80  # the listeners of wsgen's own Gateway, unless given
+HTTPS_PORT = 443
+HTTP_LISTENER_PORT = Option(
+    "httpListenerPort",
+    "--http-listener-port",
+    "WSGEN_HTTP_LISTENER_PORT",
+    "Gateway API targets without --gateway: the port of the Gateway's HTTP listener [80] "
+    "(Traefik: its web entry point's port, 8000 in the Helm chart).",
+    model.port,
+)
+HTTPS_LISTENER_PORT = Option(
+    "httpsListenerPort",
+    "--https-listener-port",
+    "WSGEN_HTTPS_LISTENER_PORT",
+    "Gateway API targets without --gateway, with TLS: the port of the Gateway's HTTPS listener "
+    "[443] (Traefik: its websecure entry point's port, 8443 in the Helm chart).",
+    model.port,
+)
+OPTIONS = (
+    GATEWAY, GATEWAY_NAMESPACE, GATEWAY_CLASS, HTTP_LISTENER_PORT, HTTPS_LISTENER_PORT, STICKY
+)  # fmt: skip
 USES = KUBERNETES | {option.key for option in OPTIONS}
 FILES = (*KUBERNETES_FILES, GATEWAY_FILE, ROUTE_FILE)
 
@@ -57,6 +77,8 @@ class Settings:
     # target (a folder moved to another Gateway API target gets that one's class)
     class_given: bool = False
     sticky: bool = False
+    http_port: int = HTTP_PORT  # of wsgen's own Gateway's listeners
+    https_port: int = HTTPS_PORT
 
     @property
     def own_gateway(self) -> bool:
@@ -102,18 +124,28 @@ def settings_for(default_class: str) -> Callable[[Config, Values], Settings]:
                     f"wsgen writes is in the app's namespace, {config.namespace})"
                 )
             gateway_class = str(values.get("gatewayClass", default_class))
+            http_port, https_port = _listener_ports(config, values)
             return Settings(
                 gateway=config.name,
                 gateway_namespace="",
                 gateway_class=gateway_class,
                 class_given="gatewayClass" in given and gateway_class != default_class,
                 sticky=sticky,
+                http_port=http_port,
+                https_port=https_port,
             )
         if "gatewayClass" in given:
             raise BadInput(
                 f"{values.origin('gatewayClass')}: only without --gateway (an existing "
                 "Gateway has its own class)"
             )
+        for key in ("httpListenerPort", "httpsListenerPort"):
+            # a folder's recorded ports give way to a stronger --gateway
+            if key in given and values.strength(key) >= values.strength("gateway"):
+                raise BadInput(
+                    f"{values.origin(key)}: only without --gateway (an existing Gateway has its "
+                    "own listeners)"
+                )
         if config.tls.enabled:
             raise BadInput(f"{values.origin('tls.mode')}: {EXISTING_GATEWAY_TLS}")
         return Settings(
@@ -124,6 +156,30 @@ def settings_for(default_class: str) -> Callable[[Config, Values], Settings]:
         )
 
     return settings
+
+
+def _listener_ports(config: Config, values: Values) -> tuple[int, int]:
+    """The HTTP and HTTPS listener ports of wsgen's own Gateway. The HTTPS one only with TLS
+    (a folder's recorded one gives way to a stronger --tls none); the two must differ (one
+    port cannot be both an HTTP and an HTTPS listener)."""
+    http_port = int(str(values.get("httpListenerPort", HTTP_PORT)))
+    https_port = HTTPS_PORT
+    if "httpsListenerPort" in values.values:
+        if config.tls.enabled:
+            https_port = int(str(values.get("httpsListenerPort")))
+        elif values.strength("httpsListenerPort") >= values.strength("tls.mode"):
+            raise BadInput(
+                f"{values.origin('httpsListenerPort')}: needs TLS (the HTTPS listener exists "
+                "only with --tls; the TLS mode is 'none')"
+            )
+    if config.tls.enabled and http_port == https_port:
+        key = "httpsListenerPort" if "httpsListenerPort" in values.values else "httpListenerPort"
+        raise BadInput(
+            f"{values.origin(key)}: {http_port} is both listeners' port (one port cannot be "
+            "an HTTP and an HTTPS listener; give --http-listener-port and --https-listener-port "
+            "different ports)"
+        )
+    return http_port, https_port
 
 
 def summary(config: Config) -> list[tuple[str, str]]:

@@ -34,6 +34,8 @@ def _checks(config: Config) -> dict[str, KindCheck]:
             and doc["metadata"].get("annotations", {}) == gateway_annotations(config)
             and all(listener["hostname"] == config.host for listener in listeners)
             and len(listeners) == (2 if config.tls.enabled else 1)
+            and [listener["port"] for listener in listeners]
+            == [settings.http_port, settings.https_port][: len(listeners)]
         )
 
     def route(doc: dict[str, Any]) -> bool:
