@@ -250,3 +250,20 @@ def test_bad_flags_are_exit_2_even_without_a_terminal(args: list[str], hermetic:
         2,
         "wsgen: error: --port: 'x' is not a port number (1-65535)\n",
     )
+
+
+def test_https_listener_port_without_tls_asks_for_a_tls_mode(hermetic: Path) -> None:
+    """--https-listener-port without --tls is not refused before the TLS question (the mode is
+    not known yet): the question offers only the modes that give the HTTPS listener."""
+    flags = "--target envoy-gateway --name chat -n team-a --image registry.example.com/chat:1 --port 8080 --host chat.example.com --path /ws --timeout 60 --gateway-class eg --http-listener-port 8000 --https-listener-port 8443 -o k8s"
+    child = spawn(flags, hermetic)
+    child.expect("TLS")
+    child.expect("cert-manager issues and renews it")  # the last of the modes offered
+    assert "none" not in child.before  # only modes that give the HTTPS listener
+    child.send("\r")  # the first: self-signed
+    answer(child, "TLS Secret name")
+    answer(child, r"Write \d+ file\(s\) to k8s\?")
+    assert finish(child) == 0
+    listeners = yaml.safe_load((hermetic / "k8s/gateway.yaml").read_text())["spec"]["listeners"]
+    assert [(x["protocol"], x["port"]) for x in listeners] == [("HTTP", 8000), ("HTTPS", 8443)]
+    assert yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())["tls"]["mode"] == "self-signed"

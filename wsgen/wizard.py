@@ -146,6 +146,9 @@ def check_given(layers: list[tuple[Layer, Path]], name: str) -> None:
     checked = with_target(layers, name)
     if model.strongest(layers, "tls.mode") is None:
         implied = model.implied_tls_mode(given_keys(layers))
+        modes = targets.TARGETS[name].tls_modes_given(_known({}, layers))[0]
+        if implied == "none" and implied not in modes:  # e.g. --https-listener-port
+            implied = modes[0]
         if implied != "none":
             checked = [({"tls.mode": Given(implied, "--tls")}, Path.cwd()), *checked]
     model.build(checked, partial=True)
@@ -167,7 +170,9 @@ def default_for(
         name = answers.get("name") or _raw(layers, "name") or Config.name
         return f"{name}-tls"
     if key == "tls.mode":  # e.g. --cert given without --tls: offer files
-        return model.implied_tls_mode(given_keys(layers))
+        implied = model.implied_tls_mode(given_keys(layers))
+        modes = _target(answers, layers).tls_modes_given(_known(answers, layers))[0]
+        return implied if implied in modes else modes[0]
     return model.DEFAULTS.get(key, "")  # a target's own questions carry their defaults
 
 

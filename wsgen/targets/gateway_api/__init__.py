@@ -238,12 +238,16 @@ def target(
 
 
 def tls_limit(known: Callable[[str], str | None]) -> tuple[tuple[str, ...], str]:
-    """With --gateway, TLS is the existing Gateway's: only `none` can work."""
-    if known("gateway") is None:
-        return model.TLS_MODES, ""
-    return ("none",), EXISTING_GATEWAY_TLS
+    """With --gateway, TLS is the existing Gateway's: only `none` can work. With
+    --https-listener-port, only a mode that gives the HTTPS listener."""
+    if known("gateway") is not None:
+        return ("none",), EXISTING_GATEWAY_TLS
+    if known("httpsListenerPort") is not None:
+        return tuple(mode for mode in model.TLS_MODES if mode != "none"), HTTPS_PORT_NEEDS_TLS
+    return model.TLS_MODES, ""
 
 
+HTTPS_PORT_NEEDS_TLS = "--https-listener-port: the HTTPS listener exists only with TLS"
 EXISTING_GATEWAY_TLS = (
     "with --gateway, TLS is the Gateway owner's (its listener names the certificate): give "
     "--tls none; clients still use wss:// when that listener terminates TLS"
