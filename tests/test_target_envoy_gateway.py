@@ -289,3 +289,14 @@ def test_listener_ports_are_written_recorded_and_give_way(wsgen, hermetic: Path)
     default = wsgen("render", *TARGET, "--http-listener-port", "80", "-o", "default")
     assert default.code == 0
     assert "httpListenerPort" not in yaml.safe_load(Path("default/wsgen.yaml").read_text())
+
+
+def test_a_listener_port_clash_names_the_stronger_option(wsgen, hermetic: Path) -> None:
+    """--http-listener-port typed over a folder whose wsgen.yaml records that port for HTTPS:
+    the refusal names the flag just given, not the recorded value."""
+    args = ("--tls", "secret", "--https-listener-port", "8443", "-o", "k8s")
+    assert wsgen("render", *TARGET, *args).code == 0
+    result = wsgen("render", "-f", "k8s/wsgen.yaml", "--http-listener-port", "8443", "-o", "k8s")
+    assert result.code == 2
+    assert result.err.startswith("wsgen: error: --http-listener-port: 8443 is both listeners' port")
+    assert len(result.err_lines) == 1, result.err

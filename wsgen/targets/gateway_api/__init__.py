@@ -173,7 +173,9 @@ def _listener_ports(config: Config, values: Values) -> tuple[int, int]:
                 "only with --tls; the TLS mode is 'none')"
             )
     if config.tls.enabled and http_port == https_port:
-        key = "httpsListenerPort" if "httpsListenerPort" in values.values else "httpListenerPort"
+        # the stronger of the two given (the one just typed over a folder's recorded one)
+        given = [key for key in ("httpsListenerPort", "httpListenerPort") if key in values.values]
+        key = max(given, key=values.strength)
         raise BadInput(
             f"{values.origin(key)}: {http_port} is both listeners' port (one port cannot be "
             "an HTTP and an HTTPS listener; give --http-listener-port and --https-listener-port "
