@@ -219,6 +219,11 @@ def test_an_existing_gateway_is_not_written_and_its_owner_is_told(wsgen) -> None
          "--tls: with --gateway, TLS is the Gateway owner's (its listener names the certificate): give --tls none; clients still use wss:// when that listener terminates TLS"),
         (["--gateway-class", "Istio"], "--gateway-class: 'Istio' is not a valid DNS name"),
         (["--timeout", "0"], "--timeout: "),
+        # Istio's Service for the Gateway has status-port 15021 besides the listeners' ports
+        (["--http-listener-port", "15021"],
+         "--http-listener-port: 15021 is the status port of the Service Istio makes for the Gateway"),
+        (["--tls", "secret", "--https-listener-port", "15021"],
+         "--https-listener-port: 15021 is the status port of the Service Istio makes for the Gateway"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_writes_nothing(args: list[str], message: str, wsgen) -> None:

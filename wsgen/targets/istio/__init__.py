@@ -33,6 +33,10 @@ POLICY_FILE = "destinationrule.yaml"
 
 
 DEFAULT_CLASS = "istio"
+# Istio's Service for a Gateway always has `status-port` 15021 first, and adds a port for each
+# listener port besides (pilot/pkg/config/kube/gateway/deploymentcontroller.go
+# extractServicePorts): a listener on 15021 makes a Service the API server refuses.
+STATUS_PORT = 15021
 _gateway_settings = gateway_api.settings_for(DEFAULT_CLASS)
 
 
@@ -49,6 +53,15 @@ def settings(config: Config, values: Values) -> gateway_api.Settings:
             f"({len(made)} characters; a Service name is at most 63): give a shorter --name "
             "or --gateway-class"
         )
+    listeners = {"httpListenerPort": result.http_port}
+    if config.tls.enabled:
+        listeners["httpsListenerPort"] = result.https_port
+    for key, port in listeners.items():
+        if result.own_gateway and port == STATUS_PORT:
+            raise BadInput(
+                f"{values.origin(key)}: {port} is the status port of the Service Istio makes for "
+                "the Gateway (a listener on it gives that Service the port twice): give another"
+            )
     return result
 
 
