@@ -67,6 +67,22 @@ def wsgen(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     return run
 
 
+def matches_golden(text: str, path: Path, update: bool) -> None:
+    """`text` is the golden file `path` (with --update-golden: it becomes it)."""
+    if update:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def refused(result: Run, message: str, out: str = "k8s") -> None:
+    """Bad input: exit 2, one line starting `wsgen: error: MESSAGE`, nothing at `out`."""
+    assert result.code == 2
+    assert len(result.err_lines) == 1, result.err
+    assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
+    assert not Path(out).exists()
+
+
 def wsgen_exe() -> list[str]:
     """The installed console script if there is one beside this Python, else -m wsgen."""
     script = Path(sys.executable).with_name("wsgen")

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 import crds
-from conftest import GOLDEN
+from conftest import GOLDEN, matches_golden, refused
 from test_kubernetes import check_stream, kustomize
 from test_tls import make_pair
 
@@ -31,10 +31,7 @@ STREAMS = {
 def test_stream_golden(name: str, wsgen, update_golden: bool) -> None:
     result = wsgen("render", *TARGET, *STREAMS[name])
     assert result.code == 0, result.err
-    golden = GOLDEN / "envoy-gateway" / f"{name}.yaml"
-    if update_golden:
-        golden.write_text(result.out)
-    assert result.out == golden.read_text()
+    matches_golden(result.out, GOLDEN / "envoy-gateway" / f"{name}.yaml", update_golden)
 
 
 @pytest.mark.parametrize("name", sorted(STREAMS))
@@ -136,11 +133,7 @@ def test_an_existing_gateway_is_not_written_and_its_owner_is_told(wsgen) -> None
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_writes_nothing(args: list[str], message: str, wsgen) -> None:
-    result = wsgen("render", *TARGET, *args, "-o", "k8s")
-    assert result.code == 2
-    assert len(result.err_lines) == 1, result.err
-    assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
-    assert not Path("k8s").exists()
+    refused(wsgen("render", *TARGET, *args, "-o", "k8s"), message)
 
 
 def test_gateway_options_are_not_for_ingress_nginx(wsgen) -> None:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import crds
 import live
-from conftest import EXAMPLES, GOLDEN
+from conftest import EXAMPLES, GOLDEN, matches_golden
 from test_kubernetes import VERSIONS, kustomize
 from test_tls import load, make_pair, mode_of, same_key, sans
 from test_wizard import ALL_QUESTIONS, APP, Scripted, run, tree
@@ -103,11 +103,7 @@ def crd_pattern(kind: str, *path: str) -> str:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_stream_golden(case: str, wsgen, update_golden: bool) -> None:
     result = render(wsgen, *CASES[case])
-    golden = NGF_GOLDEN / f"{case}.yaml"
-    if update_golden:
-        NGF_GOLDEN.mkdir(exist_ok=True)
-        golden.write_text(result.out)
-    assert result.out == golden.read_text()
+    matches_golden(result.out, NGF_GOLDEN / f"{case}.yaml", update_golden)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 import crds
-from conftest import EXAMPLES, GOLDEN
+from conftest import EXAMPLES, GOLDEN, matches_golden, refused
 from test_kubernetes import check_stream, kustomize
 from test_target_istio import docs
 from test_tls import make_pair
@@ -54,11 +54,7 @@ def route_of(objects: list[dict]) -> dict:
 def test_stream_golden(name: str, wsgen, update_golden: bool) -> None:
     result = wsgen("render", *TARGET, *STREAMS[name])
     assert result.code == 0, result.err
-    path = TRAEFIK_GOLDEN / f"{name}.yaml"
-    if update_golden:
-        TRAEFIK_GOLDEN.mkdir(exist_ok=True)
-        path.write_text(result.out)
-    assert result.out == path.read_text()
+    matches_golden(result.out, TRAEFIK_GOLDEN / f"{name}.yaml", update_golden)
     assert result.err_lines == [idle_note()]
 
 
@@ -231,11 +227,7 @@ def test_the_entry_point_is_recorded_only_when_it_is_not_the_default(
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_and_writes_nothing(args: list[str], message: str, wsgen) -> None:
-    result = wsgen("render", *TARGET, *args, "-o", "k8s")
-    assert result.code == 2
-    assert len(result.err_lines) == 1, result.err
-    assert result.err_lines[0].startswith(f"wsgen: error: {message}"), result.err
-    assert not Path("k8s").exists()
+    refused(wsgen("render", *TARGET, *args, "-o", "k8s"), message)
 
 
 def test_the_entry_point_is_refused_on_other_targets(wsgen, hermetic: Path) -> None:
