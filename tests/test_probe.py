@@ -23,6 +23,11 @@ import pytest
 import live
 from conftest import wsgen_exe
 
+# A hold's counts when nothing came or went (what closed_diagnosis reads)
+NO_FRAMES = dict.fromkeys(
+    ("pings_sent", "pongs_received", "pings_received", "messages_received"), 0
+)
+
 
 def readme_json_steps() -> dict[str, set[str]]:
     """The fields of each step in the README's JSON example."""
@@ -583,19 +588,8 @@ def test_a_close_at_exactly_60_s_after_a_101_from_envoy_is_not_blamed_on_envoy()
     (as the README example test does)."""
     from wsgen import probe as prober
 
-    options = prober.make_options(
-        "ws://127.0.0.1:1/",
-        idle="75",
-        message="wsgen probe",
-        ping_interval=None,
-        ca=None,
-        insecure=False,
-        headers=[],
-        origin=None,
-        resolve=None,
-        step_timeout="10",
-    )
-    counts = {"pings_sent": 0, "pongs_received": 0, "pings_received": 0, "messages_received": 0}
+    options = prober.make_options("ws://127.0.0.1:1/")  # the defaults: --idle 75 ...
+    counts = dict(NO_FRAMES)
     text = prober.closed_diagnosis(options, 60.0, "eof", "", counts, headers=[("server", "envoy")])
     assert "it looks like Envoy" not in text, text
     assert "(60 s is the default of nginx and ingress-nginx" in text
@@ -617,20 +611,10 @@ def test_the_readme_example_says_what_the_probe_says() -> None:
     readme = (ROOT / "README.md").read_text()
     example = readme[readme.index("$ wsgen probe wss://chat.example.com:8443/") :]
     lines = example[: example.index("```")].splitlines()
-    options = prober.make_options(
-        "wss://chat.example.com:8443/",
-        idle="75",
-        message="wsgen probe",
-        ping_interval=None,
-        ca=None,
-        insecure=False,
-        headers=[],
-        origin=None,
-        resolve="127.0.0.1",
-        step_timeout="10",
-    )
+    # the defaults (--idle 75, --message 'wsgen probe'...) and the example's --resolve
+    options = prober.make_options("wss://chat.example.com:8443/", resolve="127.0.0.1")
     assert lines[1] == probe_report.header(options)
-    counts = {"pings_sent": 0, "pongs_received": 0, "pings_received": 0, "messages_received": 0}
+    counts = dict(NO_FRAMES)
     report = prober.Report(
         options.url,
         exit_code=prober.CLOSED,
