@@ -18,6 +18,12 @@ READ = "nginx.ingress.kubernetes.io/proxy-read-timeout"
 SEND = "nginx.ingress.kubernetes.io/proxy-send-timeout"
 
 
+def timed(*lines: str) -> str:
+    """An Ingress (test_lint.annotated) with both timeouts at "3600" and `lines` below them:
+    nothing for the timeout rules to say."""
+    return annotated(f'{READ}: "3600"', f'{SEND}: "3600"', *lines)
+
+
 def write(tmp_path: Path, text: str, name: str = "a.yaml") -> str:
     path = tmp_path / name
     path.write_text(text)
@@ -181,9 +187,7 @@ def test_rules_about_nginx_itself_do_not_apply_on_traefik(wsgen, tmp_path: Path)
     # handshake (WS304): Traefik has neither. Traefik does not read connection-proxy-header.
     path = write(
         tmp_path,
-        annotated(
-            f'{READ}: "3600"',
-            f'{SEND}: "3600"',
+        timed(
             'nginx.ingress.kubernetes.io/proxy-connect-timeout: "3600"',
             "nginx.ingress.kubernetes.io/connection-proxy-header: keep-alive",
         ),
@@ -205,9 +209,7 @@ def test_snippets_skip_the_ingress_on_traefik_and_unsupported_directives_fail_it
 ) -> None:  # type: ignore[no-untyped-def]
     upgrade = write(
         tmp_path,
-        annotated(
-            f'{READ}: "3600"',
-            f'{SEND}: "3600"',
+        timed(
             "nginx.ingress.kubernetes.io/configuration-snippet: |",
             "  proxy_set_header Upgrade $http_upgrade;",
             '  proxy_set_header Connection "upgrade";',
@@ -228,9 +230,7 @@ def test_snippets_skip_the_ingress_on_traefik_and_unsupported_directives_fail_it
 
     http_version = write(
         tmp_path,
-        annotated(
-            f'{READ}: "3600"',
-            f'{SEND}: "3600"',
+        timed(
             "nginx.ingress.kubernetes.io/configuration-snippet: |",
             "  proxy_http_version 1.1;  # set Upgrade; too",
             '  more_set_headers "X-A: b;c";',
@@ -254,9 +254,7 @@ def test_a_snippet_traefik_cannot_run_is_not_fixed_by_allowing_snippets(
     # routes 404: the hint must not offer turning it on
     path = write(
         tmp_path,
-        annotated(
-            f'{READ}: "3600"',
-            f'{SEND}: "3600"',
+        timed(
             "nginx.ingress.kubernetes.io/configuration-snippet: sub_filter a b;",
         ),
     )
@@ -274,9 +272,7 @@ def test_a_blank_snippet_still_skips_the_ingress_on_traefik(wsgen, tmp_path: Pat
     # validateIngress skips the Ingress for any snippet that is not "" (a newline counts)
     path = write(
         tmp_path,
-        annotated(
-            f'{READ}: "3600"',
-            f'{SEND}: "3600"',
+        timed(
             'nginx.ingress.kubernetes.io/server-snippet: "\\n"',
             'nginx.ingress.kubernetes.io/auth-snippet: ""',
         ),
@@ -290,9 +286,7 @@ def test_sarif_carries_the_traefik_rules_and_a_hit_s_own_level(
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     Path("a.yaml").write_text(
-        annotated(
-            f'{READ}: "3600"',
-            f'{SEND}: "3600"',
+        timed(
             "nginx.ingress.kubernetes.io/server-snippet: gzip off;",
         )
     )
@@ -492,14 +486,12 @@ def test_an_auth_snippet_without_an_auth_url_only_skips(wsgen, tmp_path: Path) -
     (middleware.go buildSnippetAuth): without one the directive never runs, and only the
     skip (allowSnippetAnnotations) is said; with one it fails the routes, an error."""
     snippet = ["nginx.ingress.kubernetes.io/auth-snippet: |", "  gzip on;"]
-    alone = write(tmp_path, annotated(f'{READ}: "3600"', f'{SEND}: "3600"', *snippet), "a.yaml")
+    alone = write(tmp_path, timed(*snippet), "a.yaml")
     _code, report = lint_json(wsgen, *TRAEFIK, alone)
     assert found(report) == [("WS403", "warning", 9)]
     with_url = write(
         tmp_path,
-        annotated(
-            f'{READ}: "3600"',
-            f'{SEND}: "3600"',
+        timed(
             'nginx.ingress.kubernetes.io/auth-url: "https://auth.example.com/check"',
             *snippet,
         ),
