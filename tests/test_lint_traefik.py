@@ -499,3 +499,11 @@ def test_an_auth_snippet_without_an_auth_url_only_skips(wsgen, tmp_path: Path) -
     )
     _code, report = lint_json(wsgen, *TRAEFIK, with_url)
     assert found(report) == [("WS403", "error", 10)]
+
+
+def test_what_ws305_calls_unread_is_none_of_what_the_provider_reads() -> None:
+    """WS305's list and the provider's own (IngressConfig at v3.7.9) must not overlap: a name
+    in both would be reported as unread although Traefik reads it."""
+    from wsgen import traefik_nginx
+
+    assert set(traefik_nginx.UNREAD_WEBSOCKET).isdisjoint(traefik_nginx.READS)

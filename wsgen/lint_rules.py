@@ -469,7 +469,7 @@ def bad_value(view: View, options: Options, context: Context) -> Iterator[Hit]:
 )
 def traefik_unread(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, key, _node, _raw in _nginx_annotations(view):
-        if name in traefik.UNREAD_WEBSOCKET and name not in traefik.READS:
+        if name in traefik.UNREAD_WEBSOCKET:
             yield Hit(
                 key,
                 f"{name} is not read by Traefik's NGINX provider ({traefik.VERSION}): "
