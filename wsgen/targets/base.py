@@ -128,3 +128,8 @@ KUBERNETES = model.BASE_KEYS | model.KUBERNETES_KEYS  # every target that writes
 # How long a sticky cookie lasts: a day, so that a session that falls back to long polling
 # keeps its pod (a cookie that expires mid-session sends the next request anywhere).
 STICKY_TTL_SECONDS = 86400
+
+
+def sticky_cookie(name: str) -> str:
+    """The affinity cookie of the app `name` (--sticky), on every target that sets one."""
+    return f"{name}-affinity"

@@ -9,14 +9,14 @@ from wsgen import render
 from wsgen.model import Config
 from wsgen.render import File, Pem
 from wsgen.targets import gateway_api
-from wsgen.targets.base import STICKY_TTL_SECONDS
+from wsgen.targets.base import STICKY_TTL_SECONDS, sticky_cookie
 from wsgen.targets.envoy_gateway import POLICY_FILE
 from wsgen.targets.gateway_api import render as gateway
 
 
 def manifests(config: Config) -> dict[str, str]:
     idle = gateway_api.duration(config.timeout)
-    cookie, ttl = f"{config.name}-affinity", gateway_api.duration(STICKY_TTL_SECONDS)
+    cookie, ttl = sticky_cookie(config.name), gateway_api.duration(STICKY_TTL_SECONDS)
     policy = render.template(
         "envoy-gateway/backendtrafficpolicy.yaml.j2", c=config, idle=idle, cookie=cookie, ttl=ttl
     )

@@ -13,7 +13,14 @@ from wsgen import ingress_nginx as nginx
 from wsgen import model
 from wsgen.errors import BadInput
 from wsgen.model import Config, Given, Option, Values
-from wsgen.targets.base import KUBERNETES, KUBERNETES_FILES, STICKY, STICKY_TTL_SECONDS, Target
+from wsgen.targets.base import (
+    KUBERNETES,
+    KUBERNETES_FILES,
+    STICKY,
+    STICKY_TTL_SECONDS,
+    Target,
+    sticky_cookie,
+)
 
 INGRESS_FILE = "ingress.yaml"
 
@@ -53,7 +60,7 @@ def ingress_annotations(config: Config) -> dict[str, str]:
     if settings.sticky:
         # lower case: "Cookie" silently turns affinity off
         result[AFFINITY] = "cookie"
-        result[COOKIE_NAME] = f"{config.name}-affinity"
+        result[COOKIE_NAME] = sticky_cookie(config.name)
         result[COOKIE_MAX_AGE] = str(STICKY_TTL_SECONDS)
     result.update(settings.annotations)
     return result
@@ -127,7 +134,7 @@ def _summary(config: Config) -> list[tuple[str, str]]:
     settings: Settings = config.settings
     rows = [("ingress class", settings.ingress_class)]
     if settings.sticky:
-        rows.append(("sticky", f"cookie {config.name}-affinity"))
+        rows.append(("sticky", f"cookie {sticky_cookie(config.name)}"))
     return rows
 
 

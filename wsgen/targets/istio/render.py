@@ -9,7 +9,7 @@ from wsgen import render
 from wsgen.model import Config
 from wsgen.render import File, Pem
 from wsgen.targets import gateway_api
-from wsgen.targets.base import STICKY_TTL_SECONDS
+from wsgen.targets.base import STICKY_TTL_SECONDS, sticky_cookie
 from wsgen.targets.gateway_api import render as gateway
 from wsgen.targets.istio import POLICY_FILE
 
@@ -24,7 +24,7 @@ def manifests(config: Config) -> dict[str, str]:
     if not config.settings.sticky:
         return gateway.manifests(config, {}, {})
     host = f"{config.name}.{config.namespace}.svc.cluster.local"
-    cookie, ttl = f"{config.name}-affinity", proto_duration(STICKY_TTL_SECONDS)
+    cookie, ttl = sticky_cookie(config.name), proto_duration(STICKY_TTL_SECONDS)
     rule = render.template(
         "istio/destinationrule.yaml.j2", c=config, host=host, cookie=cookie, ttl=ttl
     )

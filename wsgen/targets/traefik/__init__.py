@@ -25,7 +25,14 @@ from dataclasses import dataclass
 
 from wsgen import model
 from wsgen.model import Config, Option, Values
-from wsgen.targets.base import KUBERNETES, KUBERNETES_FILES, STICKY, Question, Target
+from wsgen.targets.base import (
+    KUBERNETES,
+    KUBERNETES_FILES,
+    STICKY,
+    Question,
+    Target,
+    sticky_cookie,
+)
 
 ROUTE_FILE = "ingressroute.yaml"
 CERTIFICATE_FILE = "certificate.yaml"
@@ -90,7 +97,7 @@ def _summary(config: Config) -> list[tuple[str, str]]:
         ("idle policy", "none written (Traefik keeps idle WebSockets open)"),
     ]
     if settings.sticky:
-        rows.append(("sticky", f"cookie {config.name}-affinity"))
+        rows.append(("sticky", f"cookie {sticky_cookie(config.name)}"))
     return rows
 
 

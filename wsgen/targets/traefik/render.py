@@ -10,7 +10,7 @@ from typing import Any
 from wsgen import render
 from wsgen.model import Config
 from wsgen.render import File, Pem
-from wsgen.targets.base import STICKY_TTL_SECONDS
+from wsgen.targets.base import STICKY_TTL_SECONDS, sticky_cookie
 from wsgen.targets.traefik import CERTIFICATE_FILE, ROUTE_FILE, Settings
 
 VALUES_TEMPLATE = "traefik/wsgen.yaml.j2"
@@ -18,8 +18,8 @@ VALUES_TEMPLATE = "traefik/wsgen.yaml.j2"
 
 def host_rule(host: str) -> str:
     """Host(`h`); a wildcard `*.example.com` matches one label, as an Ingress wildcard does
-    (not example.com, not a.b.example.com), and the absolute form with a trailing dot, as nginx
-    and Traefik's Host() do (measured on 3.7: without `\\.?` chat.example.com. got a 404).
+    (not example.com, not a.b.example.com), and the absolute form with a trailing dot, as
+    Traefik's Host() does (measured on 3.7: without `\\.?` chat.example.com. got a 404).
     Hosts are validated to lower-case letters, digits, '-' and '.', so only the dots need
     escaping; Traefik lowercases the request's host before matching (measured on 3.7:
     CHAT.Example.com is routed)."""
@@ -52,10 +52,6 @@ def priority(config: Config) -> int | None:
     return len(f"Host(`{config.host}`) && {path_rule(config.path)}") - 1
 
 
-def cookie(config: Config) -> str:
-    return f"{config.name}-affinity"
-
-
 def _route_reads_back(config: Config) -> render.KindCheck:
     settings: Settings = config.settings
 
@@ -71,7 +67,7 @@ def _route_reads_back(config: Config) -> render.KindCheck:
             and service["name"] == config.name
             and service["port"] == config.port
             and spec.get("tls", {}).get("secretName") == (config.tls.secret_name or None)
-            and (sticky.get("name") == cookie(config)) == settings.sticky
+            and (sticky.get("name") == sticky_cookie(config.name)) == settings.sticky
         )
 
     return check
@@ -102,7 +98,7 @@ def manifests(config: Config) -> dict[str, str]:
         c=config,
         match=match(config),
         priority=priority(config),
-        cookie=cookie(config),
+        cookie=sticky_cookie(config.name),
         max_age=STICKY_TTL_SECONDS,
     )
     if config.tls.mode == "cert-manager":
