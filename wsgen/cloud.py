@@ -46,6 +46,11 @@ class Listener:
     def fixed(self) -> bool:
         return not self.key
 
+    @property
+    def unknown(self) -> bool:
+        """Nothing documents an idle timeout, nor a way to set one."""
+        return self.fixed and not self.default
+
     def span(self) -> str:
         if self.unit == 60:
             return f"{self.low // 60}-{self.high // 60} minutes"
@@ -69,11 +74,14 @@ class Provider:
     # with --lb-cert, every listener is an HTTP(S) one ("https:443,http:80" in this key), not
     # only the one on port 443
     protocol_port_key: str = ""
+    all_l7_with_cert: bool = False  # the same without such a key (DigitalOcean's protocol)
     load_balancer_class: str = ""  # spec.loadBalancerClass
+    id_required: str = ""  # why --lb-id is needed ("" when it is optional)
 
     def listener(self, port: int, cert: bool) -> Listener:
         """The kind of listener on `port` (`cert`: the load balancer ends TLS)."""
-        if cert and self.tls is not None and (self.protocol_port_key or port == TLS_PORT):
+        every = bool(self.protocol_port_key) or self.all_l7_with_cert
+        if cert and self.tls is not None and (every or port == TLS_PORT):
             return self.tls
         return self.tcp
 
@@ -119,6 +127,8 @@ PROVIDERS: dict[str, Provider] = {
                 key=ALIBABA + "idle-timeout",
             ),
             id_key=ALIBABA + "id",
+            id_required="a new NLB takes its zones and vSwitches (the zone-maps annotation), "
+            "which wsgen does not write: give the ID of one made beforehand",
             override_key=ALIBABA + "force-override-listeners",
             load_balancer_class="alibabacloud.com/nlb",
         ),
@@ -156,6 +166,107 @@ PROVIDERS: dict[str, Provider] = {
             cert_pattern=r"arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]{1,64}",
             tls_annotations={AWS + "ssl-ports": str(TLS_PORT)},
         ),
+        *(
+            Provider(
+                name,
+                f"Huawei Cloud {kind} ELB (CCE, kubernetes.io/elb.class: {elb_class})",
+                tcp=Listener(
+                    "Huawei ELB TCP listener",
+                    10,
+                    4000,
+                    300,
+                    "Huawei CCE Service annotations: kubernetes.io/elb.keepalive_timeout",
+                    key=HUAWEI + "keepalive_timeout",
+                ),
+                tls=Listener(
+                    "Huawei ELB HTTPS listener",
+                    0,
+                    4000,
+                    60,
+                    "Huawei CCE Service annotations: kubernetes.io/elb.keepalive_timeout "
+                    "(HTTP/HTTPS listeners); Huawei ELB FAQ elb_faq_0309",
+                    key=HUAWEI + "keepalive_timeout",
+                ),
+                always={HUAWEI + "class": elb_class},
+                id_key=HUAWEI + "id",
+                id_required="CCE puts the Service on an existing ELB: give its ID (creating one "
+                "takes kubernetes.io/elb.autocreate, a JSON of bandwidth and flavors wsgen does "
+                "not write)",
+                cert_key=HUAWEI + "cert-id",
+                cert_rule="a Huawei ELB certificate ID (letters and digits)",
+                cert_pattern=r"[A-Za-z0-9]{1,64}",
+                protocol_port_key=HUAWEI + "protocol-port",
+            )
+            for name, kind, elb_class in (
+                ("huawei", "dedicated", "performance"),
+                ("huawei-shared", "shared", "union"),
+            )
+        ),
+        Provider(
+            "azure",
+            "Azure Load Balancer, by the Azure cloud provider",
+            tcp=Listener(
+                "Azure Load Balancer rule",
+                4 * 60,
+                100 * 60,
+                4 * 60,
+                "cloud-provider-azure: service.beta.kubernetes.io/azure-load-balancer-tcp-"
+                "idle-timeout, 4-100 minutes (v1.28.0+, v1.25.17, v1.26.13, v1.27.7; 4-30 "
+                "before)",
+                key=AZURE + "load-balancer-tcp-idle-timeout",
+                unit=60,
+            ),
+            no_id="the Azure cloud provider puts every Service on the cluster's own load "
+            "balancer (to keep an address, reserve a public IP and name it in "
+            "service.beta.kubernetes.io/azure-pip-name)",
+        ),
+        Provider(
+            "digitalocean",
+            "DigitalOcean Load Balancer, by the DigitalOcean cloud controller manager",
+            tcp=Listener(
+                "DigitalOcean network load balancer",
+                0,
+                0,
+                0,
+                "DigitalOcean CCM docs/controllers/services/annotations.md: no idle setting "
+                "for a TCP (REGIONAL_NETWORK) load balancer, the default since v0.1.61",
+            ),
+            tls=Listener(
+                "DigitalOcean HTTPS load balancer",
+                30,
+                600,
+                60,
+                "DigitalOcean API load_balancer http_idle_timeout_seconds (30-600, default "
+                "60); CCM annotation do-loadbalancer-http-idle-timeout-seconds (v0.1.41+)",
+                key=DIGITALOCEAN + "http-idle-timeout-seconds",
+            ),
+            id_key="kubernetes.digitalocean.com/load-balancer-id",
+            cert_key=DIGITALOCEAN + "certificate-id",
+            cert_rule="a DigitalOcean certificate ID (a UUID)",
+            cert_pattern=r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            # the HTTP(S) load balancer (REGIONAL) reads the protocol, certificate and idle
+            # annotations; the default REGIONAL_NETWORK one passes TCP through and reads none
+            tls_annotations={
+                DIGITALOCEAN + "type": "REGIONAL",
+                DIGITALOCEAN + "protocol": "http",
+                DIGITALOCEAN + "tls-ports": str(TLS_PORT),
+            },
+            all_l7_with_cert=True,
+        ),
+        Provider(
+            "gke",
+            "Google Cloud passthrough Network Load Balancer (GKE Service type LoadBalancer)",
+            tcp=Listener(
+                "GKE passthrough Network Load Balancer",
+                0,
+                0,
+                0,
+                "kubernetes/ingress-gce pkg/l4: no annotation sets connection tracking's idle "
+                "timeout",
+            ),
+            no_id="GKE makes a load balancer for each Service (to keep an address, reserve "
+            "one and name it in networking.gke.io/load-balancer-ip-addresses)",
+        ),
     )
 }
 
@@ -181,8 +292,8 @@ def fit(listener: Listener, requested: int, origin: str, explicit: bool) -> Fit:
     ceiling (capped). Below its floor: the floor (the proxy behind it closes first, as asked),
     unless the value was given for the load balancer itself (`explicit`, --lb-timeout), which
     must be in the range. Whole units (Azure: minutes) round up."""
-    if listener.fixed:
-        return Fit(listener.default, "", requested > listener.default)
+    if listener.fixed:  # nothing to set (unknown: nothing documented either)
+        return Fit(listener.default, "", not listener.unknown and requested > listener.default)
     if explicit and not listener.low <= requested <= listener.high:
         raise BadInput(
             f"{origin}: {requested} s is outside the {listener.what}'s idle timeout range "
@@ -279,10 +390,20 @@ def choice(config: Config, values: Values) -> Choice | None:
     lb_id = str(given.get("lbId", ""))
     if lb_id and not provider.id_key:
         raise BadInput(f"{values.origin('lbId')}: --cloud {provider.name}: {provider.no_id}")
+    if not lb_id and provider.id_required:
+        raise BadInput(
+            f"{values.origin('cloud')}: --cloud {provider.name} needs --lb-id: "
+            f"{provider.id_required}"
+        )
     if "lbOverrideListeners" in given and not lb_id:
         raise BadInput(
             f"{values.origin('lbOverrideListeners')}: only with --lb-id (the listeners of an "
             "existing load balancer)"
+        )
+    if "lbOverrideListeners" in given and not provider.override_key:
+        raise BadInput(
+            f"{values.origin('lbOverrideListeners')}: --cloud {provider.name} has no such "
+            "switch (its cloud controller manages the listeners of the load balancer it is given)"
         )
     cert = str(given.get("lbCert", ""))
     if cert:
@@ -316,6 +437,7 @@ def choice(config: Config, values: Values) -> Choice | None:
 class Plan:
     """What goes on the load balancer's Service, and what to say about it."""
 
+    provider: str  # --cloud
     annotations: dict[str, str]
     load_balancer_class: str
     notes: tuple[str, ...]
@@ -346,36 +468,38 @@ def plan(
             annotations[provider.protocol_port_key] = ",".join(
                 f"{'https' if port == TLS_PORT else 'http'}:{port}" for port in ports
             )
-    held: dict[str, Fit] = {}
-    kinds: dict[str, Listener] = {}
+    held: dict[str, tuple[Listener, Fit]] = {}
     for port in ports:
         listener = provider.listener(port, bool(chosen.cert))
         fitted = fit(listener, requested, chosen.timeout_origin or "--timeout", explicit)
-        held[listener.what], kinds[listener.what] = fitted, listener
-        if listener.fixed:
-            continue
-        key = listener.key + (f"{listener.per_port}-{port}" if listener.per_port else "")
-        annotations[key] = fitted.value
-    smallest = min(
-        [fitted.seconds for fitted in held.values()] + ([] if behind is None else [behind])
-    )
+        held[listener.what] = listener, fitted
+        if not listener.fixed:
+            key = listener.key + (f"{listener.per_port}-{port}" if listener.per_port else "")
+            annotations[key] = fitted.value
+    known = [fitted.seconds for listener, fitted in held.values() if not listener.unknown]
+    smallest = min(known + ([] if behind is None else [behind]), default=requested)
+    ping = ping_interval(smallest)
+    url = probe_url(config, chosen)
     notes = []
-    for what, fitted in held.items():
-        listener = kinds[what]
-        if not fitted.capped:
-            continue
-        ping = ping_interval(smallest)
-        said = (
-            f"is fixed at {listener.default} s"
-            if listener.fixed
-            else f"is at most {listener.high} s ({listener.span()}): wrote {fitted.seconds} s"
-        )
-        notes.append(
-            f"--cloud {provider.name}: the {what}'s idle timeout {said}, not the {requested} s "
-            f"asked; the app must send a WebSocket ping at least every {ping} s (check: wsgen "
-            f"probe --ping-interval {ping} {probe_url(config, chosen)})"
-        )
-    return Plan(annotations, provider.load_balancer_class, tuple(notes), smallest)
+    for what, (listener, fitted) in held.items():
+        if listener.unknown:
+            notes.append(
+                f"--cloud {provider.name}: nothing documents an idle timeout of the {what}, "
+                f"nor a setting for one; measure it: wsgen probe --idle {requested} {url}"
+            )
+        elif fitted.capped:
+            said = (
+                f"is fixed at {listener.default} s"
+                if listener.fixed
+                else f"is at most {listener.high} s (range {listener.span()}): wrote "
+                f"{fitted.seconds} s"
+            )
+            notes.append(
+                f"--cloud {provider.name}: the {what}'s idle timeout {said}, not the "
+                f"{requested} s asked; the app must send a WebSocket ping at least every "
+                f"{ping} s (check: wsgen probe --ping-interval {ping} {url})"
+            )
+    return Plan(provider.name, annotations, provider.load_balancer_class, tuple(notes), smallest)
 
 
 def probe_url(config: Config, chosen: Choice) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from wsgen import model, templating
+from wsgen import cloud, model, templating
 from wsgen.errors import BadInput, RuntimeFailure
 from wsgen.model import Config, FileRef
 from wsgen.targets.base import (
@@ -29,6 +29,7 @@ from wsgen.targets.base import (
     KUSTOMIZATION_FILE,
     SCRIPT_FILE,
     VALUES_FILE,
+    Chart,
 )
 from wsgen.yamlutil import SafeLoader, quoted, scalar
 
@@ -212,6 +213,63 @@ def next_steps(config: Config, out: Path) -> list[str]:
     return [
         f"apply: kubectl apply -k {shlex.quote(str(out))}",
         f"test:  websocat {insecure}{scheme}://{host}{config.path}",
+    ]
+
+
+def cloud_plan(config: Config, ports: tuple[int, ...], behind: int | None) -> cloud.Plan | None:
+    """--cloud: the load balancer's plan for `ports`, in front of a proxy that closes an idle
+    WebSocket after `behind` seconds (None: never); None without --cloud."""
+    chosen: cloud.Choice | None = config.settings.cloud
+    return None if chosen is None else cloud.plan(chosen, config, ports, behind)
+
+
+def chart_values(config: Config, chart: Chart, behind: int | None) -> dict[str, str]:
+    """--cloud on a target whose controller's Service a Helm chart owns: {chart.file: the
+    values for it}; {} without --cloud."""
+    plan = cloud_plan(config, chart.ports, behind)
+    if plan is None or not (plan.annotations or plan.load_balancer_class):
+        return {}
+    chosen: cloud.Choice = config.settings.cloud
+    text = template(
+        f"{config.target}/chart-values.yaml.j2",
+        chart=chart,
+        provider=chosen.provider,
+        plan=plan,
+        offload=bool(chosen.cert),
+    )
+    try:
+        doc = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError:
+        raise _fail(chart.file) from None
+    service = doc.get("controller", doc)["service"]
+    if (
+        service["annotations"] != plan.annotations
+        or service.get("loadBalancerClass", "") != plan.load_balancer_class
+    ):
+        raise _fail(chart.file)
+    return {chart.file: text}
+
+
+def chart_notes(config: Config, chart: Chart, out: Path | None) -> list[str]:
+    """What to say about the chart values (`out`: the folder they were written to; None: a
+    stream, which cannot carry them)."""
+    plan = cloud_plan(config, chart.ports, None)
+    if plan is None:
+        return []
+    if not (plan.annotations or plan.load_balancer_class):
+        return [f"--cloud {plan.provider}: nothing to set on {chart.service}"]
+    if out is not None:
+        path = shlex.quote(os.path.join(out, chart.file))
+        return [
+            f"the load balancer is {chart.service}, which its Helm chart owns: "
+            f"{chart.install} -f {path} (use your release's name and namespace)"
+        ]
+    needs = [f"the annotations {', '.join(f'{k}={v}' for k, v in plan.annotations.items())}"]
+    if plan.load_balancer_class:
+        needs.append(f"spec.loadBalancerClass {plan.load_balancer_class}")
+    return [
+        f"the load balancer is {chart.service}, which its Helm chart owns; it needs "
+        f"{' and '.join(needs)} (with -o DIR, wsgen writes them as chart values: {chart.file})"
     ]
 
 

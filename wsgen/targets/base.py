@@ -133,3 +133,18 @@ STICKY_TTL_SECONDS = 86400
 def sticky_cookie(name: str) -> str:
     """The affinity cookie of the app `name` (--sticky), on every target that sets one."""
     return f"{name}-affinity"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The Helm chart that owns a controller's Service, which is the cloud load balancer
+    (--cloud): wsgen writes a values fragment for it, beside the manifests."""
+
+    name: str  # "ingress-nginx"; its values are in templates/<target>/chart-values.yaml.j2
+    service: str  # "the ingress-nginx controller's Service"
+    install: str  # the release as the project's install guide names it: "helm upgrade ..."
+    ports: tuple[int, ...] = (80, 443)  # the chart's Service ports
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}-values.yaml"

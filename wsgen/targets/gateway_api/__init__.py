@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from wsgen import model
+from wsgen import cloud, model
 from wsgen.errors import BadInput
 from wsgen.model import Config, Option, Values
 from wsgen.targets.base import KUBERNETES, KUBERNETES_FILES, STICKY, Question, Target
@@ -62,7 +62,8 @@ HTTPS_LISTENER_PORT = Option(
     model.port,
 )
 OPTIONS = (
-    GATEWAY, GATEWAY_NAMESPACE, GATEWAY_CLASS, HTTP_LISTENER_PORT, HTTPS_LISTENER_PORT, STICKY
+    GATEWAY, GATEWAY_NAMESPACE, GATEWAY_CLASS, HTTP_LISTENER_PORT, HTTPS_LISTENER_PORT, STICKY,
+    *cloud.OPTIONS,
 )  # fmt: skip
 USES = KUBERNETES | {option.key for option in OPTIONS}
 FILES = (*KUBERNETES_FILES, GATEWAY_FILE, ROUTE_FILE)
@@ -79,6 +80,15 @@ class Settings:
     sticky: bool = False
     http_port: int = HTTP_PORT  # of wsgen's own Gateway's listeners
     https_port: int = HTTPS_PORT
+    # the load balancer in front: the Service the implementation makes for the Gateway, which
+    # takes its annotations from Gateway.spec.infrastructure.annotations
+    cloud: cloud.Choice | None = None
+
+    def listener_ports(self, tls: bool) -> tuple[int, ...]:
+        """The ports of the Gateway's listeners (an existing one's: assumed 80 and 443)."""
+        if not self.own_gateway:
+            return (HTTP_PORT, HTTPS_PORT)
+        return (self.http_port, self.https_port) if tls else (self.http_port,)
 
     @property
     def own_gateway(self) -> bool:
@@ -97,6 +107,12 @@ def settings_for(default_class: str) -> Callable[[Config, Values], Settings]:
     """The `settings` function of a target whose own Gateway has `default_class`."""
 
     def settings(config: Config, values: Values) -> Settings:
+        chosen = replace(gateway_settings(config, values), cloud=cloud.choice(config, values))
+        if chosen.cloud is not None:
+            _check_cloud(chosen, config, values)
+        return chosen
+
+    def gateway_settings(config: Config, values: Values) -> Settings:
         if len(config.path) > MAX_PATH:
             raise BadInput(
                 f"{values.origin('path')}: is {len(config.path)} characters; an HTTPRoute path "
@@ -156,6 +172,25 @@ def settings_for(default_class: str) -> Callable[[Config, Values], Settings]:
         )
 
     return settings
+
+
+def _check_cloud(settings: Settings, config: Config, values: Values) -> None:
+    chosen = settings.cloud
+    assert chosen is not None  # noqa: S101 - the caller's
+    provider = chosen.provider
+    if provider.load_balancer_class:
+        raise BadInput(
+            f"{values.origin('cloud')}: --cloud {provider.name} needs the Gateway's Service to "
+            f"have spec.loadBalancerClass {provider.load_balancer_class}, which "
+            "Gateway.spec.infrastructure cannot set (only annotations and labels): set it "
+            "where your implementation configures that Service"
+        )
+    if chosen.cert and cloud.TLS_PORT not in settings.listener_ports(config.tls.enabled):
+        raise BadInput(
+            f"{values.origin('lbCert')}: the load balancer ends TLS on port {cloud.TLS_PORT} "
+            "and sends plain HTTP on to the same port of the Gateway, which has no listener "
+            f"there: add --http-listener-port {cloud.TLS_PORT}"
+        )
 
 
 def _listener_ports(config: Config, values: Values) -> tuple[int, int]:

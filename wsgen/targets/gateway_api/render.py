@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from wsgen import model, render
+from wsgen import cloud, model, render, targets
 from wsgen.model import Config
 from wsgen.render import File, KindCheck, Pem
 from wsgen.targets.gateway_api import APP_PROTOCOL, GATEWAY_FILE, ROUTE_FILE, Settings
@@ -24,6 +24,22 @@ def gateway_annotations(config: Config) -> dict[str, str]:
     return {model.issuer_annotation(config.tls.issuer_kind): config.tls.issuer}
 
 
+def cloud_plan(config: Config) -> cloud.Plan | None:
+    """--cloud: what the Service the implementation makes for the Gateway needs. Behind the
+    load balancer, an implementation that writes --timeout (Envoy Gateway, NGINX Gateway
+    Fabric) closes an idle WebSocket after it; one that does not (Istio) never does."""
+    settings: Settings = config.settings
+    behind = None if "timeout" in targets.of(config).not_asked else config.timeout
+    return render.cloud_plan(config, settings.listener_ports(config.tls.enabled), behind)
+
+
+def infrastructure(config: Config) -> dict[str, str]:
+    """Gateway.spec.infrastructure.annotations (Gateway API v1.2+), which Envoy Gateway, NGINX
+    Gateway Fabric and Istio copy onto the Service they make for the Gateway."""
+    plan = cloud_plan(config)
+    return {} if plan is None else plan.annotations
+
+
 def _checks(config: Config) -> dict[str, KindCheck]:
     settings: Settings = config.settings
 
@@ -32,6 +48,8 @@ def _checks(config: Config) -> dict[str, KindCheck]:
         return bool(
             doc["spec"]["gatewayClassName"] == settings.gateway_class
             and doc["metadata"].get("annotations", {}) == gateway_annotations(config)
+            and doc["spec"].get("infrastructure", {}).get("annotations", {})
+            == infrastructure(config)
             and all(listener["hostname"] == config.host for listener in listeners)
             and len(listeners) == (2 if config.tls.enabled else 1)
             and [listener["port"] for listener in listeners]
@@ -65,6 +83,7 @@ def manifests(
             c=config,
             s=settings,
             annotations=gateway_annotations(config),
+            infrastructure=infrastructure(config),
         )
     result[ROUTE_FILE] = render.template("gateway-api/httproute.yaml.j2", c=config, s=settings)
     result.update(policies)
@@ -77,8 +96,10 @@ def manifests(
 def warnings(config: Config) -> list[str]:
     """What the user must know about the Gateway (Renderer.warnings)."""
     settings: Settings = config.settings
+    plan = cloud_plan(config)
+    cloud_notes = [] if plan is None else list(plan.notes)
     if settings.own_gateway:
-        said = []
+        said = cloud_notes
         if config.tls.mode == "cert-manager":
             said.append(
                 "cert-manager issues the listener's Secret only with its Gateway API support "
@@ -93,7 +114,15 @@ def warnings(config: Config) -> list[str]:
         if settings.parent_namespace(config.namespace)
         else "it needs a listener for the host"
     )
-    return [f"the HTTPRoute attaches to the existing Gateway {where}/{settings.gateway}: {allow}"]
+    said = [f"the HTTPRoute attaches to the existing Gateway {where}/{settings.gateway}: {allow}"]
+    if plan is not None:
+        pairs = ", ".join(f"{key}={value}" for key, value in plan.annotations.items())
+        said.append(
+            f"--cloud {plan.provider}: the existing Gateway {where}/{settings.gateway} is not "
+            f"written here: its owner must add to its spec.infrastructure.annotations {pairs} "
+            "(for listeners on ports 80 and 443)"
+        )
+    return said + cloud_notes
 
 
 def stream(config: Config, pem: Pem | None, objects: dict[str, str]) -> tuple[str, list[str]]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from wsgen import cloud, model
 from wsgen import ingress_nginx as nginx
-from wsgen import model
 from wsgen.errors import BadInput
 from wsgen.model import Config, Given, Option, Values
 from wsgen.targets.base import (
@@ -18,11 +18,19 @@ from wsgen.targets.base import (
     KUBERNETES_FILES,
     STICKY,
     STICKY_TTL_SECONDS,
+    Chart,
     Target,
     sticky_cookie,
 )
 
 INGRESS_FILE = "ingress.yaml"
+# The project's install guide: release ingress-nginx in namespace ingress-nginx.
+CHART = Chart(
+    "ingress-nginx",
+    "the ingress-nginx controller's Service",
+    "helm upgrade ingress-nginx ingress-nginx --repo https://kubernetes.github.io/ingress-nginx "
+    "-n ingress-nginx --reuse-values",
+)
 
 INGRESS_CLASS = Option(
     "ingressClass",
@@ -48,6 +56,7 @@ class Settings:
     ingress_class: str = "nginx"
     annotations: tuple[tuple[str, str], ...] = ()  # the user's own (--annotation)
     sticky: bool = False
+    cloud: cloud.Choice | None = None  # the load balancer in front (the controller's Service)
 
 
 def ingress_annotations(config: Config) -> dict[str, str]:
@@ -72,6 +81,7 @@ def _settings(config: Config, values: Values) -> Settings:
         ingress_class=str(values.get("ingressClass", Settings.ingress_class)),
         annotations=_annotations(values.mappings.get("annotations", {}), sticky),
         sticky=sticky,
+        cloud=cloud.choice(config, values),
     )
     total = sum(
         len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogateescape"))
@@ -144,10 +154,10 @@ TARGET = Target(
     oldest="ingress-nginx v1.12 (path validation; the timeout annotations work since v0.x)",
     idle_default="ingress-nginx's default is 60",
     objects="the Deployment, Service, Ingress and container",
-    options=(INGRESS_CLASS, ANNOTATIONS, STICKY),
-    uses=KUBERNETES | {"ingressClass", "annotations", "sticky"},
+    options=(INGRESS_CLASS, ANNOTATIONS, STICKY, *cloud.OPTIONS),
+    uses=KUBERNETES | {"ingressClass", "annotations", "sticky"} | cloud.KEYS,
     tls_modes=model.TLS_MODES,
-    files=(*KUBERNETES_FILES, INGRESS_FILE),
+    files=(*KUBERNETES_FILES, INGRESS_FILE, CHART.file),
     renderer="wsgen.targets.ingress_nginx.render",
     settings=_settings,
     summary=_summary,

@@ -8,7 +8,7 @@ from typing import Any
 from wsgen import render
 from wsgen.model import Config
 from wsgen.render import File, Pem
-from wsgen.targets.ingress_nginx import INGRESS_FILE, Settings, ingress_annotations
+from wsgen.targets.ingress_nginx import CHART, INGRESS_FILE, Settings, ingress_annotations
 
 VALUES_TEMPLATE = "ingress-nginx/wsgen.yaml.j2"
 
@@ -40,19 +40,27 @@ def manifests(config: Config) -> dict[str, str]:
 
 
 def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
-    return render.stream(config, pem, manifests(config)), render.stream_notes(config, pem)
+    notes = render.stream_notes(config, pem) + render.chart_notes(config, CHART, None)
+    return render.stream(config, pem, manifests(config)), notes
 
 
 def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
-    return render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
+    files = render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
+    for name, text in render.chart_values(config, CHART, config.timeout).items():
+        files[name] = File(text.encode())
+    return files
 
 
 def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    return render.folder_notes(config, out, pem, "the Ingress")
+    return render.folder_notes(config, out, pem, "the Ingress") + render.chart_notes(
+        config, CHART, out
+    )
 
 
 next_steps = render.next_steps
 
 
 def warnings(config: Config) -> list[str]:
-    return []
+    """The load balancer's idle timeout, when it cannot hold --timeout (Renderer.warnings)."""
+    plan = render.cloud_plan(config, CHART.ports, config.timeout)
+    return [] if plan is None else list(plan.notes)

@@ -23,12 +23,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wsgen import model
+from wsgen import cloud, model
 from wsgen.model import Config, Option, Values
 from wsgen.targets.base import (
     KUBERNETES,
     KUBERNETES_FILES,
     STICKY,
+    Chart,
     Question,
     Target,
     sticky_cookie,
@@ -36,6 +37,13 @@ from wsgen.targets.base import (
 
 ROUTE_FILE = "ingressroute.yaml"
 CERTIFICATE_FILE = "certificate.yaml"
+# Traefik's install guide: release traefik in namespace traefik.
+CHART = Chart(
+    "traefik",
+    "Traefik's Service",
+    "helm upgrade traefik traefik --repo https://traefik.github.io/charts -n traefik "
+    "--reuse-values",
+)
 
 # The Helm chart's entry points: `web` (8000 in the pod, 80 on its Service) and `websecure`
 # (8443, 443; TLS on by default there).
@@ -78,6 +86,7 @@ class Settings:
     # which follows TLS (a folder switched to --tls none gets `web`)
     entry_point_given: bool = False
     sticky: bool = False
+    cloud: cloud.Choice | None = None  # the load balancer in front (Traefik's Service)
 
 
 def _settings(config: Config, values: Values) -> Settings:
@@ -87,6 +96,7 @@ def _settings(config: Config, values: Values) -> Settings:
         entry_point=chosen,
         entry_point_given=chosen != default,
         sticky=bool(values.get("sticky", False)),
+        cloud=cloud.choice(config, values),
     )
 
 
@@ -111,10 +121,10 @@ TARGET = Target(
     oldest="Traefik v3.0 (traefik.io/v1alpha1 IngressRoute, Go regexp rules)",
     idle_default="Traefik has none on an IngressRoute: it keeps idle WebSockets open",
     objects="the Deployment, Service, IngressRoute and container",
-    options=(ENTRY_POINT, STICKY),
-    uses=KUBERNETES | {"entryPoint", "sticky"},
+    options=(ENTRY_POINT, STICKY, *cloud.OPTIONS),
+    uses=KUBERNETES | {"entryPoint", "sticky"} | cloud.KEYS,
     tls_modes=model.TLS_MODES,
-    files=(*KUBERNETES_FILES, ROUTE_FILE, CERTIFICATE_FILE),
+    files=(*KUBERNETES_FILES, ROUTE_FILE, CERTIFICATE_FILE, CHART.file),
     renderer="wsgen.targets.traefik.render",
     settings=_settings,
     summary=_summary,

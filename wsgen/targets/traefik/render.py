@@ -11,7 +11,7 @@ from wsgen import render
 from wsgen.model import Config
 from wsgen.render import File, Pem
 from wsgen.targets.base import STICKY_TTL_SECONDS, sticky_cookie
-from wsgen.targets.traefik import CERTIFICATE_FILE, ROUTE_FILE, Settings
+from wsgen.targets.traefik import CERTIFICATE_FILE, CHART, ROUTE_FILE, Settings
 
 VALUES_TEMPLATE = "traefik/wsgen.yaml.j2"
 
@@ -113,15 +113,22 @@ def manifests(config: Config) -> dict[str, str]:
 
 
 def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
-    return render.stream(config, pem, manifests(config)), render.stream_notes(config, pem)
+    notes = render.stream_notes(config, pem) + render.chart_notes(config, CHART, None)
+    return render.stream(config, pem, manifests(config)), notes
 
 
 def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
-    return render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
+    files = render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
+    # Traefik closes no idle WebSocket: the load balancer's idle timeout is the path's
+    for name, text in render.chart_values(config, CHART, None).items():
+        files[name] = File(text.encode())
+    return files
 
 
 def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    return render.folder_notes(config, out, pem, "the IngressRoute")
+    return render.folder_notes(config, out, pem, "the IngressRoute") + render.chart_notes(
+        config, CHART, out
+    )
 
 
 def next_steps(config: Config, out: Path) -> list[str]:
@@ -134,7 +141,15 @@ def next_steps(config: Config, out: Path) -> list[str]:
 
 
 def warnings(config: Config) -> list[str]:
-    """Why --timeout is not written (Renderer.warnings)."""
+    """Why --timeout is not written; with --cloud, the load balancer's idle timeout when it
+    cannot hold --timeout (Renderer.warnings)."""
+    plan = render.cloud_plan(config, CHART.ports, None)
+    if plan is not None:
+        return [
+            f"--timeout ({config.timeout} s) is written only for the load balancer: Traefik "
+            "keeps an idle WebSocket open through an IngressRoute",
+            *plan.notes,
+        ]
     return [
         f"--timeout ({config.timeout} s) is not written: Traefik keeps an idle WebSocket open "
         "through an IngressRoute (its entry-point timeouts end at the upgrade); a load "
