@@ -87,6 +87,7 @@ def test_wizard_self_signed_as_a_person_types_it(hermetic: Path) -> None:
     child.send(DOWN)  # none -> self-signed
     child.send("\r")
     answer(child, "TLS Secret name")
+    answer(child, "Cloud load balancer in front")  # none (test_cloud.py chooses one)
     answer(child, "Output folder", "deploy")
     child.expect("Summary:")
     answer(child, r"Write 8 file\(s\) to deploy\?")
@@ -121,6 +122,7 @@ def test_wizard_cert_manager_with_flags_and_an_overwrite(hermetic: Path) -> None
     child.send(DOWN * 4 + "\r")  # none, self-signed, secret, files, cert-manager
     answer(child, "TLS Secret name")
     answer(child, "cert-manager issuer name", "letsencrypt-prod")
+    answer(child, "Cloud load balancer in front")
     answer(child, r"Write 5 file\(s\) to game\?")
     assert finish(child) == 0
     # The game-ws example holds exactly these answers.
@@ -135,6 +137,7 @@ def test_wizard_cert_manager_with_flags_and_an_overwrite(hermetic: Path) -> None
     )
     answer(child, "Target")
     answer(child, "Idle timeout", "90")
+    answer(child, "Cloud load balancer in front")
     child.expect(r"Overwrite 2 changed file\(s\) in game\?.*\(y/N\)")
     child.send("\r")  # the default is no
     assert finish(child) == 4
@@ -262,6 +265,7 @@ def test_https_listener_port_without_tls_asks_for_a_tls_mode(hermetic: Path) -> 
     assert "none" not in child.before  # only modes that give the HTTPS listener
     child.send("\r")  # the first: self-signed
     answer(child, "TLS Secret name")
+    answer(child, "Cloud load balancer in front")
     answer(child, r"Write \d+ file\(s\) to k8s\?")
     assert finish(child) == 0
     listeners = yaml.safe_load((hermetic / "k8s/gateway.yaml").read_text())["spec"]["listeners"]

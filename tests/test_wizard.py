@@ -13,19 +13,28 @@ import yaml
 from conftest import EXAMPLES, wsgen_exe
 from test_tls import make_pair
 from wsgen import errors, model, targets, wizard
+from wsgen.targets.base import CLOUD_QUESTIONS
+
+
+CLOUD_QUESTION = CLOUD_QUESTIONS[0]
 
 
 class Scripted:
     """Answers in order; None takes the offered default. Records what was asked and said."""
 
-    def __init__(self, *answers: str | bool | None) -> None:
+    def __init__(self, *answers: str | bool | None, cloud: bool = False) -> None:
         self.answers = list(answers)
+        # the cloud question (every Kubernetes target but the cloud's own asks it) takes its
+        # default, "none", unseen unless `cloud`: test_cloud.py answers it
+        self.cloud = cloud
         self.asked: list[str] = []
         self.errors: list[str] = []
         self.said: list[str] = []
         self.offered: dict[str, object] = {}
 
     def _next(self, message: str, default: object) -> object:
+        if message == CLOUD_QUESTION.message and not self.cloud:
+            return default
         assert self.answers, f"no scripted answer left for {message!r}"
         self.asked.append(message)
         self.offered[message] = default

@@ -502,6 +502,18 @@ def plan(
     return Plan(provider.name, annotations, provider.load_balancer_class, tuple(notes), smallest)
 
 
+def summary(chosen: Choice) -> str:
+    """init's summary row."""
+    parts = [chosen.provider.name]
+    if chosen.lb_id:
+        parts.append(f"existing {chosen.lb_id}")
+    if chosen.cert:
+        parts.append(f"TLS ends there ({chosen.cert})")
+    if chosen.timeout is not None:
+        parts.append(f"idle {chosen.timeout} s")
+    return ", ".join(parts)
+
+
 def probe_url(config: Config, chosen: Choice) -> str:
     scheme = "wss" if config.tls.enabled or chosen.cert else "ws"
     return f"{scheme}://{config.host.replace('*', 'test', 1)}{config.path}"

@@ -15,9 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from wsgen import core, errors, model, output, targets
+from wsgen import cloud, core, errors, model, output, targets
 from wsgen.model import Config, FileRef, Given, Layer
-from wsgen.targets.base import Question, Target
+from wsgen.targets.base import CLOUD_QUESTIONS, Question, Target
 
 OUT = "out"  # the output folder: a question, but not a model option
 
@@ -80,6 +80,7 @@ def questions(target: Target) -> tuple[Question, ...]:
             if question.key in target.uses and question.key not in target.not_asked
         ),
         *target.questions,
+        *(question for question in CLOUD_QUESTIONS if question.key in target.uses),
         Question(OUT, "Output folder"),
     )
 
@@ -252,6 +253,8 @@ def run(
             continue
         if asker is not None:
             answers[question.key] = _ask(asker, question, default, answers, layers)
+        elif question.unset:
+            answers[question.key] = question.unset
         elif defaults and default:
             answers[question.key] = default
         else:
@@ -268,10 +271,11 @@ def run(
     if "tls.mode" in answers:  # TLS keys given without a mode must fit the mode chosen
         model.check_tls_keys(layers, answers["tls.mode"])
     out_path = out if out is not None else Path(answers.pop(OUT))
+    unset = {q.key: q.unset for q in questions(_target(answers, layers)) if q.unset}
     answer_layer: Layer = {
         key: Given(value, model.option(key).flag)
         for key, value in answers.items()
-        if key not in (OUT, "target")
+        if key not in (OUT, "target") and value != unset.get(key)
     }
     given_layers = with_target(layers, answers["target"]) if "target" in answers else layers
     config = model.build([*given_layers, (answer_layer, Path.cwd())])
@@ -437,6 +441,9 @@ def summary(config: Config, plan: core.FolderPlan) -> list[str]:
     rows = [(label, value) for label, value in rows if label not in keys or label in target.uses]
     rows += target.summary(config)
     rows.append(("idle timeout", f"{config.timeout} s"))
+    chosen = getattr(config.settings, "cloud", None)
+    if chosen is not None:
+        rows.append(("load balancer", cloud.summary(chosen)))
     secret = (
         f" (Secret {tls.secret_name})" if tls.enabled and "tls.secretName" in target.uses else ""
     )

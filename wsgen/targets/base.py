@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from wsgen import model
+from wsgen import cloud, model
 from wsgen.model import Config, Option, Values
 
 if TYPE_CHECKING:
@@ -61,6 +61,9 @@ class Question:
     default: Callable[[Callable[[str], str | None]], str] | None = None
     # asked only when this says so, from what is known so far (same argument as `default`)
     ask_if: Callable[[Callable[[str], str | None]], bool] | None = None
+    # a choice that leaves the option unset (e.g. "none" for --cloud): the answer taken when
+    # nobody is asked, so an optional question never makes init fail for want of a terminal
+    unset: str = ""
 
 
 @dataclass(frozen=True)
@@ -148,3 +151,29 @@ class Chart:
     @property
     def file(self) -> str:
         return f"{self.name}-values.yaml"
+
+
+NO_CLOUD = "none"
+CLOUD_QUESTIONS = (
+    Question(
+        "cloud",
+        "Cloud load balancer in front",
+        "Its idle timeout is set from the idle timeout you chose, or capped where the cloud "
+        "cannot hold it (wsgen then says how often the app must ping).",
+        choices=(
+            (NO_CLOUD, "none, or one wsgen does not know"),
+            *((p.name, p.about) for p in cloud.PROVIDERS.values()),
+        ),
+        default=lambda known: NO_CLOUD,
+        unset=NO_CLOUD,
+    ),
+    Question(
+        "lbId",
+        "ID of the existing load balancer",
+        "This provider puts the Service on a load balancer made beforehand.",
+        ask_if=lambda known: (
+            bool(cloud.PROVIDERS.get(known("cloud") or "", None))
+            and bool(cloud.PROVIDERS[str(known("cloud"))].id_required)
+        ),
+    ),
+)
