@@ -15,7 +15,6 @@ from test_tls import make_pair
 from wsgen import errors, model, targets, wizard
 from wsgen.targets.base import CLOUD_QUESTIONS
 
-
 CLOUD_QUESTION = CLOUD_QUESTIONS[0]
 
 

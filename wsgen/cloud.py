@@ -376,7 +376,7 @@ class Choice:
     override: bool = False
     cert: str = ""
     timeout: int | None = None  # --lb-timeout
-    timeout_origin: str = ""
+    timeout_origin: str = field(default="", compare=False)  # where it came from, for errors
 
 
 def choice(config: Config, values: Values) -> Choice | None:

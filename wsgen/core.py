@@ -17,7 +17,7 @@ from wsgen import model, output, render, targets
 from wsgen.errors import BadInput, Changed, Refused, WsgenError
 from wsgen.model import CertOptions, Config, FileRef, read_user_file
 from wsgen.render import MODE_KEY, File, Pem
-from wsgen.targets.base import CERT_FILE, KEY_FILE, KUSTOMIZATION_FILE, VALUES_FILE
+from wsgen.targets.base import CERT_FILE, KEY_FILE, VALUES_FILE, holds_objects
 
 if TYPE_CHECKING:  # cryptography is imported only where certificates are read (start-up time)
     from wsgen import certs as certs_types
@@ -144,7 +144,7 @@ def write_folder(
     for leftover in dict.fromkeys(candidates):
         if leftover not in plan.files and _ours(plan.folder, leftover):
             path = os.path.join(out, leftover)
-            if leftover.endswith(".yaml") and leftover not in (KUSTOMIZATION_FILE, VALUES_FILE):
+            if holds_objects(leftover):
                 # an object applied before stays on the cluster: apply -k does not prune it
                 result.notes.append(
                     f"{path} is from an earlier run and no longer used (left in place; the "

@@ -150,7 +150,19 @@ class Chart:
 
     @property
     def file(self) -> str:
-        return f"{self.name}-values.yaml"
+        return self.name + CHART_VALUES
+
+
+CHART_VALUES = "-values.yaml"  # how a chart values file's name ends
+
+
+def holds_objects(name: str) -> bool:
+    """Whether a file of a folder holds a Kubernetes object (kubectl apply -k applies it)."""
+    return (
+        name.endswith(".yaml")
+        and name not in (KUSTOMIZATION_FILE, VALUES_FILE)
+        and not name.endswith(CHART_VALUES)
+    )
 
 
 NO_CLOUD = "none"
