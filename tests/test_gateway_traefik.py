@@ -122,9 +122,19 @@ def served(
         yield api, proxy
 
 
-def test_traefik_accepts_the_route_and_carries_a_websocket(wsgen, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "args",
+    # --cloud: the Gateway carries spec.infrastructure.annotations for the load balancer
+    [[], ["--cloud", "alibaba", "--lb-id", "lb-bp1abc"]],
+    ids=["plain", "cloud"],
+)
+def test_traefik_accepts_the_route_and_carries_a_websocket(
+    args: list[str], wsgen, tmp_path: Path
+) -> None:
     with live.echo_backend() as backend:
-        docs = render(wsgen, backend)
+        docs = render(wsgen, backend, *args)
+        gateway_doc = next(doc for doc in docs if doc["kind"] == "Gateway")
+        assert ("infrastructure" in gateway_doc["spec"]) == bool(args)
         with served(docs, tmp_path) as (api, proxy):
             status = route_status(api, proxy)
             gateway = gateway_status(api, 1)
