@@ -343,8 +343,8 @@ LB_OVERRIDE = Option(
     "lbOverrideListeners",
     "--lb-override-listeners",
     "WSGEN_LB_OVERRIDE_LISTENERS",
-    "With --lb-id: let the cloud controller replace the existing load balancer's listeners "
-    "(written as true or false either way).",
+    "With --lb-id on Alibaba: let its cloud controller replace the existing load balancer's "
+    'listeners (force-override-listeners is written "false" without it).',
     model.boolean,
     boolean=True,
 )
