@@ -265,7 +265,9 @@ class Choice:
     override: bool = False
     cert: str = ""
     timeout: int | None = None  # --lb-timeout
-    timeout_origin: str = ""
+    # where --lb-timeout came from (a flag, a values file): not part of the value, so that the
+    # wsgen.yaml a folder records reads back as the same Choice
+    timeout_origin: str = field(default="", compare=False)
 
 
 def choice(config: Config, values: Values) -> Choice | None:
