@@ -49,7 +49,7 @@ NOTES = {
     "alibaba-override": [
         "wsgen: --cloud alibaba: the Alibaba CLB TCP listener's idle timeout is at most 900 s "
         "(10-900 s): wrote 900 s, not the 3600 s asked; the app must send a WebSocket ping at "
-        "least every 450 s (check: wsgen probe --ping-interval 450 ws://chat.example.com/)"
+        "least every 450 s (check: wsgen probe --ping-interval 450 ws://chat.example.com:8080/)"
     ],
     "alibaba-cert": [
         "wsgen: --cloud alibaba: the Alibaba CLB HTTPS listener's idle timeout is at most 60 s "

@@ -375,11 +375,15 @@ def plan(
         notes.append(
             f"--cloud {provider.name}: the {what}'s idle timeout {said}, not the {requested} s "
             f"asked; the app must send a WebSocket ping at least every {ping} s (check: wsgen "
-            f"probe --ping-interval {ping} {probe_url(config, chosen)})"
+            f"probe --ping-interval {ping} {probe_url(config, chosen, ports)})"
         )
     return Plan(annotations, provider.load_balancer_class, tuple(notes), smallest)
 
 
-def probe_url(config: Config, chosen: Choice) -> str:
+def probe_url(config: Config, chosen: Choice, ports: tuple[int, ...] = ()) -> str:
+    """The URL a client uses, through a load balancer listening on `ports` (its port named
+    when the scheme's own, 80 or 443, is not among them)."""
     scheme = "wss" if config.tls.enabled or chosen.cert else "ws"
-    return f"{scheme}://{config.host.replace('*', 'test', 1)}{config.path}"
+    default = TLS_PORT if scheme == "wss" else 80
+    port = "" if not ports or default in ports else f":{ports[0]}"
+    return f"{scheme}://{config.host.replace('*', 'test', 1)}{port}{config.path}"
