@@ -352,8 +352,9 @@ def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.Mon
         "WSGEN_GATEWAY", "WSGEN_GATEWAY_NAMESPACE", "WSGEN_GATEWAY_CLASS",
         "WSGEN_ENTRYPOINT",  # test_target_traefik.py
         "WSGEN_HTTP_LISTENER_PORT", "WSGEN_HTTPS_LISTENER_PORT",  # test_target_envoy_gateway.py
+        "WSGEN_LB_PORTS",  # test_target_loadbalancer.py
         "WSGEN_CLOUD", "WSGEN_LB_ID", "WSGEN_LB_OVERRIDE_LISTENERS", "WSGEN_LB_CERT",
-        "WSGEN_LB_TIMEOUT",  # test_cloud.py
+        "WSGEN_LB_TIMEOUT",  # test_cloud.py, test_target_loadbalancer.py
     }  # fmt: skip
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -117,7 +117,8 @@ def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callab
         )
         parameters = [_parameter("values", str | None, values)]
         for option in model.options().values():
-            kind = list[str] | None if option.mapping else bool if option.boolean else str | None
+            listed = option.mapping or option.many
+            kind = list[str] | None if listed else bool if option.boolean else str | None
             parameters.append(_parameter(param_name(option), kind, _opt(option)))
         parameters.extend(extra)
         func.__signature__ = inspect.Signature(parameters, return_annotation=int)  # type: ignore[attr-defined]

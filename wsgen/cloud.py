@@ -376,7 +376,9 @@ class Choice:
     override: bool = False
     cert: str = ""
     timeout: int | None = None  # --lb-timeout
-    timeout_origin: str = field(default="", compare=False)  # where it came from, for errors
+    # where --lb-timeout came from (a flag, a values file): not part of the value, so that the
+    # wsgen.yaml a folder records reads back as the same Choice
+    timeout_origin: str = field(default="", compare=False)
 
 
 def choice(config: Config, values: Values) -> Choice | None:
@@ -479,7 +481,7 @@ def plan(
     known = [fitted.seconds for listener, fitted in held.values() if not listener.unknown]
     smallest = min(known + ([] if behind is None else [behind]), default=requested)
     ping = ping_interval(smallest)
-    url = probe_url(config, chosen)
+    url = probe_url(config, chosen, ports)
     notes = []
     for what, (listener, fitted) in held.items():
         if listener.unknown:
@@ -521,6 +523,12 @@ def summary(chosen: Choice) -> str:
     return ", ".join(parts)
 
 
-def probe_url(config: Config, chosen: Choice) -> str:
+def probe_url(config: Config, chosen: Choice, ports: tuple[int, ...] = ()) -> str:
+    """The URL a client uses, through a load balancer listening on `ports` (its port named
+    when the scheme's own, 80 or 443, is not among them: the last for wss, the HTTPS listener
+    of a Gateway, the first for ws)."""
     scheme = "wss" if config.tls.enabled or chosen.cert else "ws"
-    return f"{scheme}://{config.host.replace('*', 'test', 1)}{config.path}"
+    default = TLS_PORT if scheme == "wss" else 80
+    chosen_port = ports[-1] if scheme == "wss" and ports else ports[0] if ports else default
+    port = "" if not ports or default in ports else f":{chosen_port}"
+    return f"{scheme}://{config.host.replace('*', 'test', 1)}{port}{config.path}"

@@ -44,7 +44,7 @@ def _flags() -> tuple[dict[str, tuple[str, str]], dict[str, Any]]:
     unset: dict[str, Any] = {"values": None, "out": None} | dict.fromkeys(RENDER_SWITCHES, False)
     for option in model.options().values():
         name = param_name(option)
-        kind = _REPEATED if option.mapping else _SWITCH if option.boolean else _VALUE
+        kind = _REPEATED if option.mapping or option.many else _SWITCH if option.boolean else _VALUE
         flags |= {flag: (name, kind) for flag in (option.flag, *option.short)}
         unset[name] = False if option.boolean else None
     return flags, unset

@@ -539,6 +539,35 @@ def choice(options: tuple[str, ...], what: str) -> Callable[[object], str]:
     return check
 
 
+def many(
+    item: Callable[[object], object], what: str, most: int, why: str = ""
+) -> Callable[[object], tuple[Any, ...]]:
+    """The rule of a list option (Option.many): a list (flags, a values file) or text with
+    one item per comma (a variable, an answer), each item checked by `item`; not empty, no
+    item twice, at most `most` items (`why`: the reason for that limit). `what` names the
+    items, plural ("ports")."""
+
+    def check(raw: object) -> tuple[Any, ...]:
+        if isinstance(raw, str):
+            items: list[object] = [part.strip() for part in raw.split(",")]
+        elif isinstance(raw, list):
+            items = raw
+        else:
+            raise ValueError(f"{show(raw)} is not a list of {what}")
+        if not items:
+            raise ValueError(f"is an empty list: give one or more {what}")
+        if len(items) > most:
+            raise ValueError(f"{len(items)} {what}: at most {most}{f' ({why})' if why else ''}")
+        checked = tuple(item(one) for one in items)
+        for index, value in enumerate(checked):
+            if value in checked[:index]:
+                shown = show(value) if isinstance(value, str) else value
+                raise ValueError(f"{shown} is given twice")
+        return checked
+
+    return check
+
+
 def env_name(raw: object) -> str:
     value = _text(raw)
     if not _ENV_NAME.fullmatch(value):
@@ -606,6 +635,9 @@ class Option:
     # None for mapping options, whose items the target checks
     check: Callable[[object], object] | None = None
     mapping: bool = False  # KEY=VALUE pairs (repeatable flag, mapping in a values file)
+    # a list (repeatable flag, YAML list in a values file, comma-separated in a variable or an
+    # answer): `check` takes the whole list (model.many), and the strongest layer gives all of it
+    many: bool = False
     boolean: bool = False  # a flag without a value; true/false in a values file or variable
     short: tuple[str, ...] = ()  # e.g. ("-n",)
 
@@ -751,6 +783,10 @@ def flags_layer(flags: Mapping[str, object]) -> Layer:
             items = [utf8(str(item), option.flag) for item in raw or []]  # type: ignore[attr-defined]
             if items:
                 layer[key] = _pairs(items, option.flag)
+        elif option.many:
+            items = [utf8(str(item), option.flag) for item in raw or []]  # type: ignore[attr-defined]
+            if items:
+                layer[key] = Given(items, option.flag)
         elif option.boolean:
             if raw:  # a flag is only ever given as true
                 layer[key] = Given(True, option.flag)
@@ -1182,9 +1218,10 @@ def build(layers: Iterable[tuple[Layer, Path]], *, partial: bool = False) -> Con
                 continue
             raise _unused_tls_key(given.origin, key, mode)
     if mode not in target.tls_modes:
+        why = target.tls_modes_given(lambda _key: None)[1]  # the target's reason, if it has one
         raise BadInput(
             f"{mode_origin}: {mode!r} is not a TLS mode of --target {name} "
-            f"(one of: {', '.join(target.tls_modes)})"
+            f"(one of: {', '.join(target.tls_modes)}){f': {why}' if why else ''}"
         )
     values = {key: validate(key) for key in scalars}
     for key in () if partial else _REQUIRED_FOR_MODE.get(mode, ()):

@@ -13,6 +13,7 @@ from wsgen.targets import (
     envoy_gateway,
     ingress_nginx,
     istio,
+    loadbalancer,
     nginx,
     nginx_gateway_fabric,
     traefik,
@@ -28,6 +29,7 @@ TARGETS: dict[str, Target] = {
         nginx_gateway_fabric.TARGET,
         istio.TARGET,
         traefik.TARGET,
+        loadbalancer.TARGET,
     )
 }
 assert next(iter(TARGETS)) == DEFAULT_TARGET  # noqa: S101 - the registry's own invariant
