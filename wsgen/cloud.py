@@ -489,10 +489,10 @@ def plan(
                 f"--cloud {provider.name}: nothing documents an idle timeout of the {what}, "
                 f"nor a setting for one; measure it: wsgen probe --idle {requested} {url}"
             )
-        elif explicit and fitted.seconds < config.timeout:
+        elif explicit and behind is not None and fitted.seconds < behind:
             notes.append(
                 f"--cloud {provider.name}: the {what} closes an idle connection after "
-                f"{fitted.seconds} s (--lb-timeout), before the {config.timeout} s of --timeout; "
+                f"{fitted.seconds} s (--lb-timeout), before the {behind} s of --timeout; "
                 f"the app must send a WebSocket ping at least every {ping} s (check: wsgen "
                 f"probe --ping-interval {ping} {url})"
             )
