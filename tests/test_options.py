@@ -352,6 +352,7 @@ def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.Mon
         "WSGEN_GATEWAY", "WSGEN_GATEWAY_NAMESPACE", "WSGEN_GATEWAY_CLASS",
         "WSGEN_ENTRYPOINT",  # test_target_traefik.py
         "WSGEN_HTTP_LISTENER_PORT", "WSGEN_HTTPS_LISTENER_PORT",  # test_target_envoy_gateway.py
+        "WSGEN_CERTIFICATE_ARN", "WSGEN_ALB_SCHEME",  # test_target_aws_alb.py
     }  # fmt: skip
     for key, value in env.items():
         monkeypatch.setenv(key, value)
