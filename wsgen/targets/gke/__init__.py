@@ -43,8 +43,9 @@ BACKEND = Listener(
     1,
     2_147_483_647,
     30,
-    "BackendConfig spec.timeoutSec (the backend service timeout, 1-2147483647 s, default 30); "
-    "kubernetes/ingress-gce examples/websocket/README.md: not an idle timeout",
+    "Compute Engine API BackendService timeoutSec (1 through 2,147,483,647 s, default 30), "
+    "set by BackendConfig spec.timeoutSec; kubernetes/ingress-gce "
+    "examples/websocket/README.md: not an idle timeout",
     key="timeoutSec",
     lifetime=True,
 )
