@@ -18,7 +18,8 @@ from conftest import EXAMPLES, GOLDEN, matches_golden, refused
 from test_kubernetes import check_stream, kustomize
 from test_target_istio import docs
 from test_wizard import ALL_QUESTIONS, Scripted
-from wsgen import wizard
+from wsgen import cloud, wizard
+from wsgen.targets import TARGETS
 from wsgen.targets.base import STICKY_TTL_SECONDS
 
 TARGET = ("--target", "aws-alb")
@@ -249,3 +250,13 @@ def test_init_asks_the_scheme_and_says_why_tls_is_none(wsgen, hermetic: Path) ->
     assert rendered.code == 0, rendered.err
     for name in ("deployment.yaml", "service.yaml", "ingress.yaml", "wsgen.yaml"):
         assert (hermetic / "k8s" / name).read_bytes() == (hermetic / "rendered" / name).read_bytes()
+
+
+@pytest.mark.parametrize("target", ["aws-alb", "gke"])
+def test_the_cloud_l7_targets_take_no_cloud_in_front(target: str, wsgen, hermetic: Path) -> None:
+    """The ALB and GKE's load balancer are the cloud load balancer: --cloud and its options are
+    not theirs, and a values file that names one is refused on one line, nothing written."""
+    assert not cloud.KEYS & TARGETS[target].uses
+    (hermetic / "wsgen.yaml").write_text(f"target: {target}\ncloud: aws\n")
+    result = wsgen("render", "-f", "wsgen.yaml", "-o", "k8s")
+    refused(result, "wsgen.yaml: cloud: ")
