@@ -1218,10 +1218,11 @@ def build(layers: Iterable[tuple[Layer, Path]], *, partial: bool = False) -> Con
                 continue
             raise _unused_tls_key(given.origin, key, mode)
     if mode not in target.tls_modes:
-        why = target.tls_modes_given(lambda _key: None)[1]  # the target's reason, if it has one
+        known = {key: str(given.value) for key, (given, _b, _s) in scalars.items()}
+        why = target.tls_modes_given(known.get)[1]  # e.g. why a load balancer cannot use it
         raise BadInput(
             f"{mode_origin}: {mode!r} is not a TLS mode of --target {name} "
-            f"(one of: {', '.join(target.tls_modes)}){f': {why}' if why else ''}"
+            f"(one of: {', '.join(target.tls_modes)})" + (f": {why}" if why else "")
         )
     values = {key: validate(key) for key in scalars}
     for key in () if partial else _REQUIRED_FOR_MODE.get(mode, ()):

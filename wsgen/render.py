@@ -93,14 +93,19 @@ def secret_command(namespace: str, name: str, cert: str, key: str) -> str:
     )
 
 
-def workload(config: Config, app_protocol: str = "") -> dict[str, str]:
+def workload(
+    config: Config, app_protocol: str = "", annotations: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """deployment.yaml and service.yaml, which every Kubernetes target writes (`app_protocol`:
-    the Service port's appProtocol, when the target reads one)."""
+    the Service port's appProtocol, when the target reads one; `annotations`: the Service's,
+    when its load balancer reads some)."""
     return {
         "deployment.yaml": template(
             "deployment.yaml.j2", c=config, env=config.container_env(), grace=GRACE_SECONDS
         ),
-        "service.yaml": template("service.yaml.j2", c=config, app_protocol=app_protocol),
+        "service.yaml": template(
+            "service.yaml.j2", c=config, app_protocol=app_protocol, annotations=annotations or {}
+        ),
     }
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from wsgen.model import DEFAULT_TARGET, Config
 from wsgen.targets import (
+    aws_alb,
     envoy_gateway,
+    gke,
     ingress_nginx,
     istio,
     loadbalancer,
@@ -29,6 +31,8 @@ TARGETS: dict[str, Target] = {
         nginx_gateway_fabric.TARGET,
         istio.TARGET,
         traefik.TARGET,
+        aws_alb.TARGET,
+        gke.TARGET,
         loadbalancer.TARGET,
     )
 }

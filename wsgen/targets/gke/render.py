@@ -1,0 +1,132 @@
+"""GKE's manifests: the shared Deployment, the Service with GKE's annotations, the Ingress of
+class gce and the BackendConfig."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+from wsgen import model, render
+from wsgen.model import Config
+from wsgen.render import File, Pem
+from wsgen.targets.base import STICKY_TTL_SECONDS
+from wsgen.targets.gke import (
+    BACKEND_CONFIG_ANNOTATION,
+    BACKEND_CONFIG_FILE,
+    CLASS_ANNOTATION,
+    INGRESS_CLASS,
+    INGRESS_FILE,
+    NEG_ANNOTATION,
+    Settings,
+)
+
+VALUES_TEMPLATE = "gke/wsgen.yaml.j2"
+
+
+def service_annotations(config: Config) -> dict[str, str]:
+    return {
+        NEG_ANNOTATION: json.dumps({"ingress": True}),
+        BACKEND_CONFIG_ANNOTATION: json.dumps({"default": config.name}),
+    }
+
+
+def ingress_annotations(config: Config) -> dict[str, str]:
+    result = {CLASS_ANNOTATION: INGRESS_CLASS}
+    if config.tls.mode == "cert-manager":
+        result[model.issuer_annotation(config.tls.issuer_kind)] = config.tls.issuer
+    return result
+
+
+def _service_reads_back(config: Config) -> render.KindCheck:
+    def check(doc: dict[str, Any]) -> bool:
+        (port,) = doc["spec"]["ports"]
+        return bool(
+            doc["metadata"].get("annotations") == service_annotations(config)
+            and doc["spec"]["type"] == "ClusterIP"
+            and port["port"] == config.port
+        )
+
+    return check
+
+
+def _ingress_reads_back(config: Config) -> render.KindCheck:
+    def check(doc: dict[str, Any]) -> bool:
+        spec = doc["spec"]
+        (rule,) = spec["rules"]
+        (path,) = rule["http"]["paths"]
+        tls = [{"hosts": [config.host], "secretName": config.tls.secret_name}]
+        return bool(
+            doc["metadata"].get("annotations") == ingress_annotations(config)
+            and "ingressClassName" not in spec
+            and spec.get("tls") == (tls if config.tls.enabled else None)
+            and rule["host"] == config.host
+            and path["path"] == config.path
+            and path["backend"]["service"] == {"name": config.name, "port": {"number": config.port}}
+        )
+
+    return check
+
+
+def _backend_config_reads_back(config: Config) -> render.KindCheck:
+    settings: Settings = config.settings
+
+    def check(doc: dict[str, Any]) -> bool:
+        affinity = {"affinityType": "GENERATED_COOKIE", "affinityCookieTtlSec": STICKY_TTL_SECONDS}
+        return bool(
+            doc["spec"].get("timeoutSec") == settings.timeout_sec
+            and doc["spec"].get("sessionAffinity") == (affinity if settings.sticky else None)
+        )
+
+    return check
+
+
+def manifests(config: Config) -> dict[str, str]:
+    """deployment.yaml, service.yaml, ingress.yaml, backendconfig.yaml."""
+    result = render.workload(config, annotations=service_annotations(config))
+    result[INGRESS_FILE] = render.template(
+        "gke/ingress.yaml.j2", c=config, annotations=ingress_annotations(config)
+    )
+    result[BACKEND_CONFIG_FILE] = render.template(
+        "gke/backendconfig.yaml.j2", c=config, ttl=STICKY_TTL_SECONDS
+    )
+    kinds = {
+        "Service": _service_reads_back(config),
+        "Ingress": _ingress_reads_back(config),
+        "BackendConfig": _backend_config_reads_back(config),
+    }
+    for text in result.values():
+        render.self_check(text, config, kinds)
+    return result
+
+
+def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
+    return render.stream(config, pem, manifests(config)), render.stream_notes(config, pem)
+
+
+def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
+    return render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
+
+
+def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
+    return render.folder_notes(config, out, pem, "the Ingress")
+
+
+def next_steps(config: Config, out: Path) -> list[str]:
+    namespace, name = shlex.quote(config.namespace), shlex.quote(config.name)
+    return [
+        *render.next_steps(config, out),
+        f"check: kubectl -n {namespace} describe ingress {name} (the load balancer takes a "
+        "few minutes; its address appears there, and the backends turn HEALTHY)",
+    ]
+
+
+def warnings(config: Config) -> list[str]:
+    """timeoutSec is a lifetime on GKE (Renderer.warnings): said on every render."""
+    settings: Settings = config.settings
+    return [
+        f"--target gke: timeoutSec {settings.timeout_sec} s bounds the whole WebSocket on GKE, "
+        "not its idle time: the load balancer closes every WebSocket that long after it "
+        "opened, busy or idle; clients must reconnect"
+    ]
