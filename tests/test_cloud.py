@@ -44,9 +44,10 @@ def service_annotations(values: dict) -> dict[str, str]:
 
 
 def capped(provider: str, what: str, ceiling: str, asked: int, ping: int, url: str) -> str:
+    amount = ceiling.split(" (")[0]
     return (
-        f"wsgen: --cloud {provider}: the {what}'s idle timeout is at most {ceiling}: wrote "
-        f"{ping * 2} s, not the {asked} s asked; the app must send a WebSocket ping at least "
+        f"wsgen: --cloud {provider}: the {what}'s idle timeout is at most {ceiling}: set to "
+        f"{amount}, not the {asked} s asked; the app must send a WebSocket ping at least "
         f"every {ping} s (check: wsgen probe --ping-interval {ping} {url})"
     )
 
@@ -59,7 +60,7 @@ ARITHMETIC = {
         (3600, "900", "Alibaba CLB TCP listener", "900 s (range 10-900 s)"), (600, "600"),
     ),
     "alibaba-nlb": (
-        ["--lb-id", "nlb-abc123"], ALIBABA + "idle-timeout",
+        ["--lb-id", "nlb-abc123", "--lb-override-listeners"], ALIBABA + "idle-timeout",
         (3600, "900", "Alibaba NLB TCP listener", "900 s (range 10-900 s)"), (899, "899"),
     ),
     "aws": (
@@ -71,13 +72,15 @@ ARITHMETIC = {
         ["--lb-id", "5ad2b1b2-elb"], HUAWEI + "keepalive_timeout",
         (7200, "4000", "Huawei ELB TCP listener", "4000 s (range 10-4000 s)"), (3600, "3600"),
     ),
-    "huawei-shared": (
-        ["--lb-id", "elb-1"], HUAWEI + "keepalive_timeout",
-        (4001, "4000", "Huawei ELB TCP listener", "4000 s (range 10-4000 s)"), (4000, "4000"),
+    "huawei-https": (
+        ["--lb-id", "elb-1", "--lb-cert", "cert01"], HUAWEI + "keepalive_timeout",
+        (4001, "4000", "Huawei ELB HTTP/HTTPS listener", "4000 s (range 10-4000 s)"),
+        (4000, "4000"),
     ),
     "azure": (
         [], AZURE_IDLE,
-        (7200, "100", "Azure Load Balancer rule", "6000 s (range 4-100 minutes)"), (3600, "60"),
+        (7200, "100", "Azure Load Balancer rule", "100 minutes (range 4-100 minutes)"),
+        (3600, "60"),
     ),
     "digitalocean": (
         ["--lb-cert", DO_CERT], DO + "http-idle-timeout-seconds",
@@ -91,18 +94,20 @@ def test_above_the_ceiling_gives_the_ceiling_the_note_and_the_ping_interval(
     provider: str, wsgen, hermetic: Path
 ) -> None:
     needs, key, (asked, written, what, ceiling), _inside = ARITHMETIC[provider]
-    values, err = chart_values(wsgen, "--cloud", provider, *needs, "--timeout", str(asked))
+    name = provider.split("-https")[0]
+    values, err = chart_values(wsgen, "--cloud", name, *needs, "--timeout", str(asked))
     assert service_annotations(values)[key] == written
     scheme = "wss" if "--lb-cert" in needs else "ws"
     seconds = int(written.rsplit("=", 1)[-1]) * (60 if provider == "azure" else 1)
-    line = capped(provider, what, ceiling, asked, seconds // 2, f"{scheme}://test.example.com/")
+    line = capped(name, what, ceiling, asked, seconds // 2, f"{scheme}://test.example.com/")
     assert err[0] == line
 
 
 @pytest.mark.parametrize("provider", sorted(ARITHMETIC))
 def test_inside_the_range_gives_exactly_the_request(provider: str, wsgen, hermetic: Path) -> None:
     needs, key, _above, (asked, written) = ARITHMETIC[provider]
-    values, err = chart_values(wsgen, "--cloud", provider, *needs, "--timeout", str(asked))
+    name = provider.split("-https")[0]
+    values, err = chart_values(wsgen, "--cloud", name, *needs, "--timeout", str(asked))
     assert service_annotations(values)[key] == written
     assert not [line for line in err if "--cloud" in line]  # nothing to say
 
@@ -187,18 +192,24 @@ def test_the_ping_interval_follows_the_smallest_idle_timeout_on_the_path(
 @pytest.mark.parametrize(
     ("provider", "what"),
     [("gke", "GKE passthrough Network Load Balancer"),
-     ("digitalocean", "DigitalOcean network load balancer")],
+     ("digitalocean", "DigitalOcean network load balancer"),
+     ("huawei-shared", "Huawei shared ELB listener")],
 )  # fmt: skip
 def test_a_load_balancer_without_a_documented_idle_timeout_is_said_and_nothing_is_invented(
     provider: str, what: str, wsgen, hermetic: Path
 ) -> None:
-    result = wsgen("render", "--cloud", provider, "--timeout", "2h", "-o", "k8s")
+    needs = ["--lb-id", "elb-1"] if provider == "huawei-shared" else []
+    result = wsgen("render", "--cloud", provider, *needs, "--timeout", "2h", "-o", "k8s")
     assert result.code == 0, result.err
-    assert not Path("k8s/ingress-nginx-values.yaml").exists()
-    assert (
-        f"wsgen: --cloud {provider}: nothing to set on the ingress-nginx controller's Service"
-        in (result.err_lines)
-    )
+    if not needs:
+        assert not Path("k8s/ingress-nginx-values.yaml").exists()
+        assert (
+            f"wsgen: --cloud {provider}: nothing to set on the ingress-nginx controller's Service"
+            in result.err_lines
+        )
+    else:  # the ELB's class and ID, no idle timeout
+        values = yaml.safe_load(Path("k8s/ingress-nginx-values.yaml").read_text())
+        assert service_annotations(values) == {HUAWEI + "class": "union", HUAWEI + "id": "elb-1"}
     assert result.err_lines[0] == (
         f"wsgen: --cloud {provider}: nothing documents an idle timeout of the {what}, nor a "
         "setting for one; measure it: wsgen probe --idle 7200 ws://test.example.com/"
@@ -223,7 +234,7 @@ def test_an_existing_load_balancer_and_its_listener_switch_are_explicit(
     ("args", "message"),
     [
         (["--lb-id", "lb-1"], "--lb-id: needs --cloud (the load balancer's provider)"),
-        (["--cloud", "ovh"], "--cloud: 'ovh' is not a cloud provider (one of: alibaba, "),
+        (["--cloud", "ovh"], "--cloud: 'ovh' is not a cloud provider (one of: none, alibaba, "),
         (["--cloud", "aws", "--lb-id", "x"],
          "--lb-id: --cloud aws: the AWS Load Balancer Controller makes its own NLB"),
         (["--cloud", "azure", "--lb-id", "x"],
@@ -295,8 +306,8 @@ def test_chart_values_goldens_and_the_traefik_chart(wsgen, hermetic: Path, updat
     route = yaml.safe_load(Path("k8s/ingressroute.yaml").read_text())
     assert route["spec"]["entryPoints"] == ["web"]
     assert err[0] == (
-        "wsgen: --timeout (3600 s) is written only for the load balancer: Traefik keeps an idle "
-        "WebSocket open through an IngressRoute"
+        "wsgen: --timeout (3600 s) is not written for Traefik, which keeps an idle WebSocket open "
+        "through an IngressRoute: only the load balancer in front limits it"
     )
     # with Traefik, which never closes one, the load balancer alone sets the ping interval
     assert "ping at least every 175 s" in err[1]
@@ -313,7 +324,7 @@ def test_the_chart_values_are_not_a_resource_and_the_folder_says_how_to_apply_th
         "wsgen: the load balancer is the ingress-nginx controller's Service, which its Helm "
         "chart owns: helm upgrade ingress-nginx ingress-nginx --repo "
         "https://kubernetes.github.io/ingress-nginx -n ingress-nginx --reuse-values -f "
-        "k8s/ingress-nginx-values.yaml (use your release's name and namespace)"
+        "k8s/ingress-nginx-values.yaml (with your release's name, namespace and chart --version)"
     )
     # the folder renders again from itself, --cloud included
     again = wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check")
@@ -436,3 +447,103 @@ def test_init_in_a_terminal_choosing_alibaba(hermetic: Path) -> None:
     assert finish(child) == 0
     values = yaml.safe_load((hermetic / "k8s/ingress-nginx-values.yaml").read_text())
     assert service_annotations(values) == {ALIBABA + "established-timeout": "900"}
+
+
+def test_an_existing_alibaba_load_balancer_keeps_its_listeners_unless_overridden(
+    wsgen, hermetic: Path
+) -> None:
+    """The cloud controller skips the listeners of an existing load balancer without
+    force-override-listeners "true": the idle annotation would not reach them, and wsgen says so."""
+    _values, err = chart_values(wsgen, "--cloud", "alibaba", "--lb-id", "lb-1", "--timeout", "600")
+    assert err[0] == (
+        'wsgen: --cloud alibaba: with --lb-id and force-override-listeners "false", the cloud '
+        "controller leaves the existing load balancer's listeners as they are: the idle timeout "
+        "above reaches them only with --lb-override-listeners (which replaces them) or when you "
+        "set it on them yourself"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "fixed"),
+    [(["--cloud", "alibaba-nlb", "--lb-id", "nlb-1", "--lb-override-listeners"],
+      "spec.loadBalancerClass"),
+     (["--cloud", "huawei", "--lb-id", "elb-1"], "kubernetes.io/elb.class and kubernetes.io/elb.id")],
+)  # fmt: skip
+def test_what_cannot_change_on_an_existing_service_is_said(
+    args: list[str], fixed: str, wsgen, hermetic: Path
+) -> None:
+    result = wsgen("render", *args, "-o", "k8s")
+    assert result.code == 0, result.err
+    assert result.err_lines[-1].endswith(
+        f"({fixed} cannot change on an existing Service: on a controller installed before, "
+        "delete its Service first, or install it anew)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cloud", "gke", "--lb-timeout", "100"],
+         "--lb-timeout: the GKE passthrough Network Load Balancer's idle timeout cannot be set "
+         "(nothing documents one)"),
+        (["--cloud", "digitalocean", "--lb-timeout", "100"],
+         "--lb-timeout: the DigitalOcean network load balancer's idle timeout cannot be set"),
+        (["--cloud", "aws", "--lb-cert", ARN, "--lb-timeout", "100"],
+         "--lb-timeout: the AWS NLB TLS listener's idle timeout cannot be set (it is fixed at "
+         "350 s)"),
+        (["--target", "traefik", "--cloud", "alibaba", "--lb-cert", "c-1", "--entrypoint",
+          "websecure"],
+         "--entrypoint: with --lb-cert the load balancer sends the plain HTTP of its port 443 to "
+         "the web entry point"),
+        (["--cloud", "aws", "--lb-override-listeners"],
+         "--lb-override-listeners: --cloud aws has no such switch"),
+    ],
+)  # fmt: skip
+def test_more_refusals(args: list[str], message: str, wsgen, hermetic: Path) -> None:
+    refused(wsgen("render", *args, "-o", "k8s"), message)
+
+
+def test_cloud_none_takes_a_folder_off_its_load_balancer(wsgen, hermetic: Path) -> None:
+    result = wsgen("render", "--cloud", "alibaba", "--lb-id", "lb-1", "--lb-timeout", "600",
+                   "-o", "k8s")  # fmt: skip
+    assert result.code == 0, result.err
+    off = wsgen("render", "-f", "k8s/wsgen.yaml", "--cloud", "none", "-o", "k8s", "--force")
+    assert off.code == 0, off.err
+    recorded = yaml.safe_load(Path("k8s/wsgen.yaml").read_text())
+    assert not {"cloud", "lbId", "lbTimeout"} & set(recorded)
+    # but on the same layer, an option of the load balancer without one is refused
+    refused(wsgen("render", "--cloud", "none", "--lb-id", "lb-1", "-o", "new"),
+            "--lb-id: needs --cloud", out="new")  # fmt: skip
+
+
+def test_a_false_override_switch_needs_no_load_balancer(
+    wsgen, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WSGEN_LB_OVERRIDE_LISTENERS", "false")
+    result = wsgen("render", "--cloud", "alibaba")
+    assert result.code == 0, result.err
+
+
+def test_nothing_behind_closes_sooner_so_a_floor_is_said(wsgen) -> None:
+    """Istio closes no idle WebSocket: the floor the load balancer takes is the path's idle
+    timeout, and wsgen says so rather than claim the proxy behind closes first."""
+    result = wsgen("render", "--target", "istio", "--cloud", "aws", "--timeout", "30")
+    assert result.code == 0, result.err
+    assert (
+        "wsgen: --cloud aws: the AWS NLB TCP listener's idle timeout is at least 60 s (range "
+        "60-6000 s): set to 60 s, not the 30 s asked"
+    ) in result.err_lines
+
+
+def test_init_without_a_terminal_names_the_missing_id(hermetic: Path) -> None:
+    from wsgen import errors
+
+    with pytest.raises(errors.MissingAnswers, match="--lb-id"):
+        run(None, "--cloud", "huawei", "--host", "a.example.com", defaults=True, out="k8s")
+
+
+def test_init_on_a_gateway_offers_no_provider_its_service_cannot_take(hermetic: Path) -> None:
+    asker = Scripted(*([None] * 9), "aws", None, True, cloud=True)
+    run(asker, "--target", "envoy-gateway")
+    offered = [value for value, _about in asker.choices["Cloud load balancer in front"]]
+    assert "alibaba" in offered and "alibaba-nlb" not in offered

@@ -37,7 +37,8 @@ STREAMS = {
     "alibaba-override": [*CHAT, "--cloud", "alibaba", "--lb-id", "lb-bp1abc",
                          "--lb-override-listeners", "--lb-port", "8080"],
     "alibaba-cert": [*CHAT, *BOTH, "--cloud", "alibaba", "--lb-cert", "1234-cn-hangzhou"],
-    "alibaba-nlb": [*CHAT, "--cloud", "alibaba-nlb", *NLB_ID, "--lb-port", "443", "--lb-timeout", "900"],
+    "alibaba-nlb": [*CHAT, "--cloud", "alibaba-nlb", *NLB_ID, "--lb-override-listeners",
+                    "--lb-port", "443", "--lb-timeout", "900"],
     "aws": [*CHAT, *BOTH, "--cloud", "aws", "--timeout", "1h"],
     "aws-cert": [*CHAT, *BOTH, "--cloud", "aws", "--lb-cert", ARN, "--timeout", "300"],
 }  # fmt: skip
@@ -47,14 +48,20 @@ NO_CLOUD_NOTE = (
 )
 NOTES = {
     "plain": [NO_CLOUD_NOTE],
+    "alibaba": [
+        'wsgen: --cloud alibaba: with --lb-id and force-override-listeners "false", the cloud '
+        "controller leaves the existing load balancer's listeners as they are: the idle timeout "
+        "above reaches them only with --lb-override-listeners (which replaces them) or when you "
+        "set it on them yourself"
+    ],
     "alibaba-override": [
         "wsgen: --cloud alibaba: the Alibaba CLB TCP listener's idle timeout is at most 900 s "
-        "(range 10-900 s): wrote 900 s, not the 3600 s asked; the app must send a WebSocket ping at "
+        "(range 10-900 s): set to 900 s, not the 3600 s asked; the app must send a WebSocket ping at "
         "least every 450 s (check: wsgen probe --ping-interval 450 ws://chat.example.com:8080/)"
     ],
     "alibaba-cert": [
-        "wsgen: --cloud alibaba: the Alibaba CLB HTTPS listener's idle timeout is at most 60 s "
-        "(range 1-60 s): wrote 60 s, not the 3600 s asked; the app must send a WebSocket ping at "
+        "wsgen: --cloud alibaba: the Alibaba CLB HTTP/HTTPS listener's idle timeout is at most 60 s "
+        "(range 1-60 s): set to 60 s, not the 3600 s asked; the app must send a WebSocket ping at "
         "least every 30 s (check: wsgen probe --ping-interval 30 wss://chat.example.com/)"
     ],
 }
@@ -132,7 +139,7 @@ def test_the_service_sends_every_port_to_the_container_port(wsgen) -> None:
     assert nlb["spec"]["loadBalancerClass"] == "alibabacloud.com/nlb"
     assert nlb["metadata"]["annotations"] == {
         ALIBABA + "id": "nlb-wz9example",
-        ALIBABA + "force-override-listeners": "false",
+        ALIBABA + "force-override-listeners": "true",
         ALIBABA + "idle-timeout": "900",
     }
     override = service_of(docs((LB_GOLDEN / "alibaba-override.yaml").read_text()))
@@ -186,7 +193,8 @@ KNOWN = {
 
 
 def cloud_args(provider: str) -> tuple[str, ...]:
-    return ("--cloud", provider, *(NLB_ID if provider == "alibaba-nlb" else ()))
+    nlb = (*NLB_ID, "--lb-override-listeners") if provider == "alibaba-nlb" else ()
+    return ("--cloud", provider, *nlb)
 
 
 def annotations_of(result) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -205,7 +213,7 @@ def test_a_request_above_the_ceiling_gives_the_ceiling_the_note_and_the_ping(
     (note,) = result.err_lines
     assert note.startswith(f"wsgen: --cloud {provider}: the ")
     assert f"idle timeout is at most {high} s" in note
-    assert f"wrote {high} s, not the {high + 100} s asked" in note
+    assert f"set to {high} s, not the {high + 100} s asked" in note
     assert note.endswith(
         f"the app must send a WebSocket ping at least every {ping} s (check: wsgen probe "
         f"--ping-interval {ping} ws://test.example.com/)"
@@ -352,7 +360,7 @@ def test_bad_variable_and_other_targets_are_refused(wsgen, monkeypatch: pytest.M
 FOLDERS = {
     "plain": [],
     "alibaba": [*BOTH, "--cloud", "alibaba", "--lb-id", "lb-bp1abc", "--lb-override-listeners"],
-    "aws-cert": [*BOTH, "--cloud", "aws", "--lb-cert", ARN, "--lb-timeout", "120"],
+    "aws-cert": [*BOTH, "--cloud", "aws", "--lb-cert", ARN, "--timeout", "120"],
     "nlb": ["--cloud", "alibaba-nlb", *NLB_ID, "--timeout", "300", "--env", "MODE=tcp"],
 }
 

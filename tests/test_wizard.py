@@ -13,9 +13,7 @@ import yaml
 from conftest import EXAMPLES, wsgen_exe
 from test_tls import make_pair
 from wsgen import errors, model, targets, wizard
-from wsgen.targets.base import CLOUD_QUESTIONS
-
-CLOUD_QUESTION = CLOUD_QUESTIONS[0]
+from wsgen.targets.base import CLOUD_QUESTION
 
 
 class Scripted:
@@ -30,9 +28,10 @@ class Scripted:
         self.errors: list[str] = []
         self.said: list[str] = []
         self.offered: dict[str, object] = {}
+        self.choices: dict[str, tuple[tuple[str, str], ...]] = {}  # what each select offered
 
     def _next(self, message: str, default: object) -> object:
-        if message == CLOUD_QUESTION.message and not self.cloud:
+        if message == CLOUD_QUESTION and not self.cloud:
             return default
         assert self.answers, f"no scripted answer left for {message!r}"
         self.asked.append(message)
@@ -50,6 +49,7 @@ class Scripted:
 
     def select(self, message: str, choices: tuple[tuple[str, str], ...], default: str) -> str:
         assert default in [value for value, _ in choices]  # questionary refuses another
+        self.choices[message] = choices
         answer = str(self._next(message, default))
         assert answer in [value for value, _ in choices]
         return answer

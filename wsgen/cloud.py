@@ -56,6 +56,10 @@ class Listener:
             return f"{self.low // 60}-{self.high // 60} minutes"
         return f"{self.low}-{self.high} s"
 
+    def amount(self, seconds: int) -> str:
+        """`seconds` in the listener's own unit: "900 s", "100 minutes"."""
+        return f"{seconds // 60} minutes" if self.unit == 60 else f"{seconds} s"
+
 
 @dataclass(frozen=True)
 class Provider:
@@ -77,6 +81,8 @@ class Provider:
     all_l7_with_cert: bool = False  # the same without such a key (DigitalOcean's protocol)
     load_balancer_class: str = ""  # spec.loadBalancerClass
     id_required: str = ""  # why --lb-id is needed ("" when it is optional)
+    # what the cloud (or Kubernetes) takes only when the Service is made, never on a change
+    at_creation: tuple[str, ...] = ()
 
     def listener(self, port: int, cert: bool) -> Listener:
         """The kind of listener on `port` (`cert`: the load balancer ends TLS)."""
@@ -101,7 +107,7 @@ PROVIDERS: dict[str, Provider] = {
                 key=ALIBABA + "established-timeout",
             ),
             tls=Listener(
-                "Alibaba CLB HTTPS listener",
+                "Alibaba CLB HTTP/HTTPS listener",
                 1,
                 60,
                 15,
@@ -131,6 +137,7 @@ PROVIDERS: dict[str, Provider] = {
             "which wsgen does not write: give the ID of one made beforehand",
             override_key=ALIBABA + "force-override-listeners",
             load_balancer_class="alibabacloud.com/nlb",
+            at_creation=("spec.loadBalancerClass",),
         ),
         Provider(
             "aws",
@@ -170,23 +177,8 @@ PROVIDERS: dict[str, Provider] = {
             Provider(
                 name,
                 f"Huawei Cloud {kind} ELB (CCE, kubernetes.io/elb.class: {elb_class})",
-                tcp=Listener(
-                    "Huawei ELB TCP listener",
-                    10,
-                    4000,
-                    300,
-                    "Huawei CCE Service annotations: kubernetes.io/elb.keepalive_timeout",
-                    key=HUAWEI + "keepalive_timeout",
-                ),
-                tls=Listener(
-                    "Huawei ELB HTTPS listener",
-                    0,
-                    4000,
-                    60,
-                    "Huawei CCE Service annotations: kubernetes.io/elb.keepalive_timeout "
-                    "(HTTP/HTTPS listeners); Huawei ELB FAQ elb_faq_0309",
-                    key=HUAWEI + "keepalive_timeout",
-                ),
+                tcp=tcp,
+                tls=tls,
                 always={HUAWEI + "class": elb_class},
                 id_key=HUAWEI + "id",
                 id_required="CCE puts the Service on an existing ELB: give its ID (creating one "
@@ -196,10 +188,53 @@ PROVIDERS: dict[str, Provider] = {
                 cert_rule="a Huawei ELB certificate ID (letters and digits)",
                 cert_pattern=r"[A-Za-z0-9]{1,64}",
                 protocol_port_key=HUAWEI + "protocol-port",
+                at_creation=(HUAWEI + "class", HUAWEI + "id"),
             )
-            for name, kind, elb_class in (
-                ("huawei", "dedicated", "performance"),
-                ("huawei-shared", "shared", "union"),
+            for name, kind, elb_class, tcp, tls in (
+                (
+                    "huawei",
+                    "dedicated",
+                    "performance",
+                    Listener(
+                        "Huawei ELB TCP listener",
+                        10,
+                        4000,
+                        300,
+                        "Huawei CCE, Configuring Timeout for a LoadBalancer Service "
+                        "(cce_10_0729): kubernetes.io/elb.keepalive_timeout, dedicated ELB",
+                        key=HUAWEI + "keepalive_timeout",
+                    ),
+                    Listener(
+                        "Huawei ELB HTTP/HTTPS listener",
+                        10,
+                        4000,
+                        60,
+                        "Huawei CCE cce_10_0729: kubernetes.io/elb.keepalive_timeout (HTTP/HTTPS "
+                        "listeners, dedicated ELB); ELB FAQ elb_faq_0309",
+                        key=HUAWEI + "keepalive_timeout",
+                    ),
+                ),
+                (
+                    "huawei-shared",
+                    "shared",
+                    "union",
+                    Listener(
+                        "Huawei shared ELB listener",
+                        0,
+                        0,
+                        0,
+                        "Huawei CCE cce_10_0729 documents the timeout annotations for "
+                        "dedicated ELBs only",
+                    ),
+                    Listener(
+                        "Huawei shared ELB listener",
+                        0,
+                        0,
+                        0,
+                        "Huawei CCE cce_10_0729 documents the timeout annotations for "
+                        "dedicated ELBs only",
+                    ),
+                ),
             )
         ),
         Provider(
@@ -311,6 +346,8 @@ def fit(listener: Listener, requested: int, origin: str, explicit: bool) -> Fit:
 
 # --------------------------------------------------------------------------- options
 
+NO_CLOUD = "none"  # --cloud none: no load balancer in front (or one wsgen does not know)
+
 _LB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}")
 
 
@@ -329,8 +366,8 @@ CLOUD = Option(
     "--cloud",
     "WSGEN_CLOUD",
     "The cloud load balancer in front: " + ", ".join(PROVIDERS) + " (its idle timeout is "
-    "set from --timeout, capped at what it can hold).",
-    model.choice(tuple(PROVIDERS), "a cloud provider"),
+    "set from --timeout, capped at what it can hold), or none.",
+    model.choice((NO_CLOUD, *PROVIDERS), "a cloud provider"),
 )
 LB_ID = Option(
     "lbId",
@@ -382,30 +419,36 @@ class Choice:
 
 
 def choice(config: Config, values: Values) -> Choice | None:
-    """The --cloud options checked together (BadInput otherwise); None without --cloud."""
-    given = values.values
-    if "cloud" not in given:
-        for key in sorted(KEYS & set(given)):
-            raise BadInput(f"{values.origin(key)}: needs --cloud (the load balancer's provider)")
+    """The --cloud options checked together (BadInput otherwise); None without --cloud or with
+    --cloud none, which also drops the load balancer's options a weaker layer gave (a folder's
+    wsgen.yaml taken off its load balancer on the command line)."""
+    given = dict(values.values)
+    if given.get("cloud", NO_CLOUD) == NO_CLOUD:
+        for key in sorted((KEYS - {"cloud"}) & set(given)):
+            if values.strength(key) >= values.strength("cloud"):
+                raise BadInput(
+                    f"{values.origin(key)}: needs --cloud (the load balancer's provider)"
+                )
         return None
     provider = PROVIDERS[str(given["cloud"])]
     lb_id = str(given.get("lbId", ""))
     if lb_id and not provider.id_key:
         raise BadInput(f"{values.origin('lbId')}: --cloud {provider.name}: {provider.no_id}")
-    if not lb_id and provider.id_required:
+    if not lb_id and provider.id_required and not values.partial:
         raise BadInput(
             f"{values.origin('cloud')}: --cloud {provider.name} needs --lb-id: "
             f"{provider.id_required}"
         )
-    if "lbOverrideListeners" in given and not lb_id:
-        raise BadInput(
-            f"{values.origin('lbOverrideListeners')}: only with --lb-id (the listeners of an "
-            "existing load balancer)"
-        )
-    if "lbOverrideListeners" in given and not provider.override_key:
+    override = bool(given.get("lbOverrideListeners", False))
+    if override and not provider.override_key:
         raise BadInput(
             f"{values.origin('lbOverrideListeners')}: --cloud {provider.name} has no such "
             "switch (its cloud controller manages the listeners of the load balancer it is given)"
+        )
+    if override and not lb_id:
+        raise BadInput(
+            f"{values.origin('lbOverrideListeners')}: only with --lb-id (the listeners of an "
+            "existing load balancer)"
         )
     cert = str(given.get("lbCert", ""))
     if cert:
@@ -425,10 +468,25 @@ def choice(config: Config, values: Values) -> Choice | None:
                 "--lb-cert to end TLS in the cluster"
             )
     timeout = given.get("lbTimeout")
+    if timeout is not None:
+        listeners = {provider.tcp.what: provider.tcp}
+        if cert and provider.tls is not None:
+            listeners = {provider.tls.what: provider.tls}
+        if all(listener.fixed for listener in listeners.values()):
+            (listener,) = listeners.values()
+            why = (
+                "nothing documents one"
+                if listener.unknown
+                else f"it is fixed at {listener.default} s"
+            )
+            raise BadInput(
+                f"{values.origin('lbTimeout')}: the {listener.what}'s idle timeout cannot be "
+                f"set ({why})"
+            )
     return Choice(
         provider,
         lb_id=lb_id,
-        override=bool(given.get("lbOverrideListeners", False)),
+        override=override,
         cert=cert,
         timeout=None if timeout is None else int(str(timeout)),
         timeout_origin=values.origin("lbTimeout") if timeout is not None else "",
@@ -482,6 +540,11 @@ def plan(
     smallest = min(known + ([] if behind is None else [behind]), default=requested)
     ping = ping_interval(smallest)
     url = probe_url(config, chosen, ports)
+    keep = (
+        f"the app must send a WebSocket ping at least every {ping} s (check: wsgen probe "
+        f"--ping-interval {ping} {url})"
+    )
+    said = f"--cloud {provider.name}: the {{}}"
     notes = []
     for what, (listener, fitted) in held.items():
         if listener.unknown:
@@ -489,25 +552,37 @@ def plan(
                 f"--cloud {provider.name}: nothing documents an idle timeout of the {what}, "
                 f"nor a setting for one; measure it: wsgen probe --idle {requested} {url}"
             )
+        elif listener.fixed:
+            if fitted.capped:
+                notes.append(
+                    f"{said.format(what)}'s idle timeout is fixed at {listener.default} s, not "
+                    f"the {requested} s asked; {keep}"
+                )
+        elif fitted.capped:
+            notes.append(
+                f"{said.format(what)}'s idle timeout is at most "
+                f"{listener.amount(listener.high)} (range {listener.span()}): set to "
+                f"{listener.amount(fitted.seconds)}, not the {requested} s asked; {keep}"
+            )
         elif explicit and behind is not None and fitted.seconds < behind:
             notes.append(
-                f"--cloud {provider.name}: the {what} closes an idle connection after "
-                f"{fitted.seconds} s (--lb-timeout), before the {behind} s of --timeout; "
-                f"the app must send a WebSocket ping at least every {ping} s (check: wsgen "
-                f"probe --ping-interval {ping} {url})"
+                f"{said.format(what)} closes an idle connection after {fitted.seconds} s "
+                f"(--lb-timeout), before the {behind} s of --timeout; {keep}"
             )
-        elif fitted.capped:
-            said = (
-                f"is fixed at {listener.default} s"
-                if listener.fixed
-                else f"is at most {listener.high} s (range {listener.span()}): wrote "
-                f"{fitted.seconds} s"
-            )
+        elif behind is None and requested < listener.low:
+            # nothing behind it closes sooner: the floor is the path's idle timeout
             notes.append(
-                f"--cloud {provider.name}: the {what}'s idle timeout {said}, not the "
-                f"{requested} s asked; the app must send a WebSocket ping at least every "
-                f"{ping} s (check: wsgen probe --ping-interval {ping} {url})"
+                f"{said.format(what)}'s idle timeout is at least "
+                f"{listener.amount(listener.low)} (range {listener.span()}): set to "
+                f"{listener.amount(fitted.seconds)}, not the {requested} s asked"
             )
+    if chosen.lb_id and provider.override_key and not chosen.override:
+        notes.append(
+            f'--cloud {provider.name}: with --lb-id and force-override-listeners "false", '
+            "the cloud controller leaves the existing load balancer's listeners as they are: "
+            "the idle timeout above reaches them only with --lb-override-listeners (which "
+            "replaces them) or when you set it on them yourself"
+        )
     return Plan(provider.name, annotations, provider.load_balancer_class, tuple(notes), smallest)
 
 

@@ -1148,6 +1148,7 @@ class Values:
     origins: dict[str, str]
     mappings: dict[str, dict[str, Given]]
     strengths: dict[str, int] = field(default_factory=dict)  # the layer each value came from
+    partial: bool = False  # build(partial=True): init, before its questions
 
     def get(self, key: str, default: object = None) -> object:
         return self.values.get(key, default)
@@ -1265,7 +1266,7 @@ def build(layers: Iterable[tuple[Layer, Path]], *, partial: bool = False) -> Con
     )
     origins = {key: given.origin for key, (given, _base, _strength) in scalars.items()}
     strengths = {key: strength for key, (_given, _base, strength) in scalars.items()}
-    settings = target.settings(config, Values(values, origins, mappings, strengths))
+    settings = target.settings(config, Values(values, origins, mappings, strengths, partial))
     return replace(config, settings=settings)
 
 

@@ -255,6 +255,11 @@ def chart_values(config: Config, chart: Chart, behind: int | None) -> dict[str, 
     return {chart.file: text}
 
 
+def chosen_provider(config: Config) -> cloud.Provider:
+    chosen: cloud.Choice = config.settings.cloud
+    return chosen.provider
+
+
 def chart_notes(config: Config, chart: Chart, out: Path | None) -> list[str]:
     """What to say about the chart values (`out`: the folder they were written to; None: a
     stream, which cannot carry them)."""
@@ -263,18 +268,27 @@ def chart_notes(config: Config, chart: Chart, out: Path | None) -> list[str]:
         return []
     if not (plan.annotations or plan.load_balancer_class):
         return [f"--cloud {plan.provider}: nothing to set on {chart.service}"]
+    fixed = ""
+    if chosen_provider(config).at_creation:
+        fixed = (
+            f" ({' and '.join(chosen_provider(config).at_creation)} cannot change on an "
+            "existing Service: on a controller installed before, delete its Service first, or "
+            "install it anew)"
+        )
     if out is not None:
         path = shlex.quote(os.path.join(out, chart.file))
         return [
             f"the load balancer is {chart.service}, which its Helm chart owns: "
-            f"{chart.install} -f {path} (use your release's name and namespace)"
+            f"{chart.install} -f {path} (with your release's name, namespace and chart "
+            f"--version){fixed}"
         ]
     needs = [f"the annotations {', '.join(f'{k}={v}' for k, v in plan.annotations.items())}"]
     if plan.load_balancer_class:
         needs.append(f"spec.loadBalancerClass {plan.load_balancer_class}")
     return [
         f"the load balancer is {chart.service}, which its Helm chart owns; it needs "
-        f"{' and '.join(needs)} (with -o DIR, wsgen writes them as chart values: {chart.file})"
+        f"{' and '.join(needs)} (with -o DIR, wsgen writes them as chart values: "
+        f"{chart.file}){fixed}"
     ]
 
 

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from wsgen import cloud, core, errors, model, output, targets
 from wsgen.model import Config, FileRef, Given, Layer
-from wsgen.targets.base import CLOUD_QUESTIONS, Question, Target
+from wsgen.targets.base import Question, Target
 
 OUT = "out"  # the output folder: a question, but not a model option
 
@@ -80,7 +80,6 @@ def questions(target: Target) -> tuple[Question, ...]:
             if question.key in target.uses and question.key not in target.not_asked
         ),
         *target.questions,
-        *(question for question in CLOUD_QUESTIONS if question.key in target.uses),
         Question(OUT, "Output folder"),
     )
 
@@ -271,11 +270,10 @@ def run(
     if "tls.mode" in answers:  # TLS keys given without a mode must fit the mode chosen
         model.check_tls_keys(layers, answers["tls.mode"])
     out_path = out if out is not None else Path(answers.pop(OUT))
-    unset = {q.key: q.unset for q in questions(_target(answers, layers)) if q.unset}
     answer_layer: Layer = {
         key: Given(value, model.option(key).flag)
         for key, value in answers.items()
-        if key not in (OUT, "target") and value != unset.get(key)
+        if key not in (OUT, "target")
     }
     given_layers = with_target(layers, answers["target"]) if "target" in answers else layers
     config = model.build([*given_layers, (answer_layer, Path.cwd())])

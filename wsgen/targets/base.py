@@ -61,8 +61,8 @@ class Question:
     default: Callable[[Callable[[str], str | None]], str] | None = None
     # asked only when this says so, from what is known so far (same argument as `default`)
     ask_if: Callable[[Callable[[str], str | None]], bool] | None = None
-    # a choice that leaves the option unset (e.g. "none" for --cloud): the answer taken when
-    # nobody is asked, so an optional question never makes init fail for want of a terminal
+    # the answer taken when nobody is asked (e.g. "none" for --cloud), so an optional question
+    # never makes init fail for want of a terminal
     unset: str = ""
 
 
@@ -165,27 +165,32 @@ def holds_objects(name: str) -> bool:
     )
 
 
-NO_CLOUD = "none"
-CLOUD_QUESTIONS = (
-    Question(
-        "cloud",
-        "Cloud load balancer in front",
-        "Its idle timeout is set from the idle timeout you chose, or capped where the cloud "
-        "cannot hold it (wsgen then says how often the app must ping).",
-        choices=(
-            (NO_CLOUD, "none, or one wsgen does not know"),
-            *((p.name, p.about) for p in cloud.PROVIDERS.values()),
+def cloud_questions(service_class: bool = True) -> tuple[Question, ...]:
+    """init's questions for --cloud, asked after a target's own (`service_class`: the target
+    can give the load balancer's Service a spec.loadBalancerClass; a Gateway cannot)."""
+    providers = [p for p in cloud.PROVIDERS.values() if service_class or not p.load_balancer_class]
+    return (
+        Question(
+            "cloud",
+            CLOUD_QUESTION,
+            "Its idle timeout is set from the idle timeout you chose, or capped where the cloud "
+            "cannot hold it (wsgen then says how often the app must ping).",
+            choices=(
+                (cloud.NO_CLOUD, "none, or one wsgen does not know"),
+                *((p.name, p.about) for p in providers),
+            ),
+            default=lambda known: cloud.NO_CLOUD,
+            unset=cloud.NO_CLOUD,
         ),
-        default=lambda known: NO_CLOUD,
-        unset=NO_CLOUD,
-    ),
-    Question(
-        "lbId",
-        "ID of the existing load balancer",
-        "This provider puts the Service on a load balancer made beforehand.",
-        ask_if=lambda known: (
-            bool(cloud.PROVIDERS.get(known("cloud") or "", None))
-            and bool(cloud.PROVIDERS[str(known("cloud"))].id_required)
+        Question(
+            "lbId",
+            "ID of the existing load balancer",
+            "This provider puts the Service on a load balancer made beforehand.",
+            ask_if=lambda known: bool(
+                getattr(cloud.PROVIDERS.get(known("cloud") or ""), "id_required", "")
+            ),
         ),
-    ),
-)
+    )
+
+
+CLOUD_QUESTION = "Cloud load balancer in front"

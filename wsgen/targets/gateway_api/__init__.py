@@ -13,7 +13,14 @@ from dataclasses import dataclass, replace
 from wsgen import cloud, model
 from wsgen.errors import BadInput
 from wsgen.model import Config, Option, Values
-from wsgen.targets.base import KUBERNETES, KUBERNETES_FILES, STICKY, Question, Target
+from wsgen.targets.base import (
+    KUBERNETES,
+    KUBERNETES_FILES,
+    STICKY,
+    Question,
+    Target,
+    cloud_questions,
+)
 
 GATEWAY_FILE = "gateway.yaml"
 ROUTE_FILE = "httproute.yaml"
@@ -268,7 +275,7 @@ def target(
         renderer=renderer,
         settings=settings_for(default_class),
         summary=summary,
-        questions=(class_question(default_class),),
+        questions=(class_question(default_class), *cloud_questions(service_class=False)),
         not_asked=not_asked,
         tls_limit=tls_limit,
     )

@@ -20,6 +20,7 @@ from wsgen.targets.base import (
     STICKY_TTL_SECONDS,
     Chart,
     Target,
+    cloud_questions,
     sticky_cookie,
 )
 
@@ -161,4 +162,5 @@ TARGET = Target(
     renderer="wsgen.targets.ingress_nginx.render",
     settings=_settings,
     summary=_summary,
+    questions=cloud_questions(),
 )

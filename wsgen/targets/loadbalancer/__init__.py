@@ -28,7 +28,7 @@ from wsgen import cloud, model
 from wsgen.cloud import Choice, Plan
 from wsgen.errors import BadInput
 from wsgen.model import Config, Option, Values
-from wsgen.targets.base import KUBERNETES, KUBERNETES_FILES, Question, Target
+from wsgen.targets.base import KUBERNETES, KUBERNETES_FILES, Question, Target, cloud_questions
 
 PLAIN_PORT = 80
 TLS_PORT = cloud.TLS_PORT
@@ -129,6 +129,7 @@ TARGET = Target(
             "container port.",
             default=_ports_default,
         ),
+        *cloud_questions(),
     ),
     tls_limit=_tls_limit,
 )

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wsgen import cloud, model
+from wsgen.errors import BadInput
 from wsgen.model import Config, Option, Values
 from wsgen.targets.base import (
     KUBERNETES,
@@ -32,6 +33,7 @@ from wsgen.targets.base import (
     Chart,
     Question,
     Target,
+    cloud_questions,
     sticky_cookie,
 )
 
@@ -92,11 +94,19 @@ class Settings:
 def _settings(config: Config, values: Values) -> Settings:
     default = default_entry_point(config.tls.enabled)
     chosen = str(values.get("entryPoint", default))
+    lb = cloud.choice(config, values)
+    if lb is not None and lb.cert and chosen != PLAIN_ENTRY_POINT:
+        raise BadInput(
+            f"{values.origin('entryPoint')}: with --lb-cert the load balancer sends the plain "
+            f"HTTP of its port 443 to the {PLAIN_ENTRY_POINT} entry point (the chart values' "
+            f"ports.websecure.targetPort: {PLAIN_ENTRY_POINT}): the IngressRoute must be on "
+            f"{PLAIN_ENTRY_POINT}"
+        )
     return Settings(
         entry_point=chosen,
         entry_point_given=chosen != default,
         sticky=bool(values.get("sticky", False)),
-        cloud=cloud.choice(config, values),
+        cloud=lb,
     )
 
 
@@ -136,6 +146,7 @@ TARGET = Target(
             "(the Helm chart's are web and websecure).",
             default=_entry_point_default,
         ),
+        *cloud_questions(),
     ),
     # written nowhere (Traefik has no idle timeout to set): not asked, only noted
     not_asked=frozenset({"timeout"}),

@@ -146,8 +146,8 @@ def warnings(config: Config) -> list[str]:
     plan = render.cloud_plan(config, CHART.ports, None)
     if plan is not None:
         return [
-            f"--timeout ({config.timeout} s) is written only for the load balancer: Traefik "
-            "keeps an idle WebSocket open through an IngressRoute",
+            f"--timeout ({config.timeout} s) is not written for Traefik, which keeps an idle "
+            "WebSocket open through an IngressRoute: only the load balancer in front limits it",
             *plan.notes,
         ]
     return [
