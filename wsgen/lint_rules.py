@@ -912,7 +912,9 @@ _CONTROLLER_SERVICES = {
     "ingress-nginx": (INGRESS_NGINX,),
     "traefik": (TRAEFIK_NGINX, TRAEFIK),
 }
-_AWS_NLB_TYPES = ("external", "nlb", "nlb-ip")
+# The AWS Load Balancer Controller reconciles these (its docs/guide/service/annotations.md);
+# "nlb" is the in-tree cloud provider's NLB, which reads no listener-attributes: not checked.
+_AWS_NLB_TYPES = ("external", "nlb-ip")
 _AWS_NLB_CLASS = "service.k8s.aws/nlb"
 
 
@@ -993,10 +995,13 @@ class _Idle:
     seconds: int | None  # None: the annotation's value is not a number in range
 
 
-def _listed(raw: str, port: str, name: str) -> bool:
-    """Whether a port (number or name) is in a comma-separated list ("*": every port)."""
+def _listed(raw: str | None, port: str, name: str) -> bool:
+    """Whether aws-load-balancer-ssl-ports makes a port a TLS one: without it every port is;
+    with it, the ports it names by number or name (the controller's docs: `*` matches none)."""
+    if raw is None:
+        return True
     entries = [part.strip() for part in raw.split(",")]
-    return "*" in entries or port in entries or (bool(name) and name in entries)
+    return port in entries or (bool(name) and name in entries)
 
 
 def _idles(resource: Resource) -> list[_Idle]:
@@ -1019,8 +1024,7 @@ def _idles(resource: Resource) -> list[_Idle]:
                     listener = provider.tls
             elif provider.tls is not None and _lb_annotation(resource, provider.cert_key):
                 ssl_ports = _lb_annotation(resource, cloud.AWS + "ssl-ports")
-                listed = (text(ssl_ports[1]) or "") if ssl_ports else "*"
-                if _listed(listed, port, name):
+                if _listed((text(ssl_ports[1]) or "") if ssl_ports else None, port, name):
                     listener = provider.tls
         else:
             continue
