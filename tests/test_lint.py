@@ -1140,3 +1140,23 @@ def test_live_fields_of_every_item_of_a_list_are_found(wsgen, tmp_path: Path) ->
         ("WS105", 7, "error", "a"),
         ("WS105", 11, "warning", "b"),
     ]
+
+
+def test_ingress_nginx_own_nlb_with_tls_termination_manifest(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The controller Service of ingress-nginx's deploy/static/provider/aws/
+    nlb-with-tls-termination (v1.7.0), shortened: the in-tree NLB ends TLS on its https port."""
+    front = service(
+        {
+            AWS + "connection-idle-timeout": "60",  # a Classic ELB's: not an NLB's
+            **CERT,
+            AWS + "ssl-ports": "https",
+            AWS + "type": "nlb",
+        },
+        "[{name: http, port: 80, targetPort: tohttps}, {name: https, port: 443, targetPort: http}]",
+    )
+    findings = lint_text(wsgen, tmp_path, front + "---\n" + WEBSOCKET_INGRESS)
+    assert [(f["rule"], f["line"]) for f in findings] == [("WS703", 6), ("WS704", 9)]
+    tcp, tls = findings
+    assert "AWS NLB TCP listener in front (port 80)" in tcp["message"]
+    assert tcp["hint"].startswith(f"{AWS}type: external (the AWS Load Balancer Controller")
+    assert "AWS NLB TLS listener (port 443;" in tls["message"]

@@ -912,9 +912,11 @@ _CONTROLLER_SERVICES = {
     "ingress-nginx": (INGRESS_NGINX,),
     "traefik": (TRAEFIK_NGINX, TRAEFIK),
 }
-# The AWS Load Balancer Controller reconciles these (its docs/guide/service/annotations.md);
-# "nlb" is the in-tree cloud provider's NLB, which reads no listener-attributes: not checked.
-_AWS_NLB_TYPES = ("external", "nlb-ip")
+# The AWS Load Balancer Controller reconciles "external" and "nlb-ip" (its
+# docs/guide/service/annotations.md); "nlb" is the in-tree cloud provider's NLB, with the same
+# listeners, which reads no listener-attributes.
+_AWS_NLB_TYPES = ("external", "nlb-ip", "nlb")
+_IN_TREE_NLB = "nlb"
 _AWS_NLB_CLASS = "service.k8s.aws/nlb"
 
 
@@ -1112,14 +1114,22 @@ def load_balancer_in_front(resource: Resource, options: Options, context: Contex
             f"behind it does ({timeout})",
             _raise(idle, wanted),
         )
+    aws_type = _lb_annotation(resource, cloud.AWS + "type")
+    in_tree = aws_type is not None and text(aws_type[1]) == _IN_TREE_NLB
     for what, idles in unset.items():
         ports = tuple(port for idle in idles for port in idle.ports)
+        hint = "; ".join(_raise(idle, wanted) for idle in idles)
+        if in_tree:
+            hint = (
+                f"{cloud.AWS}type: external (the AWS Load Balancer Controller, v2.9.0+: the "
+                f"in-tree provider's nlb reads no listener-attributes), and {hint}"
+            )
         yield Hit(
             resource.annotations_anchor,
             f"the {what} in front ({_ports_said(ports)}) closes idle connections after "
             f"{idles[0].seconds} s (its default: no idle annotation), before the WebSocket "
             f"Ingress {view.name} behind it does ({timeout})",
-            "; ".join(_raise(idle, wanted) for idle in idles),
+            hint,
         )
 
 
