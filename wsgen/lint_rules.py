@@ -891,9 +891,12 @@ def gke_backend_policy(resource: Resource, options: Options, context: Context) -
     raw = text(timeout_pair[1]) if timeout_pair else None
     if raw is not None and raw.isdigit() and int(raw) >= options.min_timeout:
         return
-    node = (timeout_pair or default_pair or spec_pair or (resource.root, resource.root))[1]
-    if timeout_pair is None:
-        node = (default_pair or spec_pair or (resource.root, resource.root))[0]
+    # the value, or the key below which it is missing
+    node = (
+        timeout_pair[1]
+        if timeout_pair is not None
+        else (default_pair or spec_pair or (resource.root, resource.root))[0]
+    )
     now = "no timeoutSec (30 s by default)" if raw is None else f"timeoutSec {raw}"
     yield Hit(
         node,
@@ -920,14 +923,13 @@ _IN_TREE_NLB = "nlb"
 _AWS_NLB_CLASS = "service.k8s.aws/nlb"
 
 
-def _ports(resource: Resource) -> list[tuple[str, str, Node]]:
-    """(port, name, node) of a Service's spec.ports."""
-    found = []
-    for item in items(value(resource.root, "spec", "ports")):
-        port = value(item, "port")
-        if text(port):
-            found.append((text(port) or "", text(value(item, "name")) or "", item))
-    return found
+def _ports(resource: Resource) -> list[tuple[str, str]]:
+    """(port, name) of a Service's spec.ports."""
+    return [
+        (text(value(item, "port")) or "", text(value(item, "name")) or "")
+        for item in items(value(resource.root, "spec", "ports"))
+        if text(value(item, "port"))
+    ]
 
 
 def _websocket_service(service: Resource | None, name: str, options: Options) -> str | None:
@@ -994,7 +996,7 @@ class _Idle:
     listener: cloud.Listener
     key: str  # the annotation that sets it ("" when it cannot be set)
     found: tuple[Node, Node] | None  # that annotation, if written
-    seconds: int | None  # None: the annotation's value is not a number in range
+    seconds: int | None  # None: the annotation's value is not a number (WS705 says so)
 
 
 def _listed(raw: str | None, port: str, name: str) -> bool:
@@ -1010,7 +1012,7 @@ def _idles(resource: Resource) -> list[_Idle]:
     """The idle timeouts of a LoadBalancer Service's listeners, one per annotation."""
     where = _cloud(resource)
     by_key: dict[str, _Idle] = {}
-    for port, name, _node in _ports(resource):
+    for port, name in _ports(resource):
         if where in ("huawei", "azure"):
             listener = cloud.HUAWEI_SERVICE_IDLE if where == "huawei" else cloud.AZURE_IDLE
         elif where:
