@@ -607,3 +607,65 @@ def probe_url(config: Config, chosen: Choice, ports: tuple[int, ...] = ()) -> st
     chosen_port = ports[-1] if scheme == "wss" and ports else ports[0] if ports else default
     port = "" if not ports or default in ports else f":{chosen_port}"
     return f"{scheme}://{config.host.replace('*', 'test', 1)}{port}{config.path}"
+
+
+# --------------------------------------------------------------------------- for lint
+
+# Idle settings `wsgen lint` checks that no --cloud provider above writes: an Ingress's own
+# (AWS ALB, Huawei ELB), and providers --cloud does not take yet. A Provider that takes one
+# over names it instead of a copy here.
+ALB_IDLE = Listener(
+    "AWS ALB",
+    1,
+    4000,
+    60,
+    "AWS ELB API LoadBalancerAttribute idle_timeout.timeout_seconds; AWS Load Balancer "
+    "Controller docs/guide/ingress/annotations.md",
+    key="alb.ingress.kubernetes.io/load-balancer-attributes",
+    form="idle_timeout.timeout_seconds={n}",
+)
+HUAWEI_INGRESS_IDLE = Listener(
+    "Huawei ELB listener of an Ingress",
+    0,
+    4000,
+    60,
+    "Huawei CCE Ingress annotation kubernetes.io/elb.keepalive_timeout",
+    key=HUAWEI + "keepalive_timeout",
+)
+
+
+def idle_text(listener: Listener, value: str) -> str | None:
+    """The number an annotation's `value` gives `listener`'s idle timeout, as written (in the
+    listener's units), or None when the value does not set it: the inverse of `form`. A form
+    with a name ("tcp.idle_timeout.seconds={n}") is found among comma-separated attributes."""
+    if listener.form == "{n}":
+        return value.strip()
+    name = listener.form.removesuffix("{n}")
+    for part in value.split(","):
+        if part.strip().startswith(name):
+            return part.strip()[len(name) :].strip()
+    return None
+
+
+ALIBABA_LEGACY = "service.beta.kubernetes.io/alicloud-loadbalancer-"  # still read by the CCM
+
+
+def service_listener(key: str, load_balancer_class: str = "") -> Listener | None:
+    """The listener whose idle timeout a Service annotation `key` sets, or None. The same key
+    can set two (Alibaba's idle-timeout: a CLB's HTTP(S) listener, or an NLB's with
+    spec.loadBalancerClass alibabacloud.com/nlb): a provider of that class comes first."""
+    if key.startswith(ALIBABA_LEGACY):
+        key = ALIBABA + key.removeprefix(ALIBABA_LEGACY)
+    for provider in sorted(
+        PROVIDERS.values(), key=lambda p: p.load_balancer_class != load_balancer_class
+    ):
+        if provider.load_balancer_class not in ("", load_balancer_class):
+            continue
+        for listener in (provider.tcp, provider.tls):
+            if listener is None or listener.fixed:
+                continue
+            if key == listener.key or (
+                listener.per_port and key.startswith(f"{listener.key}{listener.per_port}-")
+            ):
+                return listener
+    return None

@@ -726,15 +726,64 @@ def provider(view: View, options: Options) -> str:
     return ""
 
 
+# --- other objects: Services, GKE policies, anything pasted from a live cluster ----------------
+
+
+@dataclass
+class Resource:
+    """Any Kubernetes object lint read (an Ingress too), as the rules about objects see it."""
+
+    file: str
+    kind: str
+    root: Node
+    offset: int = 0
+
+    @property
+    def meta(self) -> Node | None:
+        return value(self.root, "metadata")
+
+    @property
+    def name(self) -> str:
+        return _object_name(self.meta)
+
+    @property
+    def namespace(self) -> str:
+        return text(value(self.meta, "namespace")) or ""
+
+    def annotation(self, key: str) -> tuple[Node, Node] | None:
+        """Key and value nodes of an annotation (the one that wins, if it repeats)."""
+        return fields(value(self.meta, "annotations")).get(key)
+
+    @property
+    def annotations_anchor(self) -> Node:
+        """Where a missing annotation is reported: `annotations:`, else `metadata:`, else
+        the object's first key."""
+        meta_pair = fields(self.root).get("metadata")
+        found = fields(meta_pair[1]).get("annotations") if meta_pair else None
+        pair = found or meta_pair or next(iter(fields(self.root).values()), (self.root, self.root))
+        return pair[0]
+
+
 # --- GKE: BackendConfig timeouts, found across all files --------------------------------------
 
 
 @dataclass
 class Context:
-    """What rules need from other documents: GKE Service -> BackendConfig -> timeoutSec."""
+    """What rules need from other documents: GKE Service -> BackendConfig -> timeoutSec; the
+    Services by namespace and name; the Ingresses read (once their provider and WebSocket
+    reason are known: the load balancer in front of them is a Service)."""
 
     backend_configs: dict[tuple[str, str], int | None] = field(default_factory=dict)
     service_configs: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    services: dict[tuple[str, str], Resource] = field(default_factory=dict)
+    ingresses: list[View] = field(default_factory=list)
+
+    def service(self, namespace: str, name: str) -> Resource | None:
+        """A Service read, by name; a missing namespace matches any (see gke_timeout)."""
+        for (space, found), resource in self.services.items():
+            if found == name and (not space or not namespace or space == namespace):
+                return resource
+        return None
 
     def gke_timeout(self, namespace: str, service: str) -> int | None:
         """The smallest timeoutSec among the BackendConfigs a Service names, or None. A missing
@@ -760,9 +809,12 @@ class Context:
 _GKE_BACKEND_CONFIG = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
 
 
-def _collect(context: Context, kind: str, root: Node) -> None:
+def _collect(context: Context, resource: Resource) -> None:
+    kind, root = resource.kind, resource.root
     meta = value(root, "metadata")
     key = (text(value(meta, "namespace")) or "", text(value(meta, "name")) or "")
+    if kind == "Service":
+        context.services[key] = resource
     if kind == "BackendConfig":
         timeout = text(value(root, "spec", "timeoutSec"))
         context.backend_configs[key] = int(timeout) if timeout and timeout.isdigit() else None
@@ -904,12 +956,13 @@ def lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None = None) 
 
 
 def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Report:
-    from wsgen.lint_rules import check
+    from wsgen.lint_rules import check, check_object
 
     context = Context()
     lines: dict[str, tuple[int, int]] = {}  # a file's last line and the column after its end
     files: list[FileReport] = []
     views: list[tuple[FileReport, View]] = []
+    resources: list[tuple[FileReport, Resource]] = []
     for name, path in expand(paths):
         report = FileReport(name)
         files.append(report)
@@ -960,10 +1013,12 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
                 )
             found = list(objects(node))
             for kind, root in found:
+                resource = Resource(name, kind, root, document.offset)
+                resources.append((report, resource))
                 if kind == "Ingress":
                     views.append((report, ingress_view(name, root, document.offset)))
                 elif kind in ("Service", "BackendConfig"):
-                    _collect(context, kind, root)
+                    _collect(context, resource)
             if not found and isinstance(node, MappingNode) and value(node, "apiVersion") is None:
                 for section, key, section_node in chart_sections(node):
                     view = chart_view(name, section, key, section_node, document.offset)
@@ -973,8 +1028,14 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
         view.provider = provider(view, options)
         view.nginx = view.provider in (INGRESS_NGINX, TRAEFIK_NGINX)
         view.websocket = websocket_reason(view, options.all)
+        context.ingresses.append(view)
+    for report, view in views:
         report.findings.extend(
             f for f in check(view, options, context) if f.rule not in options.ignore
+        )
+    for report, resource in resources:
+        report.findings.extend(
+            f for f in check_object(resource, options, context) if f.rule not in options.ignore
         )
     for report in files:
         last = lines.get(report.path, (1, 1))

@@ -1,7 +1,8 @@
-"""wsgen lint's rules: each a small function from an Ingress view to findings.
+"""wsgen lint's rules: each a small function from an Ingress view (or another object) to findings.
 
 A rule says which Ingresses it is about (ingress-nginx only, WebSocket Ingresses only, chart
-values sections too) and yields Hits: a node, a message and a fix. The node gives the line and
+values sections too), or which kinds of object (`object_rule`: a Service, a GCPBackendPolicy,
+any), and yields Hits: a node, a message and a fix. The node gives the line and
 column, and is what a later `--fix` would edit. WS001 and WS002 (parsing) are found while
 reading, in wsgen.lint; they are listed here so every rule has one description.
 """
@@ -9,10 +10,11 @@ reading, in wsgen.lint; they are listed here so every rule has one description.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from wsgen import cloud
 from wsgen import ingress_nginx as nginx
 from wsgen import traefik_nginx as traefik
 from wsgen.lint import (
@@ -24,11 +26,13 @@ from wsgen.lint import (
     Context,
     Finding,
     Options,
+    Resource,
     View,
     fields,
     finding,
     items,
     named,
+    says_websocket,
     seconds,
     text,
     value,
@@ -45,6 +49,7 @@ class Hit:
 
 
 Check = Callable[[View, Options, Context], Iterator[Hit]]
+ObjectCheck = Callable[[Resource, Options, Context], Iterator[Hit]]
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,13 @@ class Rule:
     chart: bool = True  # also ingress sections of chart values
     # only Ingresses these read (lint.INGRESS_NGINX, TRAEFIK_NGINX, TRAEFIK); empty: any
     providers: frozenset[str] = frozenset()
+    # the rule's check of other objects, of these kinds ("*": any kind, Ingresses too)
+    object_check: ObjectCheck | None = None
+    kinds: frozenset[str] = frozenset()
 
 
 RULES: dict[str, Rule] = {}
+ANY_KIND = "*"
 
 
 def rule(
@@ -75,6 +84,22 @@ def rule(
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         RULES[id] = Rule(id, severity, title, check, nginx, websocket, chart, frozenset(providers))
+        return check
+
+    return register
+
+
+def object_rule(
+    id: str, severity: str = "", title: str = "", *, kinds: tuple[str, ...]
+) -> Callable[[ObjectCheck], ObjectCheck]:
+    """A rule about objects of `kinds`; with only an id, the objects' half of a rule that
+    reads Ingresses too (WS701: BackendConfigs for GCE Ingresses, GCPBackendPolicies)."""
+
+    def register(check: ObjectCheck) -> ObjectCheck:
+        found = RULES.get(id)
+        if found is None:
+            found = Rule(id, severity, title)
+        RULES[id] = replace(found, object_check=check, kinds=frozenset(kinds))
         return check
 
     return register
@@ -103,6 +128,24 @@ def check(view: View, options: Options, context: Context) -> Iterator[Finding]:
                 hit.hint,
                 view.name,
                 view.offset,
+            )
+
+
+def check_object(resource: Resource, options: Options, context: Context) -> Iterator[Finding]:
+    """Every rule about objects of `resource`'s kind, as findings."""
+    for item in RULES.values():
+        if item.object_check is None or not (resource.kind in item.kinds or ANY_KIND in item.kinds):
+            continue
+        for hit in item.object_check(resource, options, context):
+            yield finding(
+                item.id,
+                hit.severity or item.severity,
+                resource.file,
+                hit.node,
+                hit.message,
+                hit.hint,
+                resource.name,
+                resource.offset,
             )
 
 
@@ -203,6 +246,95 @@ def traefik_strict_path(view: View, options: Options, context: Context) -> Itera
                 "pathType: ImplementationSpecific for a regex path (with use-regex), or a plain "
                 "prefix such as /ws",
             )
+
+
+# --- objects pasted from a live cluster ----------------------------------------------------------
+
+_KEEP_OUT = "remove it: kubectl get -o yaml shows the live object, not a manifest"
+_LIVE_META = {
+    "resourceVersion": (
+        "the live object's version: the API server refuses to create an object that has one, "
+        "and an apply with a stale one fails (the object has been modified)",
+        "error",
+    ),
+    "uid": (
+        "the live object's identity: once it is deleted and created again, or on another "
+        "cluster, an update that carries it fails (Precondition failed: UID in precondition)",
+        "error",
+    ),
+    "selfLink": ("set by the API server (and no longer at all since Kubernetes 1.20)", ""),
+    "creationTimestamp": ("set by the API server; whatever the file says is ignored", ""),
+    "generation": ("set by the API server; whatever the file says is ignored", ""),
+    "managedFields": (
+        "the API server's record of which manager set which field: applied, it replaces that "
+        "record (server-side apply refuses it)",
+        "",
+    ),
+}
+
+
+def _empty(node: Node | None) -> bool:
+    """Nothing in it but nulls, "" and empty collections (`status: {}`, `creationTimestamp:
+    null`, as kubectl create --dry-run -o yaml writes them)."""
+    if node is None:
+        return True
+    if isinstance(node, ScalarNode):
+        return node.tag == NULL_TAG or node.value == ""
+    if isinstance(node, MappingNode):
+        return all(_empty(child) for _key, child in node.value)
+    if isinstance(node, SequenceNode):
+        return all(_empty(child) for child in node.value)
+    return False
+
+
+@object_rule(
+    "WS105",
+    "warning",
+    "fields of a live object pasted into a manifest: status, metadata.uid, resourceVersion "
+    "(error), selfLink, creationTimestamp, generation, managedFields; then a Service's "
+    "clusterIP and nodePorts too",
+    kinds=(ANY_KIND,),
+)
+def live_fields(resource: Resource, options: Options, context: Context) -> Iterator[Hit]:
+    live = False
+    for name, (key, node) in fields(resource.meta).items():
+        said = _LIVE_META.get(name)
+        if said is not None and not _empty(node):
+            live = True
+            yield Hit(key, f"metadata.{name} is {said[0]}", _KEEP_OUT, severity=said[1])
+    status = fields(resource.root).get("status")
+    if status is not None and not _empty(status[1]):
+        live = True
+        yield Hit(
+            status[0],
+            f"status is the live {resource.kind}'s, written by the cluster: the API server "
+            "ignores it on apply, and in the repository it only goes stale",
+            _KEEP_OUT,
+        )
+    if not live or resource.kind != "Service":
+        return
+    # Allocated by the cluster it was copied from: legitimate alone (clusterIP: None, a fixed
+    # nodePort), but beside the live fields above they were pasted too.
+    spec = value(resource.root, "spec")
+    allocated = [
+        (name, pair)
+        for name in ("clusterIP", "clusterIPs", "healthCheckNodePort")
+        for pair in [fields(spec).get(name)]
+        if pair is not None and not _empty(pair[1]) and text(pair[1]) != "None"
+    ]
+    allocated += [
+        ("ports[].nodePort", pair)
+        for item in items(value(spec, "ports"))
+        for pair in [fields(item).get("nodePort")]
+        if pair is not None and not _empty(pair[1])
+    ]
+    for name, (key, _node) in allocated:
+        yield Hit(
+            key,
+            f"spec.{name} was allocated by the cluster this Service was copied from (it has "
+            "live fields): another cluster refuses or moves it, and it cannot be changed in place",
+            "remove it; let the cluster allocate it",
+        )
 
 
 # --- timeouts -----------------------------------------------------------------------------------
@@ -685,7 +817,7 @@ def no_class(view: View, options: Options, context: Context) -> Iterator[Hit]:
 
 _ALB_ATTRIBUTES = "alb.ingress.kubernetes.io/load-balancer-attributes"
 _ALB_IDLE = "idle_timeout.timeout_seconds"
-_ALB_MAX_IDLE = 4000
+_ALB_MAX_IDLE = cloud.ALB_IDLE.high
 
 
 @rule(
@@ -740,3 +872,357 @@ def canary_header(view: View, options: Options, context: Context) -> Iterator[Hi
             "never reach the canary",
             "canary-by-cookie or canary-weight (chosen once, at the handshake)",
         )
+
+
+@object_rule("WS701", kinds=("GCPBackendPolicy",))
+def gke_backend_policy(resource: Resource, options: Options, context: Context) -> Iterator[Hit]:
+    """WS701 for GKE Gateways: a GCPBackendPolicy's timeoutSec, like a BackendConfig's, is the
+    longest a backend's connection lives."""
+    target = value(resource.root, "spec", "targetRef")
+    service = text(value(target, "name"))
+    if service is None or (text(value(target, "kind")) or "Service") != "Service":
+        return
+    reason = _websocket_service(context.service(resource.namespace, service), service, options)
+    if reason is None:
+        return
+    spec_pair = fields(resource.root).get("spec")
+    default_pair = fields(value(resource.root, "spec")).get("default")
+    timeout_pair = fields(default_pair[1] if default_pair else None).get("timeoutSec")
+    raw = text(timeout_pair[1]) if timeout_pair else None
+    if raw is not None and raw.isdigit() and int(raw) >= options.min_timeout:
+        return
+    # the value, or the key below which it is missing
+    node = (
+        timeout_pair[1]
+        if timeout_pair is not None
+        else (default_pair or spec_pair or (resource.root, resource.root))[0]
+    )
+    now = "no timeoutSec (30 s by default)" if raw is None else f"timeoutSec {raw}"
+    yield Hit(
+        node,
+        f"GCPBackendPolicy for the WebSocket Service {service} ({reason}) with {now}: the GKE "
+        "load balancer ends every WebSocket after that long, busy or idle",
+        f"spec.default.timeoutSec: {options.min_timeout} (clients must still reconnect after it)",
+    )
+
+
+# --- Services of type LoadBalancer: the cloud load balancer in front -----------------------------
+
+_WS_APP_PROTOCOLS = ("kubernetes.io/ws", "kubernetes.io/wss")
+# The controllers whose Service is in front of the Ingresses they serve, by the
+# app.kubernetes.io/name (or app) label or selector of their charts and manifests.
+_CONTROLLER_SERVICES = {
+    "ingress-nginx": (INGRESS_NGINX,),
+    "traefik": (TRAEFIK_NGINX, TRAEFIK),
+}
+# The AWS Load Balancer Controller reconciles "external" and "nlb-ip" (its
+# docs/guide/service/annotations.md); "nlb" is the in-tree cloud provider's NLB, with the same
+# listeners, which reads no listener-attributes.
+_AWS_NLB_TYPES = ("external", "nlb-ip", "nlb")
+_IN_TREE_NLB = "nlb"
+_AWS_NLB_CLASS = "service.k8s.aws/nlb"
+
+
+def _ports(resource: Resource) -> list[tuple[str, str]]:
+    """(port, name) of a Service's spec.ports."""
+    return [
+        (text(value(item, "port")) or "", text(value(item, "name")) or "")
+        for item in items(value(resource.root, "spec", "ports"))
+        if text(value(item, "port"))
+    ]
+
+
+def _websocket_service(service: Resource | None, name: str, options: Options) -> str | None:
+    """Why a Service (read, or only named) is taken to carry WebSockets, or None."""
+    if options.all:
+        return "--all"
+    if says_websocket(name):
+        return f"Service {name}"
+    for item in items(value(service.root, "spec", "ports")) if service else []:
+        protocol = text(value(item, "appProtocol")) or ""
+        if protocol in _WS_APP_PROTOCOLS:
+            return f"appProtocol {protocol}"
+        port_name = text(value(item, "name")) or ""
+        if says_websocket(port_name):
+            return f"port {port_name}"
+    return None
+
+
+def _load_balancer(resource: Resource) -> bool:
+    return text(value(resource.root, "spec", "type")) == "LoadBalancer"
+
+
+def _lb_annotation(resource: Resource, key: str) -> tuple[Node, Node] | None:
+    found = resource.annotation(key)
+    if found is None and key.startswith(cloud.ALIBABA):
+        found = resource.annotation(cloud.ALIBABA_LEGACY + key.removeprefix(cloud.ALIBABA))
+    return found
+
+
+def _annotation_keys(resource: Resource) -> list[str]:
+    return list(fields(value(resource.meta, "annotations")))
+
+
+def _cloud(resource: Resource) -> str:
+    """The load balancer a LoadBalancer Service gets, as far as its class and annotations say:
+    a cloud.PROVIDERS name, "huawei", "azure", or "" (unknown: an AWS Classic ELB, a cloud
+    without annotations)."""
+    lb_class = text(value(resource.root, "spec", "loadBalancerClass")) or ""
+    if lb_class:
+        for provider in cloud.PROVIDERS.values():
+            if provider.load_balancer_class == lb_class:
+                return provider.name
+        return "aws" if lb_class == _AWS_NLB_CLASS else ""
+    keys = _annotation_keys(resource)
+    aws_type = _lb_annotation(resource, cloud.AWS + "type")
+    if aws_type is not None and text(aws_type[1]) in _AWS_NLB_TYPES:
+        return "aws"
+    for prefix, name in (
+        (cloud.ALIBABA, "alibaba"),
+        (cloud.ALIBABA_LEGACY, "alibaba"),
+        (cloud.HUAWEI, "huawei"),
+        (cloud.AZURE, "azure"),
+    ):
+        if any(key.startswith(prefix) for key in keys):
+            return name
+    return ""
+
+
+@dataclass(frozen=True)
+class _Idle:
+    """How long one listener of a Service's load balancer holds an idle connection."""
+
+    ports: tuple[str, ...]
+    listener: cloud.Listener
+    key: str  # the annotation that sets it ("" when it cannot be set)
+    found: tuple[Node, Node] | None  # that annotation, if written
+    seconds: int | None  # None: the annotation's value is not a number (WS705 says so)
+
+
+def _listed(raw: str | None, port: str, name: str) -> bool:
+    """Whether aws-load-balancer-ssl-ports makes a port a TLS one: without it every port is;
+    with it, the ports it names by number or name (the controller's docs: `*` matches none)."""
+    if raw is None:
+        return True
+    entries = [part.strip() for part in raw.split(",")]
+    return port in entries or (bool(name) and name in entries)
+
+
+def _idles(resource: Resource) -> list[_Idle]:
+    """The idle timeouts of a LoadBalancer Service's listeners, one per annotation."""
+    where = _cloud(resource)
+    by_key: dict[str, _Idle] = {}
+    for port, name in _ports(resource):
+        if where:
+            provider = cloud.PROVIDERS[where]
+            listener = provider.tcp
+            if provider.tls is not None and provider.protocol_port_key:
+                protocols = _lb_annotation(resource, provider.protocol_port_key)
+                said = text(protocols[1]) if protocols else ""
+                if any(
+                    part.strip().partition(":")[::2] in (("http", port), ("https", port))
+                    for part in (said or "").split(",")
+                ):
+                    listener = provider.tls
+            elif provider.tls is not None and _lb_annotation(resource, provider.cert_key):
+                ssl_ports = _lb_annotation(resource, cloud.AWS + "ssl-ports")
+                if _listed((text(ssl_ports[1]) or "") if ssl_ports else None, port, name):
+                    listener = provider.tls
+        else:
+            continue
+        key = listener.key + (f"{listener.per_port}-{port}" if listener.per_port else "")
+        slot = key or listener.what
+        if slot in by_key:
+            by_key[slot] = replace(by_key[slot], ports=(*by_key[slot].ports, port))
+            continue
+        found = _lb_annotation(resource, key) if listener.key else None
+        held: int | None = listener.default
+        number = cloud.idle_text(listener, text(found[1]) or "") if found else None
+        if number is not None:  # written: out of range or not a number is WS705's
+            held = int(number) * listener.unit if number.isdigit() else None
+        by_key[slot] = _Idle((port,), listener, key, found, held)
+    return list(by_key.values())
+
+
+def _behind(resource: Resource, options: Options, context: Context) -> tuple[int, View] | None:
+    """The longest idle WebSocket the Ingresses behind a controller's LoadBalancer Service
+    keep (their proxy-read-timeout; Traefik's own provider never cuts one: --min-timeout),
+    with the Ingress that keeps it; None when it is not a controller's Service, or none of
+    the Ingresses read is a WebSocket one."""
+    labels = [value(resource.meta, "labels"), value(resource.root, "spec", "selector")]
+    names = {
+        text(value(node, key)) or "" for node in labels for key in ("app.kubernetes.io/name", "app")
+    }
+    served = [
+        provider
+        for name, providers in _CONTROLLER_SERVICES.items()
+        if any(found == name or found.endswith("-" + name) for found in names)
+        for provider in providers
+    ]
+    longest: tuple[int, View] | None = None
+    for view in context.ingresses:
+        if view.websocket is None or view.provider not in served:
+            continue
+        if view.provider == TRAEFIK:
+            held = options.min_timeout
+        else:
+            read = view.annotation(nginx.READ_TIMEOUT)
+            raw = text(read[1]) if read else None
+            if raw is None or not nginx.is_integer(raw):
+                continue  # the 60 s default, or WS201/WS203's business
+            held = int(raw)
+        if longest is None or held > longest[0]:
+            longest = (held, view)
+    return longest
+
+
+def _ports_said(ports: tuple[str, ...]) -> str:
+    return f"port{'s' if len(ports) > 1 else ''} {', '.join(ports)}"
+
+
+@object_rule(
+    "WS703",
+    "warning",
+    "a cloud load balancer in front (the ingress controller's LoadBalancer Service) whose idle "
+    "timeout, set or its default, is below the WebSocket Ingresses' read timeout",
+    kinds=("Service",),
+)
+def load_balancer_in_front(resource: Resource, options: Options, context: Context) -> Iterator[Hit]:
+    if not _load_balancer(resource):
+        return
+    behind = _behind(resource, options, context)
+    if behind is None:
+        return
+    wanted, view = behind
+    timeout = (
+        "never cut by Traefik's own provider"
+        if view.provider == TRAEFIK
+        else f"{_name(nginx.READ_TIMEOUT)} {wanted}"
+    )
+    short = [i for i in _idles(resource) if i.seconds is not None and i.seconds < wanted]
+    unset: dict[str, list[_Idle]] = {}
+    for idle in short:
+        if idle.listener.fixed:
+            continue  # WS704
+        if idle.found is None:
+            unset.setdefault(idle.listener.what, []).append(idle)
+            continue
+        yield Hit(
+            idle.found[1],
+            f"the {idle.listener.what} in front ({_ports_said(idle.ports)}) closes idle "
+            f"connections after {idle.seconds} s, before the WebSocket Ingress {view.name} "
+            f"behind it does ({timeout})",
+            _raise(idle, wanted),
+        )
+    aws_type = _lb_annotation(resource, cloud.AWS + "type")
+    in_tree = aws_type is not None and text(aws_type[1]) == _IN_TREE_NLB
+    for what, idles in unset.items():
+        ports = tuple(port for idle in idles for port in idle.ports)
+        hint = "; ".join(_raise(idle, wanted) for idle in idles)
+        if in_tree:
+            hint = (
+                f"{cloud.AWS}type: external (the AWS Load Balancer Controller, v2.9.0+: the "
+                f"in-tree provider's nlb reads no listener-attributes), and {hint}"
+            )
+        yield Hit(
+            resource.annotations_anchor,
+            f"the {what} in front ({_ports_said(ports)}) closes idle connections after "
+            f"{idles[0].seconds} s (its default: no idle annotation), before the WebSocket "
+            f"Ingress {view.name} behind it does ({timeout})",
+            hint,
+        )
+
+
+def _raise(idle: _Idle, wanted: int) -> str:
+    """The annotation that raises an idle timeout towards `wanted`, and, if it cannot reach
+    it, how often the app must ping."""
+    fitted = cloud.fit(idle.listener, wanted, "", explicit=False)
+    said = f'{idle.key}: "{fitted.value}"'
+    if fitted.capped:
+        said += (
+            f" (its most; the app must then send a WebSocket ping at least every "
+            f"{cloud.ping_interval(fitted.seconds)} s)"
+        )
+    return said
+
+
+@object_rule(
+    "WS704",
+    "warning",
+    "an AWS NLB TLS listener (aws-load-balancer-ssl-cert) carrying WebSockets: its idle timeout "
+    "is fixed at 350 s",
+    kinds=("Service",),
+)
+def nlb_tls(resource: Resource, options: Options, context: Context) -> Iterator[Hit]:
+    if not _load_balancer(resource) or _cloud(resource) != "aws":
+        return
+    cert = _lb_annotation(resource, cloud.PROVIDERS["aws"].cert_key)
+    if cert is None:
+        return
+    behind = _behind(resource, options, context)
+    reason = (
+        f"in front of the WebSocket Ingress {behind[1].name}"
+        if behind is not None
+        else _websocket_service(resource, text(value(resource.meta, "name")) or "", options)
+    )
+    if reason is None:
+        return
+    tls = [idle for idle in _idles(resource) if idle.listener.fixed]
+    if not tls:
+        return
+    listener = tls[0].listener
+    ports = tuple(port for idle in tls for port in idle.ports)
+    ping = cloud.ping_interval(listener.default)
+    ssl_ports = _lb_annotation(resource, cloud.AWS + "ssl-ports")
+    yield Hit(
+        (ssl_ports or cert)[1],
+        f"the {listener.what} ({_ports_said(ports)}; {reason}) closes a connection idle for "
+        f"{listener.default} s, and that cannot be raised: longer silent WebSockets are cut",
+        f"the app must send a WebSocket ping at least every {ping} s (check: wsgen probe "
+        f"--ping-interval {ping} wss://HOST/PATH); or end TLS in the cluster, behind a TCP "
+        "listener (tcp.idle_timeout.seconds up to 6000)",
+    )
+
+
+def _out_of_range(listener: cloud.Listener, key: str, node: Node) -> Iterator[Hit]:
+    number = cloud.idle_text(listener, text(node) or "")
+    if number is None:
+        return
+    span = listener.span()
+    if not number.isdigit():
+        yield Hit(
+            node,
+            f"{key} {text(node)!r}: {number!r} is not a whole number "
+            f"({'minutes' if listener.unit == 60 else 'seconds'}) for the {listener.what}",
+            f"a whole number in {span}",
+        )
+    elif not listener.low <= int(number) * listener.unit <= listener.high:
+        shown = f"{number} minutes" if listener.unit == 60 else f"{number} s"
+        yield Hit(
+            node,
+            f"{key} {text(node)!r}: {shown} is outside the {listener.what}'s idle timeout range "
+            f"({span}): the provider's API refuses it",
+            f"a value in {span}",
+        )
+
+
+@rule(
+    "WS705",
+    "error",
+    "a load balancer idle timeout outside the provider's documented range (Services, and an "
+    "Ingress's AWS ALB or Huawei ELB annotations)",
+)
+def idle_range(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for listener in (cloud.ALB_IDLE, cloud.HUAWEI_INGRESS_IDLE):
+        found = view.annotation(listener.key)
+        if found is not None:
+            yield from _out_of_range(listener, listener.key, found[1])
+
+
+@object_rule("WS705", kinds=("Service",))
+def service_idle_range(resource: Resource, options: Options, context: Context) -> Iterator[Hit]:
+    lb_class = text(value(resource.root, "spec", "loadBalancerClass")) or ""
+    for key, (_key, node) in fields(value(resource.meta, "annotations")).items():
+        listener = cloud.service_listener(key, lb_class)
+        if listener is not None and isinstance(node, ScalarNode):
+            yield from _out_of_range(listener, key, node)

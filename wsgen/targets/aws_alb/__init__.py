@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wsgen import cloud, model
-from wsgen.cloud import Fit, Listener
+from wsgen.cloud import Fit
 from wsgen.model import Config, Option, Values
 from wsgen.targets.base import KUBERNETES, KUBERNETES_FILES, STICKY, Question, Target
 
@@ -37,16 +37,7 @@ GROUP_ATTRIBUTES = PREFIX + "target-group-attributes"
 STICKY_COOKIE = "AWSALB"  # the ALB's own (lb_cookie) stickiness cookie
 SCHEMES = ("internet-facing", "internal")
 
-ALB = Listener(
-    "AWS ALB",
-    1,
-    4000,
-    60,
-    "ELBv2 API LoadBalancerAttribute idle_timeout.timeout_seconds (1-4000 s, default 60); "
-    "AWS Load Balancer Controller docs/guide/ingress/annotations.md",
-    key=ATTRIBUTES,
-    form="idle_timeout.timeout_seconds={n}",
-)
+ALB = cloud.ALB_IDLE  # 1-4000 s, default 60
 _AWS = cloud.PROVIDERS["aws"]  # an ACM certificate ARN looks the same to the ALB as to the NLB
 ACM_ONLY = (
     "an AWS ALB cannot use a Kubernetes Secret (it takes certificates from ACM only): give "
