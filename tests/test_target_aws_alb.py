@@ -39,8 +39,8 @@ PREFIX = "alb.ingress.kubernetes.io/"
 
 def capped_note(asked: int, url: str = "wss://chat.example.com/ws") -> str:
     return (
-        "wsgen: --target aws-alb: the AWS ALB's idle timeout is at most 4000 s (1-4000 s): "
-        f"wrote 4000 s, not the {asked} s asked; the app must send a WebSocket ping at least "
+        "wsgen: --target aws-alb: the AWS ALB's idle timeout is at most 4000 s (range 1-4000 s): "
+        f"set to 4000 s, not the {asked} s asked; the app must send a WebSocket ping at least "
         f"every 2000 s (check: wsgen probe --ping-interval 2000 {url})"
     )
 

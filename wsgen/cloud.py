@@ -306,6 +306,27 @@ PROVIDERS: dict[str, Provider] = {
 }
 
 
+def keep_alive(ping: int, url: str) -> str:
+    """What the app must do, and how to check it."""
+    return (
+        f"the app must send a WebSocket ping at least every {ping} s (check: wsgen probe "
+        f"--ping-interval {ping} {url})"
+    )
+
+
+def capped_note(who: str, listener: Listener, fitted: Fit, requested: int, keep: str) -> str:
+    """The line said when `listener` cannot hold the `requested` idle time (`who`: "--cloud
+    aws", "--target aws-alb")."""
+    if listener.fixed:
+        held = f"is fixed at {listener.default} s"
+    else:
+        held = (
+            f"is at most {listener.amount(listener.high)} (range {listener.span()}): set to "
+            f"{listener.amount(fitted.seconds)}"
+        )
+    return f"{who}: the {listener.what}'s idle timeout {held}, not the {requested} s asked; {keep}"
+
+
 def ping_interval(idle: int) -> int:
     """How often the application must send a WebSocket ping (or any message) so that a path
     whose smallest idle timeout is `idle` never sees a silence that long: half of it, so that
@@ -540,10 +561,7 @@ def plan(
     smallest = min(known + ([] if behind is None else [behind]), default=requested)
     ping = ping_interval(smallest)
     url = probe_url(config, chosen, ports)
-    keep = (
-        f"the app must send a WebSocket ping at least every {ping} s (check: wsgen probe "
-        f"--ping-interval {ping} {url})"
-    )
+    keep = keep_alive(ping, url)
     said = f"--cloud {provider.name}: the {{}}"
     notes = []
     for what, (listener, fitted) in held.items():
@@ -552,18 +570,10 @@ def plan(
                 f"--cloud {provider.name}: nothing documents an idle timeout of the {what}, "
                 f"nor a setting for one; measure it: wsgen probe --idle {requested} {url}"
             )
-        elif listener.fixed:
-            if fitted.capped:
-                notes.append(
-                    f"{said.format(what)}'s idle timeout is fixed at {listener.default} s, not "
-                    f"the {requested} s asked; {keep}"
-                )
         elif fitted.capped:
-            notes.append(
-                f"{said.format(what)}'s idle timeout is at most "
-                f"{listener.amount(listener.high)} (range {listener.span()}): set to "
-                f"{listener.amount(fitted.seconds)}, not the {requested} s asked; {keep}"
-            )
+            notes.append(capped_note(f"--cloud {provider.name}", listener, fitted, requested, keep))
+        elif listener.fixed:
+            continue
         elif explicit and behind is not None and fitted.seconds < behind:
             notes.append(
                 f"{said.format(what)} closes an idle connection after {fitted.seconds} s "

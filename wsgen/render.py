@@ -165,6 +165,29 @@ def folder(
 WORKLOAD = ("deployment.yaml", "service.yaml")
 
 
+StreamFn = Callable[[Config, "Pem | None"], tuple[str, list[str]]]
+FolderFn = Callable[[Config, Path, "Pem | None"], dict[str, File]]
+NotesFn = Callable[[Config, Path, "Pem | None"], list[str]]
+
+
+def plain_output(
+    manifests: Callable[[Config], dict[str, str]], values_template: str, user: str
+) -> tuple[StreamFn, FolderFn, NotesFn]:
+    """stream, folder and folder_notes (Renderer) of a target whose output is `manifests` and
+    the shared files; `user` reads the TLS Secret ("the Ingress")."""
+
+    def stream_(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
+        return stream(config, pem, manifests(config)), stream_notes(config, pem)
+
+    def folder_(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
+        return folder(config, out, pem, manifests(config), values_template)
+
+    def folder_notes_(config: Config, out: Path, pem: Pem | None) -> list[str]:
+        return folder_notes(config, out, pem, user)
+
+    return stream_, folder_, folder_notes_
+
+
 def stream_notes(config: Config, pem: Pem | None) -> list[str]:
     """What a Kubernetes target says after printing its stream."""
     if pem is None:

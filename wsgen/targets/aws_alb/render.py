@@ -9,7 +9,6 @@ from typing import Any
 
 from wsgen import cloud, render
 from wsgen.model import Config
-from wsgen.render import File, Pem
 from wsgen.targets.aws_alb import (
     ALB,
     ATTRIBUTES,
@@ -79,16 +78,7 @@ def manifests(config: Config) -> dict[str, str]:
     return result
 
 
-def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
-    return render.stream(config, pem, manifests(config)), render.stream_notes(config, pem)
-
-
-def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
-    return render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
-
-
-def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    return render.folder_notes(config, out, pem, "the Ingress")
+stream, folder, folder_notes = render.plain_output(manifests, VALUES_TEMPLATE, "the Ingress")
 
 
 def url(config: Config) -> str:
@@ -112,10 +102,5 @@ def warnings(config: Config) -> list[str]:
     settings: Settings = config.settings
     if not settings.idle.capped:
         return []
-    ping = cloud.ping_interval(settings.idle.seconds)
-    return [
-        f"--target aws-alb: the {ALB.what}'s idle timeout is at most {ALB.high} s "
-        f"({ALB.span()}): wrote {settings.idle.seconds} s, not the {config.timeout} s asked; "
-        f"the app must send a WebSocket ping at least every {ping} s (check: wsgen probe "
-        f"--ping-interval {ping} {url(config)})"
-    ]
+    keep = cloud.keep_alive(cloud.ping_interval(settings.idle.seconds), url(config))
+    return [cloud.capped_note("--target aws-alb", ALB, settings.idle, config.timeout, keep)]

@@ -10,7 +10,6 @@ from typing import Any
 
 from wsgen import render
 from wsgen.model import Config
-from wsgen.render import File, Pem
 from wsgen.targets.loadbalancer import TLS_PORT, Settings
 
 VALUES_TEMPLATE = "loadbalancer/wsgen.yaml.j2"
@@ -65,16 +64,7 @@ def manifests(config: Config) -> dict[str, str]:
     return result
 
 
-def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
-    return render.stream(config, pem, manifests(config)), render.stream_notes(config, pem)
-
-
-def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
-    return render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
-
-
-def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    return render.folder_notes(config, out, pem, "the Service")
+stream, folder, folder_notes = render.plain_output(manifests, VALUES_TEMPLATE, "the Service")
 
 
 def next_steps(config: Config, out: Path) -> list[str]:
