@@ -1109,9 +1109,36 @@ def test_an_alibaba_http_listener_in_front_gets_its_ceiling_and_a_ping_interval(
         f'{ALIBABA}idle-timeout: "60" (its most; the app must then send a WebSocket ping at '
         "least every 30 s)"
     )
-    assert (
-        "Alibaba CLB TCP listener in front (port 443) closes idle connections after 900 s"
-        in (tcp["message"])
+    # at its most already: only pings keep it open (info, with the interval)
+    assert tcp["severity"] == "info"
+    assert tcp["message"] == (
+        "the Alibaba CLB TCP listener in front (port 443) is at its most, 900 s, below the "
+        "WebSocket Ingress chat/chat behind it (proxy-read-timeout 3600): the app must send a "
+        "WebSocket ping at least every 450 s"
+    )
+
+
+def test_what_only_looks_like_a_number_is_no_idle_timeout_and_no_crash(  # type: ignore[no-untyped-def]
+    wsgen, tmp_path: Path
+) -> None:
+    """Superscript and Arabic-Indic digits, and a number longer than any int64: not the ASCII
+    digits the controllers read (WS705 says so), and never an internal error."""
+    for raw in ("²", "٣٦٠", "9" * 5000):
+        source = service({ALIBABA + "established-timeout": raw}) + "---\n" + WEBSOCKET_INGRESS
+        findings = lint_text(wsgen, tmp_path, source)
+        assert "WS705" in [f["rule"] for f in findings], raw[:9]
+        policy = (FIXTURES / "WS701-bad-gcpbackendpolicy.yaml").read_text()
+        assert "timeoutSec: 60  # <- WS701" in policy
+        (tmp_path / "p.yaml").write_text(policy.replace("timeoutSec: 60", f"timeoutSec: '{raw}'"))
+        code, report = lint_json(wsgen, str(tmp_path / "p.yaml"))
+        assert code == 1 and "WS701" in [f["rule"] for f in report["findings"]], raw[:9]
+
+
+def test_an_unquoted_number_on_a_service_is_ws204(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    source = service({ALIBABA + "established-timeout": "900"}).replace('"900"', "900")
+    (finding,) = [f for f in lint_text(wsgen, tmp_path, source) if f["rule"] == "WS204"]
+    assert finding["message"].endswith(
+        "the API server rejects the Service (annotation values are strings)"
     )
 
 

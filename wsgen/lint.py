@@ -809,6 +809,12 @@ class Context:
 _GKE_BACKEND_CONFIG = ("cloud.google.com/backend-config", "beta.cloud.google.com/backend-config")
 
 
+def whole_number(raw: str) -> int | None:
+    """A whole number as the controllers read one (ASCII digits, not "²" or "٣"), or None;
+    more than 18 digits is no timeout either (and would overflow their int64)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+
 def _collect(context: Context, resource: Resource) -> None:
     kind, root = resource.kind, resource.root
     meta = value(root, "metadata")
@@ -817,7 +823,7 @@ def _collect(context: Context, resource: Resource) -> None:
         context.services[key] = resource
     if kind == "BackendConfig":
         timeout = text(value(root, "spec", "timeoutSec"))
-        context.backend_configs[key] = int(timeout) if timeout and timeout.isdigit() else None
+        context.backend_configs[key] = whole_number(timeout) if timeout else None
     elif kind == "Service":
         for name in _GKE_BACKEND_CONFIG:
             raw = text(value(meta, "annotations", name))

@@ -9,7 +9,7 @@ reading, in wsgen.lint; they are listed here so every rule has one description.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -37,6 +37,7 @@ from wsgen.lint import (
     text,
     value,
     websocket_path,
+    whole_number,
 )
 
 
@@ -465,14 +466,27 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
 
 @rule("WS204", "error", "an annotation value that is not a YAML string")
 def not_a_string(view: View, options: Options, context: Context) -> Iterator[Hit]:
-    for key, _key_node, node in view.annotations:
+    yield from _not_strings(((key, node) for key, _key_node, node in view.annotations), "Ingress")
+
+
+@object_rule("WS204", kinds=("Service",))
+def service_annotation_not_a_string(
+    resource: Resource, options: Options, context: Context
+) -> Iterator[Hit]:
+    """WS204 for Services: a cloud load balancer's annotations are strings too."""
+    pairs = fields(value(resource.meta, "annotations")).items()
+    yield from _not_strings(((key, node) for key, (_key_node, node) in pairs), "Service")
+
+
+def _not_strings(pairs: Iterable[tuple[str, Node]], kind: str) -> Iterator[Hit]:
+    for key, node in pairs:
         if node.tag not in (STR_TAG, NULL_TAG):
             shown = text(node)
             hint = f'quote it: "{shown}"' if shown is not None else "write a string"
             yield Hit(
                 node,
                 f"{key}: {shown if shown is not None else 'this value'} is not a string; the API "
-                "server rejects the Ingress (annotation values are strings)",
+                f"server rejects the {kind} (annotation values are strings)",
                 hint,
             )
 
@@ -837,7 +851,8 @@ def load_balancer(view: View, options: Options, context: Context) -> Iterator[Hi
             else {}
         )
         idle = attributes.get(_ALB_IDLE, "").strip()
-        if not (idle.isdigit() and int(idle) >= wanted):
+        seconds = whole_number(idle)
+        if seconds is None or seconds < wanted:
             node = found[1] if found else view.annotations_anchor
             now = f"{_ALB_IDLE}={idle}" if idle else f"no {_ALB_IDLE} (default 60)"
             yield Hit(
@@ -889,7 +904,8 @@ def gke_backend_policy(resource: Resource, options: Options, context: Context) -
     default_pair = fields(value(resource.root, "spec")).get("default")
     timeout_pair = fields(default_pair[1] if default_pair else None).get("timeoutSec")
     raw = text(timeout_pair[1]) if timeout_pair else None
-    if raw is not None and raw.isdigit() and int(raw) >= options.min_timeout:
+    seconds = None if raw is None else whole_number(raw)
+    if seconds is not None and seconds >= options.min_timeout:
         return
     # the value, or the key below which it is missing
     node = (
@@ -1011,6 +1027,8 @@ def _listed(raw: str | None, port: str, name: str) -> bool:
 def _idles(resource: Resource) -> list[_Idle]:
     """The idle timeouts of a LoadBalancer Service's listeners, one per annotation."""
     where = _cloud(resource)
+    aws_type = _lb_annotation(resource, cloud.AWS + "type")
+    in_tree = aws_type is not None and text(aws_type[1]) == _IN_TREE_NLB
     by_key: dict[str, _Idle] = {}
     for port, name in _ports(resource):
         if where:
@@ -1038,8 +1056,13 @@ def _idles(resource: Resource) -> list[_Idle]:
         found = _lb_annotation(resource, key) if listener.key else None
         held: int | None = listener.default
         number = cloud.idle_text(listener, text(found[1]) or "") if found else None
+        if number is not None and in_tree and listener.per_port:
+            found, number = None, None  # the in-tree provider reads no listener-attributes
         if number is not None:  # written: out of range or not a number is WS705's
-            held = int(number) * listener.unit if number.isdigit() else None
+            whole = whole_number(number)
+            held = None if whole is None else whole * listener.unit
+            if held is not None and not listener.low <= held <= listener.high:
+                held = None
         by_key[slot] = _Idle((port,), listener, key, found, held)
     return list(by_key.values())
 
@@ -1106,6 +1129,18 @@ def load_balancer_in_front(resource: Resource, options: Options, context: Contex
             continue  # WS704
         if idle.found is None:
             unset.setdefault(idle.listener.what, []).append(idle)
+            continue
+        seconds = idle.seconds or 0  # `short` holds only known ones
+        if seconds >= idle.listener.high:  # at its most: only pings keep it open
+            ping = cloud.ping_interval(seconds)
+            yield Hit(
+                idle.found[1],
+                f"the {idle.listener.what} in front ({_ports_said(idle.ports)}) is at its most, "
+                f"{idle.seconds} s, below the WebSocket Ingress {view.name} behind it "
+                f"({timeout}): the app must send a WebSocket ping at least every {ping} s",
+                f"check: wsgen probe --ping-interval {ping} URL",
+                severity="info",
+            )
             continue
         yield Hit(
             idle.found[1],
@@ -1189,14 +1224,15 @@ def _out_of_range(listener: cloud.Listener, key: str, node: Node) -> Iterator[Hi
     if number is None:
         return
     span = listener.span()
-    if not number.isdigit():
+    whole = whole_number(number)
+    if whole is None:
         yield Hit(
             node,
             f"{key} {text(node)!r}: {number!r} is not a whole number "
             f"({'minutes' if listener.unit == 60 else 'seconds'}) for the {listener.what}",
             f"a whole number in {span}",
         )
-    elif not listener.low <= int(number) * listener.unit <= listener.high:
+    elif not listener.low <= whole * listener.unit <= listener.high:
         shown = f"{number} minutes" if listener.unit == 60 else f"{number} s"
         yield Hit(
             node,
