@@ -72,6 +72,10 @@ ARITHMETIC = {
         ["--lb-id", "5ad2b1b2-elb"], HUAWEI + "keepalive_timeout",
         (7200, "4000", "Huawei ELB TCP listener", "4000 s (range 10-4000 s)"), (3600, "3600"),
     ),
+    "huawei-shared": (
+        ["--lb-id", "elb-1"], HUAWEI + "keepalive_timeout",
+        (4001, "4000", "Huawei ELB TCP listener", "4000 s (range 10-4000 s)"), (10, "10"),
+    ),
     "huawei-https": (
         ["--lb-id", "elb-1", "--lb-cert", "cert01"], HUAWEI + "keepalive_timeout",
         (4001, "4000", "Huawei ELB HTTP/HTTPS listener", "4000 s (range 10-4000 s)"),
@@ -192,24 +196,18 @@ def test_the_ping_interval_follows_the_smallest_idle_timeout_on_the_path(
 @pytest.mark.parametrize(
     ("provider", "what"),
     [("gke", "GKE passthrough Network Load Balancer"),
-     ("digitalocean", "DigitalOcean network load balancer"),
-     ("huawei-shared", "Huawei shared ELB listener")],
+     ("digitalocean", "DigitalOcean network load balancer")],
 )  # fmt: skip
 def test_a_load_balancer_without_a_documented_idle_timeout_is_said_and_nothing_is_invented(
     provider: str, what: str, wsgen, hermetic: Path
 ) -> None:
-    needs = ["--lb-id", "elb-1"] if provider == "huawei-shared" else []
-    result = wsgen("render", "--cloud", provider, *needs, "--timeout", "2h", "-o", "k8s")
+    result = wsgen("render", "--cloud", provider, "--timeout", "2h", "-o", "k8s")
     assert result.code == 0, result.err
-    if not needs:
-        assert not Path("k8s/ingress-nginx-values.yaml").exists()
-        assert (
-            f"wsgen: --cloud {provider}: nothing to set on the ingress-nginx controller's Service"
-            in result.err_lines
-        )
-    else:  # the ELB's class and ID, no idle timeout
-        values = yaml.safe_load(Path("k8s/ingress-nginx-values.yaml").read_text())
-        assert service_annotations(values) == {HUAWEI + "class": "union", HUAWEI + "id": "elb-1"}
+    assert not Path("k8s/ingress-nginx-values.yaml").exists()
+    assert (
+        f"wsgen: --cloud {provider}: nothing to set on the ingress-nginx controller's Service"
+        in result.err_lines
+    )
     assert result.err_lines[0] == (
         f"wsgen: --cloud {provider}: nothing documents an idle timeout of the {what}, nor a "
         "setting for one; measure it: wsgen probe --idle 7200 ws://test.example.com/"

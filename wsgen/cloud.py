@@ -190,18 +190,20 @@ PROVIDERS: dict[str, Provider] = {
                 protocol_port_key=HUAWEI + "protocol-port",
                 at_creation=(HUAWEI + "class", HUAWEI + "id"),
             )
-            for name, kind, elb_class, tcp, tls in (
+            for name, kind, elb_class, versions in (
+                ("huawei", "dedicated", "performance", "v1.19.16-r30, v1.21.10-r10, v1.23.8-r10"),
+                ("huawei-shared", "shared", "union", "v1.23.13-r0, v1.25.8-r0, v1.27.5-r0"),
+            )
+            for tcp, tls in [
                 (
-                    "huawei",
-                    "dedicated",
-                    "performance",
                     Listener(
                         "Huawei ELB TCP listener",
                         10,
                         4000,
                         300,
                         "Huawei CCE, Configuring Timeout for a LoadBalancer Service "
-                        "(cce_10_0729): kubernetes.io/elb.keepalive_timeout, dedicated ELB",
+                        f"(cce_10_0729): kubernetes.io/elb.keepalive_timeout, {kind} ELB, "
+                        f"CCE {versions} or later",
                         key=HUAWEI + "keepalive_timeout",
                     ),
                     Listener(
@@ -210,32 +212,11 @@ PROVIDERS: dict[str, Provider] = {
                         4000,
                         60,
                         "Huawei CCE cce_10_0729: kubernetes.io/elb.keepalive_timeout (HTTP/HTTPS "
-                        "listeners, dedicated ELB); ELB FAQ elb_faq_0309",
+                        f"listeners, {kind} ELB); ELB FAQ elb_faq_0309",
                         key=HUAWEI + "keepalive_timeout",
                     ),
-                ),
-                (
-                    "huawei-shared",
-                    "shared",
-                    "union",
-                    Listener(
-                        "Huawei shared ELB listener",
-                        0,
-                        0,
-                        0,
-                        "Huawei CCE cce_10_0729 documents the timeout annotations for "
-                        "dedicated ELBs only",
-                    ),
-                    Listener(
-                        "Huawei shared ELB listener",
-                        0,
-                        0,
-                        0,
-                        "Huawei CCE cce_10_0729 documents the timeout annotations for "
-                        "dedicated ELBs only",
-                    ),
-                ),
-            )
+                )
+            ]
         ),
         Provider(
             "azure",
