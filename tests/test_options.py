@@ -355,7 +355,7 @@ def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.Mon
         "WSGEN_LB_PORTS",  # test_target_loadbalancer.py
         "WSGEN_CLOUD", "WSGEN_LB_ID", "WSGEN_LB_OVERRIDE_LISTENERS", "WSGEN_LB_CERT",
         "WSGEN_LB_TIMEOUT",  # test_cloud.py, test_target_loadbalancer.py
-        "WSGEN_CERTIFICATE_ARN", "WSGEN_ALB_SCHEME",  # test_target_aws_alb.py
+        "WSGEN_CERTIFICATE_ARN", "WSGEN_ALB_SCHEME", "WSGEN_HEALTH_PATH",  # test_target_aws_alb.py
     }  # fmt: skip
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -260,3 +260,17 @@ def test_the_cloud_l7_targets_take_no_cloud_in_front(target: str, wsgen, hermeti
     (hermetic / "wsgen.yaml").write_text(f"target: {target}\ncloud: aws\n")
     result = wsgen("render", "-f", "wsgen.yaml", "-o", "k8s")
     refused(result, "wsgen.yaml: cloud: ")
+
+
+def test_a_health_path_is_the_target_groups_health_check(wsgen) -> None:
+    result = wsgen("render", *TARGET, "--health-path", "/healthz", "-o", "k8s")
+    assert result.code == 0, result.err
+    ingress = yaml.safe_load(Path("k8s/ingress.yaml").read_text())
+    assert (
+        ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/healthcheck-path"]
+        == "/healthz"
+    )
+    assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["healthPath"] == "/healthz"
+    assert wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check").code == 0
+    without = yaml.safe_load(wsgen("render", *TARGET).out.split("---\n")[-1])
+    assert "alb.ingress.kubernetes.io/healthcheck-path" not in without["metadata"]["annotations"]

@@ -74,6 +74,26 @@ BACKEND_CONFIG = {
                         "affinityCookieTtlSec": {**_SECONDS, "minimum": 0, "maximum": 1_209_600},
                     },
                 },
+                # HealthCheckConfig: checkIntervalSec, timeoutSec, healthyThreshold,
+                # unhealthyThreshold (*int64), type, requestPath (*string), port (*int64)
+                "healthCheck": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "type": {"enum": ["HTTP", "HTTPS", "HTTP2"]},
+                        "requestPath": {"type": "string", "pattern": "^/"},
+                        "port": {**_SECONDS, "minimum": 1, "maximum": 65535},
+                        **{
+                            name: _SECONDS
+                            for name in (
+                                "checkIntervalSec",
+                                "timeoutSec",
+                                "healthyThreshold",
+                                "unhealthyThreshold",
+                            )
+                        },
+                    },
+                },
             },
         },
     },
@@ -198,6 +218,8 @@ def test_tls_is_a_secret_in_spec_tls_or_cert_managers() -> None:
     assert managed["metadata"]["annotations"] == {
         "kubernetes.io/ingress.class": "gce",
         "cert-manager.io/issuer": "ca",  # ingress-shim makes the Certificate for spec.tls
+        # the HTTP-01 challenge on this Ingress (its own load balancer)
+        "acme.cert-manager.io/http01-edit-in-place": "true",
     }
     assert managed["spec"]["tls"] == [{"hosts": ["chat.example.com"], "secretName": "chat-tls"}]
 
@@ -300,3 +322,35 @@ def test_init_says_timeout_sec_is_a_lifetime(wsgen, hermetic: Path) -> None:
     assert rendered.code == 0, rendered.err
     for name in ("deployment.yaml", "service.yaml", "ingress.yaml", "backendconfig.yaml"):
         assert (hermetic / "k8s" / name).read_bytes() == (hermetic / "rendered" / name).read_bytes()
+
+
+def test_a_health_path_is_the_backend_configs_health_check(wsgen) -> None:
+    """GKE's health check asks GET / for a 200 unless told: --health-path makes it an HTTP check
+    of that path on the container port, recorded in wsgen.yaml."""
+    result = wsgen("render", *TARGET, "--port", "8080", "--health-path", "/healthz", "-o", "k8s")
+    assert result.code == 0, result.err
+    config = yaml.safe_load(Path("k8s/backendconfig.yaml").read_text())
+    assert config["spec"]["healthCheck"] == {
+        "type": "HTTP",
+        "requestPath": "/healthz",
+        "port": 8080,
+    }
+    jsonschema.Draft4Validator(BACKEND_CONFIG).validate(config)
+    assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["healthPath"] == "/healthz"
+    assert wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check").code == 0
+    refused(
+        wsgen("render", *TARGET, "--health-path", "healthz", "-o", "bad"),
+        "--health-path:",
+        out="bad",
+    )
+
+
+def test_cert_manager_solves_the_challenge_on_this_ingress(wsgen) -> None:
+    """On GKE a solver Ingress of its own gets another load balancer (and address): cert-manager
+    edits this one in place instead."""
+    result = wsgen("render", *TARGET, "--tls", "cert-manager", "--issuer", "le")
+    assert result.code == 0, result.err
+    ingress = of_kind(docs(result.out), "Ingress")
+    assert ingress["metadata"]["annotations"]["acme.cert-manager.io/http01-edit-in-place"] == "true"
+    plain = of_kind(docs(wsgen("render", *TARGET, "--tls", "secret").out), "Ingress")
+    assert "acme.cert-manager.io/http01-edit-in-place" not in plain["metadata"]["annotations"]

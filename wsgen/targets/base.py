@@ -127,6 +127,14 @@ STICKY = Option(
     model.boolean,
     boolean=True,
 )
+HEALTH_PATH = Option(
+    "healthPath",
+    "--health-path",
+    "WSGEN_HEALTH_PATH",
+    "--target aws-alb and gke: the path the load balancer's health check asks for a 200 on "
+    "the container port [/] (a WebSocket server that answers / otherwise needs one).",
+    model.path,
+)
 KUBERNETES = model.BASE_KEYS | model.KUBERNETES_KEYS  # every target that writes Kubernetes objects
 # How long a sticky cookie lasts: a day, so that a session that falls back to long polling
 # keeps its pod (a cookie that expires mid-session sends the next request anywhere).

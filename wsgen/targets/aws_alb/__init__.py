@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from wsgen import cloud, model
 from wsgen.cloud import Fit
 from wsgen.model import Config, Option, Values
-from wsgen.targets.base import KUBERNETES, KUBERNETES_FILES, STICKY, Question, Target
+from wsgen.targets.base import HEALTH_PATH, KUBERNETES, KUBERNETES_FILES, STICKY, Question, Target
 
 INGRESS_FILE = "ingress.yaml"
 INGRESS_CLASS = "alb"  # the IngressClass the controller's Helm chart creates
@@ -73,6 +73,7 @@ class Settings:
     certificate_arn: str = ""
     scheme: str = SCHEMES[0]
     sticky: bool = False
+    health_path: str = ""  # --health-path ("": the controller's default, /)
     idle: Fit = field(default_factory=lambda: cloud.fit(ALB, 3600, "--timeout", explicit=False))
 
 
@@ -85,6 +86,7 @@ def _settings(config: Config, values: Values) -> Settings:
         certificate_arn=str(values.get("certificateArn", "")),
         scheme=str(values.get("albScheme", SCHEMES[0])),
         sticky=bool(values.get("sticky", False)),
+        health_path=str(values.get("healthPath", "")),
         idle=idle(config),
     )
 
@@ -117,8 +119,8 @@ TARGET = Target(
     oldest="AWS Load Balancer Controller v2.4.0 (networking.k8s.io/v1 Ingress, class alb)",
     idle_default="an AWS ALB's default is 60; at most 4000",
     objects="the Deployment, Service, Ingress and container",
-    options=(CERTIFICATE_ARN, SCHEME, STICKY),
-    uses=KUBERNETES | {"certificateArn", "albScheme", "sticky"},
+    options=(CERTIFICATE_ARN, SCHEME, STICKY, HEALTH_PATH),
+    uses=KUBERNETES | {"certificateArn", "albScheme", "sticky", HEALTH_PATH.key},
     tls_modes=("none",),
     files=(*KUBERNETES_FILES, INGRESS_FILE),
     renderer="wsgen.targets.aws_alb.render",

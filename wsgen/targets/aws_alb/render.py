@@ -38,6 +38,8 @@ def ingress_annotations(config: Config) -> dict[str, str]:
     if settings.certificate_arn:
         result[PREFIX + "certificate-arn"] = settings.certificate_arn
         result[PREFIX + "ssl-redirect"] = str(cloud.TLS_PORT)
+    if settings.health_path:
+        result[PREFIX + "healthcheck-path"] = settings.health_path
     result[ATTRIBUTES] = settings.idle.value
     if settings.sticky:
         result[GROUP_ATTRIBUTES] = (

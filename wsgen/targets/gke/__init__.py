@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from wsgen import cloud, model
 from wsgen.cloud import Listener
 from wsgen.model import Config, Values
-from wsgen.targets.base import KUBERNETES, KUBERNETES_FILES, STICKY, Target
+from wsgen.targets.base import HEALTH_PATH, KUBERNETES, KUBERNETES_FILES, STICKY, Target
 
 INGRESS_FILE = "ingress.yaml"
 BACKEND_CONFIG_FILE = "backendconfig.yaml"
@@ -55,11 +55,16 @@ BACKEND = Listener(
 class Settings:
     sticky: bool = False
     timeout_sec: int = 3600
+    health_path: str = ""  # --health-path ("": GKE's default, / unless the readiness probe is HTTP)
 
 
 def _settings(config: Config, values: Values) -> Settings:
     fitted = cloud.fit(BACKEND, config.timeout, "--timeout", explicit=False)
-    return Settings(sticky=bool(values.get("sticky", False)), timeout_sec=fitted.seconds)
+    return Settings(
+        sticky=bool(values.get("sticky", False)),
+        timeout_sec=fitted.seconds,
+        health_path=str(values.get("healthPath", "")),
+    )
 
 
 def _summary(config: Config) -> list[tuple[str, str]]:
@@ -80,8 +85,8 @@ TARGET = Target(
     idle_default="on GKE the backend timeoutSec, default 30, ends every WebSocket after that "
     "long, busy or idle",
     objects="the Deployment, Service, Ingress, BackendConfig and container",
-    options=(STICKY,),
-    uses=KUBERNETES | {"sticky"},
+    options=(STICKY, HEALTH_PATH),
+    uses=KUBERNETES | {"sticky", HEALTH_PATH.key},
     tls_modes=model.TLS_MODES,
     files=(*KUBERNETES_FILES, INGRESS_FILE, BACKEND_CONFIG_FILE),
     renderer="wsgen.targets.gke.render",

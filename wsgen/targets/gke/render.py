@@ -22,6 +22,7 @@ from wsgen.targets.gke import (
 )
 
 VALUES_TEMPLATE = "gke/wsgen.yaml.j2"
+EDIT_IN_PLACE = "acme.cert-manager.io/http01-edit-in-place"
 
 
 def service_annotations(config: Config) -> dict[str, str]:
@@ -35,6 +36,9 @@ def ingress_annotations(config: Config) -> dict[str, str]:
     result = {CLASS_ANNOTATION: INGRESS_CLASS}
     if config.tls.mode == "cert-manager":
         result[model.issuer_annotation(config.tls.issuer_kind)] = config.tls.issuer
+        # an HTTP-01 challenge through this Ingress's own load balancer: a solver Ingress of
+        # its own would get another load balancer and address on GKE, and the challenge fails
+        result[EDIT_IN_PLACE] = "true"
     return result
 
 
@@ -73,9 +77,11 @@ def _backend_config_reads_back(config: Config) -> render.KindCheck:
 
     def check(doc: dict[str, Any]) -> bool:
         affinity = {"affinityType": "GENERATED_COOKIE", "affinityCookieTtlSec": STICKY_TTL_SECONDS}
+        health = {"type": "HTTP", "requestPath": settings.health_path, "port": config.port}
         return bool(
             doc["spec"].get("timeoutSec") == settings.timeout_sec
             and doc["spec"].get("sessionAffinity") == (affinity if settings.sticky else None)
+            and doc["spec"].get("healthCheck") == (health if settings.health_path else None)
         )
 
     return check
