@@ -268,8 +268,10 @@ def test_ports_come_from_flags_the_variable_or_a_values_file(
     assert ports_of(wsgen("render", *TARGET, "--cloud", "aws", "--lb-cert", ARN)) == [443]
 
 
-def test_ports_are_recorded_only_when_not_the_default(wsgen, hermetic: Path) -> None:
-    assert wsgen("render", *TARGET, "--lb-port", "80", "-o", "same").code == 0
+def test_ports_are_recorded_when_given(wsgen, hermetic: Path) -> None:
+    """The default (80, or 443 with --lb-cert) follows the certificate; ports a person gave are
+    kept, so a folder given a certificate later is refused rather than silently losing one."""
+    assert wsgen("render", *TARGET, "-o", "same").code == 0
     recorded = yaml.safe_load(Path("same/wsgen.yaml").read_text())
     assert "lbPorts" not in recorded and "cloud" not in recorded
     moved = wsgen(
@@ -278,6 +280,14 @@ def test_ports_are_recorded_only_when_not_the_default(wsgen, hermetic: Path) -> 
     )  # fmt: skip
     assert moved.code == 0, moved.err
     assert ports_of(wsgen("render", "-f", "same/wsgen.yaml")) == [443]
+    assert wsgen("render", *TARGET, "--lb-port", "80", "-o", "given").code == 0
+    assert yaml.safe_load(Path("given/wsgen.yaml").read_text())["lbPorts"] == [80]
+    refused(
+        wsgen("render", "-f", "given/wsgen.yaml", "--cloud", "aws", "--lb-cert", ARN, "-o", "x"),
+        "given/wsgen.yaml: lbPorts: with --lb-cert the load balancer ends TLS on port 443: add "
+        "--lb-port 443",
+        out="x",
+    )
     assert wsgen("render", *TARGET, *BOTH, "-o", "own").code == 0
     assert yaml.safe_load(Path("own/wsgen.yaml").read_text())["lbPorts"] == [80, 443]
 
@@ -327,7 +337,8 @@ def test_bad_input_is_one_line_and_writes_nothing(args: list[str], message: str,
     ("text", "message"),
     [
         ("lbPorts: []\n", "wsgen.yaml: lbPorts: is an empty list: give one or more ports"),
-        ("lbPorts: 80\n", "wsgen.yaml: lbPorts: a number (80) is not a list of ports"),
+        ("lbPorts: 8.5\n", "wsgen.yaml: lbPorts: a number (8.5) is not a list of ports"),
+        ("lbPorts: ''\n", "wsgen.yaml: lbPorts: is an empty list: give one or more ports"),
         ("lbPorts: [80, true]\n", "wsgen.yaml: lbPorts: a boolean (true) is not a port number"),
         ("lbPorts:\n", "wsgen.yaml: lbPorts: has no value"),
         ("cloud: azure-ish\n", "wsgen.yaml: cloud: 'azure-ish' is not a cloud provider"),
@@ -472,3 +483,8 @@ def test_init_offers_443_with_a_certificate(hermetic: Path) -> None:
     service = service_of(docs((hermetic / "k8s" / "service.yaml").read_text()))
     assert [p["port"] for p in service["spec"]["ports"]] == [443, 80]
     assert "test:  websocat wss://ADDRESS:443/" in result.notes
+
+
+def test_one_port_in_a_values_file_needs_no_list(wsgen, hermetic: Path) -> None:
+    Path("v.yaml").write_text("target: loadbalancer\nlbPorts: 8443\n")
+    assert ports_of(wsgen("render", "-f", "v.yaml")) == [8443]

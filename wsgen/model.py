@@ -549,9 +549,11 @@ def many(
 
     def check(raw: object) -> tuple[Any, ...]:
         if isinstance(raw, str):
-            items: list[object] = [part.strip() for part in raw.split(",")]
+            items: list[object] = [part.strip() for part in raw.split(",")] if raw.strip() else []
         elif isinstance(raw, list):
             items = raw
+        elif isinstance(raw, int) and not isinstance(raw, bool):
+            items = [raw]  # one item, as a values file writes it (lbPorts: 443)
         else:
             raise ValueError(f"{show(raw)} is not a list of {what}")
         if not items:

@@ -63,8 +63,8 @@ def default_ports(cert: bool) -> tuple[int, ...]:
 @dataclass(frozen=True)
 class Settings:
     ports: tuple[int, ...] = (PLAIN_PORT,)
-    # wsgen.yaml records the ports only when they are not the default, which follows
-    # --lb-cert (a folder given a certificate later listens on 443)
+    # wsgen.yaml records the ports when they were given (not the default, which follows
+    # --lb-cert: a folder given a certificate later listens on 443)
     ports_given: bool = False
     cloud: Choice | None = None
     plan: Plan | None = None  # with --cloud: the Service's annotations and the notes
@@ -82,7 +82,8 @@ def _settings(config: Config, values: Values) -> Settings:
             f"{TLS_PORT}: add --lb-port {TLS_PORT}"
         )
     plan = None if chosen is None else cloud.plan(chosen, config, ports, None)
-    return Settings(ports=ports, ports_given=ports != default, cloud=chosen, plan=plan)
+    given = "lbPorts" in values.values
+    return Settings(ports=ports, ports_given=given, cloud=chosen, plan=plan)
 
 
 def _summary(config: Config) -> list[tuple[str, str]]:

@@ -13,13 +13,10 @@ from wsgen.model import Config
 from wsgen.targets.loadbalancer import TLS_PORT, Settings
 
 VALUES_TEMPLATE = "loadbalancer/wsgen.yaml.j2"
+
+
 # What a live Service carries and a manifest never should (the API server or the cloud
 # controller fills them in; copied into a manifest they clash or pin what they should not).
-LIVE_FIELDS = frozenset(
-    ("status", "resourceVersion", "uid", "selfLink", "creationTimestamp", "clusterIP", "nodePort")
-)
-
-
 def service_annotations(config: Config) -> dict[str, str]:
     settings: Settings = config.settings
     return {} if settings.plan is None else dict(settings.plan.annotations)
