@@ -233,13 +233,27 @@ def test_the_example_is_up_to_date(wsgen) -> None:
     assert PREFIX + "certificate-arn" in ingress["metadata"]["annotations"]
 
 
+ARN_QUESTION = "ACM certificate ARN (empty: plain ws:// on port 80)"
+
+
+def test_init_asks_for_a_certificate_and_takes_it(wsgen, hermetic: Path) -> None:
+    arn = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d"
+    asker = Scripted("aws-alb", *[None] * 7, "arn:aws:iam::1:x", arn, None, None, True)
+    wizard.run([({}, Path.cwd())], None, asker, defaults=False, force=False)
+    assert asker.errors[0].startswith("'arn:aws:iam::1:x' is not an ACM certificate ARN")
+    ingress = yaml.safe_load((hermetic / "k8s/ingress.yaml").read_text())
+    assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/certificate-arn"] == arn
+
+
 def test_init_asks_the_scheme_and_says_why_tls_is_none(wsgen, hermetic: Path) -> None:
-    asker = Scripted("aws-alb", *[None] * 7, "internal", None, True)
+    asker = Scripted("aws-alb", *[None] * 7, None, "internal", None, True)
     wizard.run([({}, Path.cwd())], None, asker, defaults=False, force=False)
     assert asker.asked[0] == "Target"
     common = [question for question in ALL_QUESTIONS if question != "TLS"]
     assert asker.asked[1 : len(common) + 1] == common
-    assert asker.asked[-3:] == ["ALB scheme", "Output folder", asker.asked[-1]]
+    # the certificate left empty: plain ws:// on port 80
+    assert asker.asked[-4:] == [ARN_QUESTION, "ALB scheme", "Output folder", asker.asked[-1]]
+    assert asker.offered[ARN_QUESTION] == ""
     assert asker.offered["ALB scheme"] == "internet-facing"
     assert (
         "TLS: none (an AWS ALB cannot use a Kubernetes Secret (it takes certificates from ACM "

@@ -252,7 +252,7 @@ def run(
             continue
         if asker is not None:
             answers[question.key] = _ask(asker, question, default, answers, layers)
-        elif question.unset:
+        elif question.unset or question.optional:
             answers[question.key] = question.unset
         elif defaults and default:
             answers[question.key] = default
@@ -273,7 +273,7 @@ def run(
     answer_layer: Layer = {
         key: Given(value, model.option(key).flag)
         for key, value in answers.items()
-        if key not in (OUT, "target")
+        if key not in (OUT, "target") and value != ""  # "": an optional question left empty
     }
     given_layers = with_target(layers, answers["target"]) if "target" in answers else layers
     config = model.build([*given_layers, (answer_layer, Path.cwd())])
@@ -355,6 +355,8 @@ def _ask(
         return asker.select(question.message, question.choices, default)
     check = _validator(question.key, answers, layers)
     if question.key not in PATH_KEYS:
+        if question.optional:
+            return asker.text(question.message, default, lambda text: check(text) if text else None)
         return asker.text(question.message, default, check)
 
     def check_path(text: str) -> str | None:

@@ -64,6 +64,8 @@ class Question:
     # the answer taken when nobody is asked (e.g. "none" for --cloud), so an optional question
     # never makes init fail for want of a terminal
     unset: str = ""
+    # a text question an empty answer leaves unset (e.g. --certificate-arn: no certificate)
+    optional: bool = False
 
 
 @dataclass(frozen=True)

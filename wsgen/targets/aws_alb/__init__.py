@@ -128,6 +128,12 @@ TARGET = Target(
     summary=_summary,
     questions=(
         Question(
+            "certificateArn",
+            "ACM certificate ARN (empty: plain ws:// on port 80)",
+            "The ALB ends TLS with a certificate from ACM (a Kubernetes Secret cannot be used).",
+            optional=True,
+        ),
+        Question(
             "albScheme",
             "ALB scheme",
             "internet-facing: a public address; internal: reachable from the VPC only.",
