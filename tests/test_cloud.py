@@ -17,9 +17,11 @@ import yaml
 import crds
 from conftest import GOLDEN, matches_golden, refused, wsgen_exe
 from test_init_terminal import answer, finish, spawn
+from test_kubernetes import check_stream
 from test_target_istio import docs
 from test_tls import make_pair
 from test_wizard import Scripted, run
+from wsgen import cloud
 
 ALIBABA = "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-"
 AWS = "service.beta.kubernetes.io/aws-load-balancer-"
@@ -545,3 +547,32 @@ def test_init_on_a_gateway_offers_no_provider_its_service_cannot_take(hermetic: 
     run(asker, "--target", "envoy-gateway")
     offered = [value for value, _about in asker.choices["Cloud load balancer in front"]]
     assert "alibaba" in offered and "alibaba-nlb" not in offered
+
+
+# Every provider's annotations on a Service wsgen writes (--target loadbalancer, ports 80 and
+# 443, --timeout 2h): golden files, and the Service through Kubernetes' own schema.
+PROVIDER_STREAMS = {
+    "alibaba": ["--lb-id", "lb-bp1abc", "--lb-override-listeners"],
+    "alibaba-nlb": ["--lb-id", "nlb-abc", "--lb-override-listeners"],
+    "aws": ["--lb-cert", ARN],
+    "huawei": ["--lb-id", "5ad2b1b2-elb", "--lb-cert", "cert01"],
+    "huawei-shared": ["--lb-id", "elb-1"],
+    "azure": [],
+    "digitalocean": ["--lb-cert", DO_CERT],
+    "gke": [],
+}
+
+
+@pytest.mark.parametrize("provider", sorted(PROVIDER_STREAMS))
+def test_every_providers_service_golden_and_valid(provider: str, wsgen, update_golden) -> None:
+    result = wsgen(
+        "render", "--target", "loadbalancer", "--name", "chat", "--lb-port", "80",
+        "--lb-port", "443", "--timeout", "2h", "--cloud", provider, *PROVIDER_STREAMS[provider],
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    matches_golden(result.out, CLOUD_GOLDEN / f"service-{provider}.yaml", update_golden)
+    assert check_stream(result.out) == ["Deployment", "Service"]
+
+
+def test_every_provider_has_a_golden() -> None:
+    assert set(PROVIDER_STREAMS) == set(cloud.PROVIDERS)
