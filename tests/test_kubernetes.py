@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import kubernetes_validate
@@ -15,7 +16,7 @@ from kubernetes_validate import utils as kv_utils
 
 import crds
 import oracles
-from conftest import EXAMPLES
+from conftest import EXAMPLES, Run
 from test_tls import make_pair
 
 VERSIONS = sorted({kv_utils.all_versions()[0], kv_utils.latest_version()})
@@ -87,6 +88,28 @@ def kustomize(folder: Path, tmp_path: Path) -> list[dict]:
     )
     assert built.returncode == 0, built.stderr
     return list(yaml.safe_load_all(built.stdout))
+
+
+@dataclass
+class Built:
+    """A folder `render -o` wrote, read back: its files (relative, sorted), what `kubectl
+    kustomize` builds from it, its wsgen.yaml, and `render -f DIR/wsgen.yaml --check` (which
+    must find it up to date)."""
+
+    files: list[str]
+    objects: list[dict]
+    values: dict
+    again: Run
+
+
+def built(wsgen, folder: Path, tmp_path: Path, target: str) -> Built:  # type: ignore[no-untyped-def]
+    files = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+    objects = kustomize(folder, tmp_path)
+    values = yaml.safe_load((folder / "wsgen.yaml").read_text())
+    assert values.get("target", "ingress-nginx") == target
+    again = wsgen("render", "-f", str(folder / "wsgen.yaml"), "-o", str(folder), "--check")
+    assert again.code == 0, again.err
+    return Built(files, objects, values, again)
 
 
 @pytest.mark.parametrize("mode", ["none", "secret", "self-signed", "cert-manager"])

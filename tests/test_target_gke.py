@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES, GOLDEN, matches_golden, refused
-from test_kubernetes import check_stream, kustomize
+from test_kubernetes import built, check_stream
 from test_target_istio import docs
 from test_tls import make_pair
 from test_wizard import ALL_QUESTIONS, Scripted
@@ -259,25 +259,20 @@ def test_folder_builds_validates_and_checks(
     result = wsgen("render", *TARGET, *FOLDERS[case], "-o", "k8s")
     assert result.code == 0, result.err
     assert lifetime_note(7200 if case == "sticky" else 3600) in result.err_lines
-    files = sorted(str(p.relative_to("k8s")) for p in Path("k8s").rglob("*") if p.is_file())
+    folder = built(wsgen, hermetic / "k8s", tmp_path, "gke")
     extra = {
         "self-signed": ["create-tls-secret.sh", "tls/tls.crt", "tls/tls.key"],
         "files": ["create-tls-secret.sh"],
     }.get(case, [])
-    assert files == sorted([
+    assert folder.files == sorted([
         "backendconfig.yaml", "deployment.yaml", "ingress.yaml", "kustomization.yaml",
         "service.yaml", "wsgen.yaml", *extra,
     ])  # fmt: skip
-    built = kustomize(hermetic / "k8s", tmp_path)
     want = ["BackendConfig", "Deployment", "Ingress", "Service"]
     want += ["Secret"] if case == "self-signed" else []
-    assert sorted(d["kind"] for d in built) == sorted(want)
-    check_gke_stream(yaml.safe_dump_all(built))
-    values = yaml.safe_load(Path("k8s/wsgen.yaml").read_text())
-    assert values["target"] == "gke"
-    assert values.get("sticky", False) == (case == "sticky")
-    again = wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check")
-    assert again.code == 0, again.err
+    assert sorted(d["kind"] for d in folder.objects) == sorted(want)
+    check_gke_stream(yaml.safe_dump_all(folder.objects))
+    assert folder.values.get("sticky", False) == (case == "sticky")
 
 
 def test_leaving_gke_names_the_backend_config_left_behind(wsgen) -> None:

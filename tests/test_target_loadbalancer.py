@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES, GOLDEN, matches_golden, refused
-from test_kubernetes import check_stream, kustomize
+from test_kubernetes import built, check_stream
 from test_target_istio import docs
 from test_wizard import ALL_QUESTIONS, Scripted
 from wsgen import wizard
@@ -382,17 +382,14 @@ def test_folder_builds_validates_and_checks(
 ) -> None:
     result = wsgen("render", *TARGET, *FOLDERS[case], "-o", "k8s")
     assert result.code == 0, result.err
-    files = sorted(str(p.relative_to("k8s")) for p in Path("k8s").rglob("*") if p.is_file())
-    assert files == ["deployment.yaml", "kustomization.yaml", "service.yaml", "wsgen.yaml"]
-    built = kustomize(hermetic / "k8s", tmp_path)
-    assert sorted(d["kind"] for d in built) == ["Deployment", "Service"]
-    for doc in built:
+    folder = built(wsgen, hermetic / "k8s", tmp_path, "loadbalancer")
+    assert folder.files == ["deployment.yaml", "kustomization.yaml", "service.yaml", "wsgen.yaml"]
+    assert sorted(d["kind"] for d in folder.objects) == ["Deployment", "Service"]
+    for doc in folder.objects:
         assert keys_in(doc) & LIVE_FIELDS == set()
-    assert sorted(check_stream(yaml.safe_dump_all(built))) == ["Deployment", "Service"]
-    assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["target"] == "loadbalancer"
-    again = wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check")
-    assert again.code == 0, again.err
-    assert again.err_lines[-1] == "wsgen: k8s: up to date (4 files)"
+    assert sorted(check_stream(yaml.safe_dump_all(folder.objects))) == ["Deployment", "Service"]
+    again = folder.again
+    assert again.err_lines[-1] == f"wsgen: {hermetic / 'k8s'}: up to date (4 files)"
     assert again.err_lines[:-1] == [line for line in result.err_lines if "created" not in line]
 
 

@@ -14,7 +14,7 @@ import yaml
 
 import crds
 from conftest import EXAMPLES, GOLDEN, matches_golden, refused
-from test_kubernetes import check_stream, kustomize
+from test_kubernetes import built, check_stream
 from test_target_istio import docs
 from test_tls import make_pair
 from test_wizard import ALL_QUESTIONS, Scripted
@@ -264,25 +264,21 @@ def test_folder_builds_validates_and_checks(
     result = wsgen("render", *TARGET, *FOLDERS[case], "-o", "k8s")
     assert result.code == 0, result.err
     assert idle_note() in result.err_lines
-    files = sorted(str(p.relative_to("k8s")) for p in Path("k8s").rglob("*") if p.is_file())
+    folder = built(wsgen, hermetic / "k8s", tmp_path, "traefik")
     extra = {
         "self-signed": ["create-tls-secret.sh", "tls/tls.crt", "tls/tls.key"],
         "files": ["create-tls-secret.sh"],
         "cert-manager": ["certificate.yaml"],
     }.get(case, [])
-    assert files == sorted([
+    assert folder.files == sorted([
         "deployment.yaml", "ingressroute.yaml", "kustomization.yaml", "service.yaml",
         "wsgen.yaml", *extra,
     ])  # fmt: skip
-    built = kustomize(hermetic / "k8s", tmp_path)
     want = ["Deployment", "IngressRoute", "Service"]
     want += ["Secret"] if case == "self-signed" else []
     want += ["Certificate"] if case == "cert-manager" else []
-    assert sorted(d["kind"] for d in built) == sorted(want)
-    crds.check_all(yaml.safe_dump_all(built))
-    assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["target"] == "traefik"
-    again = wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check")
-    assert again.code == 0, again.err
+    assert sorted(d["kind"] for d in folder.objects) == sorted(want)
+    crds.check_all(yaml.safe_dump_all(folder.objects))
 
 
 def test_leaving_cert_manager_or_traefik_names_what_is_left(wsgen) -> None:
