@@ -90,6 +90,26 @@ def kustomize(folder: Path, tmp_path: Path) -> list[dict]:
     return list(yaml.safe_load_all(built.stdout))
 
 
+# The TLS modes a target's folder test renders (--tls files: the pair user_pair() makes), and
+# the files each adds to the folder.
+TLS_FOLDERS = {
+    "none": [],
+    "self-signed": ["--tls", "self-signed"],
+    "files": ["--tls", "files", "--cert", "certs/user.crt", "--key", "certs/user.key"],
+    "cert-manager": ["--tls", "cert-manager", "--issuer", "le"],
+}
+TLS_FILES = {
+    "self-signed": ["create-tls-secret.sh", "tls/tls.crt", "tls/tls.key"],
+    "files": ["create-tls-secret.sh"],
+}
+
+
+def user_pair(folder: Path) -> None:
+    """certs/user.crt and certs/user.key for test.example.com, as TLS_FOLDERS["files"] names."""
+    (folder / "certs").mkdir()
+    make_pair(["test.example.com"], folder / "certs")
+
+
 @dataclass
 class Built:
     """A folder `render -o` wrote, read back: its files (relative, sorted), what `kubectl

@@ -21,9 +21,8 @@ import pytest
 import yaml
 
 from conftest import EXAMPLES, GOLDEN, matches_golden, refused
-from test_kubernetes import built, check_stream
+from test_kubernetes import TLS_FILES, TLS_FOLDERS, built, check_stream, user_pair
 from test_target_istio import docs
-from test_tls import make_pair
 from test_wizard import ALL_QUESTIONS, Scripted
 from wsgen import wizard
 from wsgen.targets.base import STICKY_TTL_SECONDS
@@ -242,10 +241,7 @@ def test_bad_input_is_one_line_and_writes_nothing(args: list[str], message: str,
 
 
 FOLDERS = {
-    "none": [],
-    "self-signed": ["--tls", "self-signed"],
-    "files": ["--tls", "files", "--cert", "certs/user.crt", "--key", "certs/user.key"],
-    "cert-manager": ["--tls", "cert-manager", "--issuer", "le"],
+    **TLS_FOLDERS,
     "sticky": ["--sticky", "--tls", "secret", "--timeout", "2h"],
 }
 
@@ -254,15 +250,13 @@ FOLDERS = {
 def test_folder_builds_validates_and_checks(
     case: str, wsgen, hermetic: Path, tmp_path: Path
 ) -> None:
-    (hermetic / "certs").mkdir()
-    make_pair(["test.example.com"], hermetic / "certs")
+    user_pair(hermetic)
     result = wsgen("render", *TARGET, *FOLDERS[case], "-o", "k8s")
     assert result.code == 0, result.err
     assert lifetime_note(7200 if case == "sticky" else 3600) in result.err_lines
     folder = built(wsgen, hermetic / "k8s", tmp_path, "gke")
     extra = {
-        "self-signed": ["create-tls-secret.sh", "tls/tls.crt", "tls/tls.key"],
-        "files": ["create-tls-secret.sh"],
+        **TLS_FILES,
     }.get(case, [])
     assert folder.files == sorted([
         "backendconfig.yaml", "deployment.yaml", "ingress.yaml", "kustomization.yaml",

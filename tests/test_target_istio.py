@@ -14,8 +14,7 @@ import yaml
 
 import crds
 from conftest import EXAMPLES, GOLDEN, matches_golden, refused
-from test_kubernetes import check_stream, kustomize
-from test_tls import make_pair
+from test_kubernetes import TLS_FILES, TLS_FOLDERS, check_stream, kustomize, user_pair
 from test_wizard import ALL_QUESTIONS, Scripted
 from wsgen import wizard
 from wsgen.targets.base import STICKY_TTL_SECONDS
@@ -238,10 +237,7 @@ def test_an_option_of_another_target_in_a_values_file_is_refused(wsgen, hermetic
 
 
 FOLDERS = {
-    "none": [],
-    "self-signed": ["--tls", "self-signed"],
-    "files": ["--tls", "files", "--cert", "certs/user.crt", "--key", "certs/user.key"],
-    "cert-manager": ["--tls", "cert-manager", "--issuer", "le"],
+    **TLS_FOLDERS,
     "sticky": ["--sticky", "--tls", "secret"],
     "existing-gateway": ["--gateway", "shared", "--sticky"],
 }
@@ -251,15 +247,13 @@ FOLDERS = {
 def test_folder_builds_validates_and_checks(
     case: str, wsgen, hermetic: Path, tmp_path: Path
 ) -> None:
-    (hermetic / "certs").mkdir()
-    make_pair(["test.example.com"], hermetic / "certs")
+    user_pair(hermetic)
     result = wsgen("render", *TARGET, *FOLDERS[case], "-o", "k8s")
     assert result.code == 0, result.err
     assert idle_note("3600s") in result.err_lines
     files = sorted(str(p.relative_to("k8s")) for p in Path("k8s").rglob("*") if p.is_file())
     extra = {
-        "self-signed": ["create-tls-secret.sh", "tls/tls.crt", "tls/tls.key"],
-        "files": ["create-tls-secret.sh"],
+        **TLS_FILES,
         "sticky": ["destinationrule.yaml"],
         "existing-gateway": ["destinationrule.yaml"],
     }.get(case, [])

@@ -14,9 +14,8 @@ import yaml
 
 import crds
 from conftest import EXAMPLES, GOLDEN, matches_golden, refused
-from test_kubernetes import built, check_stream
+from test_kubernetes import TLS_FILES, TLS_FOLDERS, built, check_stream, user_pair
 from test_target_istio import docs
-from test_tls import make_pair
 from test_wizard import ALL_QUESTIONS, Scripted
 from wsgen import wizard
 from wsgen.targets.base import STICKY_TTL_SECONDS
@@ -247,10 +246,7 @@ def test_the_entry_point_is_refused_on_other_targets(wsgen, hermetic: Path) -> N
 
 
 FOLDERS = {
-    "none": [],
-    "self-signed": ["--tls", "self-signed"],
-    "files": ["--tls", "files", "--cert", "certs/user.crt", "--key", "certs/user.key"],
-    "cert-manager": ["--tls", "cert-manager", "--issuer", "le"],
+    **TLS_FOLDERS,
     "sticky": ["--sticky", "--tls", "secret", "--entrypoint", "edge"],
 }
 
@@ -259,15 +255,13 @@ FOLDERS = {
 def test_folder_builds_validates_and_checks(
     case: str, wsgen, hermetic: Path, tmp_path: Path
 ) -> None:
-    (hermetic / "certs").mkdir()
-    make_pair(["test.example.com"], hermetic / "certs")
+    user_pair(hermetic)
     result = wsgen("render", *TARGET, *FOLDERS[case], "-o", "k8s")
     assert result.code == 0, result.err
     assert idle_note() in result.err_lines
     folder = built(wsgen, hermetic / "k8s", tmp_path, "traefik")
     extra = {
-        "self-signed": ["create-tls-secret.sh", "tls/tls.crt", "tls/tls.key"],
-        "files": ["create-tls-secret.sh"],
+        **TLS_FILES,
         "cert-manager": ["certificate.yaml"],
     }.get(case, [])
     assert folder.files == sorted([
