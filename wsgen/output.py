@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 import time
 from collections.abc import Iterator, Mapping
@@ -226,7 +225,7 @@ class Folder:
         Returns what to remove on failure."""
         if self.fd is not None:
             return []
-        temp = f".wsgen-{secrets.token_hex(6)}"
+        temp = f".wsgen-{os.urandom(6).hex()}"
         made: list[tuple[int, str]] = []
         fd = self.anchor_fd
         try:
@@ -420,7 +419,7 @@ def _write(folder: Folder, files: Mapping[str, File], steps: list[Step]) -> None
             if parent != folder.fd:
                 fds.append(parent)
             name = _parts(step.path)[-1]
-            temp = f".wsgen-{secrets.token_hex(6)}"
+            temp = f".wsgen-{os.urandom(6).hex()}"
             base = _new_mode(file)
             try:
                 handle = os.open(
@@ -511,7 +510,7 @@ def _write_all(fd: int, content: bytes) -> None:
 
 def _backup(parent: int, name: str, shown: str) -> str:
     """A second name for the file being replaced (a hard link, else a copy)."""
-    backup = f".wsgen-old-{secrets.token_hex(6)}"
+    backup = f".wsgen-old-{os.urandom(6).hex()}"
     try:
         os.link(name, backup, src_dir_fd=parent, dst_dir_fd=parent, follow_symlinks=False)
         return backup
