@@ -17,7 +17,7 @@ import yaml
 from conftest import EXAMPLES, GOLDEN, matches_golden, refused
 from test_kubernetes import built, check_stream
 from test_target_istio import docs
-from test_wizard import ALL_QUESTIONS, Scripted
+from test_wizard import ALL_QUESTIONS, Scripted, run
 from wsgen import cloud, wizard
 from wsgen.targets import TARGETS
 from wsgen.targets.base import STICKY_TTL_SECONDS
@@ -284,3 +284,9 @@ def test_a_health_path_is_the_target_groups_health_check(wsgen) -> None:
     assert wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check").code == 0
     without = yaml.safe_load(wsgen("render", *TARGET).out.split("---\n")[-1])
     assert "alb.ingress.kubernetes.io/healthcheck-path" not in without["metadata"]["annotations"]
+
+
+def test_init_without_a_terminal_leaves_the_certificate_out(hermetic: Path) -> None:
+    """The certificate question is optional: --defaults answers it with nothing."""
+    run(None, "--target", "aws-alb", defaults=True, out="k8s")
+    assert "certificateArn" not in yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())

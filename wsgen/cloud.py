@@ -1,9 +1,11 @@
 """The cloud load balancers in front of a cluster, and how long each holds an idle connection.
 
-Facts only (light: imported on every run), and the arithmetic: a requested idle time above a
-listener's ceiling gives the ceiling, a note, and the ping interval the application must keep
-(`fit`). Where each target writes the annotations is the target's business (wsgen.targets).
-The sources of the figures are in the README ("Cloud load balancers") and
+The facts (PROVIDERS: each listener's annotation, range, default and source; light, as this is
+imported on every run), the options --cloud and --lb-* and their rules (`choice`), and the
+arithmetic (`fit`, `plan`): a requested idle time above a listener's ceiling gives the ceiling,
+one note, and the ping interval the application must keep. Where each target writes the
+annotations is the target's business (wsgen.targets); wsgen lint reads the same figures
+(`service_listener`). The sources are in the README ("Cloud load balancers in front") and
 ../shared/reference/targets.md section 11.
 """
 
