@@ -188,6 +188,29 @@ def plain_output(
     return stream_, folder_, folder_notes_
 
 
+def chart_output(
+    manifests: Callable[[Config], dict[str, str]], values_template: str, user: str, chart: Chart
+) -> tuple[StreamFn, FolderFn, NotesFn]:
+    """As plain_output, for a target whose controller's Service `chart` owns: with --cloud the
+    folder also holds the chart's values, and both outputs say how to apply them."""
+
+    def stream_(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
+        notes = stream_notes(config, pem) + chart_notes(config, chart, None)
+        return stream(config, pem, manifests(config)), notes
+
+    def folder_(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
+        files = folder(config, out, pem, manifests(config), values_template)
+        files.update(
+            (name, File(text.encode())) for name, text in chart_values(config, chart).items()
+        )
+        return files
+
+    def folder_notes_(config: Config, out: Path, pem: Pem | None) -> list[str]:
+        return folder_notes(config, out, pem, user) + chart_notes(config, chart, out)
+
+    return stream_, folder_, folder_notes_
+
+
 def stream_notes(config: Config, pem: Pem | None) -> list[str]:
     """What a Kubernetes target says after printing its stream."""
     if pem is None:
@@ -251,10 +274,15 @@ def cloud_plan(config: Config, ports: tuple[int, ...], behind: int | None) -> cl
     return None if chosen is None else cloud.plan(chosen, config, ports, behind)
 
 
-def chart_values(config: Config, chart: Chart, behind: int | None) -> dict[str, str]:
+def chart_plan(config: Config, chart: Chart) -> cloud.Plan | None:
+    """--cloud in front of the controller whose Service `chart` owns."""
+    return cloud_plan(config, chart.ports, config.timeout if chart.closes_idle else None)
+
+
+def chart_values(config: Config, chart: Chart) -> dict[str, str]:
     """--cloud on a target whose controller's Service a Helm chart owns: {chart.file: the
     values for it}; {} without --cloud."""
-    plan = cloud_plan(config, chart.ports, behind)
+    plan = chart_plan(config, chart)
     if plan is None or not (plan.annotations or plan.load_balancer_class):
         return {}
     chosen: cloud.Choice = config.settings.cloud
@@ -286,7 +314,7 @@ def chosen_provider(config: Config) -> cloud.Provider:
 def chart_notes(config: Config, chart: Chart, out: Path | None) -> list[str]:
     """What to say about the chart values (`out`: the folder they were written to; None: a
     stream, which cannot carry them)."""
-    plan = cloud_plan(config, chart.ports, None)
+    plan = chart_plan(config, chart)
     if plan is None:
         return []
     if not (plan.annotations or plan.load_balancer_class):

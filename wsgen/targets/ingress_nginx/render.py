@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from wsgen import render
 from wsgen.model import Config
-from wsgen.render import File, Pem
 from wsgen.targets.ingress_nginx import CHART, INGRESS_FILE, Settings, ingress_annotations
 
 VALUES_TEMPLATE = "ingress-nginx/wsgen.yaml.j2"
@@ -39,22 +37,7 @@ def manifests(config: Config) -> dict[str, str]:
     return result
 
 
-def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
-    notes = render.stream_notes(config, pem) + render.chart_notes(config, CHART, None)
-    return render.stream(config, pem, manifests(config)), notes
-
-
-def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
-    files = render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
-    for name, text in render.chart_values(config, CHART, config.timeout).items():
-        files[name] = File(text.encode())
-    return files
-
-
-def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    return render.folder_notes(config, out, pem, "the Ingress") + render.chart_notes(
-        config, CHART, out
-    )
+stream, folder, folder_notes = render.chart_output(manifests, VALUES_TEMPLATE, "the Ingress", CHART)
 
 
 next_steps = render.next_steps
@@ -62,5 +45,5 @@ next_steps = render.next_steps
 
 def warnings(config: Config) -> list[str]:
     """The load balancer's idle timeout, when it cannot hold --timeout (Renderer.warnings)."""
-    plan = render.cloud_plan(config, CHART.ports, config.timeout)
+    plan = render.chart_plan(config, CHART)
     return [] if plan is None else list(plan.notes)

@@ -9,7 +9,6 @@ from typing import Any
 
 from wsgen import render
 from wsgen.model import Config
-from wsgen.render import File, Pem
 from wsgen.targets.base import STICKY_TTL_SECONDS, sticky_cookie
 from wsgen.targets.traefik import CERTIFICATE_FILE, CHART, ROUTE_FILE, Settings
 
@@ -112,23 +111,9 @@ def manifests(config: Config) -> dict[str, str]:
     return result
 
 
-def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
-    notes = render.stream_notes(config, pem) + render.chart_notes(config, CHART, None)
-    return render.stream(config, pem, manifests(config)), notes
-
-
-def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
-    files = render.folder(config, out, pem, manifests(config), VALUES_TEMPLATE)
-    # Traefik closes no idle WebSocket: the load balancer's idle timeout is the path's
-    for name, text in render.chart_values(config, CHART, None).items():
-        files[name] = File(text.encode())
-    return files
-
-
-def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
-    return render.folder_notes(config, out, pem, "the IngressRoute") + render.chart_notes(
-        config, CHART, out
-    )
+stream, folder, folder_notes = render.chart_output(
+    manifests, VALUES_TEMPLATE, "the IngressRoute", CHART
+)
 
 
 def next_steps(config: Config, out: Path) -> list[str]:
@@ -143,7 +128,7 @@ def next_steps(config: Config, out: Path) -> list[str]:
 def warnings(config: Config) -> list[str]:
     """Why --timeout is not written; with --cloud, the load balancer's idle timeout when it
     cannot hold --timeout (Renderer.warnings)."""
-    plan = render.cloud_plan(config, CHART.ports, None)
+    plan = render.chart_plan(config, CHART)
     if plan is not None:
         return [
             f"--timeout ({config.timeout} s) is not written for Traefik, which keeps an idle "
