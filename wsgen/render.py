@@ -399,6 +399,15 @@ def self_check(text: str, config: Config, kinds: Mapping[str, KindCheck] | None 
         raise _fail(str(kind))
 
 
+def self_checked(
+    manifests: dict[str, str], config: Config, kinds: Mapping[str, KindCheck]
+) -> dict[str, str]:
+    """`manifests`, each object of it having passed self_check (with the target's `kinds`)."""
+    for text in manifests.values():
+        self_check(text, config, kinds)
+    return manifests
+
+
 def _check_values(text: str, config: Config, out: Path) -> None:
     """The answers file must give back the same Config when read from the output folder."""
     try:

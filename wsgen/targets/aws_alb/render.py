@@ -75,9 +75,7 @@ def manifests(config: Config) -> dict[str, str]:
         annotations=ingress_annotations(config),
     )
     kinds = {"Ingress": _ingress_reads_back(config)}
-    for text in result.values():
-        render.self_check(text, config, kinds)
-    return result
+    return render.self_checked(result, config, kinds)
 
 
 stream, folder, folder_notes = render.plain_output(manifests, VALUES_TEMPLATE, "the Ingress")

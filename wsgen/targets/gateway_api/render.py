@@ -88,9 +88,7 @@ def manifests(
     result[ROUTE_FILE] = render.template("gateway-api/httproute.yaml.j2", c=config, s=settings)
     result.update(policies)
     kinds = {**_checks(config), **checks}
-    for text in result.values():
-        render.self_check(text, config, kinds)
-    return result
+    return render.self_checked(result, config, kinds)
 
 
 def warnings(config: Config) -> list[str]:

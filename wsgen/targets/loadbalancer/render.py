@@ -56,9 +56,7 @@ def manifests(config: Config) -> dict[str, str]:
         provider="" if settings.cloud is None else settings.cloud.provider.name,
     )
     kinds = {"Service": _service_reads_back(config)}
-    for text in result.values():
-        render.self_check(text, config, kinds)
-    return result
+    return render.self_checked(result, config, kinds)
 
 
 stream, folder, folder_notes = render.plain_output(manifests, VALUES_TEMPLATE, "the Service")

@@ -106,9 +106,7 @@ def manifests(config: Config) -> dict[str, str]:
         "IngressRoute": _route_reads_back(config),
         "Certificate": _certificate_reads_back(config),
     }
-    for text in result.values():
-        render.self_check(text, config, kinds)
-    return result
+    return render.self_checked(result, config, kinds)
 
 
 stream, folder, folder_notes = render.chart_output(
