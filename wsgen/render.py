@@ -267,22 +267,24 @@ def next_steps(config: Config, out: Path) -> list[str]:
     ]
 
 
-def cloud_plan(config: Config, ports: tuple[int, ...], behind: int | None) -> cloud.Plan | None:
-    """--cloud: the load balancer's plan for `ports`, in front of a proxy that closes an idle
-    WebSocket after `behind` seconds (None: never); None without --cloud."""
+def cloud_plan(config: Config, ports: tuple[int, ...]) -> cloud.Plan | None:
+    """--cloud: the plan of the load balancer listening on `ports` in front of the target's
+    proxy, which closes an idle WebSocket after --timeout where the target writes it, and
+    never where it does not (Istio, Traefik: init does not ask the timeout); None without
+    --cloud."""
+    from wsgen import targets
+
     chosen: cloud.Choice | None = config.settings.cloud
-    return None if chosen is None else cloud.plan(chosen, config, ports, behind)
-
-
-def chart_plan(config: Config, chart: Chart) -> cloud.Plan | None:
-    """--cloud in front of the controller whose Service `chart` owns."""
-    return cloud_plan(config, chart.ports, config.timeout if chart.closes_idle else None)
+    if chosen is None:
+        return None
+    behind = None if "timeout" in targets.of(config).not_asked else config.timeout
+    return cloud.plan(chosen, config, ports, behind)
 
 
 def chart_values(config: Config, chart: Chart) -> dict[str, str]:
     """--cloud on a target whose controller's Service a Helm chart owns: {chart.file: the
     values for it}; {} without --cloud."""
-    plan = chart_plan(config, chart)
+    plan = cloud_plan(config, chart.ports)
     if plan is None or not (plan.annotations or plan.load_balancer_class):
         return {}
     chosen: cloud.Choice = config.settings.cloud
@@ -314,7 +316,7 @@ def chosen_provider(config: Config) -> cloud.Provider:
 def chart_notes(config: Config, chart: Chart, out: Path | None) -> list[str]:
     """What to say about the chart values (`out`: the folder they were written to; None: a
     stream, which cannot carry them)."""
-    plan = chart_plan(config, chart)
+    plan = cloud_plan(config, chart.ports)
     if plan is None:
         return []
     if not (plan.annotations or plan.load_balancer_class):

@@ -156,9 +156,6 @@ class Chart:
     name: str  # "ingress-nginx"; its values are in templates/<target>/chart-values.yaml.j2
     service: str  # "the ingress-nginx controller's Service"
     install: str  # the release as the project's install guide names it: "helm upgrade ..."
-    # the controller closes an idle WebSocket after --timeout (Traefik never closes one): what
-    # the load balancer in front compares with
-    closes_idle: bool = True
     ports: tuple[int, ...] = (80, 443)  # the chart's Service ports
 
     @property

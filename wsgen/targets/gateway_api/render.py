@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from wsgen import cloud, model, render, targets
+from wsgen import cloud, model, render
 from wsgen.model import Config
 from wsgen.render import File, KindCheck, Pem
 from wsgen.targets.gateway_api import APP_PROTOCOL, GATEWAY_FILE, ROUTE_FILE, Settings
@@ -25,12 +25,9 @@ def gateway_annotations(config: Config) -> dict[str, str]:
 
 
 def cloud_plan(config: Config) -> cloud.Plan | None:
-    """--cloud: what the Service the implementation makes for the Gateway needs. Behind the
-    load balancer, an implementation that writes --timeout (Envoy Gateway, NGINX Gateway
-    Fabric) closes an idle WebSocket after it; one that does not (Istio) never does."""
+    """--cloud: what the Service the implementation makes for the Gateway needs."""
     settings: Settings = config.settings
-    behind = None if "timeout" in targets.of(config).not_asked else config.timeout
-    return render.cloud_plan(config, settings.listener_ports(config.tls.enabled), behind)
+    return render.cloud_plan(config, settings.listener_ports(config.tls.enabled))
 
 
 def infrastructure(config: Config) -> dict[str, str]:

@@ -43,5 +43,5 @@ next_steps = render.next_steps
 
 def warnings(config: Config) -> list[str]:
     """The load balancer's idle timeout, when it cannot hold --timeout (Renderer.warnings)."""
-    plan = render.chart_plan(config, CHART)
+    plan = render.cloud_plan(config, CHART.ports)
     return [] if plan is None else list(plan.notes)

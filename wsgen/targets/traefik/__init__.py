@@ -45,7 +45,6 @@ CHART = Chart(
     "Traefik's Service",
     "helm upgrade traefik traefik --repo https://traefik.github.io/charts -n traefik "
     "--reuse-values",
-    closes_idle=False,
 )
 
 # The Helm chart's entry points: `web` (8000 in the pod, 80 on its Service) and `websecure`

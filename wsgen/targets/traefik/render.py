@@ -126,7 +126,7 @@ def next_steps(config: Config, out: Path) -> list[str]:
 def warnings(config: Config) -> list[str]:
     """Why --timeout is not written; with --cloud, the load balancer's idle timeout when it
     cannot hold --timeout (Renderer.warnings)."""
-    plan = render.chart_plan(config, CHART)
+    plan = render.cloud_plan(config, CHART.ports)
     if plan is not None:
         return [
             f"--timeout ({config.timeout} s) is not written for Traefik, which keeps an idle "
