@@ -41,8 +41,6 @@ class Listener:
     form: str = "{n}"  # the value written, `n` in units
     # the key names the listener: `key` + "TCP-443" (AWS), one annotation per port
     per_port: str = ""
-    # the value bounds a connection's whole life, idle or not (GKE's timeoutSec)
-    lifetime: bool = False
 
     @property
     def fixed(self) -> bool:

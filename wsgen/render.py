@@ -308,11 +308,6 @@ def chart_values(config: Config, chart: Chart) -> dict[str, str]:
     return {chart.file: text}
 
 
-def chosen_provider(config: Config) -> cloud.Provider:
-    chosen: cloud.Choice = config.settings.cloud
-    return chosen.provider
-
-
 def chart_notes(config: Config, chart: Chart, out: Path | None) -> list[str]:
     """What to say about the chart values (`out`: the folder they were written to; None: a
     stream, which cannot carry them)."""
@@ -322,9 +317,10 @@ def chart_notes(config: Config, chart: Chart, out: Path | None) -> list[str]:
     if not (plan.annotations or plan.load_balancer_class):
         return [f"--cloud {plan.provider}: nothing to set on {chart.service}"]
     fixed = ""
-    if chosen_provider(config).at_creation:
+    at_creation = config.settings.cloud.provider.at_creation
+    if at_creation:
         fixed = (
-            f" ({' and '.join(chosen_provider(config).at_creation)} cannot change on an "
+            f" ({' and '.join(at_creation)} cannot change on an "
             "existing Service: on a controller installed before, delete its Service first, or "
             "install it anew)"
         )

@@ -47,7 +47,6 @@ BACKEND = Listener(
     "set by BackendConfig spec.timeoutSec; kubernetes/ingress-gce "
     "examples/websocket/README.md: not an idle timeout",
     key="timeoutSec",
-    lifetime=True,
 )
 
 
