@@ -777,6 +777,9 @@ class Context:
     service_configs: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     services: dict[tuple[str, str], Resource] = field(default_factory=dict)
     ingresses: list[View] = field(default_factory=list)
+    # the longest idle WebSocket of the Ingresses the given providers serve, with the Ingress
+    # that keeps it: found once per set of providers, not once per Service in front
+    longest_idle: dict[frozenset[str], tuple[int, View] | None] = field(default_factory=dict)
 
     def service(self, namespace: str, name: str) -> Resource | None:
         """A Service read, by name; a missing namespace matches any (see gke_timeout)."""

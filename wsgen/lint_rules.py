@@ -1076,12 +1076,20 @@ def _behind(resource: Resource, options: Options, context: Context) -> tuple[int
     names = {
         text(value(node, key)) or "" for node in labels for key in ("app.kubernetes.io/name", "app")
     }
-    served = [
+    served = frozenset(
         provider
         for name, providers in _CONTROLLER_SERVICES.items()
         if any(found == name or found.endswith("-" + name) for found in names)
         for provider in providers
-    ]
+    )
+    if served not in context.longest_idle:
+        context.longest_idle[served] = _longest_idle(served, options, context)
+    return context.longest_idle[served]
+
+
+def _longest_idle(
+    served: frozenset[str], options: Options, context: Context
+) -> tuple[int, View] | None:
     longest: tuple[int, View] | None = None
     for view in context.ingresses:
         if view.websocket is None or view.provider not in served:
