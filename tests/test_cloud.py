@@ -7,6 +7,7 @@ values file round trip and init."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 from pathlib import Path
@@ -253,6 +254,8 @@ def test_an_existing_load_balancer_and_its_listener_switch_are_explicit(
          "--lb-cert: the load balancer ends TLS and sends plain HTTP on, so the cluster needs "
          "--tls none (not secret)"),
         (["--cloud", "alibaba", "--lb-id", "lb 1"], "--lb-id: 'lb 1' is not a load balancer ID"),
+        # an empty certificate (an unset shell variable) is refused, not taken as none
+        (["--cloud", "aws", "--lb-cert", ""], "--lb-cert: '' is not an ACM certificate ARN"),
         (["--cloud", "alibaba", "--lb-timeout", "5"],
          "--lb-timeout: 5 s is outside the Alibaba CLB TCP listener's idle timeout range "
          "(10-900 s; "),
@@ -576,3 +579,23 @@ def test_every_providers_service_golden_and_valid(provider: str, wsgen, update_g
 
 def test_every_provider_has_a_golden() -> None:
     assert set(PROVIDER_STREAMS) == set(cloud.PROVIDERS)
+
+
+def test_an_lb_timeout_below_timeout_states_the_ping_with_nothing_behind(wsgen) -> None:
+    """On a Service straight to the pods the load balancer is the path's only idle limit: an
+    --lb-timeout below --timeout states the ping interval too."""
+    result = wsgen("render", "--target", "loadbalancer", "--cloud", "alibaba", "--lb-timeout", "10")
+    assert result.code == 0, result.err
+    assert result.err_lines == [
+        "wsgen: --cloud alibaba: the Alibaba CLB TCP listener closes an idle connection after "
+        "10 s (--lb-timeout), before the 3600 s of --timeout; the app must send a WebSocket ping "
+        "at least every 5 s (check: wsgen probe --ping-interval 5 ws://test.example.com/)"
+    ]
+
+
+def test_the_summary_names_the_load_balancer_once(hermetic: Path) -> None:
+    """The loadbalancer target's own summary rows name it: init's generic row is not added."""
+    asker = Scripted(*([None] * 12), True)
+    run(asker, "--target", "loadbalancer", "--cloud", "alibaba")
+    rows = [line for line in asker.said if re.match(r"\s+load balancer\s{2}", line)]
+    assert len(rows) == 1, asker.said

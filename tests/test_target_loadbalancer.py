@@ -59,6 +59,11 @@ NOTES = {
         "(range 10-900 s): set to 900 s, not the 3600 s asked; the app must send a WebSocket ping at "
         "least every 450 s (check: wsgen probe --ping-interval 450 ws://chat.example.com:8080/)"
     ],
+    "alibaba-nlb": [
+        "wsgen: --cloud alibaba-nlb: the Alibaba NLB TCP listener closes an idle connection after "
+        "900 s (--lb-timeout), before the 3600 s of --timeout; the app must send a WebSocket ping "
+        "at least every 450 s (check: wsgen probe --ping-interval 450 ws://chat.example.com:443/)"
+    ],
     "alibaba-cert": [
         "wsgen: --cloud alibaba: the Alibaba CLB HTTP/HTTPS listener's idle timeout is at most 60 s "
         "(range 1-60 s): set to 60 s, not the 3600 s asked; the app must send a WebSocket ping at "

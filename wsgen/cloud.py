@@ -453,7 +453,7 @@ def choice(config: Config, values: Values) -> Choice | None:
             "existing load balancer)"
         )
     cert = str(given.get("lbCert", ""))
-    if cert:
+    if "lbCert" in given:  # "" too: an unset shell variable must not leave TLS out unsaid
         if provider.tls is None or not provider.cert_key:
             raise BadInput(
                 f"{values.origin('lbCert')}: the {provider.about} does not end TLS "
@@ -555,10 +555,10 @@ def plan(
             notes.append(capped_note(f"--cloud {provider.name}", listener, fitted, requested, keep))
         elif listener.fixed:
             continue
-        elif explicit and behind is not None and fitted.seconds < behind:
+        elif explicit and fitted.seconds < (config.timeout if behind is None else behind):
             notes.append(
                 f"{said.format(what)} closes an idle connection after {fitted.seconds} s "
-                f"(--lb-timeout), before the {behind} s of --timeout; {keep}"
+                f"(--lb-timeout), before the {behind or config.timeout} s of --timeout; {keep}"
             )
         elif behind is None and requested < listener.low:
             # nothing behind it closes sooner: the floor is the path's idle timeout

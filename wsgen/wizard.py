@@ -442,7 +442,7 @@ def summary(config: Config, plan: core.FolderPlan) -> list[str]:
     rows += target.summary(config)
     rows.append(("idle timeout", f"{config.timeout} s"))
     chosen = getattr(config.settings, "cloud", None)
-    if chosen is not None:
+    if chosen is not None and "load balancer" not in dict(rows):  # the target's own row
         rows.append(("load balancer", cloud.summary(chosen)))
     secret = (
         f" (Secret {tls.secret_name})" if tls.enabled and "tls.secretName" in target.uses else ""
