@@ -356,6 +356,8 @@ def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.Mon
         "WSGEN_CLOUD", "WSGEN_LB_ID", "WSGEN_LB_OVERRIDE_LISTENERS", "WSGEN_LB_CERT",
         "WSGEN_LB_TIMEOUT",  # test_cloud.py, test_target_loadbalancer.py
         "WSGEN_CERTIFICATE_ARN", "WSGEN_ALB_SCHEME", "WSGEN_HEALTH_PATH",  # test_target_aws_alb.py
+        "WSGEN_CANARY_IMAGE", "WSGEN_CANARY_REPLICAS", "WSGEN_CANARY_WEIGHT", "WSGEN_CANARY_COOKIE",
+        "WSGEN_CANARY_HEADER", "WSGEN_CANARY_HEADER_VALUE", "WSGEN_NO_CANARY",  # test_canary.py
     }  # fmt: skip
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wsgen import model, output, render, targets
+from wsgen import canary, model, output, render, targets
 from wsgen.errors import BadInput, Changed, Refused, WsgenError
 from wsgen.model import CertOptions, Config, FileRef, read_user_file
 from wsgen.render import MODE_KEY, File, Pem
@@ -59,7 +59,7 @@ def render_manifests(
         pem = _new_pem(config, now)
     renderer = target.output()
     result.stdout, notes = renderer.stream(config, pem)
-    notes.extend(renderer.warnings(config))  # as a folder's plan says them
+    notes.extend(renderer.warnings(config) + canary.notes(config))  # as a folder's plan says
     result.notes.extend(notes)
     return result
 
@@ -91,7 +91,8 @@ def plan_folder(
         _read_user_pair(config, now, notes)
     renderer = targets.of(config).output()
     files = renderer.folder(config, folder.out, pem)
-    notes.extend(renderer.warnings(config))  # with the plan: also for --dry-run and --check
+    # with the plan: also for --dry-run and --check
+    notes.extend(renderer.warnings(config) + canary.notes(config))
     plan = output.plan(folder, files, force)
     return FolderPlan(folder, files, plan, pem, notes, _recorded_target(folder))
 

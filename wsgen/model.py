@@ -629,7 +629,7 @@ def key_value(raw: object) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Option:
-    key: str  # values-file key; tls.* are nested under `tls:`
+    key: str  # values-file key; tls.* and canary.* are nested under `tls:` and `canary:`
     flag: str
     env: str
     help: str
@@ -745,14 +745,20 @@ def option(key: str) -> Option:
     return options()[key]
 
 
+# The sections of a values file: an option key "tls.mode" is the key mode under `tls:`.
+SECTIONS = ("tls", "canary")
+
+
 @cache
 def values_keys() -> tuple[str, ...]:
-    return (*(key for key in options() if not key.startswith("tls.")), "tls")
+    return (*(key for key in options() if key.partition(".")[0] not in SECTIONS), *SECTIONS)
 
 
 @cache
-def tls_keys() -> tuple[str, ...]:
-    return tuple(key[4:] for key in options() if key.startswith("tls."))
+def section_keys(section: str) -> tuple[str, ...]:
+    """The keys under `section:` in a values file ("mode", "secretName", ... for tls)."""
+    prefix = section + "."
+    return tuple(key[len(prefix) :] for key in options() if key.startswith(prefix))
 
 
 @dataclass(frozen=True)
@@ -942,20 +948,21 @@ def parse_values(text: str, where: str) -> Layer:
         raise BadInput(f"--values: {where}: must be a YAML mapping of keys to values")
     layer: Layer = {}
     for key, raw in data.items():
-        if key == "tls":
+        if key in SECTIONS:
             if raw is None:
                 continue
+            keys = section_keys(str(key))
             if not isinstance(raw, dict):
-                raise BadInput(f"{where}: tls: must be a mapping (mode, secretName, ...)")
+                raise BadInput(f"{where}: {key}: must be a mapping ({', '.join(keys[:2])}, ...)")
             for sub, sub_raw in raw.items():
-                if sub not in tls_keys():
-                    hint = did_you_mean(sub, tls_keys()) if _short_text(sub) else ""
-                    raise BadInput(f"{where}: tls.{_key(sub)}: unknown key{hint}")
+                if sub not in keys:
+                    hint = did_you_mean(sub, keys) if _short_text(sub) else ""
+                    raise BadInput(f"{where}: {key}.{_key(sub)}: unknown key{hint}")
                 if sub_raw is None:
                     raise BadInput(
-                        f"{where}: tls.{sub}: has no value (give one, or remove the key)"
+                        f"{where}: {key}.{sub}: has no value (give one, or remove the key)"
                     )
-                layer[f"tls.{sub}"] = Given(sub_raw, f"{where}: tls.{sub}")
+                layer[f"{key}.{sub}"] = Given(sub_raw, f"{where}: {key}.{sub}")
             continue
         if key not in values_keys():
             hint = did_you_mean(key, values_keys()) if _short_text(key) else ""

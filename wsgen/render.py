@@ -20,7 +20,7 @@ from typing import Any
 import jinja2
 import yaml
 
-from wsgen import cloud, model, templating
+from wsgen import canary, cloud, model, templating
 from wsgen.errors import BadInput, RuntimeFailure
 from wsgen.model import Config, FileRef
 from wsgen.targets.base import (
@@ -106,6 +106,20 @@ def workload(
         "service.yaml": template(
             "service.yaml.j2", c=config, app_protocol=app_protocol, annotations=annotations or {}
         ),
+    }
+
+
+def canary_workload(
+    config: Config, app_protocol: str = "", annotations: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """canary-deployment.yaml and canary-service.yaml (wsgen.canary), each self-checked, as
+    `workload` writes them for the canary's own config; {} without a canary."""
+    if canary.of(config) is None:
+        return {}
+    own = canary.workload(config)
+    return {
+        canary.FILE_PREFIX + name: text
+        for name, text in self_checked(workload(own, app_protocol, annotations), own, {}).items()
     }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from wsgen import cloud, model
+from wsgen import canary, cloud, model
 from wsgen.model import Config, Option, Values
 
 if TYPE_CHECKING:
@@ -138,6 +138,8 @@ HEALTH_PATH = Option(
     model.path,
 )
 KUBERNETES = model.BASE_KEYS | model.KUBERNETES_KEYS  # every target that writes Kubernetes objects
+# The files of a canary (wsgen.canary) on every Kubernetes target that writes one.
+CANARY_FILES = tuple(canary.FILE_PREFIX + name for name in ("deployment.yaml", "service.yaml"))
 # How long a sticky cookie lasts: a day, so that a session that falls back to long polling
 # keeps its pod (a cookie that expires mid-session sends the next request anywhere).
 STICKY_TTL_SECONDS = 86400

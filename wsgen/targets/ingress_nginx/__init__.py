@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from wsgen import cloud, model
+from wsgen import canary, cloud, model
 from wsgen import ingress_nginx as nginx
 from wsgen.errors import BadInput
 from wsgen.model import Config, Given, Option, Values
 from wsgen.targets.base import (
+    CANARY_FILES,
     KUBERNETES,
     KUBERNETES_FILES,
     STICKY,
@@ -25,6 +26,7 @@ from wsgen.targets.base import (
 )
 
 INGRESS_FILE = "ingress.yaml"
+CANARY_INGRESS_FILE = canary.FILE_PREFIX + INGRESS_FILE
 # The project's install guide: release ingress-nginx in namespace ingress-nginx.
 CHART = Chart(
     "ingress-nginx",
@@ -58,6 +60,7 @@ class Settings:
     annotations: tuple[tuple[str, str], ...] = ()  # the user's own (--annotation)
     sticky: bool = False
     cloud: cloud.Choice | None = None  # the load balancer in front (the controller's Service)
+    canary: canary.Canary | None = None  # a canary release (wsgen.canary)
 
 
 def ingress_annotations(config: Config) -> dict[str, str]:
@@ -83,6 +86,7 @@ def _settings(config: Config, values: Values) -> Settings:
         annotations=_annotations(values.mappings.get("annotations", {}), sticky),
         sticky=sticky,
         cloud=cloud.choice(config, values),
+        canary=canary.choice(config, values),
     )
     total = sum(
         len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogateescape"))
@@ -155,10 +159,13 @@ TARGET = Target(
     oldest="ingress-nginx v1.12 (path validation; the timeout annotations work since v0.x)",
     idle_default="ingress-nginx's default is 60",
     objects="the Deployment, Service, Ingress and container",
-    options=(INGRESS_CLASS, ANNOTATIONS, STICKY, *cloud.OPTIONS),
-    uses=KUBERNETES | {"ingressClass", "annotations", "sticky"} | cloud.KEYS,
+    options=(INGRESS_CLASS, ANNOTATIONS, STICKY, *cloud.OPTIONS, *canary.KUBERNETES_OPTIONS),
+    uses=KUBERNETES
+    | {"ingressClass", "annotations", "sticky"}
+    | cloud.KEYS
+    | canary.KUBERNETES_KEYS,
     tls_modes=model.TLS_MODES,
-    files=(*KUBERNETES_FILES, INGRESS_FILE, CHART.file),
+    files=(*KUBERNETES_FILES, *CANARY_FILES, INGRESS_FILE, CANARY_INGRESS_FILE, CHART.file),
     renderer="wsgen.targets.ingress_nginx.render",
     settings=_settings,
     summary=_summary,

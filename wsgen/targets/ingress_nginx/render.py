@@ -32,7 +32,7 @@ def manifests(config: Config) -> dict[str, str]:
         "ingress-nginx/ingress.yaml.j2", c=config, annotations=ingress_annotations(config)
     )
     kinds = {"Ingress": _ingress_reads_back(config)}
-    return render.self_checked(result, config, kinds)
+    return render.self_checked(result, config, kinds) | render.canary_workload(config)
 
 
 stream, folder, folder_notes = render.chart_output(manifests, VALUES_TEMPLATE, "the Ingress", CHART)
