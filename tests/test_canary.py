@@ -5,6 +5,7 @@ Each target's routing is tested in its own file."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import yaml
 
 from conftest import refused
 from test_kubernetes import check_stream
+from test_wizard import Scripted, run
 
 V2 = "ghcr.io/example/chat:v2"
 WEIGHT_NOTE = (
@@ -172,3 +174,16 @@ def test_a_header_canary_says_browsers_cannot_send_it(wsgen) -> None:
         "(the JavaScript WebSocket API has no such argument), so it only routes other clients; "
         "a cookie (--canary-cookie) set by the page reaches browsers"
     ) in result.err_lines
+
+
+def test_init_takes_the_canary_options_and_its_summary_names_the_canary(hermetic: Path) -> None:
+    asker = Scripted(*([None] * 12), True)
+    run(
+        asker, "--canary-image", V2, "--canary-weight", "10", "--canary-cookie", "beta",
+        out="k8s",
+    )  # fmt: skip
+    rows = [line.split(None, 1)[1] for line in asker.said if re.match(r"\s+canary\s{2}", line)]
+    assert rows == [f"websocket-server-canary ({V2}), 10%, cookie beta"], asker.said
+    assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["canary"] == {
+        "image": V2, "replicas": 1, "weight": 10, "cookie": "beta",
+    }  # fmt: skip

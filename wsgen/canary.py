@@ -227,6 +227,17 @@ def workload(config: Config) -> Config:
     return replace(config, name=config.name + SUFFIX, image=chosen.image, replicas=chosen.replicas)
 
 
+def summary(config: Config, chosen: Canary) -> str:
+    """init's summary row: "chat-canary (ghcr.io/me/chat:v2), 10%, cookie beta"."""
+    where = chosen.image or str(chosen.upstream)
+    parts = [f"{config.name}{SUFFIX} ({where})", f"{chosen.weight}%"]
+    if chosen.header:
+        parts.append(f"header {chosen.header}: {chosen.header_match}")
+    if chosen.cookie:
+        parts.append(f"cookie {chosen.cookie}")
+    return ", ".join(parts)
+
+
 def notes(config: Config) -> list[str]:
     """What a canary means for WebSockets, said on every run (Renderer.warnings)."""
     chosen = of(config)

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from wsgen import cloud, core, errors, model, output, targets
+from wsgen import canary, cloud, core, errors, model, output, targets
 from wsgen.model import Config, FileRef, Given, Layer
 from wsgen.targets.base import Question, Target
 
@@ -444,6 +444,9 @@ def summary(config: Config, plan: core.FolderPlan) -> list[str]:
     chosen = getattr(config.settings, "cloud", None)
     if chosen is not None and "load balancer" not in dict(rows):  # the target's own row
         rows.append(("load balancer", cloud.summary(chosen)))
+    release = canary.of(config)
+    if release is not None:
+        rows.append(("canary", canary.summary(config, release)))
     secret = (
         f" (Secret {tls.secret_name})" if tls.enabled and "tls.secretName" in target.uses else ""
     )
