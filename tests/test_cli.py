@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 import wsgen
+from wsgen import model
 from conftest import ROOT, wsgen_exe
 
 
@@ -65,6 +66,16 @@ def test_readme_lists_the_exit_codes_every_command_shares() -> None:
     probe = readme.split("### JSON (`--json`)", 1)[0].rsplit("## wsgen probe", 1)[1]
     for section in (" ".join(lint.split()), " ".join(probe.split())):
         assert "**7** the" in section and "130 interrupted; 141 the reader" in section
+
+
+def test_the_readme_options_table_has_a_row_for_every_option() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## wsgen render", 1)[1].split("\n### ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `-")]
+    for option in model.options().values():
+        flag = re.compile(re.escape(option.flag) + r"(?![a-z-])")
+        assert any(flag.search(row.split(" | ")[0]) for row in rows), option.flag
+        assert any(f"`{option.env}`" in row for row in rows), option.env
 
 
 def test_render_help_names_env_and_values_keys() -> None:
