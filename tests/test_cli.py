@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 import wsgen
-from wsgen import model
 from conftest import ROOT, wsgen_exe
+from wsgen import model
 
 
 def run(
