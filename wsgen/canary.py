@@ -200,7 +200,7 @@ def choice(config: Config, values: Values, upstream: Endpoint | None = None) -> 
     if image and image == config.image:
         raise BadInput(
             f"{values.origin('canary.image')}: {image} is also --image (a canary runs the new "
-            "version)"
+            "version; promoting it: add --no-canary)"
         )
     return Canary(
         weight=int(given.get("canary.weight", 0)),  # type: ignore[call-overload]
