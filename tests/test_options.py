@@ -358,6 +358,8 @@ def test_every_option_has_an_environment_variable(wsgen, monkeypatch: pytest.Mon
         "WSGEN_CERTIFICATE_ARN", "WSGEN_ALB_SCHEME", "WSGEN_HEALTH_PATH",  # test_target_aws_alb.py
         "WSGEN_CANARY_IMAGE", "WSGEN_CANARY_REPLICAS", "WSGEN_CANARY_WEIGHT", "WSGEN_CANARY_COOKIE",
         "WSGEN_CANARY_HEADER", "WSGEN_CANARY_HEADER_VALUE", "WSGEN_NO_CANARY",  # test_canary.py
+        # test_nginx_canary.py::test_the_canary_options_from_the_environment
+        "WSGEN_CANARY_UPSTREAM",
     }  # fmt: skip
     for key, value in env.items():
         monkeypatch.setenv(key, value)

@@ -1140,6 +1140,9 @@ def not_used(key: str, target: str) -> str:
     """Why an option given is refused for `target`: which targets do use it."""
     from wsgen import targets
 
+    reason = dict(targets.TARGETS[target].refuses).get(key)
+    if reason:
+        return reason
     users = [t.name for t in targets.TARGETS.values() if key in t.uses]
     if len(users) >= 2 and len(users) == len(targets.TARGETS) - 1:
         return f"--target {target} does not use it (every other target does)"

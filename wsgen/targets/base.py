@@ -93,6 +93,9 @@ class Target:
     # the TLS modes that can work given what is known so far (an option key -> its raw value
     # or None), and why when that is fewer than `tls_modes`
     tls_limit: Callable[[Callable[[str], str | None]], tuple[tuple[str, ...], str]] | None = None
+    # why it refuses another target's option, where "which targets use it" says too little
+    # (an option key -> the reason; e.g. the nginx target's --canary-upstream for --canary-image)
+    refuses: tuple[tuple[str, str], ...] = ()
 
     def tls_modes_given(self, known: Callable[[str], str | None]) -> tuple[tuple[str, ...], str]:
         return (self.tls_modes, "") if self.tls_limit is None else self.tls_limit(known)

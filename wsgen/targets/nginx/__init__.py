@@ -1,14 +1,14 @@
 """Plain nginx: one complete nginx.conf for nginx on a machine of its own (`--target nginx`).
 
-The spec: its options (--upstream, --listen, --redirect-from) and their rules; .render writes
-the file (templates/nginx/).
+The spec: its options (--upstream, --listen, --redirect-from, and a canary at
+--canary-upstream) and their rules; .render writes the file (templates/nginx/).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wsgen import model
+from wsgen import canary, model
 from wsgen.errors import BadInput
 from wsgen.model import Config, Endpoint, Option, Values
 from wsgen.targets.base import CERT_FILE, KEY_FILE, Question, Target
@@ -37,27 +37,35 @@ REDIRECT_FROM = Option(
     model.port,
 )
 
+# --canary-image and --canary-replicas make a canary's Deployment: nginx sends to a running one
+CANARY_ELSEWHERE = (
+    "--target nginx starts nothing: give --canary-upstream HOST:PORT, where the canary runs"
+)
+
 
 @dataclass(frozen=True)
 class Settings:
     upstream: Endpoint  # the backend
     listen: Endpoint  # where nginx listens
     redirect_from: int | None = None  # with TLS: a plain-HTTP port that redirects to https
+    canary: canary.Canary | None = None  # a canary release at its own backend (wsgen.canary)
 
 
 def _settings(config: Config, values: Values) -> Settings:
-    upstream = values.get("upstream")
+    given = values.get("upstream")
+    # default: the app's port on this machine
+    upstream = given if isinstance(given, Endpoint) else Endpoint("127.0.0.1", config.port)
     listen = values.get("listen")
     redirect_from = values.get("redirectFrom")
     settings = Settings(
-        # default: the app's port on this machine
-        upstream=upstream if isinstance(upstream, Endpoint) else Endpoint("127.0.0.1", config.port),
+        upstream=upstream,
         # default: 80, or 443 with TLS, on every IPv4 address (an IPv6 one only when given, as
         # nginx fails to start where IPv6 is off)
         listen=listen
         if isinstance(listen, Endpoint)
         else Endpoint("", 443 if config.tls.enabled else 80),
         redirect_from=redirect_from if isinstance(redirect_from, int) else None,
+        canary=canary.choice(config, values, upstream),
     )
     if settings.redirect_from is not None:
         origin = values.origin("redirectFrom")
@@ -75,6 +83,14 @@ def _summary(config: Config) -> list[tuple[str, str]]:
     rows = [("upstream", str(settings.upstream)), ("listen", str(settings.listen))]
     if settings.redirect_from is not None:
         rows.append(("redirect from", str(settings.redirect_from)))
+    chosen = settings.canary
+    if chosen is not None:
+        parts = [str(chosen.upstream), f"{chosen.weight}%"]
+        if chosen.cookie:
+            parts.append(f"cookie {chosen.cookie}")
+        if chosen.header:
+            parts.append(f"header {chosen.header}: {chosen.header_match}")
+        rows.append(("canary", ", ".join(parts)))
     return rows
 
 
@@ -84,8 +100,8 @@ TARGET = Target(
     oldest="nginx 1.4 (WebSocket proxying came in 1.3.13)",
     idle_default="nginx's default is 60",
     objects="the upstream in nginx.conf",
-    options=(UPSTREAM, LISTEN, REDIRECT_FROM),
-    uses=model.BASE_KEYS | {"upstream", "listen", "redirectFrom"},
+    options=(UPSTREAM, LISTEN, REDIRECT_FROM, *canary.NGINX_OPTIONS),
+    uses=model.BASE_KEYS | {"upstream", "listen", "redirectFrom"} | canary.NGINX_KEYS,
     tls_modes=("none", "self-signed", "files"),
     files=(CONF_FILE, CERT_FILE, KEY_FILE),
     renderer="wsgen.targets.nginx.render",
@@ -101,4 +117,8 @@ TARGET = Target(
     ),
     stream_carries_key=False,
     default_out="nginx",
+    refuses=tuple(
+        (key, f"is for the Kubernetes targets (the canary's {what}); {CANARY_ELSEWHERE}")
+        for key, what in (("canary.image", "Deployment"), ("canary.replicas", "pods"))
+    ),
 )

@@ -6,15 +6,20 @@ the backend, and proxy_read_timeout / proxy_send_timeout, which close an idle We
 60 s when left at their default. Every path nginx writes (pid, logs, temp files) is relative, so
 `nginx -p DIR -c nginx.conf` runs it as an ordinary user; the certificate paths are relative to
 the file's own folder, as nginx reads them.
+
+With a canary (--canary-upstream) the file has a second upstream, <name>-canary, and nginx's own
+`map` and `split_clients` choose between the two per request (`routing`); proxy_pass then reads
+the chosen upstream's name from a variable, so no resolver is needed.
 """
 
 from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 
-from wsgen import render
+from wsgen import canary, render
 from wsgen.errors import BadInput
 from wsgen.model import Config, Endpoint, FileRef
 from wsgen.render import File, Pem
@@ -39,6 +44,76 @@ def conf_string(text: str, origin: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One step of the canary's choice: a `map` on a header or a cookie, or (`weight`) the
+    split_clients of every other request."""
+
+    about: str  # the comment above it
+    source: str  # the variable it reads: $http_x_canary, $cookie_canary, $remote_addr
+    variable: str  # the variable it sets
+    matches: tuple[tuple[str, str], ...]  # (regex or percentage, upstream name)
+    otherwise: str  # the next step's variable, or an upstream's name
+    weight: bool = False  # split_clients, not map
+
+
+# What the weight splits by: the client's address (sticky per client; the template says why).
+SPLIT_KEY = "$remote_addr"
+
+
+def _exactly(value: str) -> str:
+    """A map regex matching `value` exactly and case-sensitively, as ingress-nginx compares (a
+    plain map string matches case-insensitively). Values are letters, digits and '._~-'
+    (wsgen.canary), so only the dot needs escaping."""
+    return "~^" + value.replace(".", "\\.") + "$"
+
+
+def routing(config: Config) -> tuple[str, list[Choice]]:
+    """What proxy_pass reaches (an upstream's name, or the variable the choices set), and the
+    choices in the order nginx makes them: the header, then the cookie, then the weight."""
+    chosen = canary.of(config)
+    main = config.name
+    if chosen is None:
+        return main, []
+    name = main + canary.SUFFIX
+    # (what it is, the comment, what it reads, what it matches)
+    steps: list[tuple[str, str, str, tuple[tuple[str, str], ...]]] = []
+    if chosen.header:
+        about = f"the header {chosen.header}: {chosen.header_match} reaches the canary"
+        matches = [(_exactly(chosen.header_match), name)]
+        if not chosen.header_value:  # with a value, 'never' is one more other value
+            about += f", {canary.NEVER} the main version"
+            matches.append((_exactly(canary.NEVER), main))
+        source = "$http_" + chosen.header.lower().replace("-", "_")
+        steps.append(("header", about, source, tuple(matches)))
+    if chosen.cookie:
+        about = (
+            f"the cookie {chosen.cookie}={canary.ALWAYS} reaches the canary, "
+            f"{chosen.cookie}={canary.NEVER} the main version"
+        )
+        matches = [(_exactly(canary.ALWAYS), name), (_exactly(canary.NEVER), main)]
+        steps.append(("cookie", about, "$cookie_" + chosen.cookie, tuple(matches)))
+    # split_clients takes no 0% (nginx refuses it) and leaves one hash value of 2^32 out at
+    # 100%: the two ends are written as the upstream itself, exactly none or all
+    rest = {0: main, 100: name}.get(chosen.weight, "")
+    if not rest:
+        clients = "the other clients" if steps else "the clients"
+        about = f"{chosen.weight}% of {clients} reach the canary"
+        steps.append(("weight", about, SPLIT_KEY, ((f"{chosen.weight}%", name),)))
+    if not steps:  # --canary-weight 0 or 100, and nothing else to choose by
+        return rest, []
+    # the first step sets what proxy_pass reads; each step's default is the next one's
+    variables = ["$wsgen_upstream"] + [f"$wsgen_canary_by_{kind}" for kind, *_ in steps[1:]]
+    nexts = [*variables[1:], rest or main]  # split_clients: its `*` line
+    choices = [
+        Choice(about, source, variable, matches, otherwise, kind == "weight")
+        for (kind, about, source, matches), variable, otherwise in zip(
+            steps, variables, nexts, strict=True
+        )
+    ]
+    return variables[0], choices
+
+
 def conf(config: Config, cert_path: str = "", key_path: str = "") -> str:
     """nginx.conf; with TLS, `cert_path` and `key_path` as nginx will read them."""
     settings: Settings = config.settings
@@ -48,9 +123,15 @@ def conf(config: Config, cert_path: str = "", key_path: str = "") -> str:
     if settings.redirect_from is not None:
         redirect = str(Endpoint(listen.host, settings.redirect_from))
         https_port = "" if listen.port == 443 else f":{listen.port}"
+    proxy_to, choices = routing(config)
+    chosen = canary.of(config)
     return render.template(
         TEMPLATE,
         c=config,
+        canary=chosen,
+        canary_name=config.name + canary.SUFFIX,
+        proxy_to=proxy_to,
+        choices=choices,
         location=location(config.path),
         # a wildcard host cannot be a redirect's host: then the one the client asked for
         redirect_host="$host" if config.host.startswith("*.") else config.host,
@@ -142,4 +223,14 @@ def next_steps(config: Config, out: Path) -> list[str]:
 
 
 def warnings(config: Config) -> list[str]:
-    return []
+    """What the canary's weight means here (wsgen.canary.notes says what it means anywhere)."""
+    chosen = canary.of(config)
+    if chosen is None or chosen.weight in (0, 100):
+        return []
+    return [
+        f"--canary-weight {chosen.weight}: nginx splits by the client's address (split_clients "
+        "on $remote_addr), so each client keeps its version, long polling included; it is "
+        f"{chosen.weight}% of client addresses: clients behind one NAT share a version, and "
+        "behind a proxy or load balancer that hides their addresses every client is one (give "
+        "nginx the client's address: set_real_ip_from and real_ip_header)"
+    ]
