@@ -13,15 +13,16 @@ v3.7 on), with a priority below the route of a host it covers. TLS: `tls.secretN
 reads Ingresses and Gateways, not IngressRoutes.
 --sticky: the service's sticky cookie.
 
-A canary (--canary-image): a weighted TraefikService (canary-traefikservice.yaml, named
-<name>, as the main Service) of the two Services is the default route's service; Traefik's weighted round
-robin is an earliest-deadline-first schedule (pkg/server/service/loadbalancer/wrr/wrr.go), so
-of every 100 new connections exactly the weight reach the canary, and a weight 0 child is left
-out. With --sticky the TraefikService also has `weighted.sticky.cookie` (<name>-version): set on
-the first response (the 101), it brings the client's next requests (a long-polling fallback, a
-reconnection) to the same version, each Service's own cookie to the same pod. The header and
-the cookie are routes of their own above the default one (Header(), HeaderRegexp(`Cookie`)),
-ranked by explicit priorities (`priorities`). No idle timeout is written for them either.
+A canary (--canary-image): a weighted TraefikService of the two Services
+(canary-traefikservice.yaml, named <name> as the main Service is) is the default route's
+service. Traefik's weighted round robin is an earliest-deadline-first schedule
+(pkg/server/service/loadbalancer/wrr/wrr.go): of every 100 new connections exactly the
+weight reach the canary, and a child of weight 0 is left out. With --sticky the
+TraefikService also has `weighted.sticky.cookie` (<name>-version): set on the first response
+(the 101), it brings the client's next requests (a long-polling fallback, a reconnection) to
+the same version, each Service's own cookie to the same pod. The header and the cookie are
+routes of their own above the default one (Header(), HeaderRegexp(`Cookie`)), ranked by
+explicit priorities (render.routes). No idle timeout is written for them either.
 
 Oldest: Traefik v3.0 (the traefik.io/v1alpha1 group is the only one it serves, and
 HostRegexp takes a Go regular expression since v3.0).
