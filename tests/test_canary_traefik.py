@@ -62,15 +62,17 @@ def named_backend(name: str) -> Iterator[int]:
             thread.join(10)
 
 
-def who(port: int, headers: dict[str, str] | None = None) -> tuple[str, list[str]]:
-    """The name of the backend that answers a WebSocket to ws://test.example.com/ws/chat
-    through Traefik's entry point at `port`, and the Set-Cookie headers of its 101."""
+def who(
+    port: int, headers: dict[str, str] | None = None, host: str = HOST
+) -> tuple[str, list[str]]:
+    """The name of the backend that answers a WebSocket to ws://HOST/ws/chat through
+    Traefik's entry point at `port`, and the Set-Cookie headers of its 101."""
     from websockets.sync.client import connect
 
     with (
         socket.create_connection(("127.0.0.1", port), timeout=5) as sock,
         connect(
-            f"ws://{HOST}/ws/chat", sock=sock, additional_headers=headers or {},
+            f"ws://{host}/ws/chat", sock=sock, additional_headers=headers or {},
             open_timeout=5, close_timeout=2,
         ) as ws,
     ):  # fmt: skip
@@ -186,3 +188,39 @@ def test_sticky_keeps_a_client_on_the_version_it_first_got(wsgen, tmp_path: Path
 
     assert kept == Counter({first: 10})
     assert fresh == Counter(main=5, canary=5)
+
+
+def test_a_wildcards_canary_routes_stay_below_an_exact_host_it_covers(
+    wsgen, tmp_path: Path
+) -> None:
+    """As without a canary (test_traefik_crd_provider), chat.example.com goes to the app of that
+    host, not to the app of *.example.com beside it, even with the wildcard app's canary
+    header and cookie: their routes' priorities stay below the exact host's route."""
+    with (
+        named_backend("exact") as exact_port,
+        named_backend("wild") as wild_port,
+        named_backend("wild-canary") as canary_port,
+    ):
+        # an app without a canary at the exact host
+        plain = wsgen("render", "--target", "traefik", "--port", str(exact_port), "--name",
+                      "chat", "--host", "chat.example.com", "--path", "/ws")  # fmt: skip
+        exact = [doc for doc in yaml.safe_load_all(plain.out) if doc]
+        wild = render(wsgen, "traefik", wild_port, "--name", "all", "--host", "*.example.com",
+                      *CHOOSERS)  # fmt: skip
+        listening = {"chat": exact_port, "all": wild_port, "all-canary": canary_port}
+        with traefik.serving([*exact, *wild], tmp_path, ["kubernetesCRD"], listening=listening) as (
+            _api,
+            proxy,
+        ):
+            rule = exact[-1]["spec"]["routes"][0]["match"]
+            proxy.wait_for_router("kubernetescrd", "web", lambda r: r["rule"] == rule)
+            proxy.wait_for_router("kubernetescrd", "web", lambda r: "HostRegexp" in r["rule"])
+            port = proxy.ports["web"]
+            chooses = {"X-Canary": "always", "Cookie": "canary=always"}
+            own = who(port, chooses, "chat.example.com")[0]
+            covered = who(port, chooses, "other.example.com")[0]
+            plain_wild = who(port, {}, "other.example.com")[0]
+            complaints = proxy.complaints()
+
+    assert (own, covered, plain_wild) == ("exact", "wild-canary", "wild")
+    assert complaints == []
