@@ -262,12 +262,14 @@ def serving(
     gateway_class: str | None = None,
     entry_points: dict[str, int] = ENTRY_POINTS,
     options: Sequence[str] = (),
+    listening: dict[str, int] | None = None,
 ) -> Iterator[tuple[kube_api.KubeAPI, Traefik]]:
     """`docs` (a rendered stream) served as a cluster holds them (kube_api.cluster: defaulted,
     with the GatewayClass `gateway_class` if given, the IngressClasses, the Namespaces and the
-    EndpointSlices at 127.0.0.1), and Traefik running on it (`running`)."""
+    EndpointSlices at 127.0.0.1, on the ports `listening` gives by Service name), and Traefik
+    running on it (`running`)."""
     with (
-        kube_api.serve(kube_api.cluster(docs, gateway_class)) as api,
+        kube_api.serve(kube_api.cluster(docs, gateway_class, listening)) as api,
         running(api, folder, providers, entry_points, options) as proxy,
     ):
         yield api, proxy

@@ -10,10 +10,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from wsgen import cloud, model
+from wsgen import canary, cloud, model
 from wsgen.errors import BadInput
 from wsgen.model import Config, Option, Values
 from wsgen.targets.base import (
+    CANARY_FILES,
     KUBERNETES,
     KUBERNETES_FILES,
     STICKY,
@@ -70,10 +71,10 @@ HTTPS_LISTENER_PORT = Option(
 )
 OPTIONS = (
     GATEWAY, GATEWAY_NAMESPACE, GATEWAY_CLASS, HTTP_LISTENER_PORT, HTTPS_LISTENER_PORT, STICKY,
-    *cloud.OPTIONS,
+    *cloud.OPTIONS, *canary.KUBERNETES_OPTIONS,
 )  # fmt: skip
 USES = KUBERNETES | {option.key for option in OPTIONS}
-FILES = (*KUBERNETES_FILES, GATEWAY_FILE, ROUTE_FILE)
+FILES = (*KUBERNETES_FILES, *CANARY_FILES, GATEWAY_FILE, ROUTE_FILE)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Settings:
     # the load balancer in front: the Service the implementation makes for the Gateway, which
     # takes its annotations from Gateway.spec.infrastructure.annotations
     cloud: cloud.Choice | None = None
+    canary: canary.Canary | None = None  # a canary release (wsgen.canary)
 
     def listener_ports(self, tls: bool) -> tuple[int, ...]:
         """The ports of the Gateway's listeners (an existing one's: assumed 80 and 443)."""
@@ -110,13 +112,28 @@ class Settings:
 MAX_PATH = 1024
 
 
-def settings_for(default_class: str) -> Callable[[Config, Values], Settings]:
-    """The `settings` function of a target whose own Gateway has `default_class`."""
+def settings_for(
+    default_class: str, sticky_split: str = ""
+) -> Callable[[Config, Values], Settings]:
+    """The `settings` function of a target whose own Gateway has `default_class`;
+    `sticky_split`: why its --sticky cannot keep a client on one version when a canary weight
+    splits the traffic (refused then), "" where it can."""
 
     def settings(config: Config, values: Values) -> Settings:
-        chosen = replace(gateway_settings(config, values), cloud=cloud.choice(config, values))
+        chosen = replace(
+            gateway_settings(config, values),
+            cloud=cloud.choice(config, values),
+            canary=canary.choice(config, values),
+        )
         if chosen.cloud is not None:
             _check_cloud(chosen, config, values)
+        split = chosen.canary is not None and 0 < chosen.canary.weight < 100
+        if sticky_split and chosen.sticky and split:
+            raise BadInput(
+                f"{values.origin('canary.weight')}: with --sticky: {sticky_split}: give "
+                "--canary-weight 0 or 100 (the start and the end), or route by --canary-cookie "
+                "without --sticky"
+            )
         return chosen
 
     def gateway_settings(config: Config, values: Values) -> Settings:
@@ -235,7 +252,20 @@ def summary(config: Config) -> list[tuple[str, str]]:
         rows = [("gateway", f"{where}/{settings.gateway} (existing)")]
     if settings.sticky:
         rows.append(("sticky", "yes"))
-    return rows
+    return rows + canary_rows(config)
+
+
+def canary_rows(config: Config) -> list[tuple[str, str]]:
+    """init's summary row for a canary: "NAME-canary (IMAGE), 10%, cookie canary"."""
+    chosen = canary.of(config)
+    if chosen is None:
+        return []
+    parts = [f"{config.name}{canary.SUFFIX} ({chosen.image})", f"{chosen.weight}%"]
+    if chosen.header:
+        parts.append(f"header {chosen.header}: {chosen.header_match}")
+    if chosen.cookie:
+        parts.append(f"cookie {chosen.cookie}")
+    return [("canary", ", ".join(parts))]
 
 
 def class_question(default_class: str) -> Question:
@@ -259,9 +289,10 @@ def target(
     files: tuple[str, ...],
     renderer: str,
     not_asked: frozenset[str] = frozenset(),
+    sticky_split: str = "",
 ) -> Target:
     """A Gateway API implementation's Target: the shared options, TLS modes and questions, and
-    its own files (its policies) and renderer."""
+    its own files (its policies) and renderer (`sticky_split`: settings_for's)."""
     return Target(
         name=name,
         about=about,
@@ -273,7 +304,7 @@ def target(
         tls_modes=model.TLS_MODES,
         files=(*FILES, *files),
         renderer=renderer,
-        settings=settings_for(default_class),
+        settings=settings_for(default_class, sticky_split),
         summary=summary,
         questions=(class_question(default_class), *cloud_questions(service_class=False)),
         not_asked=not_asked,

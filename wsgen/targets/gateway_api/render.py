@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from wsgen import cloud, model, render
+from wsgen import canary, cloud, model, render
 from wsgen.model import Config
 from wsgen.render import File, KindCheck, Pem
 from wsgen.targets.gateway_api import APP_PROTOCOL, GATEWAY_FILE, ROUTE_FILE, Settings
@@ -37,6 +37,46 @@ def infrastructure(config: Config) -> dict[str, str]:
     return {} if plan is None else plan.annotations
 
 
+def cookie_regex(name: str, value: str) -> str:
+    """A Cookie header that holds the cookie `name` set to `value`, among any others: anchored at
+    both ends, so that it means the same to an engine that must match the whole value (Envoy's
+    and Istio's RE2 safe_regex) and to one that finds it anywhere (NGINX Gateway Fabric's njs
+    RegExp.test, Traefik's HeaderRegexp); the syntax is common to RE2, Go and JavaScript.
+    Cookie names are letters, digits and '_', values always/never: nothing to escape."""
+    return rf"^(.*;\s*)?{name}={value}(;.*)?$"
+
+
+def route_rules(config: Config) -> list[dict[str, Any]]:
+    """The HTTPRoute's rules, in order. Without a canary: the path to the Service. With one,
+    ahead of the default rule (first match in list order wins a tie of Gateway API's
+    precedence: same path, one header match each): the header's value -> the canary, `never`
+    -> the main version (without --canary-header-value, as ingress-nginx), then the cookie's
+    always / never, then the default rule weighted between the two (0 and 100 too: a weight 0
+    backendRef gets no traffic, Gateway API v1 HTTPBackendRef.weight)."""
+    path = {"path": {"type": "PathPrefix", "value": config.path}}
+    main = {"name": config.name, "port": config.port}
+    chosen = canary.of(config)
+    if chosen is None:
+        return [{"matches": [path], "backendRefs": [main]}]
+    other = {"name": config.name + canary.SUFFIX, "port": config.port}
+    choosers: list[tuple[dict[str, str], dict[str, Any]]] = []
+    if chosen.header:
+        header = {"type": "Exact", "name": chosen.header}
+        choosers.append(({**header, "value": chosen.header_match}, other))
+        if not chosen.header_value:
+            choosers.append(({**header, "value": canary.NEVER}, main))
+    if chosen.cookie:
+        cookie = {"type": "RegularExpression", "name": "Cookie"}
+        for value, backend in ((canary.ALWAYS, other), (canary.NEVER, main)):
+            choosers.append(({**cookie, "value": cookie_regex(chosen.cookie, value)}, backend))
+    rules = [
+        {"matches": [{**path, "headers": [match]}], "backendRefs": [backend]}
+        for match, backend in choosers
+    ]
+    weighted = [{**main, "weight": 100 - chosen.weight}, {**other, "weight": chosen.weight}]
+    return [*rules, {"matches": [path], "backendRefs": weighted}]
+
+
 def _checks(config: Config) -> dict[str, KindCheck]:
     settings: Settings = config.settings
 
@@ -54,12 +94,10 @@ def _checks(config: Config) -> dict[str, KindCheck]:
         )
 
     def route(doc: dict[str, Any]) -> bool:
-        rule = doc["spec"]["rules"][0]
         parent = doc["spec"]["parentRefs"][0]
         return bool(
             doc["spec"]["hostnames"] == [config.host]
-            and rule["matches"][0]["path"] == {"type": "PathPrefix", "value": config.path}
-            and rule["backendRefs"] == [{"name": config.name, "port": config.port}]
+            and doc["spec"]["rules"] == route_rules(config)
             and parent["name"] == settings.gateway
             and parent.get("namespace", "") == settings.parent_namespace(config.namespace)
         )
@@ -82,10 +120,17 @@ def manifests(
             annotations=gateway_annotations(config),
             infrastructure=infrastructure(config),
         )
-    result[ROUTE_FILE] = render.template("gateway-api/httproute.yaml.j2", c=config, s=settings)
-    result.update(policies)
+    result[ROUTE_FILE] = render.template(
+        "gateway-api/httproute.yaml.j2", c=config, s=settings, rules=route_rules(config)
+    )
+    canary_policies = {n: text for n, text in policies.items() if n.startswith(canary.FILE_PREFIX)}
+    result.update({n: text for n, text in policies.items() if n not in canary_policies})
     kinds = {**_checks(config), **checks}
-    return render.self_checked(result, config, kinds)
+    checked = render.self_checked(result, config, kinds)
+    canary_files = render.canary_workload(config, app_protocol=APP_PROTOCOL)
+    if canary_policies:
+        canary_files |= render.self_checked(canary_policies, canary.workload(config), checks)
+    return checked | canary_files
 
 
 def warnings(config: Config) -> list[str]:

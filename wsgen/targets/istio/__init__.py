@@ -7,7 +7,9 @@ gateway) applies `http_stream_idle_timeout` 300 s unless `httpStreamIdleTimeout`
 (istio `pilot/pkg/networking/core/connection_settings.go`, tag 1.31.0-alpha.0 on).
 
 --sticky: a `DestinationRule` (networking.istio.io/v1) for the Service with
-`consistentHash.httpCookie`; Istio does not implement HTTPRoute `sessionPersistence`.
+`consistentHash.httpCookie`; Istio does not implement HTTPRoute `sessionPersistence`. With a
+canary, the canary's Service gets its own DestinationRule (canary-destinationrule.yaml); --sticky
+with a weight between 0 and 100 is refused (STICKY_SPLIT).
 
 The Service's port keeps `appProtocol: kubernetes.io/ws` and the name `ws`: Istio reads the
 appProtocol instead of the port name whenever it is set (`pkg/config/kube/conversion.go`
@@ -25,11 +27,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from wsgen import canary
 from wsgen.errors import BadInput
 from wsgen.model import Config, Values
 from wsgen.targets import gateway_api
 
 POLICY_FILE = "destinationrule.yaml"
+CANARY_POLICY_FILE = canary.FILE_PREFIX + POLICY_FILE
 
 
 DEFAULT_CLASS = "istio"
@@ -37,7 +41,15 @@ DEFAULT_CLASS = "istio"
 # listener port besides (pilot/pkg/config/kube/gateway/deploymentcontroller.go
 # extractServicePorts): a listener on 15021 makes a Service the API server refuses.
 STATUS_PORT = 15021
-_gateway_settings = gateway_api.settings_for(DEFAULT_CLASS)
+# Istio turns each weighted backendRef into a destination of a VirtualService route, an Envoy
+# cluster of its own picked by weighted_clusters, at random per request; a DestinationRule's
+# consistentHash picks a pod within one cluster (one Service).
+STICKY_SPLIT = (
+    "Istio gives each weighted backendRef an Envoy cluster of its own, picked at random for "
+    "every request, and a DestinationRule's cookie only picks a pod within one Service, so a "
+    "client would not stay on one version"
+)
+_gateway_settings = gateway_api.settings_for(DEFAULT_CLASS, STICKY_SPLIT)
 
 
 def settings(config: Config, values: Values) -> gateway_api.Settings:
@@ -66,9 +78,12 @@ def settings(config: Config, values: Values) -> gateway_api.Settings:
 
 
 def summary(config: Config) -> list[tuple[str, str]]:
+    rows = gateway_api.summary(config)
+    canary_rows = gateway_api.canary_rows(config)
     return [
-        *gateway_api.summary(config),
+        *rows[: len(rows) - len(canary_rows)],
         ("idle policy", "none written (Istio keeps idle WebSockets open)"),
+        *canary_rows,
     ]
 
 
@@ -79,7 +94,7 @@ TARGET = replace(
         oldest="Istio 1.22.0 (networking.istio.io/v1 DestinationRule; Gateway API v1 since 1.20)",
         idle_default="Istio has none: it keeps idle WebSockets open",
         default_class=DEFAULT_CLASS,
-        files=(POLICY_FILE,),
+        files=(POLICY_FILE, CANARY_POLICY_FILE),
         renderer="wsgen.targets.istio.render",
         # written nowhere (Istio has no idle timeout to set): not asked, only noted
         not_asked=frozenset({"timeout"}),

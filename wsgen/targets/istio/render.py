@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wsgen import render
+from wsgen import canary, render
 from wsgen.model import Config
 from wsgen.render import File, Pem
 from wsgen.targets import gateway_api
 from wsgen.targets.base import STICKY_TTL_SECONDS, sticky_cookie
 from wsgen.targets.gateway_api import render as gateway
-from wsgen.targets.istio import POLICY_FILE
+from wsgen.targets.istio import CANARY_POLICY_FILE, POLICY_FILE
 
 
 def proto_duration(seconds: int) -> str:
@@ -23,21 +23,29 @@ def proto_duration(seconds: int) -> str:
 def manifests(config: Config) -> dict[str, str]:
     if not config.settings.sticky:
         return gateway.manifests(config, {}, {})
-    host = f"{config.name}.{config.namespace}.svc.cluster.local"
-    cookie, ttl = sticky_cookie(config.name), proto_duration(STICKY_TTL_SECONDS)
-    rule = render.template(
-        "istio/destinationrule.yaml.j2", c=config, host=host, cookie=cookie, ttl=ttl
-    )
+    ttl = proto_duration(STICKY_TTL_SECONDS)
 
-    def check(doc: dict[str, Any]) -> bool:
-        spec = doc["spec"]
-        hashing = spec["trafficPolicy"]["loadBalancer"]["consistentHash"]
-        return bool(
-            spec["host"] == host
-            and hashing == {"httpCookie": {"name": cookie, "path": "/", "ttl": ttl}}
+    def rule(own: Config) -> str:
+        host = f"{own.name}.{own.namespace}.svc.cluster.local"
+        cookie = sticky_cookie(own.name)
+        return render.template(
+            "istio/destinationrule.yaml.j2", c=own, host=host, cookie=cookie, ttl=ttl
         )
 
-    return gateway.manifests(config, {POLICY_FILE: rule}, {"DestinationRule": check})
+    def check(doc: dict[str, Any]) -> bool:
+        # each DestinationRule is its Service's: named after it, the cookie after it too
+        spec, name = doc["spec"], doc["metadata"]["name"]
+        hashing = spec["trafficPolicy"]["loadBalancer"]["consistentHash"]
+        return bool(
+            spec["host"] == f"{name}.{config.namespace}.svc.cluster.local"
+            and hashing == {"httpCookie": {"name": sticky_cookie(name), "path": "/", "ttl": ttl}}
+        )
+
+    policies = {POLICY_FILE: rule(config)}
+    if canary.of(config) is not None:
+        # the canary's pods, reached by the header, the cookie or the weight 100
+        policies[CANARY_POLICY_FILE] = rule(canary.workload(config))
+    return gateway.manifests(config, policies, {"DestinationRule": check})
 
 
 def idle_notes(config: Config) -> list[str]:

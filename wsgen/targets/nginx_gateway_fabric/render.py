@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from wsgen import render
+from wsgen import canary, render
 from wsgen.model import Config
 from wsgen.render import File, Pem
 from wsgen.targets.gateway_api import render as gateway
@@ -67,9 +67,12 @@ def manifests(config: Config) -> dict[str, str]:
             "nginx-gateway-fabric/proxysettingspolicy.yaml.j2", c=config, idle=idle
         )
     }
+    services = [config.name]
+    if canary.of(config) is not None:
+        services.append(config.name + canary.SUFFIX)
     if config.settings.sticky:
         policies[STICKY_FILE] = render.template(
-            "nginx-gateway-fabric/upstreamsettingspolicy.yaml.j2", c=config
+            "nginx-gateway-fabric/upstreamsettingspolicy.yaml.j2", c=config, services=services
         )
 
     def proxy(doc: dict[str, Any]) -> bool:
@@ -83,7 +86,8 @@ def manifests(config: Config) -> dict[str, str]:
     def upstream(doc: dict[str, Any]) -> bool:
         spec = doc["spec"]
         return bool(
-            spec["targetRefs"] == [{"group": "", "kind": "Service", "name": config.name}]
+            spec["targetRefs"]
+            == [{"group": "", "kind": "Service", "name": name} for name in services]
             and spec["loadBalancingMethod"] == "ip_hash"
         )
 

@@ -13,6 +13,17 @@ v3.7 on), with a priority below the route of a host it covers. TLS: `tls.secretN
 reads Ingresses and Gateways, not IngressRoutes.
 --sticky: the service's sticky cookie.
 
+A canary (--canary-image): a weighted TraefikService of the two Services
+(canary-traefikservice.yaml, named <name> as the main Service is) is the default route's
+service. Traefik's weighted round robin is an earliest-deadline-first schedule
+(pkg/server/service/loadbalancer/wrr/wrr.go): of every 100 new connections exactly the
+weight reach the canary, and a child of weight 0 is left out. With --sticky the
+TraefikService also has `weighted.sticky.cookie` (<name>-version): set on the first response
+(the 101), it brings the client's next requests (a long-polling fallback, a reconnection) to
+the same version, each Service's own cookie to the same pod. The header and the cookie are
+routes of their own above the default one (Header(), HeaderRegexp(`Cookie`)), ranked by
+explicit priorities (render.routes). No idle timeout is written for them either.
+
 Oldest: Traefik v3.0 (the traefik.io/v1alpha1 group is the only one it serves, and
 HostRegexp takes a Go regular expression since v3.0).
 """
@@ -23,10 +34,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from wsgen import cloud, model
+from wsgen import canary, cloud, model
 from wsgen.errors import BadInput
 from wsgen.model import Config, Option, Values
 from wsgen.targets.base import (
+    CANARY_FILES,
     KUBERNETES,
     KUBERNETES_FILES,
     STICKY,
@@ -39,6 +51,8 @@ from wsgen.targets.base import (
 
 ROUTE_FILE = "ingressroute.yaml"
 CERTIFICATE_FILE = "certificate.yaml"
+# a canary: the TraefikService that weighs the two versions (the IngressRoute's default route)
+SPLIT_FILE = canary.FILE_PREFIX + "traefikservice.yaml"
 # Traefik's install guide: release traefik in namespace traefik.
 CHART = Chart(
     "traefik",
@@ -89,6 +103,7 @@ class Settings:
     entry_point_given: bool = False
     sticky: bool = False
     cloud: cloud.Choice | None = None  # the load balancer in front (Traefik's Service)
+    canary: canary.Canary | None = None  # a canary release (wsgen.canary)
 
 
 def _settings(config: Config, values: Values) -> Settings:
@@ -107,6 +122,7 @@ def _settings(config: Config, values: Values) -> Settings:
         entry_point_given=chosen != default,
         sticky=bool(values.get("sticky", False)),
         cloud=lb,
+        canary=canary.choice(config, values),
     )
 
 
@@ -118,7 +134,23 @@ def _summary(config: Config) -> list[tuple[str, str]]:
     ]
     if settings.sticky:
         rows.append(("sticky", f"cookie {sticky_cookie(config.name)}"))
+    chosen = settings.canary
+    if chosen is not None:
+        parts = [f"{config.name}{canary.SUFFIX} ({chosen.image})", f"{chosen.weight}%"]
+        if chosen.header:
+            parts.append(f"header {chosen.header}: {chosen.header_match}")
+        if chosen.cookie:
+            parts.append(f"cookie {chosen.cookie}")
+        if settings.sticky:
+            parts.append(f"version cookie {version_cookie(config.name)}")
+        rows.append(("canary", ", ".join(parts)))
     return rows
+
+
+def version_cookie(name: str) -> str:
+    """--sticky with a canary: the cookie of the weighted TraefikService, which keeps a client on
+    the version it first got (each version's own sticky cookie keeps it on a pod)."""
+    return f"{name}-version"
 
 
 def _entry_point_default(known: Callable[[str], str | None]) -> str:
@@ -131,10 +163,10 @@ TARGET = Target(
     oldest="Traefik v3.0 (traefik.io/v1alpha1 IngressRoute, Go regexp rules)",
     idle_default="Traefik has none on an IngressRoute: it keeps idle WebSockets open",
     objects="the Deployment, Service, IngressRoute and container",
-    options=(ENTRY_POINT, STICKY, *cloud.OPTIONS),
-    uses=KUBERNETES | {"entryPoint", "sticky"} | cloud.KEYS,
+    options=(ENTRY_POINT, STICKY, *cloud.OPTIONS, *canary.KUBERNETES_OPTIONS),
+    uses=KUBERNETES | {"entryPoint", "sticky"} | cloud.KEYS | canary.KUBERNETES_KEYS,
     tls_modes=model.TLS_MODES,
-    files=(*KUBERNETES_FILES, ROUTE_FILE, CERTIFICATE_FILE, CHART.file),
+    files=(*KUBERNETES_FILES, *CANARY_FILES, ROUTE_FILE, SPLIT_FILE, CERTIFICATE_FILE, CHART.file),
     renderer="wsgen.targets.traefik.render",
     settings=_settings,
     summary=_summary,
