@@ -7,6 +7,7 @@ test_traefik_nginx_canary.py."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,35 @@ def test_init_summary_names_the_canary(hermetic: Path) -> None:
     )  # fmt: skip
     assert "  canary         a-canary (ghcr.io/example/chat:v2), 10%, cookie canary" in asker.said
     assert (hermetic / "k8s" / "canary-ingress.yaml").is_file()
+
+
+@pytest.mark.parametrize("controller", [[], ["--controller", "traefik"]])
+@pytest.mark.parametrize("name", sorted(STREAMS))
+def test_lint_finds_nothing_in_the_canary_output_but_the_header_s_browsers(
+    name: str, controller: list[str], wsgen, tmp_path: Path
+) -> None:
+    """The canary rules (WS706-WS709) and every other one are quiet on what wsgen writes;
+    --canary-header gets WS702's info, as render says on stderr."""
+    result = wsgen("render", *STREAMS[name])
+    assert result.code == 0, result.err
+    stream = tmp_path / "stream.yaml"
+    stream.write_text(result.out)
+    linted = wsgen("lint", "--fail-on", "info", "--all", "--format", "json", *controller,
+                   str(stream))  # fmt: skip
+    report = json.loads(linted.out)
+    assert report["summary"]["ingresses"] == 2
+    rules = [f["rule"] for f in report["findings"]]
+    assert rules == (["WS702"] if name == "canary-header" else []), report["findings"]
+
+
+def test_lint_says_what_render_says_of_a_socket_io_path_weighed_without_sticky(
+    wsgen, tmp_path: Path
+) -> None:
+    args = [*CHAT, "--path", "/socket.io/", "--canary-image", V2, "--canary-weight", "10"]
+    for extra, expected in (([], ["WS707"]), (["--sticky"], [])):
+        result = wsgen("render", *args, *extra)
+        assert result.code == 0, result.err
+        stream = tmp_path / "stream.yaml"
+        stream.write_text(result.out)
+        linted = wsgen("lint", "--format", "json", str(stream))
+        assert [f["rule"] for f in json.loads(linted.out)["findings"]] == expected
