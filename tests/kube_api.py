@@ -95,9 +95,12 @@ def ingress_class(name: str, controller: str) -> dict[str, Any]:
     }
 
 
-def endpoint_slice(service: dict[str, Any], address: str = "127.0.0.1") -> dict[str, Any]:
+def endpoint_slice(
+    service: dict[str, Any], address: str = "127.0.0.1", listens: int | None = None
+) -> dict[str, Any]:
     """What the EndpointSlice controller would write for `service` with one ready pod at
-    `address`, listening on each port's targetPort (a number: wsgen writes numbers)."""
+    `address`, listening on each port's targetPort (a number: wsgen writes numbers), or on
+    `listens` (a second backend on 127.0.0.1 stands for a pod at another address, same port)."""
     name = service["metadata"]["name"]
     ports = service["spec"]["ports"]
     for port in ports:
@@ -116,7 +119,7 @@ def endpoint_slice(service: dict[str, Any], address: str = "127.0.0.1") -> dict[
         "ports": [
             {
                 **({"name": port["name"]} if "name" in port else {}),
-                "port": port.get("targetPort", port["port"]),
+                "port": listens if listens is not None else port.get("targetPort", port["port"]),
                 "protocol": port.get("protocol", "TCP"),
                 **({"appProtocol": port["appProtocol"]} if "appProtocol" in port else {}),
             }
@@ -142,13 +145,15 @@ def defaulted(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def cluster(
-    objects: Iterable[dict[str, Any]], gateway_class_name: str | None = None
+    objects: Iterable[dict[str, Any]],
+    gateway_class_name: str | None = None,
+    listens: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """`objects` (a rendered stream) as a cluster would hold them: defaulted, with the
     GatewayClass `gateway_class_name` (if given), an IngressClass for each class of
     INGRESS_CONTROLLERS an Ingress names (its controller installed it; a class not there has
     none), the Namespaces they live in, and an EndpointSlice for each Service pointing at
-    127.0.0.1."""
+    127.0.0.1 (on the port `listens` gives for that Service's name, else its targetPort)."""
     docs = [defaulted(doc) for doc in objects if doc]
     namespaces = {"default"} | {
         doc["metadata"].get("namespace", "default")
@@ -170,7 +175,11 @@ def cluster(
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
         for name in sorted(namespaces)
     ]
-    extra += [endpoint_slice(doc) for doc in docs if doc["kind"] == "Service"]
+    extra += [
+        endpoint_slice(doc, listens=(listens or {}).get(doc["metadata"]["name"]))
+        for doc in docs
+        if doc["kind"] == "Service"
+    ]
     return docs + extra
 
 
