@@ -1295,10 +1295,12 @@ def service_idle_range(resource: Resource, options: Options, context: Context) -
 
 _CANARY = nginx.PREFIX + "canary"
 _TRUE = ("1", "t", "T", "TRUE", "true", "True")  # Go's strconv.ParseBool
+# what makes canary/main.go refuse a non-canary ("configured but not enabled"): a weight above
+# 0, or any of the others not empty (canary-weight-total alone is not among them)
 _CANARY_KEYS = tuple(
     nginx.PREFIX + name
-    for name in ("canary-weight", "canary-weight-total", "canary-by-header",
-                 "canary-by-header-value", "canary-by-header-pattern", "canary-by-cookie")
+    for name in ("canary-weight", "canary-by-header", "canary-by-header-value",
+                 "canary-by-header-pattern", "canary-by-cookie")
 )  # fmt: skip
 
 
@@ -1438,7 +1440,9 @@ def canary_without_affinity(view: View, options: Options, context: Context) -> I
 def ignored_canary(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if not is_canary(view):
         for key, key_node, node in view.annotations:
-            if key in _CANARY_KEYS and (key != _CANARY_KEYS[0] or text(node) not in ("", "0")):
+            raw = text(node) or ""
+            said = (nginx.atoi(raw) or 0) > 0 if key == _CANARY_KEYS[0] else raw != ""
+            if key in _CANARY_KEYS and said:
                 shown = f'{_name(key)} without canary: "true"'
                 found = view.annotation(_CANARY)
                 if found is not None:
