@@ -119,7 +119,9 @@ def endpoint_slice(
         "ports": [
             {
                 **({"name": port["name"]} if "name" in port else {}),
-                "port": listening or port.get("targetPort", port["port"]),
+                "port": listening
+                if listening is not None
+                else port.get("targetPort", port["port"]),
                 "protocol": port.get("protocol", "TCP"),
                 **({"appProtocol": port["appProtocol"]} if "appProtocol" in port else {}),
             }

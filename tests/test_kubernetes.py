@@ -66,7 +66,7 @@ def test_examples_validate(version: str) -> None:
     manifests = [
         p
         for p in EXAMPLES.rglob("*.yaml")
-        if p.name in ("deployment.yaml", "service.yaml", "ingress.yaml")
+        if p.name.removeprefix("canary-") in ("deployment.yaml", "service.yaml", "ingress.yaml")
     ]
     assert len(manifests) >= 15
     for path in manifests:

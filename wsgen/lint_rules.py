@@ -25,6 +25,7 @@ from wsgen.lint import (
     TRAEFIK_NGINX,
     Context,
     Finding,
+    HttpPath,
     Options,
     Resource,
     View,
@@ -350,6 +351,8 @@ _FIX_TIMEOUTS = (
     "WS201", "error", "a WebSocket Ingress without proxy-read-timeout", nginx=True, websocket=True
 )
 def no_read_timeout(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if is_canary(view):
+        return  # its timeouts are ignored: the main Ingress's apply (WS706)
     if view.annotation(nginx.READ_TIMEOUT) is None:
         if view.provider == TRAEFIK_NGINX:
             yield Hit(
@@ -383,6 +386,8 @@ def _timeouts(view: View) -> Iterator[tuple[str, Node, Node, str]]:
     websocket=True,
 )
 def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if is_canary(view):
+        return  # its timeouts are ignored: the main Ingress's apply (WS706)
     for name, _key, node, raw in _timeouts(view):
         if name not in ("proxy-read-timeout", "proxy-send-timeout") or not nginx.is_integer(raw):
             continue
@@ -499,6 +504,8 @@ def _not_strings(pairs: Iterable[tuple[str, Node]], kind: str) -> Iterator[Hit]:
     websocket=True,
 )
 def read_without_send(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if is_canary(view):
+        return  # its timeouts are ignored: the main Ingress's apply
     read = view.annotation(nginx.READ_TIMEOUT)
     if read is not None and view.annotation(nginx.SEND_TIMEOUT) is None:
         yield Hit(
@@ -1270,3 +1277,237 @@ def service_idle_range(resource: Resource, options: Options, context: Context) -
         listener = cloud.service_listener(key, lb_class)
         if listener is not None and isinstance(node, ScalarNode):
             yield from _out_of_range(listener, key, node)
+
+
+# --- canary Ingresses (ingress-nginx's canary annotations) ---------------------------------------
+# Facts from kubernetes/ingress-nginx v1.15.1: internal/ingress/controller/controller.go
+# (createServers and getBackendServers skip a canary Ingress's own locations, so its traffic is
+# served by the main Ingress's location, with the main's timeouts; mergeAlternativeBackends
+# joins it to the location of the same host, path and pathType, or deletes it; a canary whose
+# Service is the main's own is not merged; mergeAlternativeBackend copies the main's session
+# affinity to it unless affinity-canary-behavior is "legacy"; checkOverlap, the admission
+# webhook, refuses a second canary for one host and path), rootfs/etc/nginx/lua/balancer.lua
+# (route_to_alternative_balancer: one canary per location, a request affinitized to either
+# version stays there, then header, cookie, weight), internal/ingress/annotations/canary/main.go
+# (canary-* annotations without canary "true": "configured but not enabled", all ignored).
+# Traefik v3.7's NGINX provider (pkg/provider/kubernetes/ingress-nginx/build.go, translator.go)
+# does the same by the same keys, within one namespace.
+
+_CANARY = nginx.PREFIX + "canary"
+_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # Go's strconv.ParseBool
+# what makes canary/main.go refuse a non-canary ("configured but not enabled"): a weight above
+# 0, or any of the others not empty (canary-weight-total alone is not among them)
+_CANARY_KEYS = tuple(
+    nginx.PREFIX + name
+    for name in ("canary-weight", "canary-by-header", "canary-by-header-value",
+                 "canary-by-header-pattern", "canary-by-cookie")
+)  # fmt: skip
+
+
+def is_canary(view: View) -> bool:
+    found = view.annotation(_CANARY)
+    return found is not None and text(found[1]) in _TRUE
+
+
+def _path_key(path: HttpPath) -> tuple[str, str, str]:
+    """What ingress-nginx matches a canary's path to its main's by: host, path ("" is "/"),
+    pathType (Prefix unless given: k8s.SetDefaultNGINXPathType)."""
+    path_type = text(value(path.item, "pathType")) or "Prefix"
+    return path.host or "", path.path or "/", path_type
+
+
+def _same_controller(a: View, b: View) -> bool:
+    """Whether one controller serves both, and (Traefik's provider) in one namespace; a missing
+    namespace matches any (such files are applied with kubectl -n)."""
+    if a.provider != b.provider or a.ingress_class != b.ingress_class:
+        return False
+    return (
+        a.provider != TRAEFIK_NGINX
+        or not (a.namespace and b.namespace)
+        or (a.namespace == b.namespace)
+    )
+
+
+def _mains(view: View, path: HttpPath, context: Context) -> list[tuple[View, HttpPath]]:
+    """The paths of non-canary Ingresses that a canary's `path` joins."""
+    key = _path_key(path)
+    return [
+        (other, other_path)
+        for other in context.ingresses
+        if other is not view and not other.chart and _same_controller(view, other)
+        and not is_canary(other)
+        for other_path in other.paths
+        if _path_key(other_path) == key
+    ]  # fmt: skip
+
+
+def _service(path: HttpPath) -> tuple[str, str]:
+    """A path's backend Service and port (number or name), as ingress-nginx names upstreams."""
+    port = value(path.item, "backend", "service", "port")
+    number = text(value(port, "number")) or text(value(port, "name")) or ""
+    return (path.services[0][0] if path.services else ""), number
+
+
+@rule(
+    "WS706",
+    "info",
+    "a canary Ingress whose timeouts are shorter than its main Ingress's (ignored while it is a "
+    "canary)",
+    nginx=True,
+    chart=False,
+)
+def canary_timeouts(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if not is_canary(view):
+        return
+    mains = [main for path in view.paths for main, _path in _mains(view, path, context)]
+    if not mains:
+        return  # WS708
+    main = mains[0]
+    for key in (nginx.READ_TIMEOUT, nginx.SEND_TIMEOUT):
+        own, theirs = view.annotation(key), main.annotation(key)
+        mine = whole_number(text(own[1]) or "") if own else None
+        held = whole_number(text(theirs[1]) or "") if theirs else nginx.DEFAULT_TIMEOUT
+        if own is None or mine is None or held is None or mine >= held:
+            continue
+        yield Hit(
+            own[1],
+            f"{_name(key)} {mine} on a canary Ingress, below its main Ingress {main.name}'s "
+            f"{held}: {_server(view)} ignores a canary's timeouts (the canary's WebSockets are "
+            f"served in the main's location and keep its {held} s), so this one does nothing "
+            f"now, and cuts idle WebSockets at {mine} s the day this Ingress stops being a "
+            "canary (promoted by removing its canary annotation)",
+            f'{_name(key)}: "{held}", the main Ingress\'s',
+        )
+
+
+@rule(
+    "WS707",
+    "warning",
+    "a weighted canary without session affinity in front of a socket.io path (long polling "
+    "splits one client across versions)",
+    nginx=True,
+    chart=False,
+)
+def canary_without_affinity(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if not is_canary(view):
+        return
+    weight_found = view.annotation(nginx.PREFIX + "canary-weight")
+    total_found = view.annotation(nginx.PREFIX + "canary-weight-total")
+    weight = nginx.atoi(text(weight_found[1]) or "") if weight_found else None
+    total = nginx.atoi(text(total_found[1]) or "") if total_found else None
+    total = max(total or 0, 100)  # balancer.lua: a total below 100 is 100
+    if weight_found is None or weight is None or not 0 < weight < total:
+        return  # no split: nothing, or everyone, by weight
+    behavior = view.annotation(nginx.PREFIX + "affinity-canary-behavior")
+    legacy = (
+        behavior is not None and text(behavior[1]) == "legacy" and view.provider == INGRESS_NGINX
+    )  # Traefik's provider has only the sticky behaviour
+    for path in view.paths:
+        if "socket.io" not in (path.path or "").lower():
+            continue
+        mains = _mains(view, path, context)
+        if not mains:
+            continue  # WS708
+        main = mains[0][0]
+        affinity = main.annotation(nginx.PREFIX + "affinity")
+        if affinity is not None and text(affinity[1]) == "cookie" and not legacy:
+            continue
+        why = (
+            "affinity-canary-behavior legacy drops the main Ingress's affinity for the canary"
+            if legacy and affinity is not None
+            else f"its main Ingress {main.name} has no cookie affinity"
+        )
+        yield Hit(
+            weight_found[1],
+            f"canary-weight {weight} in front of {path.path} and {why}: each request of a "
+            "Socket.IO client (the long-polling handshake, then the upgrade) is weighed anew, "
+            "so one client can be split across the two versions",
+            "remove affinity-canary-behavior (sticky is the default)"
+            if legacy and affinity is not None
+            else f'{nginx.PREFIX}affinity: "cookie" on the main Ingress (the canary follows it)',
+        )
+        return
+
+
+@rule(
+    "WS708",
+    "warning",
+    "a canary Ingress that ingress-nginx ignores: no main Ingress for its host and path among "
+    'the files linted, the main\'s own Service, or canary-* annotations without canary: "true"',
+    nginx=True,
+    chart=False,
+)
+def ignored_canary(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if not is_canary(view):
+        for key, key_node, node in view.annotations:
+            raw = text(node) or ""
+            said = (nginx.atoi(raw) or 0) > 0 if key == _CANARY_KEYS[0] else raw != ""
+            if key in _CANARY_KEYS and said:
+                shown = f'{_name(key)} without canary: "true"'
+                found = view.annotation(_CANARY)
+                if found is not None:
+                    shown = f"{_name(key)} with canary: {text(found[1])!r}"
+                yield Hit(
+                    key_node,
+                    f"{shown}: {_server(view)} ignores every canary annotation of this Ingress "
+                    '("configured but not enabled") and serves it as a main Ingress',
+                    f'{_CANARY}: "true"',
+                )
+                return
+        return
+    for path in view.paths:
+        node = path.path_node or path.item
+        mains = _mains(view, path, context)
+        host, shown_path, path_type = _path_key(path)
+        if not mains:
+            yield Hit(
+                node,
+                f"a canary for host {host or '*'} and path {shown_path} ({path_type}) with no "
+                f"main Ingress (not a canary, class {view.ingress_class or 'unset'}) for them "
+                f"among the files linted: {_server(view)} ignores this canary",
+                "the main Ingress's host, path and pathType exactly (lint them together)",
+            )
+            continue
+        if _service(path) == _service(mains[0][1]):
+            yield Hit(
+                path.services[0][1] if path.services else node,
+                f"a canary whose backend is its main Ingress {mains[0][0].name}'s own Service "
+                f"{_service(path)[0]}: {_server(view)} ignores it",
+                "the Service of the canary's own pods",
+            )
+
+
+@rule(
+    "WS709",
+    "error",
+    "two canary Ingresses for one host and path (ingress-nginx takes one at most)",
+    nginx=True,
+    chart=False,
+)
+def second_canary(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    if not is_canary(view):
+        return
+    at = next(i for i, other in enumerate(context.ingresses) if other is view)
+    earlier = context.ingresses[:at]
+    for path in view.paths:
+        key = _path_key(path)
+        first = next(
+            (
+                other
+                for other in earlier
+                if not other.chart and is_canary(other) and _same_controller(view, other)
+                and any(_path_key(p) == key for p in other.paths)
+            ),
+            None,
+        )  # fmt: skip
+        if first is None:
+            continue
+        yield Hit(
+            path.path_node or path.item,
+            f"a second canary for host {key[0] or '*'} and path {key[1]}, after {first.name}: "
+            f'ingress-nginx\'s admission webhook refuses it (host "{key[0]}" and path '
+            f'"{key[1]}" is already defined in ingress {first.name}), and without the '
+            "webhook only one canary per path is used",
+            "one canary Ingress per host and path (weight, cookie and header together)",
+        )
+        return

@@ -52,6 +52,34 @@ ANNOTATIONS = Option(
 AFFINITY = nginx.PREFIX + "affinity"
 COOKIE_NAME = nginx.PREFIX + "session-cookie-name"
 COOKIE_MAX_AGE = nginx.PREFIX + "session-cookie-max-age"
+# The canary Ingress's own annotations (ingress-nginx's docs, "Canary"; the annotations are
+# read in internal/ingress/annotations/canary/main.go).
+CANARY = nginx.PREFIX + "canary"
+CANARY_WEIGHT = nginx.PREFIX + "canary-weight"
+CANARY_COOKIE = nginx.PREFIX + "canary-by-cookie"
+CANARY_HEADER = nginx.PREFIX + "canary-by-header"
+CANARY_HEADER_VALUE = nginx.PREFIX + "canary-by-header-value"
+# Read from the canary Ingress only: "sticky" (the default) gives the canary's backend the
+# main Ingress's cookie affinity, so a client the canary served stays on it.
+AFFINITY_CANARY_BEHAVIOR = nginx.PREFIX + "affinity-canary-behavior"
+CANARY_KEYS = (
+    CANARY,
+    CANARY_WEIGHT,
+    nginx.PREFIX + "canary-weight-total",
+    CANARY_COOKIE,
+    CANARY_HEADER,
+    CANARY_HEADER_VALUE,
+    nginx.PREFIX + "canary-by-header-pattern",
+    AFFINITY_CANARY_BEHAVIOR,
+)
+# The user's annotations ingress-nginx reads from a canary Ingress as well (every other one of
+# a canary is ignored: its traffic is served by the main Ingress's location): copied to it, so
+# that the canary's backend balances as the main's does.
+CANARY_READS = tuple(
+    nginx.PREFIX + name
+    for name in ("load-balance", "upstream-hash-by", "upstream-hash-by-subset",
+                 "upstream-hash-by-subset-size")
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -79,6 +107,41 @@ def ingress_annotations(config: Config) -> dict[str, str]:
     return result
 
 
+def canary_annotations(config: Config) -> dict[str, str]:
+    """The canary Ingress's annotations (none without a canary), in the order rendered: the
+    canary's own (canary, weight, cookie, header), then what the main Ingress says that
+    ingress-nginx reads from the main Ingress instead (the timeouts, the affinity: repeated so
+    that the two agree, and so that this Ingress keeps the WebSockets open if it is ever
+    promoted by dropping its canary annotation), then the user's keys a canary reads too."""
+    settings: Settings = config.settings
+    chosen = settings.canary
+    if chosen is None:
+        return {}
+    result = {CANARY: "true", CANARY_WEIGHT: str(chosen.weight)}
+    if chosen.cookie:
+        result[CANARY_COOKIE] = chosen.cookie
+    if chosen.header:
+        result[CANARY_HEADER] = chosen.header
+        if chosen.header_value:
+            result[CANARY_HEADER_VALUE] = chosen.header_value
+    main = ingress_annotations(config)
+    result[nginx.READ_TIMEOUT] = main[nginx.READ_TIMEOUT]
+    result[nginx.SEND_TIMEOUT] = main[nginx.SEND_TIMEOUT]
+    if settings.sticky:
+        result[AFFINITY_CANARY_BEHAVIOR] = "sticky"
+        for key in (AFFINITY, COOKIE_NAME, COOKIE_MAX_AGE):
+            result[key] = main[key]
+    result.update((key, value) for key, value in settings.annotations if key in CANARY_READS)
+    return result
+
+
+def _bytes(annotations: dict[str, str]) -> int:
+    return sum(
+        len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogateescape"))
+        for k, v in annotations.items()
+    )
+
+
 def _settings(config: Config, values: Values) -> Settings:
     sticky = bool(values.get("sticky", False))
     settings = Settings(
@@ -88,10 +151,8 @@ def _settings(config: Config, values: Values) -> Settings:
         cloud=cloud.choice(config, values),
         canary=canary.choice(config, values),
     )
-    total = sum(
-        len(k.encode("utf-8", "surrogateescape")) + len(v.encode("utf-8", "surrogateescape"))
-        for k, v in ingress_annotations(replace(config, settings=settings)).items()
-    )
+    checked = replace(config, settings=settings)
+    total = max(_bytes(ingress_annotations(checked)), _bytes(canary_annotations(checked)))
     if total > model.MAX_ANNOTATION_BYTES:
         raise BadInput(
             "--annotation (values key annotations): the Ingress annotations (keys and values) "
@@ -115,6 +176,12 @@ def _annotations(given: dict[str, Given], sticky: bool) -> tuple[tuple[str, str]
     if sticky:
         for key in (AFFINITY, COOKIE_NAME, COOKIE_MAX_AGE):
             reserved[key] = "is written by --sticky"
+    for key in CANARY_KEYS:
+        # on the main Ingress, `canary: "true"` would make it the canary of nothing
+        reserved[key] = (
+            "is written on the canary Ingress from the --canary-* options (--sticky for "
+            "affinity-canary-behavior)"
+        )
     pairs: list[tuple[str, str]] = []
     for key, item in given.items():
         try:
@@ -150,6 +217,14 @@ def _summary(config: Config) -> list[tuple[str, str]]:
     rows = [("ingress class", settings.ingress_class)]
     if settings.sticky:
         rows.append(("sticky", f"cookie {sticky_cookie(config.name)}"))
+    chosen = settings.canary
+    if chosen is not None:
+        parts = [f"{config.name}{canary.SUFFIX} ({chosen.image})", f"{chosen.weight}%"]
+        if chosen.header:
+            parts.append(f"header {chosen.header}: {chosen.header_match}")
+        if chosen.cookie:
+            parts.append(f"cookie {chosen.cookie}")
+        rows.append(("canary", ", ".join(parts)))
     return rows
 
 

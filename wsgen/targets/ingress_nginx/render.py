@@ -1,24 +1,37 @@
-"""ingress-nginx's manifests: the shared Deployment and Service, and the Ingress."""
+"""ingress-nginx's manifests: the shared Deployment and Service, the Ingress, and with a
+canary its own Deployment, Service and canary Ingress."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from wsgen import render
+from wsgen import canary, render
 from wsgen.model import Config
-from wsgen.targets.ingress_nginx import CHART, INGRESS_FILE, Settings, ingress_annotations
+from wsgen.targets.ingress_nginx import (
+    AFFINITY,
+    CANARY_INGRESS_FILE,
+    CHART,
+    INGRESS_FILE,
+    Settings,
+    canary_annotations,
+    ingress_annotations,
+)
 
 VALUES_TEMPLATE = "ingress-nginx/wsgen.yaml.j2"
 
 
-def _ingress_reads_back(config: Config) -> render.KindCheck:
+def _ingress_reads_back(
+    config: Config, service: str, annotations: dict[str, str]
+) -> render.KindCheck:
     def check(doc: dict[str, Any]) -> bool:
         settings: Settings = config.settings
         rule = doc["spec"]["rules"][0]
+        path = rule["http"]["paths"][0]
         return bool(
-            doc["metadata"].get("annotations") == ingress_annotations(config)
+            doc["metadata"].get("annotations") == annotations
             and rule["host"] == config.host
-            and rule["http"]["paths"][0]["path"] == config.path
+            and path["path"] == config.path
+            and path["backend"]["service"] == {"name": service, "port": {"number": config.port}}
             and doc["spec"]["ingressClassName"] == settings.ingress_class
         )
 
@@ -26,13 +39,24 @@ def _ingress_reads_back(config: Config) -> render.KindCheck:
 
 
 def manifests(config: Config) -> dict[str, str]:
-    """deployment.yaml, service.yaml, ingress.yaml."""
+    """deployment.yaml, service.yaml, ingress.yaml; with a canary also canary-deployment.yaml,
+    canary-service.yaml and canary-ingress.yaml."""
     result = render.workload(config)
+    main = ingress_annotations(config)
     result[INGRESS_FILE] = render.template(
-        "ingress-nginx/ingress.yaml.j2", c=config, annotations=ingress_annotations(config)
+        "ingress-nginx/ingress.yaml.j2", c=config, annotations=main
     )
-    kinds = {"Ingress": _ingress_reads_back(config)}
-    return render.self_checked(result, config, kinds) | render.canary_workload(config)
+    kinds = {"Ingress": _ingress_reads_back(config, config.name, main)}
+    result = render.self_checked(result, config, kinds) | render.canary_workload(config)
+    if canary.of(config) is not None:
+        own = canary.workload(config)
+        annotations = canary_annotations(config)
+        text = render.template(
+            "ingress-nginx/canary-ingress.yaml.j2", c=config, own=own, annotations=annotations
+        )
+        check = {"Ingress": _ingress_reads_back(config, own.name, annotations)}
+        result |= render.self_checked({CANARY_INGRESS_FILE: text}, own, check)
+    return result
 
 
 stream, folder, folder_notes = render.chart_output(manifests, VALUES_TEMPLATE, "the Ingress", CHART)
@@ -42,6 +66,18 @@ next_steps = render.next_steps
 
 
 def warnings(config: Config) -> list[str]:
-    """The load balancer's idle timeout, when it cannot hold --timeout (Renderer.warnings)."""
+    """The load balancer's idle timeout, when it cannot hold --timeout; a canary weight that
+    splits a Socket.IO client across versions (Renderer.warnings)."""
     plan = render.cloud_plan(config, CHART.ports)
-    return [] if plan is None else list(plan.notes)
+    result = [] if plan is None else list(plan.notes)
+    settings: Settings = config.settings
+    chosen = settings.canary
+    sticky = settings.sticky or dict(settings.annotations).get(AFFINITY) == "cookie"
+    if chosen is not None and 0 < chosen.weight < 100 and not sticky and "socket.io" in config.path:
+        result.append(
+            f"--canary-weight {chosen.weight} without --sticky on {config.path}: each request "
+            "of a Socket.IO client (its long-polling handshake, then the upgrade) is weighed "
+            "anew, so one client can reach both versions; add --sticky (the canary then keeps "
+            "the clients it gets)"
+        )
+    return result
