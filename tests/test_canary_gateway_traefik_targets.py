@@ -183,3 +183,12 @@ def test_init_summary_has_a_canary_row(target: str, hermetic: Path) -> None:
     rows = [line for line in asker.said if line.strip().startswith("canary ")]
     assert rows, asker.said
     assert rows[0].split(None, 1)[1].strip() == f"a-canary ({V2}), 10%, cookie canary"
+
+
+def test_init_summary_names_traefiks_version_cookie_with_sticky(hermetic: Path) -> None:
+    asker = Scripted(True)
+    flags = (*ALL_BUT_TIMEOUT, "--timeout", "60", "--target", "traefik", "--entrypoint", "web",
+             "--canary-image", V2, "--sticky", "true")  # fmt: skip
+    run(asker, *flags, out="k8s")
+    rows = [line.split(None, 1)[1] for line in asker.said if line.strip().startswith("sticky ")]
+    assert rows == ["cookie a-affinity, version cookie a-version"], asker.said

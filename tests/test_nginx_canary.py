@@ -238,7 +238,9 @@ def test_init_summary_names_the_canary(hermetic: Path) -> None:
         "--canary-cookie", "canary",
     )  # fmt: skip
     rows = [line for line in asker.said if re.match(r"\s+canary\s{2}", line)]
-    assert [row.split(None, 1)[1] for row in rows] == ["127.0.0.1:3001, 10%, cookie canary"]
+    assert [row.split(None, 1)[1] for row in rows] == [
+        "websocket-server-canary (127.0.0.1:3001), 10%, cookie canary"
+    ]
 
 
 def test_the_example_is_what_its_values_file_renders(wsgen, update_golden: bool) -> None:

@@ -252,20 +252,7 @@ def summary(config: Config) -> list[tuple[str, str]]:
         rows = [("gateway", f"{where}/{settings.gateway} (existing)")]
     if settings.sticky:
         rows.append(("sticky", "yes"))
-    return rows + canary_rows(config)
-
-
-def canary_rows(config: Config) -> list[tuple[str, str]]:
-    """init's summary row for a canary: "NAME-canary (IMAGE), 10%, cookie canary"."""
-    chosen = canary.of(config)
-    if chosen is None:
-        return []
-    parts = [f"{config.name}{canary.SUFFIX} ({chosen.image})", f"{chosen.weight}%"]
-    if chosen.header:
-        parts.append(f"header {chosen.header}: {chosen.header_match}")
-    if chosen.cookie:
-        parts.append(f"cookie {chosen.cookie}")
-    return [("canary", ", ".join(parts))]
+    return rows
 
 
 def class_question(default_class: str) -> Question:

@@ -217,14 +217,6 @@ def _summary(config: Config) -> list[tuple[str, str]]:
     rows = [("ingress class", settings.ingress_class)]
     if settings.sticky:
         rows.append(("sticky", f"cookie {sticky_cookie(config.name)}"))
-    chosen = settings.canary
-    if chosen is not None:
-        parts = [f"{config.name}{canary.SUFFIX} ({chosen.image})", f"{chosen.weight}%"]
-        if chosen.header:
-            parts.append(f"header {chosen.header}: {chosen.header_match}")
-        if chosen.cookie:
-            parts.append(f"cookie {chosen.cookie}")
-        rows.append(("canary", ", ".join(parts)))
     return rows
 
 

@@ -78,12 +78,9 @@ def settings(config: Config, values: Values) -> gateway_api.Settings:
 
 
 def summary(config: Config) -> list[tuple[str, str]]:
-    rows = gateway_api.summary(config)
-    canary_rows = gateway_api.canary_rows(config)
     return [
-        *rows[: len(rows) - len(canary_rows)],
+        *gateway_api.summary(config),
         ("idle policy", "none written (Istio keeps idle WebSockets open)"),
-        *canary_rows,
     ]
 
 

@@ -83,14 +83,6 @@ def _summary(config: Config) -> list[tuple[str, str]]:
     rows = [("upstream", str(settings.upstream)), ("listen", str(settings.listen))]
     if settings.redirect_from is not None:
         rows.append(("redirect from", str(settings.redirect_from)))
-    chosen = settings.canary
-    if chosen is not None:
-        parts = [str(chosen.upstream), f"{chosen.weight}%"]
-        if chosen.cookie:
-            parts.append(f"cookie {chosen.cookie}")
-        if chosen.header:
-            parts.append(f"header {chosen.header}: {chosen.header_match}")
-        rows.append(("canary", ", ".join(parts)))
     return rows
 
 

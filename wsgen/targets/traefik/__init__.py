@@ -133,17 +133,8 @@ def _summary(config: Config) -> list[tuple[str, str]]:
         ("idle policy", "none written (Traefik keeps idle WebSockets open)"),
     ]
     if settings.sticky:
-        rows.append(("sticky", f"cookie {sticky_cookie(config.name)}"))
-    chosen = settings.canary
-    if chosen is not None:
-        parts = [f"{config.name}{canary.SUFFIX} ({chosen.image})", f"{chosen.weight}%"]
-        if chosen.header:
-            parts.append(f"header {chosen.header}: {chosen.header_match}")
-        if chosen.cookie:
-            parts.append(f"cookie {chosen.cookie}")
-        if settings.sticky:
-            parts.append(f"version cookie {version_cookie(config.name)}")
-        rows.append(("canary", ", ".join(parts)))
+        version = f", version cookie {version_cookie(config.name)}" if settings.canary else ""
+        rows.append(("sticky", f"cookie {sticky_cookie(config.name)}{version}"))
     return rows
 
 
