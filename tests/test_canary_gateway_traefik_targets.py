@@ -137,9 +137,15 @@ def test_sticky_with_a_split_weight_is_refused_where_nothing_keeps_a_client(
     )
     refused(result, f"--canary-weight: with --sticky: {reason}")
     assert result.err_lines[-1].endswith(
-        ": give --canary-weight 0 or 100 (the start and the end), or route by --canary-cookie "
-        "without --sticky"
+        ": give --canary-weight 0 or 100 (the start and the end), and send the clients you "
+        "choose to the canary by --canary-cookie (the cookie keeps them on it, --sticky on a pod)"
     )
+    # what it says to do instead is accepted, --sticky kept
+    instead = wsgen(
+        "render", "--target", target, *CANARY, "--canary-weight", "0", "--canary-cookie",
+        "canary", "--sticky",
+    )  # fmt: skip
+    assert instead.code == 0, instead.err
 
 
 @pytest.mark.parametrize(

@@ -188,6 +188,15 @@ def test_the_canary_options_from_the_environment(wsgen, monkeypatch: pytest.Monk
          "backend)"),
         (["--upstream", "app:80", "--canary-upstream", "app:80"],
          "--canary-upstream: app:80 is also --upstream"),
+        # the same backend in another spelling: nginx resolves localhost to 127.0.0.1 (and ::1)
+        (["--canary-upstream", "localhost:3000"],
+         "--canary-upstream: localhost:3000 is also --upstream 127.0.0.1:3000 in another "
+         "spelling (nginx reaches the same backend by both; the canary must be another backend)"),
+        (["--upstream", "localhost:80", "--canary-upstream", "[::1]:80"],
+         "--canary-upstream: [::1]:80 is also --upstream localhost:80 in another spelling"),
+        (["--canary-upstream", "[::ffff:127.0.0.1]:3000"],
+         "--canary-upstream: [::ffff:7f00:1]:3000 is also --upstream 127.0.0.1:3000 in another "
+         "spelling"),
         (["--canary-image", "me/chat:2"],
          "--canary-image: is for the Kubernetes targets (the canary's Deployment); --target nginx "
          "starts nothing: give --canary-upstream HOST:PORT, where the canary runs"),

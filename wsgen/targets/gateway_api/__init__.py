@@ -131,8 +131,9 @@ def settings_for(
         if sticky_split and chosen.sticky and split:
             raise BadInput(
                 f"{values.origin('canary.weight')}: with --sticky: {sticky_split}: give "
-                "--canary-weight 0 or 100 (the start and the end), or route by --canary-cookie "
-                "without --sticky"
+                "--canary-weight 0 or 100 (the start and the end), and send the clients you "
+                "choose to the canary by --canary-cookie (the cookie keeps them on it, --sticky "
+                "on a pod)"
             )
         return chosen
 
