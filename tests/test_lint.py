@@ -1191,3 +1191,16 @@ def test_ingress_nginx_own_nlb_with_tls_termination_manifest(wsgen, tmp_path: Pa
     assert "AWS NLB TCP listener in front (port 80)" in tcp["message"]
     assert tcp["hint"].startswith(f"{AWS}type: external (the AWS Load Balancer Controller")
     assert "AWS NLB TLS listener (port 443;" in tls["message"]
+
+
+def test_a_second_canary_is_said_to_get_no_traffic_not_to_be_refused(wsgen) -> None:  # type: ignore[no-untyped-def]
+    """ingress-nginx's admission webhook (checkOverlap) compares a new Ingress with the Ingresses
+    of the existing locations, and a canary never makes a location: a second canary is accepted,
+    joined to the main's upstream after the first, and balancer.lua reads alternative_backends[1]
+    only (kubernetes/ingress-nginx v1.15.1, controller.go, balancer.lua)."""
+    path = FIXTURES / "WS709-bad.yaml"
+    _code, report = lint_json(wsgen, str(path))
+    (finding,) = [f for f in report["findings"] if f["rule"] == "WS709"]
+    assert "admission webhook refuses" not in finding["message"]
+    assert "accepts both but routes by one only" in finding["message"]
+    assert "the other gets no traffic" in finding["message"]

@@ -1285,8 +1285,9 @@ def service_idle_range(resource: Resource, options: Options, context: Context) -
 # served by the main Ingress's location, with the main's timeouts; mergeAlternativeBackends
 # joins it to the location of the same host, path and pathType, or deletes it; a canary whose
 # Service is the main's own is not merged; mergeAlternativeBackend copies the main's session
-# affinity to it unless affinity-canary-behavior is "legacy"; checkOverlap, the admission
-# webhook, refuses a second canary for one host and path), rootfs/etc/nginx/lua/balancer.lua
+# affinity to it unless affinity-canary-behavior is "legacy"; a second canary for one host and
+# path is joined too, and the admission webhook's checkOverlap lets it through: it compares
+# with the locations' Ingresses, never a canary), rootfs/etc/nginx/lua/balancer.lua
 # (route_to_alternative_balancer: one canary per location, a request affinitized to either
 # version stays there, then header, cookie, weight), internal/ingress/annotations/canary/main.go
 # (canary-* annotations without canary "true": "configured but not enabled", all ignored).
@@ -1504,10 +1505,10 @@ def second_canary(view: View, options: Options, context: Context) -> Iterator[Hi
             continue
         yield Hit(
             path.path_node or path.item,
-            f"a second canary for host {key[0] or '*'} and path {key[1]}, after {first.name}: "
-            f'ingress-nginx\'s admission webhook refuses it (host "{key[0]}" and path '
-            f'"{key[1]}" is already defined in ingress {first.name}), and without the '
-            "webhook only one canary per path is used",
+            f"a second canary for host {key[0] or '*'} and path {key[1]}, besides {first.name}: "
+            "ingress-nginx accepts both but routes by one only (balancer.lua reads the first "
+            "alternative backend: the older Ingress by creationTimestamp), so the other gets "
+            "no traffic and its weight, cookie and header do nothing",
             "one canary Ingress per host and path (weight, cookie and header together)",
         )
         return
