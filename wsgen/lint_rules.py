@@ -1310,10 +1310,13 @@ def is_canary(view: View) -> bool:
     return found is not None and text(found[1]) in _TRUE
 
 
-def _path_key(path: HttpPath) -> tuple[str, str, str]:
+def _path_key(path: HttpPath, provider: str) -> tuple[str, str, str]:
     """What ingress-nginx matches a canary's path to its main's by: host, path ("" is "/"),
-    pathType (Prefix unless given: k8s.SetDefaultNGINXPathType)."""
+    pathType (Prefix unless given; ingress-nginx's store also makes ImplementationSpecific
+    Prefix: k8s.SetDefaultNGINXPathType)."""
     path_type = text(value(path.item, "pathType")) or "Prefix"
+    if provider == INGRESS_NGINX and path_type == "ImplementationSpecific":
+        path_type = "Prefix"
     return path.host or "", path.path or "/", path_type
 
 
@@ -1331,14 +1334,14 @@ def _same_controller(a: View, b: View) -> bool:
 
 def _mains(view: View, path: HttpPath, context: Context) -> list[tuple[View, HttpPath]]:
     """The paths of non-canary Ingresses that a canary's `path` joins."""
-    key = _path_key(path)
+    key = _path_key(path, view.provider)
     return [
         (other, other_path)
         for other in context.ingresses
         if other is not view and not other.chart and _same_controller(view, other)
         and not is_canary(other)
         for other_path in other.paths
-        if _path_key(other_path) == key
+        if _path_key(other_path, view.provider) == key
     ]  # fmt: skip
 
 
@@ -1459,7 +1462,7 @@ def ignored_canary(view: View, options: Options, context: Context) -> Iterator[H
     for path in view.paths:
         node = path.path_node or path.item
         mains = _mains(view, path, context)
-        host, shown_path, path_type = _path_key(path)
+        host, shown_path, path_type = _path_key(path, view.provider)
         if not mains:
             yield Hit(
                 node,
@@ -1491,13 +1494,13 @@ def second_canary(view: View, options: Options, context: Context) -> Iterator[Hi
     at = next(i for i, other in enumerate(context.ingresses) if other is view)
     earlier = context.ingresses[:at]
     for path in view.paths:
-        key = _path_key(path)
+        key = _path_key(path, view.provider)
         first = next(
             (
                 other
                 for other in earlier
                 if not other.chart and is_canary(other) and _same_controller(view, other)
-                and any(_path_key(p) == key for p in other.paths)
+                and any(_path_key(p, view.provider) == key for p in other.paths)
             ),
             None,
         )  # fmt: skip
