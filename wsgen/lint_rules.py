@@ -1472,7 +1472,9 @@ def ignored_canary(view: View, options: Options, context: Context) -> Iterator[H
                 "the main Ingress's host, path and pathType exactly (lint them together)",
             )
             continue
-        if _service(path) == _service(mains[0][1]):
+        main = mains[0][0]
+        apart = bool(view.namespace and main.namespace and view.namespace != main.namespace)
+        if _service(path) == _service(mains[0][1]) and not apart:  # upstreams: <ns>-<svc>-<port>
             yield Hit(
                 path.services[0][1] if path.services else node,
                 f"a canary whose backend is its main Ingress {mains[0][0].name}'s own Service "
