@@ -126,6 +126,19 @@ def test_the_user_s_balancing_annotations_reach_the_canary_too(wsgen) -> None:
     assert main["metadata"]["annotations"][P + "proxy-body-size"] == "8m"
 
 
+def test_service_upstream_reaches_the_canary_too(wsgen) -> None:
+    """controller.go createUpstreams reads service-upstream (proxy to the Service's ClusterIP,
+    not its pods) from the Ingress that makes each upstream: the canary's own, for its
+    Service; without it the canary's connections would bypass what the main's go through."""
+    result = wsgen(
+        "render", *CHAT, "--canary-image", V2, "--annotation", P + "service-upstream=true"
+    )
+    assert result.code == 0, result.err
+    main, canary = ingresses(result.out)
+    assert main["metadata"]["annotations"][P + "service-upstream"] == "true"
+    assert canary["metadata"]["annotations"][P + "service-upstream"] == "true"
+
+
 def test_a_socket_io_path_weighed_without_sticky_is_said(wsgen) -> None:
     args = [*CHAT, "--path", "/socket.io/", "--canary-image", V2, "--canary-weight", "10"]
     result = wsgen("render", *args)
