@@ -1345,6 +1345,21 @@ def _mains(view: View, path: HttpPath, context: Context) -> list[tuple[View, Htt
     ]  # fmt: skip
 
 
+def _chart_main(view: View, path: HttpPath, context: Context) -> bool:
+    """Whether an ingress section of chart values linted with it may render the canary's main
+    (its template decides the pathType when the values do not say it)."""
+    host, shown, path_type = _path_key(path, view.provider)
+    for other in context.ingresses:
+        if not other.chart or not _same_controller(view, other):
+            continue
+        for other_path in other.paths:
+            theirs = _path_key(other_path, view.provider)
+            given = isinstance(other_path.item, MappingNode) and value(other_path.item, "pathType")
+            if theirs[:2] == (host, shown) and (not given or theirs[2] == path_type):
+                return True
+    return False
+
+
 def _service(path: HttpPath) -> tuple[str, str]:
     """A path's backend Service and port (number or name), as ingress-nginx names upstreams."""
     port = value(path.item, "backend", "service", "port")
@@ -1463,7 +1478,7 @@ def ignored_canary(view: View, options: Options, context: Context) -> Iterator[H
         node = path.path_node or path.item
         mains = _mains(view, path, context)
         host, shown_path, path_type = _path_key(path, view.provider)
-        if not mains:
+        if not mains and not _chart_main(view, path, context):
             yield Hit(
                 node,
                 f"a canary for host {host or '*'} and path {shown_path} ({path_type}) with no "
@@ -1471,6 +1486,7 @@ def ignored_canary(view: View, options: Options, context: Context) -> Iterator[H
                 f"among the files linted: {_server(view)} ignores this canary",
                 "the main Ingress's host, path and pathType exactly (lint them together)",
             )
+        if not mains:
             continue
         main = mains[0][0]
         apart = bool(view.namespace and main.namespace and view.namespace != main.namespace)
