@@ -1332,17 +1332,26 @@ def _same_controller(a: View, b: View) -> bool:
     )
 
 
+def _same_path(view: View, path: HttpPath, context: Context) -> list[tuple[View, HttpPath]]:
+    """The paths of Ingresses (canary or not, `view` too) with `path`'s provider, class, host,
+    path and pathType, in file order (an index made once: a scan per canary is quadratic)."""
+    if context.ingress_paths is None:
+        context.ingress_paths = {}
+        for other in context.ingresses:
+            for other_path in [] if other.chart else other.paths:
+                key = (other.provider, other.ingress_class, *_path_key(other_path, other.provider))
+                context.ingress_paths.setdefault(key, []).append((other, other_path))
+    key = (view.provider, view.ingress_class, *_path_key(path, view.provider))
+    return context.ingress_paths.get(key, [])
+
+
 def _mains(view: View, path: HttpPath, context: Context) -> list[tuple[View, HttpPath]]:
     """The paths of non-canary Ingresses that a canary's `path` joins."""
-    key = _path_key(path, view.provider)
     return [
         (other, other_path)
-        for other in context.ingresses
-        if other is not view and not other.chart and _same_controller(view, other)
-        and not is_canary(other)
-        for other_path in other.paths
-        if _path_key(other_path, view.provider) == key
-    ]  # fmt: skip
+        for other, other_path in _same_path(view, path, context)
+        if other is not view and _same_controller(view, other) and not is_canary(other)
+    ]
 
 
 def _chart_main(view: View, path: HttpPath, context: Context) -> bool:
@@ -1509,19 +1518,15 @@ def ignored_canary(view: View, options: Options, context: Context) -> Iterator[H
 def second_canary(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if not is_canary(view):
         return
-    at = next(i for i, other in enumerate(context.ingresses) if other is view)
-    earlier = context.ingresses[:at]
     for path in view.paths:
         key = _path_key(path, view.provider)
-        first = next(
-            (
-                other
-                for other in earlier
-                if not other.chart and is_canary(other) and _same_controller(view, other)
-                and any(_path_key(p, view.provider) == key for p in other.paths)
-            ),
-            None,
-        )  # fmt: skip
+        first = None
+        for other, _other_path in _same_path(view, path, context):
+            if other is view:
+                break  # only the canaries before this one
+            if is_canary(other) and _same_controller(view, other):
+                first = other
+                break
         if first is None:
             continue
         yield Hit(
