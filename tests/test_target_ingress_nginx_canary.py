@@ -95,6 +95,25 @@ def test_sticky_keeps_a_client_on_the_version_it_first_reached(wsgen) -> None:
     assert not [line for line in result.err_lines if "without --sticky" in line]
 
 
+def test_affinity_before_the_header_cookie_and_weight_is_said(wsgen) -> None:
+    """balancer.lua's route_to_alternative_balancer (ingress-nginx v1.15.1) keeps a request
+    whose affinity cookie names either version there before it reads the canary's header,
+    cookie or weight: with --sticky, `always` does not move a client that already has one."""
+    args = [*CHAT, "--canary-image", V2, "--canary-header", "X-Canary", "--canary-cookie", "c"]
+    result = wsgen("render", *args, "--canary-weight", "100", "--sticky")
+    assert result.code == 0, result.err
+    assert (
+        "wsgen: a canary with cookie affinity: ingress-nginx reads the affinity cookie "
+        "chat-affinity first (balancer.lua, route_to_alternative_balancer), so a client that "
+        "holds it stays on the version that set it whatever --canary-header, --canary-cookie, "
+        "the weight (0 and 100 too) say; they place only the clients without it"
+    ) in result.err_lines
+    own = wsgen("render", *CHAT, "--canary-image", V2, "--annotation", P + "affinity=cookie")
+    assert [line for line in own.err_lines if "the affinity cookie INGRESSCOOKIE first" in line]
+    plain = wsgen("render", *args)
+    assert not [line for line in plain.err_lines if "cookie affinity" in line]
+
+
 def test_the_user_s_balancing_annotations_reach_the_canary_too(wsgen) -> None:
     result = wsgen(
         "render", *CHAT, "--canary-image", V2,
@@ -105,6 +124,19 @@ def test_the_user_s_balancing_annotations_reach_the_canary_too(wsgen) -> None:
     assert canary["metadata"]["annotations"][P + "load-balance"] == "ewma"  # read from a canary
     assert P + "proxy-body-size" not in canary["metadata"]["annotations"]  # the main's applies
     assert main["metadata"]["annotations"][P + "proxy-body-size"] == "8m"
+
+
+def test_service_upstream_reaches_the_canary_too(wsgen) -> None:
+    """controller.go createUpstreams reads service-upstream (proxy to the Service's ClusterIP,
+    not its pods) from the Ingress that makes each upstream: the canary's own, for its
+    Service; without it the canary's connections would bypass what the main's go through."""
+    result = wsgen(
+        "render", *CHAT, "--canary-image", V2, "--annotation", P + "service-upstream=true"
+    )
+    assert result.code == 0, result.err
+    main, canary = ingresses(result.out)
+    assert main["metadata"]["annotations"][P + "service-upstream"] == "true"
+    assert canary["metadata"]["annotations"][P + "service-upstream"] == "true"
 
 
 def test_a_socket_io_path_weighed_without_sticky_is_said(wsgen) -> None:

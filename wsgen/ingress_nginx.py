@@ -348,6 +348,11 @@ def value_problem(name: str, value: str, websocket: bool = True) -> str | None:
             f"is not a balancer ingress-nginx has ({', '.join(LOAD_BALANCERS)}); "
             "a bad value makes it skip the whole Ingress"
         )
+    if name in ("canary-weight", "canary-weight-total") and not is_integer(value):
+        # canary/main.go: GetIntAnnotation fails, "defaulting to '0'" ('100' for the total)
+        if name == "canary-weight":
+            return 'must be a whole number ("10"): ingress-nginx uses 0 (no traffic by weight)'
+        return 'must be a whole number ("1000"): ingress-nginx uses 100 instead'
     if name in BOOLEANS and value not in BOOLEAN_VALUES:
         return 'must be "true" or "false": ingress-nginx ignores other values (keeps its default)'
     return None

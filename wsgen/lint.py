@@ -780,6 +780,9 @@ class Context:
     # the longest idle WebSocket of the Ingresses the given providers serve, with the Ingress
     # that keeps it: found once per set of providers, not once per Service in front
     longest_idle: dict[frozenset[str], tuple[int, View] | None] = field(default_factory=dict)
+    # the paths of the Ingresses (not chart values) by what a canary is matched to its main by
+    # (provider, class, host, path, pathType), in file order: built once, for every canary
+    ingress_paths: dict[tuple[object, ...], list[tuple[View, HttpPath]]] | None = None
 
     def service(self, namespace: str, name: str) -> Resource | None:
         """A Service read, by name; a missing namespace matches any (see gke_timeout)."""

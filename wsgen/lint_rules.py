@@ -1285,8 +1285,9 @@ def service_idle_range(resource: Resource, options: Options, context: Context) -
 # served by the main Ingress's location, with the main's timeouts; mergeAlternativeBackends
 # joins it to the location of the same host, path and pathType, or deletes it; a canary whose
 # Service is the main's own is not merged; mergeAlternativeBackend copies the main's session
-# affinity to it unless affinity-canary-behavior is "legacy"; checkOverlap, the admission
-# webhook, refuses a second canary for one host and path), rootfs/etc/nginx/lua/balancer.lua
+# affinity to it unless affinity-canary-behavior is "legacy"; a second canary for one host and
+# path is joined too, and the admission webhook's checkOverlap lets it through: it compares
+# with the locations' Ingresses, never a canary), rootfs/etc/nginx/lua/balancer.lua
 # (route_to_alternative_balancer: one canary per location, a request affinitized to either
 # version stays there, then header, cookie, weight), internal/ingress/annotations/canary/main.go
 # (canary-* annotations without canary "true": "configured but not enabled", all ignored).
@@ -1309,10 +1310,13 @@ def is_canary(view: View) -> bool:
     return found is not None and text(found[1]) in _TRUE
 
 
-def _path_key(path: HttpPath) -> tuple[str, str, str]:
+def _path_key(path: HttpPath, provider: str) -> tuple[str, str, str]:
     """What ingress-nginx matches a canary's path to its main's by: host, path ("" is "/"),
-    pathType (Prefix unless given: k8s.SetDefaultNGINXPathType)."""
+    pathType (Prefix unless given; ingress-nginx's store also makes ImplementationSpecific
+    Prefix: k8s.SetDefaultNGINXPathType)."""
     path_type = text(value(path.item, "pathType")) or "Prefix"
+    if provider == INGRESS_NGINX and path_type == "ImplementationSpecific":
+        path_type = "Prefix"
     return path.host or "", path.path or "/", path_type
 
 
@@ -1328,17 +1332,41 @@ def _same_controller(a: View, b: View) -> bool:
     )
 
 
+def _same_path(view: View, path: HttpPath, context: Context) -> list[tuple[View, HttpPath]]:
+    """The paths of Ingresses (canary or not, `view` too) with `path`'s provider, class, host,
+    path and pathType, in file order (an index made once: a scan per canary is quadratic)."""
+    if context.ingress_paths is None:
+        context.ingress_paths = {}
+        for other in context.ingresses:
+            for other_path in [] if other.chart else other.paths:
+                key = (other.provider, other.ingress_class, *_path_key(other_path, other.provider))
+                context.ingress_paths.setdefault(key, []).append((other, other_path))
+    key = (view.provider, view.ingress_class, *_path_key(path, view.provider))
+    return context.ingress_paths.get(key, [])
+
+
 def _mains(view: View, path: HttpPath, context: Context) -> list[tuple[View, HttpPath]]:
     """The paths of non-canary Ingresses that a canary's `path` joins."""
-    key = _path_key(path)
     return [
         (other, other_path)
-        for other in context.ingresses
-        if other is not view and not other.chart and _same_controller(view, other)
-        and not is_canary(other)
-        for other_path in other.paths
-        if _path_key(other_path) == key
-    ]  # fmt: skip
+        for other, other_path in _same_path(view, path, context)
+        if other is not view and _same_controller(view, other) and not is_canary(other)
+    ]
+
+
+def _chart_main(view: View, path: HttpPath, context: Context) -> bool:
+    """Whether an ingress section of chart values linted with it may render the canary's main
+    (its template decides the pathType when the values do not say it)."""
+    host, shown, path_type = _path_key(path, view.provider)
+    for other in context.ingresses:
+        if not other.chart or not _same_controller(view, other):
+            continue
+        for other_path in other.paths:
+            theirs = _path_key(other_path, view.provider)
+            given = isinstance(other_path.item, MappingNode) and value(other_path.item, "pathType")
+            if theirs[:2] == (host, shown) and (not given or theirs[2] == path_type):
+                return True
+    return False
 
 
 def _service(path: HttpPath) -> tuple[str, str]:
@@ -1458,8 +1486,8 @@ def ignored_canary(view: View, options: Options, context: Context) -> Iterator[H
     for path in view.paths:
         node = path.path_node or path.item
         mains = _mains(view, path, context)
-        host, shown_path, path_type = _path_key(path)
-        if not mains:
+        host, shown_path, path_type = _path_key(path, view.provider)
+        if not mains and not _chart_main(view, path, context):
             yield Hit(
                 node,
                 f"a canary for host {host or '*'} and path {shown_path} ({path_type}) with no "
@@ -1467,8 +1495,11 @@ def ignored_canary(view: View, options: Options, context: Context) -> Iterator[H
                 f"among the files linted: {_server(view)} ignores this canary",
                 "the main Ingress's host, path and pathType exactly (lint them together)",
             )
+        if not mains:
             continue
-        if _service(path) == _service(mains[0][1]):
+        main = mains[0][0]
+        apart = bool(view.namespace and main.namespace and view.namespace != main.namespace)
+        if _service(path) == _service(mains[0][1]) and not apart:  # upstreams: <ns>-<svc>-<port>
             yield Hit(
                 path.services[0][1] if path.services else node,
                 f"a canary whose backend is its main Ingress {mains[0][0].name}'s own Service "
@@ -1487,27 +1518,23 @@ def ignored_canary(view: View, options: Options, context: Context) -> Iterator[H
 def second_canary(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if not is_canary(view):
         return
-    at = next(i for i, other in enumerate(context.ingresses) if other is view)
-    earlier = context.ingresses[:at]
     for path in view.paths:
-        key = _path_key(path)
-        first = next(
-            (
-                other
-                for other in earlier
-                if not other.chart and is_canary(other) and _same_controller(view, other)
-                and any(_path_key(p) == key for p in other.paths)
-            ),
-            None,
-        )  # fmt: skip
+        key = _path_key(path, view.provider)
+        first = None
+        for other, _other_path in _same_path(view, path, context):
+            if other is view:
+                break  # only the canaries before this one
+            if is_canary(other) and _same_controller(view, other):
+                first = other
+                break
         if first is None:
             continue
         yield Hit(
             path.path_node or path.item,
-            f"a second canary for host {key[0] or '*'} and path {key[1]}, after {first.name}: "
-            f'ingress-nginx\'s admission webhook refuses it (host "{key[0]}" and path '
-            f'"{key[1]}" is already defined in ingress {first.name}), and without the '
-            "webhook only one canary per path is used",
+            f"a second canary for host {key[0] or '*'} and path {key[1]}, besides {first.name}: "
+            "ingress-nginx accepts both but routes by one only (balancer.lua reads the first "
+            "alternative backend: the older Ingress by creationTimestamp), so the other gets "
+            "no traffic and its weight, cookie and header do nothing",
             "one canary Ingress per host and path (weight, cookie and header together)",
         )
         return

@@ -74,11 +74,12 @@ CANARY_KEYS = (
 )
 # The user's annotations ingress-nginx reads from a canary Ingress as well (every other one of
 # a canary is ignored: its traffic is served by the main Ingress's location): copied to it, so
-# that the canary's backend balances as the main's does.
+# that the canary's backend balances as the main's does (controller.go createUpstreams reads
+# these four and service-upstream from the Ingress of each upstream).
 CANARY_READS = tuple(
     nginx.PREFIX + name
     for name in ("load-balance", "upstream-hash-by", "upstream-hash-by-subset",
-                 "upstream-hash-by-subset-size")
+                 "upstream-hash-by-subset-size", "service-upstream")
 )  # fmt: skip
 
 

@@ -7,10 +7,12 @@ from typing import Any
 
 from wsgen import canary, render
 from wsgen.model import Config
+from wsgen.targets.base import sticky_cookie
 from wsgen.targets.ingress_nginx import (
     AFFINITY,
     CANARY_INGRESS_FILE,
     CHART,
+    COOKIE_NAME,
     INGRESS_FILE,
     Settings,
     canary_annotations,
@@ -79,5 +81,21 @@ def warnings(config: Config) -> list[str]:
             "of a Socket.IO client (its long-polling handshake, then the upgrade) is weighed "
             "anew, so one client can reach both versions; add --sticky (the canary then keeps "
             "the clients it gets)"
+        )
+    if chosen is not None and sticky:
+        given = dict(settings.annotations)
+        cookie = (
+            sticky_cookie(config.name)
+            if settings.sticky
+            else given.get(COOKIE_NAME, "INGRESSCOOKIE")  # ingress-nginx's default name
+        )
+        by = [option for option, said in (
+            ("--canary-header", chosen.header), ("--canary-cookie", chosen.cookie)
+        ) if said]  # fmt: skip
+        result.append(
+            f"a canary with cookie affinity: ingress-nginx reads the affinity cookie {cookie} "
+            "first (balancer.lua, route_to_alternative_balancer), so a client that holds it "
+            f"stays on the version that set it whatever {', '.join([*by, 'the weight'])} "
+            "(0 and 100 too) say; they place only the clients without it"
         )
     return result
