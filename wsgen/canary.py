@@ -37,10 +37,9 @@ _RESERVED_HEADERS = frozenset(
 
 
 def cookie_name(raw: object) -> str:
-    value = str(raw) if isinstance(raw, str) else model.show(raw)
     if not isinstance(raw, str) or not _COOKIE.fullmatch(raw):
         raise ValueError(
-            f"{model.show(value)} is not a cookie name wsgen routes by: a letter, then at most "
+            f"{model.show(raw)} is not a cookie name wsgen routes by: a letter, then at most "
             "63 letters, digits and '_' (nginx reads a cookie through a variable name)"
         )
     return raw
