@@ -3,11 +3,14 @@ files, refused in one clear line (exit 2, nothing written)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import refused
+from test_init_terminal import CLEAR, answer, finish, spawn
 
 V2 = "ghcr.io/example/chat:v2"
 
@@ -53,3 +56,45 @@ def test_a_timeout_of_5000_digits_is_refused_in_wsgens_words(wsgen) -> None:
         wsgen("render", "--canary-image", V2, "--timeout", "9" * 5000, "-o", "k8s"),
         "--timeout: text of 5000 characters is not a timeout",
     )
+
+
+def test_init_refuses_at_its_prompt_an_answer_the_canary_given_cannot_take(hermetic: Path) -> None:
+    """With --canary-image given, a typed app name of 57 characters (the canary's name would be
+    64) and a typed image equal to the canary's are refused at their prompt, where they can be
+    typed again, not after every other question."""
+    flags = (
+        f"--canary-image {V2} --namespace default --port 3000 --host chat.example.com --path / "
+        "--timeout 3600 --tls none -o k8s"
+    )
+    child = spawn(flags, hermetic)
+    answer(child, "Target")
+    answer(child, "App name", "a" * 57)
+    child.expect(
+        re.escape("at most 56 characters with a canary (its objects are named <name>-canary")
+    )
+    child.send(CLEAR + "chat\r")
+    answer(child, "Container image", V2)
+    child.expect(re.escape(f"--canary-image: {V2} is also --image"))
+    child.send(CLEAR + "ghcr.io/example/chat:v1\r")
+    answer(child, "Cloud load balancer in front")
+    child.expect(r"chat-canary \(ghcr.io/example/chat:v2\), 0%")
+    answer(child, r"Write 8 file\(s\) to k8s\?", "y")
+    assert finish(child) == 0
+    values = yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())
+    assert (values["name"], values["image"], values["canary"]["image"]) == (
+        "chat", "ghcr.io/example/chat:v1", V2,
+    )  # fmt: skip
+
+
+def test_init_refuses_at_its_prompt_a_backend_that_is_the_canarys(hermetic: Path) -> None:
+    flags = (
+        "--target nginx --canary-upstream 10.0.0.2:3000 --name chat --port 3000 "
+        "--host chat.example.com --path / --timeout 3600 --tls none -o nginx"
+    )
+    child = spawn(flags, hermetic)
+    answer(child, r"Backend \(HOST:PORT\)", "10.0.0.2:3000")
+    child.expect(re.escape("--canary-upstream: 10.0.0.2:3000 is also --upstream"))
+    child.send(CLEAR + "10.0.0.1:3000\r")
+    answer(child, r"Write 1 file\(s\) to nginx\?", "y")
+    assert finish(child) == 0
+    assert "server 10.0.0.1:3000" in (hermetic / "nginx/nginx.conf").read_text()
