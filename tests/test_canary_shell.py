@@ -16,14 +16,24 @@ V2 = "ghcr.io/example/chat:v2"
 
 
 @pytest.mark.parametrize(
-    ("value", "shown"),
-    [("123", "a number (123)"), ("true", "a boolean (true)"), ("[beta]", "a list")],
+    ("key", "value", "shown"),
+    [
+        ("cookie", "123", "a number (123)"),
+        ("cookie", "yes", "a boolean (true)"),  # YAML 1.1: a cookie named yes is quoted
+        ("cookie", "[beta]", "a list"),
+        ("header", "on", "a boolean (true)"),
+        ("headerValue", "1.5", "a number (1.5)"),  # a version: its digits and '.' are allowed
+        ("headerValue", "2001-01-01", "a date (2001-01-01)"),
+    ],
 )
-def test_a_cookie_name_that_is_not_text_is_named_once(wsgen, value, shown) -> None:
-    Path("v.yaml").write_text(f"canary:\n  image: {V2}\n  cookie: {value}\n")
+def test_a_cookie_or_header_that_yaml_reads_as_no_text_is_named_once(
+    wsgen, key, value, shown
+) -> None:
+    header = "" if key == "header" else "  header: X-Canary\n"
+    Path("v.yaml").write_text(f"canary:\n  image: {V2}\n{header}  {key}: {value}\n")
     refused(
         wsgen("render", "-f", "v.yaml", "-o", "k8s"),
-        f"v.yaml: canary.cookie: {shown} is not a cookie name wsgen routes by",
+        f"v.yaml: canary.{key}: {shown} must be a string (quote it in YAML)",
     )
 
 
