@@ -108,3 +108,15 @@ def test_init_refuses_at_its_prompt_a_backend_that_is_the_canarys(hermetic: Path
     answer(child, r"Write 1 file\(s\) to nginx\?", "y")
     assert finish(child) == 0
     assert "server 10.0.0.1:3000" in (hermetic / "nginx/nginx.conf").read_text()
+
+
+def test_after_a_rollback_the_canarys_ingress_is_named_before_its_pods(wsgen) -> None:
+    """Deleting the leftovers in the order named must not leave the canary's Ingress sending
+    new connections to a canary whose Deployment is gone (503s)."""
+    assert wsgen("render", "--canary-image", V2, "--canary-weight", "20", "-o", "k8s").code == 0
+    result = wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--no-canary", "--force")
+    assert result.code == 0, result.err
+    named = [line.split()[1] for line in result.err_lines if "from an earlier run" in line]
+    assert named == [
+        "k8s/canary-ingress.yaml", "k8s/canary-deployment.yaml", "k8s/canary-service.yaml",
+    ]  # fmt: skip
