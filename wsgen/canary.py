@@ -36,17 +36,24 @@ _RESERVED_HEADERS = frozenset(
 )
 
 
+def _yaml_text(raw: object) -> None:
+    """A values file's 1.5, yes or 2001-01-01 is a number, a boolean, a date: not the text."""
+    if not isinstance(raw, str):
+        raise ValueError(f"{model.show(raw)} must be a string (quote it in YAML)")
+
+
 def cookie_name(raw: object) -> str:
-    value = str(raw) if isinstance(raw, str) else model.show(raw)
+    _yaml_text(raw)
     if not isinstance(raw, str) or not _COOKIE.fullmatch(raw):
         raise ValueError(
-            f"{model.show(value)} is not a cookie name wsgen routes by: a letter, then at most "
+            f"{model.show(raw)} is not a cookie name wsgen routes by: a letter, then at most "
             "63 letters, digits and '_' (nginx reads a cookie through a variable name)"
         )
     return raw
 
 
 def header_name(raw: object) -> str:
+    _yaml_text(raw)
     if not isinstance(raw, str) or not _HEADER.fullmatch(raw):
         raise ValueError(
             f"{model.show(raw)} is not a header name wsgen routes by: a letter, then at most "
@@ -63,6 +70,7 @@ def header_name(raw: object) -> str:
 def header_value(raw: object) -> str:
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
+    _yaml_text(raw)
     if not isinstance(raw, str) or not _HEADER_VALUE.fullmatch(raw):
         raise ValueError(
             f"{model.show(raw)} is not a header value wsgen routes by: 1 to 64 letters, digits "

@@ -402,7 +402,8 @@ def image(raw: object) -> str:
 
 
 def integer(raw: object, low: int, high: int, what: str) -> int:
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or (isinstance(raw, str) and len(raw) > SHOW_MAX):
+        # (Python's int() refuses more than 4300 digits, in words of its own)
         raise ValueError(f"{show(raw)} is not {what}")
     if isinstance(raw, int):
         number = raw
@@ -435,6 +436,8 @@ def timeout(raw: object) -> int:
     )
     if isinstance(raw, int) and not isinstance(raw, bool):
         seconds = raw
+    elif isinstance(raw, str) and len(raw) > SHOW_MAX:  # int() refuses over 4300 digits
+        raise ValueError(f"{show(raw)} is not {rule}")
     elif isinstance(raw, str) and raw.isascii() and raw.isdigit():
         seconds = int(raw)
     elif isinstance(raw, str) and raw and (match := _DURATION.fullmatch(raw)):

@@ -270,13 +270,8 @@ def run(
     if "tls.mode" in answers:  # TLS keys given without a mode must fit the mode chosen
         model.check_tls_keys(layers, answers["tls.mode"])
     out_path = out if out is not None else Path(answers.pop(OUT))
-    answer_layer: Layer = {
-        key: Given(value, model.option(key).flag)
-        for key, value in answers.items()
-        if key not in (OUT, "target") and value != ""  # "": an optional question left empty
-    }
     given_layers = with_target(layers, answers["target"]) if "target" in answers else layers
-    config = model.build([*given_layers, (answer_layer, Path.cwd())])
+    config = model.build(_answered(given_layers, answers))
     result = core.Result()
     plan_force = asker is not None or force
     shown: list[output.Step] | None = None
@@ -370,6 +365,21 @@ def _ask(
     return os.path.expanduser(asker.text(question.message, default, check_path))
 
 
+_CANARY_READS = ("name", "image", "upstream")  # what canary.choice checks the canary against
+
+
+def _answered(
+    layers: list[tuple[Layer, Path]], answers: dict[str, str]
+) -> list[tuple[Layer, Path]]:
+    """`layers` and, strongest, the answers given so far, as the end of `run` builds them."""
+    answer_layer: Layer = {
+        key: Given(value, model.option(key).flag)
+        for key, value in answers.items()
+        if key not in (OUT, "target") and value != ""  # "": an optional question left empty
+    }
+    return [*layers, (answer_layer, Path.cwd())]
+
+
 def _validator(key: str, answers: dict[str, str], layers: list[tuple[Layer, Path]]) -> Validate:
     """The model's own rule for `key`; certificate files are read and checked on the spot."""
     cwd = Path.cwd()
@@ -404,6 +414,20 @@ def _validator(key: str, answers: dict[str, str], layers: list[tuple[Layer, Path
                 )
             else:
                 model.check_value(key, text)
+                if key in _CANARY_READS:
+                    # e.g. --canary-image given: its name <name>-canary, an image of its own
+                    try:
+                        check_given(
+                            _answered(layers, {**answers, key: text}), _target(answers, layers).name
+                        )
+                    except errors.BadInput as error:
+                        if key == "name" and text + canary.SUFFIX in error.message:
+                            # shorter: the prompt's error line is cut at the terminal's width
+                            return (
+                                f"at most {canary.NAME_MAX} characters with a canary (its objects "
+                                f"are named <name>{canary.SUFFIX}, at most 63)"
+                            )
+                        return error.message
                 certificate = cert_ref()
                 if key == "host" and certificate is not None:  # a certificate given by flag
                     core.check_user_certificate(

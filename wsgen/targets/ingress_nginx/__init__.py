@@ -233,7 +233,9 @@ TARGET = Target(
     | cloud.KEYS
     | canary.KUBERNETES_KEYS,
     tls_modes=model.TLS_MODES,
-    files=(*KUBERNETES_FILES, *CANARY_FILES, INGRESS_FILE, CANARY_INGRESS_FILE, CHART.file),
+    # The leftovers are named in this order: the canary's Ingress before its Deployment and
+    # Service (deleted first, it stops routing new connections to pods about to go).
+    files=(*KUBERNETES_FILES, INGRESS_FILE, CANARY_INGRESS_FILE, *CANARY_FILES, CHART.file),
     renderer="wsgen.targets.ingress_nginx.render",
     settings=_settings,
     summary=_summary,
