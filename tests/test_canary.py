@@ -92,6 +92,24 @@ def test_a_values_file_section_gives_the_canary_and_the_folder_renders_itself_ag
     assert any("no new WebSocket connection by weight" in line for line in result.err_lines)
 
 
+def test_a_canary_flag_wins_over_a_weaker_no_canary(wsgen, monkeypatch) -> None:
+    """WSGEN_NO_CANARY (a Makefile's default) drops a values file's canary, and a flag
+    stronger than it adds one again; only the same layer giving both is refused."""
+    Path("v.yaml").write_text(f"canary:\n  image: {V2}\n  weight: 30\n")
+    monkeypatch.setenv("WSGEN_NO_CANARY", "1")
+    assert "kind: Deployment" in (plain := wsgen("render", "-f", "v.yaml")).out
+    assert "canary" not in plain.out
+    again = wsgen("render", "-f", "v.yaml", "--canary-image", "ghcr.io/example/chat:v3")
+    assert again.code == 0, again.err
+    assert "image: ghcr.io/example/chat:v3" in again.out
+    # the values file's weight was dropped with its canary: the flag's canary starts at 0
+    assert any("no new WebSocket connection by weight" in line for line in again.err_lines)
+    refused(
+        wsgen("render", "-f", "v.yaml", "--canary-weight", "5"),
+        "--canary-weight: needs --canary-image (what the canary runs)",
+    )
+
+
 def test_no_canary_drops_a_folders_canary_and_names_what_the_cluster_keeps(wsgen) -> None:
     assert wsgen("render", "--canary-image", V2, "-o", "k8s").code == 0
     result = wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--no-canary", "--force")
@@ -127,7 +145,11 @@ def test_no_canary_drops_a_folders_canary_and_names_what_the_cluster_keeps(wsgen
         (["--canary-image", V2, "--canary-header-value", "v2"],
          "--canary-header-value: needs --canary-header (the header whose value it is)"),
         (["--canary-image", "registry-cn-hangzhou.ack.aliyuncs.com/ack-demo/"
-          "websocket-echo-server:latest"], "--canary-image: registry-cn-hangzhou"),
+          "websocket-echo-server:latest"], "--canary-image: registry-cn-hangzhou.ack.aliyuncs.com"
+          "/ack-demo/websocket-echo-server:latest is also the main version's image (--image's "
+          "default); a canary runs the new version (promoting it: add --no-canary)"),
+        (["--image", V2, "--canary-image", V2],
+         f"--canary-image: {V2} is also the main version's image (--image); a canary"),
         (["--canary-image", V2, "--name", "a" * 57],
          f"--canary-image: the canary's objects are named {'a' * 57}-canary, longer than 63 "
          "characters: give a --name of at most 56"),

@@ -84,7 +84,7 @@ def test_init_refuses_at_its_prompt_an_answer_the_canary_given_cannot_take(herme
     )
     child.send(CLEAR + "chat\r")
     answer(child, "Container image", V2)
-    child.expect(re.escape(f"--canary-image: {V2} is also --image"))
+    child.expect(re.escape(f"--canary-image: {V2} is also the main version's image"))
     child.send(CLEAR + "ghcr.io/example/chat:v1\r")
     answer(child, "Cloud load balancer in front")
     child.expect(r"chat-canary \(ghcr.io/example/chat:v2\), 0%")
@@ -103,7 +103,7 @@ def test_init_refuses_at_its_prompt_a_backend_that_is_the_canarys(hermetic: Path
     )
     child = spawn(flags, hermetic)
     answer(child, r"Backend \(HOST:PORT\)", "10.0.0.2:3000")
-    child.expect(re.escape("--canary-upstream: 10.0.0.2:3000 is also --upstream"))
+    child.expect(re.escape("--canary-upstream: 10.0.0.2:3000 is also the main backend"))
     child.send(CLEAR + "10.0.0.1:3000\r")
     answer(child, r"Write 1 file\(s\) to nginx\?", "y")
     assert finish(child) == 0

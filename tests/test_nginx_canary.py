@@ -184,19 +184,21 @@ def test_the_canary_options_from_the_environment(wsgen, monkeypatch: pytest.Monk
     ("args", "message"),
     [
         (["--canary-upstream", "127.0.0.1:3000"],
-         "--canary-upstream: 127.0.0.1:3000 is also --upstream (the canary must be another "
-         "backend)"),
+         "--canary-upstream: 127.0.0.1:3000 is also the main backend (--upstream's default); "
+         "the canary must be another backend"),
         (["--upstream", "app:80", "--canary-upstream", "app:80"],
-         "--canary-upstream: app:80 is also --upstream"),
+         "--canary-upstream: app:80 is also the main backend (--upstream); the canary"),
         # the same backend in another spelling: nginx resolves localhost to 127.0.0.1 (and ::1)
         (["--canary-upstream", "localhost:3000"],
-         "--canary-upstream: localhost:3000 is also --upstream 127.0.0.1:3000 in another "
-         "spelling (nginx reaches the same backend by both; the canary must be another backend)"),
+         "--canary-upstream: localhost:3000 is also the main backend (--upstream's default) in "
+         "another spelling: 127.0.0.1:3000, which nginx reaches by both; the canary must be "
+         "another backend"),
         (["--upstream", "localhost:80", "--canary-upstream", "[::1]:80"],
-         "--canary-upstream: [::1]:80 is also --upstream localhost:80 in another spelling"),
+         "--canary-upstream: [::1]:80 is also the main backend (--upstream) in another "
+         "spelling: localhost:80"),
         (["--canary-upstream", "[::ffff:127.0.0.1]:3000"],
-         "--canary-upstream: [::ffff:7f00:1]:3000 is also --upstream 127.0.0.1:3000 in another "
-         "spelling"),
+         "--canary-upstream: [::ffff:7f00:1]:3000 is also the main backend (--upstream's "
+         "default) in another spelling: 127.0.0.1:3000"),
         (["--canary-image", "me/chat:2"],
          "--canary-image: is for the Kubernetes targets (the canary's Deployment); --target nginx "
          "starts nothing: give --canary-upstream HOST:PORT, where the canary runs"),

@@ -170,19 +170,23 @@ class Canary:
 
 def choice(config: Config, values: Values, upstream: Endpoint | None = None) -> Canary | None:
     """The canary options checked together (BadInput otherwise); None without a canary, or
-    with --no-canary, which also drops the canary a weaker layer gave (a folder's wsgen.yaml
-    whose canary has been rolled back or promoted). `upstream`: the nginx target's main
-    backend."""
+    with --no-canary, which drops the canary a weaker layer gave (a folder's wsgen.yaml whose
+    canary has been rolled back or promoted; a stronger layer's canary options still count).
+    `upstream`: the nginx target's main backend."""
     given = {key: value for key, value in values.values.items() if key.startswith("canary.")}
-    switch = next((key for key in _SWITCHES if key in given), "")
     if values.get("noCanary", False):
+        dropped_by = values.strength("noCanary")
         for key in sorted(given):
-            if values.strength(key) >= values.strength("noCanary"):
+            if values.strength(key) == dropped_by:
                 raise BadInput(
                     f"{values.origin(key)}: and {values.origin('noCanary')}: give one or the "
                     "other (--no-canary drops the canary)"
                 )
-        return None
+        # what a weaker layer gave is dropped; a stronger one (a flag over WSGEN_NO_CANARY) wins
+        given = {key: value for key, value in given.items() if values.strength(key) > dropped_by}
+        if not given:
+            return None
+    switch = next((key for key in _SWITCHES if key in given), "")
     if not switch:
         for key in sorted(given):
             needs = "--canary-upstream" if config.target == "nginx" else "--canary-image"
@@ -199,16 +203,23 @@ def choice(config: Config, values: Values, upstream: Endpoint | None = None) -> 
             f"longer than 63 characters: give a --name of at most {NAME_MAX}"
         )
     canary_upstream = given.get("canary.upstream")
-    if isinstance(canary_upstream, Endpoint) and canary_upstream == upstream:
+    if (
+        isinstance(canary_upstream, Endpoint)
+        and upstream is not None
+        and same_backend(canary_upstream, upstream)
+    ):
+        spelling = "" if canary_upstream == upstream else f" in another spelling: {upstream}"
+        why = ", which nginx reaches by both" if spelling else ""
         raise BadInput(
-            f"{values.origin('canary.upstream')}: {canary_upstream} is also --upstream (the "
-            "canary must be another backend)"
+            f"{values.origin('canary.upstream')}: {canary_upstream} is also the main backend "
+            f"({_main('upstream', values)}){spelling}{why}; the canary must be another backend"
         )
     image = str(given.get("canary.image", ""))
     if image and image == config.image:
         raise BadInput(
-            f"{values.origin('canary.image')}: {image} is also --image (a canary runs the new "
-            "version; promoting it: add --no-canary)"
+            f"{values.origin('canary.image')}: {image} is also the main version's image "
+            f"({_main('image', values)}); a canary runs the new version (promoting it: add "
+            "--no-canary)"
         )
     return Canary(
         weight=int(given.get("canary.weight", 0)),  # type: ignore[call-overload]
@@ -219,6 +230,34 @@ def choice(config: Config, values: Values, upstream: Endpoint | None = None) -> 
         header=str(given.get("canary.header", "")),
         header_value=str(given.get("canary.headerValue", "")),
     )
+
+
+def _addresses(host: str) -> frozenset[str]:
+    """The addresses nginx connects to for `host`, where another spelling names the same one:
+    localhost (nginx resolves it when it starts: 127.0.0.1 and ::1), an IPv4-mapped IPv6
+    address (its IPv4 address)."""
+    if host == "localhost":
+        return frozenset(("127.0.0.1", "::1"))
+    mapped = None
+    if ":" in host:
+        import ipaddress  # only for IPv6 hosts (start-up time)
+
+        try:
+            mapped = ipaddress.IPv6Address(host).ipv4_mapped
+        except ValueError:
+            mapped = None
+    return frozenset((str(mapped) if mapped else host,))
+
+
+def same_backend(one: Endpoint, other: Endpoint) -> bool:
+    """Whether two backends are one: the same port at an address both reach."""
+    return one.port == other.port and bool(_addresses(one.host) & _addresses(other.host))
+
+
+def _main(key: str, values: Values) -> str:
+    """Where the main version's image or backend came from: "--image", "WSGEN_IMAGE", a
+    values file's key, or "--upstream's default"."""
+    return values.origin(key) if key in values.values else f"{model.option(key).flag}'s default"
 
 
 def of(config: Config) -> Canary | None:

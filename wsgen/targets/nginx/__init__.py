@@ -6,7 +6,6 @@ The spec: its options (--upstream, --listen, --redirect-from, and a canary at
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from wsgen import canary, model
@@ -52,24 +51,6 @@ class Settings:
     canary: canary.Canary | None = None  # a canary release at its own backend (wsgen.canary)
 
 
-def _addresses(host: str) -> frozenset[str]:
-    """The addresses nginx connects to for `host`, where another spelling names the same one:
-    localhost (nginx resolves it when it starts: 127.0.0.1 and ::1), an IPv4-mapped IPv6
-    address (its IPv4 address)."""
-    if host == "localhost":
-        return frozenset(("127.0.0.1", "::1"))
-    try:
-        mapped = ipaddress.IPv6Address(host).ipv4_mapped
-    except ValueError:
-        mapped = None
-    return frozenset((str(mapped) if mapped else host,))
-
-
-def _same(one: Endpoint, other: Endpoint) -> bool:
-    """Whether two backends are one: the same port at an address both reach."""
-    return one.port == other.port and bool(_addresses(one.host) & _addresses(other.host))
-
-
 def _settings(config: Config, values: Values) -> Settings:
     given = values.get("upstream")
     # default: the app's port on this machine
@@ -86,13 +67,6 @@ def _settings(config: Config, values: Values) -> Settings:
         redirect_from=redirect_from if isinstance(redirect_from, int) else None,
         canary=canary.choice(config, values, upstream),
     )
-    chosen = settings.canary
-    if chosen is not None and chosen.upstream is not None and _same(chosen.upstream, upstream):
-        raise BadInput(
-            f"{values.origin('canary.upstream')}: {chosen.upstream} is also --upstream "
-            f"{upstream} in another spelling (nginx reaches the same backend by both; the "
-            "canary must be another backend)"
-        )
     if settings.redirect_from is not None:
         origin = values.origin("redirectFrom")
         if not config.tls.enabled:
