@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import oracles
 
@@ -67,16 +68,13 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None) -> 
 
 
 @contextlib.contextmanager
-def echo_backend() -> Iterator[int]:
-    """A WebSocket echo server (its own keepalive pings off: only the proxy may end idling)."""
-    from websockets.sync.server import ServerConnection, serve
+def serving(handler: Any, **options: Any) -> Iterator[int]:
+    """A WebSocket server on 127.0.0.1 running `handler` for each connection (its own keepalive
+    pings off: only the proxy may end idling; `options`: more of websockets' serve()), in a
+    thread, always shut down; yields its port."""
+    from websockets.sync.server import serve
 
-    def echo(connection: ServerConnection) -> None:
-        with contextlib.suppress(Exception):
-            for message in connection:
-                connection.send(message)
-
-    with serve(echo, "127.0.0.1", 0, ping_interval=None) as server:
+    with serve(handler, "127.0.0.1", 0, ping_interval=None, **options) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
@@ -84,6 +82,20 @@ def echo_backend() -> Iterator[int]:
         finally:
             server.shutdown()
             thread.join(10)
+
+
+@contextlib.contextmanager
+def echo_backend() -> Iterator[int]:
+    """A WebSocket echo server."""
+    from websockets.sync.server import ServerConnection
+
+    def echo(connection: ServerConnection) -> None:
+        with contextlib.suppress(Exception):
+            for message in connection:
+                connection.send(message)
+
+    with serving(echo) as port:
+        yield port
 
 
 @contextlib.contextmanager

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 import pytest
 import yaml
 
+import live
 import traefik
 
 HOST = "test.example.com"
@@ -44,7 +44,7 @@ def traefik_installed() -> None:
 @contextlib.contextmanager
 def named_backend(name: str) -> Iterator[int]:
     """A WebSocket server whose first message is `name` (then it echoes)."""
-    from websockets.sync.server import ServerConnection, serve
+    from websockets.sync.server import ServerConnection
 
     def answer(connection: ServerConnection) -> None:
         with contextlib.suppress(Exception):
@@ -52,14 +52,8 @@ def named_backend(name: str) -> Iterator[int]:
             for message in connection:
                 connection.send(message)
 
-    with serve(answer, "127.0.0.1", 0, ping_interval=None) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield int(server.socket.getsockname()[1])
-        finally:
-            server.shutdown()
-            thread.join(10)
+    with live.serving(answer) as port:
+        yield port
 
 
 def who(

@@ -17,7 +17,6 @@ import http
 import http.client
 import re
 import subprocess
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -267,7 +266,7 @@ def test_the_example_is_what_its_values_file_renders(wsgen, update_golden: bool)
 def named_backend(name: str) -> Iterator[int]:
     """A WebSocket server on 127.0.0.1 that answers every message with `name`, and every plain
     HTTP request (a long-polling request) with `name` too."""
-    from websockets.sync.server import ServerConnection, serve
+    from websockets.sync.server import ServerConnection
 
     def answer(connection: ServerConnection) -> None:
         with contextlib.suppress(Exception):
@@ -279,16 +278,8 @@ def named_backend(name: str) -> Iterator[int]:
             return connection.respond(http.HTTPStatus.OK, name)
         return None
 
-    with serve(
-        answer, "127.0.0.1", 0, ping_interval=None, compression=None, process_request=polling
-    ) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield int(server.socket.getsockname()[1])
-        finally:
-            server.shutdown()
-            thread.join(10)
+    with live.serving(answer, compression=None, process_request=polling) as port:
+        yield port
 
 
 @contextlib.contextmanager

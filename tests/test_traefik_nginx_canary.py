@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ import pytest
 import yaml
 
 import kube_api
+import live
 import traefik
 
 HOST = "chat.example.com"
@@ -45,21 +45,15 @@ def traefik_installed() -> None:
 @contextlib.contextmanager
 def named_backend(name: str) -> Iterator[int]:
     """A WebSocket server that answers every message with `name` (its keepalive pings off)."""
-    from websockets.sync.server import ServerConnection, serve
+    from websockets.sync.server import ServerConnection
 
     def answer(connection: ServerConnection) -> None:
         with contextlib.suppress(Exception):
             for _message in connection:
                 connection.send(name)
 
-    with serve(answer, "127.0.0.1", 0, ping_interval=None) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield int(server.socket.getsockname()[1])
-        finally:
-            server.shutdown()
-            thread.join(10)
+    with live.serving(answer) as port:
+        yield port
 
 
 def render(wsgen, *args: str) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
