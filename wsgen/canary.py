@@ -36,47 +36,47 @@ _RESERVED_HEADERS = frozenset(
 )
 
 
-def _yaml_text(raw: object) -> None:
-    """A values file's 1.5, yes or 2001-01-01 is a number, a boolean, a date: not the text."""
+def _matching(raw: object, pattern: re.Pattern[str], what: str) -> str:
+    """`raw`, text that `pattern` matches whole (ValueError saying it is not `what`)."""
     if not isinstance(raw, str):
+        # a values file's 1.5, yes or 2001-01-01 is a number, a boolean, a date: not the text
         raise ValueError(f"{model.show(raw)} must be a string (quote it in YAML)")
+    if not pattern.fullmatch(raw):
+        raise ValueError(f"{model.show(raw)} is not {what}")
+    return raw
 
 
 def cookie_name(raw: object) -> str:
-    _yaml_text(raw)
-    if not isinstance(raw, str) or not _COOKIE.fullmatch(raw):
-        raise ValueError(
-            f"{model.show(raw)} is not a cookie name wsgen routes by: a letter, then at most "
-            "63 letters, digits and '_' (nginx reads a cookie through a variable name)"
-        )
-    return raw
+    return _matching(
+        raw,
+        _COOKIE,
+        "a cookie name wsgen routes by: a letter, then at most 63 letters, digits and '_' "
+        "(nginx reads a cookie through a variable name)",
+    )
 
 
 def header_name(raw: object) -> str:
-    _yaml_text(raw)
-    if not isinstance(raw, str) or not _HEADER.fullmatch(raw):
+    name = _matching(
+        raw,
+        _HEADER,
+        "a header name wsgen routes by: a letter, then at most 63 letters, digits and '-'",
+    )
+    if name.lower() in _RESERVED_HEADERS or name.lower().startswith("sec-websocket-"):
         raise ValueError(
-            f"{model.show(raw)} is not a header name wsgen routes by: a letter, then at most "
-            "63 letters, digits and '-'"
-        )
-    if raw.lower() in _RESERVED_HEADERS or raw.lower().startswith("sec-websocket-"):
-        raise ValueError(
-            f"{raw} is a header the proxy or the WebSocket handshake uses itself; choose your "
+            f"{name} is a header the proxy or the WebSocket handshake uses itself; choose your "
             "own (e.g. X-Canary)"
         )
-    return raw
+    return name
 
 
 def header_value(raw: object) -> str:
     if isinstance(raw, int) and not isinstance(raw, bool):
         raw = str(raw)
-    _yaml_text(raw)
-    if not isinstance(raw, str) or not _HEADER_VALUE.fullmatch(raw):
-        raise ValueError(
-            f"{model.show(raw)} is not a header value wsgen routes by: 1 to 64 letters, digits "
-            "and '.', '_', '~', '-'"
-        )
-    return raw
+    return _matching(
+        raw,
+        _HEADER_VALUE,
+        "a header value wsgen routes by: 1 to 64 letters, digits and '.', '_', '~', '-'",
+    )
 
 
 def weight(raw: object) -> int:
