@@ -6,12 +6,14 @@ Each target's routing is tested in its own file."""
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import refused
+from conftest import ROOT, refused
 from test_kubernetes import check_stream
 from test_wizard import Scripted, run
 
@@ -209,3 +211,31 @@ def test_init_takes_the_canary_options_and_its_summary_names_the_canary(hermetic
     assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["canary"] == {
         "image": V2, "replicas": 1, "weight": 10, "cookie": "beta",
     }  # fmt: skip
+
+
+def test_the_readme_canary_lifecycle_runs_as_written(wsgen) -> None:
+    """Each command of the README's canary section, in order, on a folder made before: the
+    canary added, its weight raised, then promoted (and the rollback, on a folder with one)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Canary releases", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [shlex.split(line.split("#", 1)[0]) for line in block.splitlines() if line]
+    assert [c[:2] for c in commands] == [["wsgen", "render"]] * 4
+    add, raise_, promote, roll_back = (c[1:] for c in commands)
+    assert wsgen("render", "--name", "chat", "-o", "k8s").code == 0
+    assert wsgen(*add).code == 0
+    assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["canary"]["weight"] == 10
+    assert wsgen(*raise_).code == 0
+    assert yaml.safe_load(Path("k8s/wsgen.yaml").read_text())["canary"]["weight"] == 50
+    result = wsgen(*promote)
+    assert result.code == 0, result.err
+    values = yaml.safe_load(Path("k8s/wsgen.yaml").read_text())
+    assert "canary" not in values
+    assert values["image"] == add[add.index("--canary-image") + 1]
+    assert "wsgen: k8s/canary-ingress.yaml is from an earlier run" in result.err
+    shutil.rmtree("k8s")
+    assert wsgen("render", "--name", "chat", "-o", "k8s").code == 0
+    assert wsgen(*add).code == 0
+    result = wsgen(*roll_back)
+    assert result.code == 0, result.err
+    assert "canary" not in yaml.safe_load(Path("k8s/wsgen.yaml").read_text())
