@@ -11,7 +11,6 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -189,10 +188,10 @@ def next_question(
         if question.key == "target":
             fitting = fitting_targets(layers)
             choices = tuple(c for c in question.choices if c[0] in fitting)
-            return replace(question, choices=choices or question.choices)
+            return question._replace(choices=choices or question.choices)
         if question.key == "tls.mode":
             modes, _why = target.tls_modes_given(known)
-            return replace(question, choices=tuple(c for c in question.choices if c[0] in modes))
+            return question._replace(choices=tuple(c for c in question.choices if c[0] in modes))
         if question.key == OUT and out_given:
             continue
         if question.key != OUT and mode not in model.modes_using(question.key):

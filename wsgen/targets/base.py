@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from wsgen import canary, cloud, model
 from wsgen.model import Config, Option, Values
@@ -48,8 +47,7 @@ class Renderer(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Question:
+class Question(NamedTuple):
     """One question of `wsgen init` (wsgen.wizard asks them)."""
 
     key: str  # an option key, or wsgen.wizard.OUT
@@ -68,8 +66,7 @@ class Question:
     optional: bool = False
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     name: str
     about: str  # one line: what it writes, for whom
     oldest: str  # the oldest controller version its output works with
@@ -153,8 +150,7 @@ def sticky_cookie(name: str) -> str:
     return f"{name}-affinity"
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(NamedTuple):
     """The Helm chart that owns a controller's Service, which is the cloud load balancer
     (--cloud): wsgen writes a values fragment for it, beside the manifests."""
 

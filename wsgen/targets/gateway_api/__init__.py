@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from wsgen import canary, cloud, model
 from wsgen.errors import BadInput
@@ -77,8 +77,7 @@ USES = KUBERNETES | {option.key for option in OPTIONS}
 FILES = (*KUBERNETES_FILES, *CANARY_FILES, GATEWAY_FILE, ROUTE_FILE)
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     gateway: str  # the Gateway the route attaches to: wsgen's own (named after the app) or given
     gateway_namespace: str  # as given with --gateway ("" when not given)
     gateway_class: str  # of wsgen's own Gateway; "" with --gateway
@@ -120,10 +119,8 @@ def settings_for(
     splits the traffic (refused then), "" where it can."""
 
     def settings(config: Config, values: Values) -> Settings:
-        chosen = replace(
-            gateway_settings(config, values),
-            cloud=cloud.choice(config, values),
-            canary=canary.choice(config, values),
+        chosen = gateway_settings(config, values)._replace(
+            cloud=cloud.choice(config, values), canary=canary.choice(config, values)
         )
         if chosen.cloud is not None:
             _check_cloud(chosen, config, values)

@@ -23,7 +23,7 @@ Oldest: GKE 1.19 (networking.k8s.io/v1 Ingress; BackendConfig cloud.google.com/v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wsgen import cloud, model
 from wsgen.cloud import Listener
@@ -50,8 +50,7 @@ BACKEND = Listener(
 )
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     sticky: bool = False
     timeout_sec: int = 3600
     health_path: str = ""  # --health-path ("": GKE's default, / unless the readiness probe is HTTP)

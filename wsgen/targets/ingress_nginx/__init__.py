@@ -7,7 +7,8 @@ made by .render (templates/ingress-nginx/); the annotation facts are in wsgen.in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from wsgen import canary, cloud, model
 from wsgen import ingress_nginx as nginx
@@ -83,8 +84,7 @@ CANARY_READS = tuple(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     ingress_class: str = "nginx"
     annotations: tuple[tuple[str, str], ...] = ()  # the user's own (--annotation)
     sticky: bool = False
@@ -146,7 +146,7 @@ def _bytes(annotations: dict[str, str]) -> int:
 def _settings(config: Config, values: Values) -> Settings:
     sticky = bool(values.get("sticky", False))
     settings = Settings(
-        ingress_class=str(values.get("ingressClass", Settings.ingress_class)),
+        ingress_class=str(values.get("ingressClass", Settings._field_defaults["ingress_class"])),
         annotations=_annotations(values.mappings.get("annotations", {}), sticky),
         sticky=sticky,
         cloud=cloud.choice(config, values),

@@ -25,8 +25,6 @@ v1.0.0 in release-1.20). The Gateway API CRDs (v1.0+) are installed separately.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from wsgen import canary
 from wsgen.errors import BadInput
 from wsgen.model import Config, Values
@@ -84,18 +82,14 @@ def summary(config: Config) -> list[tuple[str, str]]:
     ]
 
 
-TARGET = replace(
-    gateway_api.target(
-        name="istio",
-        about="Gateway API objects for Istio (which keeps idle WebSockets open)",
-        oldest="Istio 1.22.0 (networking.istio.io/v1 DestinationRule; Gateway API v1 since 1.20)",
-        idle_default="Istio has none: it keeps idle WebSockets open",
-        default_class=DEFAULT_CLASS,
-        files=(POLICY_FILE, CANARY_POLICY_FILE),
-        renderer="wsgen.targets.istio.render",
-        # written nowhere (Istio has no idle timeout to set): not asked, only noted
-        not_asked=frozenset({"timeout"}),
-    ),
-    summary=summary,
-    settings=settings,
-)
+TARGET = gateway_api.target(
+    name="istio",
+    about="Gateway API objects for Istio (which keeps idle WebSockets open)",
+    oldest="Istio 1.22.0 (networking.istio.io/v1 DestinationRule; Gateway API v1 since 1.20)",
+    idle_default="Istio has none: it keeps idle WebSockets open",
+    default_class=DEFAULT_CLASS,
+    files=(POLICY_FILE, CANARY_POLICY_FILE),
+    renderer="wsgen.targets.istio.render",
+    # written nowhere (Istio has no idle timeout to set): not asked, only noted
+    not_asked=frozenset({"timeout"}),
+)._replace(summary=summary, settings=settings)

@@ -22,7 +22,7 @@ Oldest: Kubernetes v1.24 (spec.loadBalancerClass is GA since 1.24; the rest sinc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wsgen import cloud, model
 from wsgen.cloud import Choice, Plan
@@ -60,8 +60,7 @@ def default_ports(cert: bool) -> tuple[int, ...]:
     return (TLS_PORT,) if cert else (PLAIN_PORT,)
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     ports: tuple[int, ...] = (PLAIN_PORT,)
     # wsgen.yaml records the ports when they were given (not the default, which follows
     # --lb-cert: a folder given a certificate later listens on 443)

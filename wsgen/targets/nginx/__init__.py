@@ -6,7 +6,7 @@ The spec: its options (--upstream, --listen, --redirect-from, and a canary at
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wsgen import canary, model
 from wsgen.errors import BadInput
@@ -43,8 +43,7 @@ CANARY_ELSEWHERE = (
 )
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     upstream: Endpoint  # the backend
     listen: Endpoint  # where nginx listens
     redirect_from: int | None = None  # with TLS: a plain-HTTP port that redirects to https

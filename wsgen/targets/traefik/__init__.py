@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from wsgen import canary, cloud, model
 from wsgen.errors import BadInput
@@ -95,8 +95,7 @@ def default_entry_point(tls_enabled: bool) -> str:
     return TLS_ENTRY_POINT if tls_enabled else PLAIN_ENTRY_POINT
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     entry_point: str = PLAIN_ENTRY_POINT
     # wsgen.yaml records the entry point only when it is not the default for the TLS mode,
     # which follows TLS (a folder switched to --tls none gets `web`)
