@@ -198,3 +198,32 @@ def test_init_summary_names_traefiks_version_cookie_with_sticky(hermetic: Path) 
     run(asker, *flags, out="k8s")
     rows = [line.split(None, 1)[1] for line in asker.said if line.strip().startswith("sticky ")]
     assert rows == ["cookie a-affinity, version cookie a-version"], asker.said
+
+
+@pytest.mark.parametrize("target", [*GATEWAY_TARGETS, "traefik"])
+def test_a_socket_io_path_weighed_without_sticky_is_said(target: str, wsgen) -> None:
+    """As on ingress-nginx: a split weight picks a version per request, so the long-polling
+    handshake and the upgrade of one Socket.IO client can reach both versions; the README
+    says wsgen tells it on stderr. Gateway API targets refuse --sticky with a split weight, so
+    the way out there is a cookie; Traefik's --sticky keeps a client on its version."""
+    given = ["--target", target, *CANARY, "--path", "/socket.io/", "--canary-weight", "10"]
+    result = wsgen("render", *given)
+    assert result.code == 0, result.err
+    fix = (
+        "add --sticky (its version cookie then keeps a client on the version it first reached)"
+        if target == "traefik"
+        else "--sticky cannot hold a split weight here: give --canary-weight 0 and send "
+        "clients to the canary by --canary-cookie"
+    )
+    assert (
+        "wsgen: --canary-weight 10 without --sticky on /socket.io/: each request of a Socket.IO "
+        "client (its long-polling handshake, then the upgrade) is weighed anew, so one client "
+        f"can reach both versions; {fix}"
+    ) in result.err_lines
+    quiet = [["--canary-weight", "0"], ["--canary-weight", "100"], ["--path", "/ws"]]
+    if target == "traefik":
+        quiet.append(["--sticky"])
+    for more in quiet:
+        again = wsgen("render", *given, *more)
+        assert again.code == 0, again.err
+        assert not [line for line in again.err_lines if "without --sticky" in line], more

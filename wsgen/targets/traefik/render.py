@@ -258,13 +258,25 @@ def warnings(config: Config) -> list[str]:
     cannot hold --timeout (Renderer.warnings)."""
     plan = render.cloud_plan(config, CHART.ports)
     if plan is not None:
-        return [
+        said = [
             f"--timeout ({config.timeout} s) is not written for Traefik, which keeps an idle "
             "WebSocket open through an IngressRoute: only the load balancer in front limits it",
             *plan.notes,
         ]
-    return [
-        f"--timeout ({config.timeout} s) is not written: Traefik keeps an idle WebSocket open "
-        "through an IngressRoute (its entry-point timeouts end at the upgrade); a load "
-        "balancer in front of Traefik still closes it after its own idle timeout"
-    ]
+    else:
+        said = [
+            f"--timeout ({config.timeout} s) is not written: Traefik keeps an idle WebSocket "
+            "open through an IngressRoute (its entry-point timeouts end at the upgrade); a load "
+            "balancer in front of Traefik still closes it after its own idle timeout"
+        ]
+    settings: Settings = config.settings
+    chosen = settings.canary
+    split = chosen is not None and 0 < chosen.weight < 100
+    if chosen is not None and split and not settings.sticky and "socket.io" in config.path:
+        said.append(
+            f"--canary-weight {chosen.weight} without --sticky on {config.path}: each request "
+            "of a Socket.IO client (its long-polling handshake, then the upgrade) is weighed "
+            "anew, so one client can reach both versions; add --sticky (its version cookie "
+            "then keeps a client on the version it first reached)"
+        )
+    return said
