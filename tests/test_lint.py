@@ -363,6 +363,27 @@ def test_one_bad_file_never_stops_the_others(wsgen, tmp_path: Path) -> None:  # 
     assert len(report["files"]) == 8
 
 
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        (b"a: {", (1, 5)),
+        # found by test_property: a vertical tab, then a flow mapping the stream ends inside
+        (b"\x0b\n--- {\xe1\x80\x80", (2, 7)),
+        (b"a: b\r--- [", (2, 6)),
+    ],
+)
+def test_a_stream_that_ends_inside_a_node_is_said_on_its_last_line(
+    wsgen, tmp_path: Path, data: bytes, where: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    """libyaml puts the end of a stream without a final line break on the line after it: lint
+    names the end of the last line instead (an editor has no line 3 in a 2-line file)."""
+    path = tmp_path / "cut.yaml"
+    path.write_bytes(data)
+    code, report = lint_json(wsgen, str(path))
+    assert code == 1
+    assert (report["findings"][-1]["line"], report["findings"][-1]["column"]) == where
+
+
 def test_unreadable_file_is_a_finding_not_a_crash(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     if os.geteuid() == 0:  # root reads any file; /proc/self/mem refuses plain reads
         code, report = lint_json(wsgen, "/proc/self/mem")

@@ -289,9 +289,10 @@ def _too_many_nodes(text: str, budget: list[int], whole: bool) -> tuple[int, int
 
 
 def _compose(
-    text: str, offset: int, budget: list[int], whole: bool = False
+    text: str, offset: int, budget: list[int], whole: bool = False, ends_file: bool = False
 ) -> list[Document] | Problem:
-    """All documents of `text`, or the first problem (lines counted from `offset`)."""
+    """All documents of `text`, or the first problem (lines counted from `offset`;
+    `ends_file`: `text` runs to the end of the file)."""
     if may_be_too_deep(text):
         try:
             deep = too_deep(text)
@@ -314,6 +315,13 @@ def _compose(
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line, column = (mark.line, mark.column) if mark is not None else (0, 0)
+        if ends_file and mark is not None and mark.index >= len(text) and line and not column:
+            # libyaml puts the end of a stream without a final line break on a line after the
+            # last: said at the end of the file's last line instead (a document read on its
+            # own before others keeps that next line: the `---` where the file goes on)
+            last = _LINE_BREAK.split(text)
+            if len(last) == line:
+                line, column = line - 1, len(last[-1])
         message = describe_yaml_error(error).split(": ", 1)[-1]
         if isinstance(error, yaml.reader.ReaderError):  # a character YAML does not allow
             before = text.encode("utf-8", "surrogatepass")[: error.position].decode(
@@ -325,11 +333,14 @@ def _compose(
         return Problem(line + offset, column, message)
 
 
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # libyaml's line breaks
+
+
 def documents(text: str) -> list[Document | Problem]:
     """Every document of a stream. When one does not parse, each document is read on its own
     (split at the `---` and `...` lines, which YAML forbids inside content), so one broken
     document hides none of the others."""
-    whole = _compose(text, 0, [MAX_NODES], whole=True)
+    whole = _compose(text, 0, [MAX_NODES], whole=True, ends_file=True)
     if isinstance(whole, list):
         return list(whole)
     if whole.message == TOO_MANY_NODES:
@@ -347,7 +358,7 @@ def documents(text: str) -> list[Document | Problem]:
             start += 1  # `...` ends the document before; nothing of its own
         if end <= start:
             continue
-        result = _compose("\n".join(lines[start:end]), start, budget)
+        result = _compose("\n".join(lines[start:end]), start, budget, ends_file=end == len(lines))
         found.extend(result if isinstance(result, list) else [result])
         if isinstance(result, Problem) and result.message == TOO_MANY_NODES:
             break
