@@ -39,6 +39,17 @@ def need_nginx() -> str:
     return binary
 
 
+def nginx_test(binary: str, folder: Path | str) -> subprocess.CompletedProcess[str]:
+    """`nginx -t` on the nginx.conf in `folder`, with `folder` as nginx's prefix (-p)."""
+    return subprocess.run(
+        [binary, "-t", "-p", str(folder), "-c", "nginx.conf"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

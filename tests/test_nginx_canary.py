@@ -16,7 +16,6 @@ import errno
 import http
 import http.client
 import re
-import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,13 +72,7 @@ def test_nginx_accepts_every_canary_variant(wsgen) -> None:
     for args in ACCEPTED:
         with live.folder_for_nginx() as folder:
             render(wsgen, folder / "out", *args)
-            check = subprocess.run(
-                [binary, "-t", "-p", str(folder / "out"), "-c", "nginx.conf"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
+            check = live.nginx_test(binary, folder / "out")
             assert check.returncode == 0, f"{args}: {check.stderr}"
             assert "test is successful" in check.stderr
 

@@ -6,7 +6,6 @@ open is in test_probe.py, against a running nginx.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -68,13 +67,7 @@ def test_nginx_accepts_every_golden_case(wsgen) -> None:
             make_cert(wsgen, "my certs", "*.example.com")
             result = wsgen("render", "--target", "nginx", "-o", "out", *args)
             assert result.code == 0, result.err
-            check = subprocess.run(
-                [binary, "-t", "-p", "out", "-c", "nginx.conf"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
+            check = live.nginx_test(binary, "out")
             assert check.returncode == 0, f"{case}: {check.stderr}"
             assert "test is successful" in check.stderr
 
