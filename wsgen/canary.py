@@ -285,6 +285,20 @@ def summary(config: Config, chosen: Canary) -> str:
     return ", ".join(parts)
 
 
+def long_polling_split(config: Config, sticky: bool, remedy: str) -> list[str]:
+    """The warning that a weight splits a Socket.IO client across versions (a weight between
+    0 and 100 on a socket.io path, nothing `sticky` keeping a client on its version), ending
+    with `remedy`, the target's way out; [] when nothing splits one."""
+    chosen = of(config)
+    if chosen is None or sticky or not 0 < chosen.weight < 100 or "socket.io" not in config.path:
+        return []
+    return [
+        f"--canary-weight {chosen.weight} without --sticky on {config.path}: each request "
+        "of a Socket.IO client (its long-polling handshake, then the upgrade) is weighed "
+        f"anew, so one client can reach both versions; {remedy}"
+    ]
+
+
 def notes(config: Config) -> list[str]:
     """What a canary means for WebSockets, said on every run (Renderer.warnings)."""
     chosen = of(config)

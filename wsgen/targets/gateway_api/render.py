@@ -136,16 +136,13 @@ def manifests(
 def warnings(config: Config) -> list[str]:
     """What the user must know about the Gateway; a canary weight that splits a Socket.IO
     client across versions (Renderer.warnings)."""
-    said = _gateway_warnings(config)
-    chosen = canary.of(config)
-    if chosen is not None and 0 < chosen.weight < 100 and "socket.io" in config.path:
-        said.append(
-            f"--canary-weight {chosen.weight} without --sticky on {config.path}: each request "
-            "of a Socket.IO client (its long-polling handshake, then the upgrade) is weighed "
-            "anew, so one client can reach both versions; --sticky cannot hold a split weight "
-            "here: give --canary-weight 0 and send clients to the canary by --canary-cookie"
-        )
-    return said
+    # --sticky with a split weight is refused here: it cannot keep a client on its version
+    return _gateway_warnings(config) + canary.long_polling_split(
+        config,
+        sticky=False,
+        remedy="--sticky cannot hold a split weight here: give --canary-weight 0 and send "
+        "clients to the canary by --canary-cookie",
+    )
 
 
 def _gateway_warnings(config: Config) -> list[str]:

@@ -75,13 +75,9 @@ def warnings(config: Config) -> list[str]:
     settings: Settings = config.settings
     chosen = settings.canary
     sticky = settings.sticky or dict(settings.annotations).get(AFFINITY) == "cookie"
-    if chosen is not None and 0 < chosen.weight < 100 and not sticky and "socket.io" in config.path:
-        result.append(
-            f"--canary-weight {chosen.weight} without --sticky on {config.path}: each request "
-            "of a Socket.IO client (its long-polling handshake, then the upgrade) is weighed "
-            "anew, so one client can reach both versions; add --sticky (the canary then keeps "
-            "the clients it gets)"
-        )
+    result += canary.long_polling_split(
+        config, sticky, remedy="add --sticky (the canary then keeps the clients it gets)"
+    )
     if chosen is not None and sticky:
         given = dict(settings.annotations)
         cookie = (

@@ -270,13 +270,9 @@ def warnings(config: Config) -> list[str]:
             "balancer in front of Traefik still closes it after its own idle timeout"
         ]
     settings: Settings = config.settings
-    chosen = settings.canary
-    split = chosen is not None and 0 < chosen.weight < 100
-    if chosen is not None and split and not settings.sticky and "socket.io" in config.path:
-        said.append(
-            f"--canary-weight {chosen.weight} without --sticky on {config.path}: each request "
-            "of a Socket.IO client (its long-polling handshake, then the upgrade) is weighed "
-            "anew, so one client can reach both versions; add --sticky (its version cookie "
-            "then keeps a client on the version it first reached)"
-        )
-    return said
+    return said + canary.long_polling_split(
+        config,
+        settings.sticky,
+        remedy="add --sticky (its version cookie then keeps a client on the version it first "
+        "reached)",
+    )
