@@ -364,6 +364,47 @@ def test_one_bad_file_never_stops_the_others(wsgen, tmp_path: Path) -> None:  # 
 
 
 @pytest.mark.parametrize(
+    "value", ["1" * 4301, "0" * 5000 + "3600", "-" + "9" * 5000, "9223372036854775808"]
+)
+def test_a_number_longer_than_pythons_int_limit_is_a_finding_not_a_crash(
+    wsgen, tmp_path: Path, value: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Python's int() refuses text of more than 4300 digits; Go's strconv.Atoi reads any
+    number of leading zeros, and refuses what does not fit 64 bits (ingress-nginx drops it)."""
+    path = tmp_path / "long.yaml"
+    path.write_text(LONG_NUMBER.format(value=value))
+    code, report = lint_json(wsgen, str(path))
+    rules = sorted(f["rule"] for f in report["findings"])
+    if value.lstrip("0") == "3600":
+        assert (code, rules) == (0, []), report["findings"]  # 3600, whatever its leading zeros
+    else:
+        assert code == 1 and rules, report["findings"]  # dropped by ingress-nginx: said
+
+
+LONG_NUMBER = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: chat
+  annotations:
+    nginx.ingress.kubernetes.io/proxy-read-timeout: "{value}"
+    nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: chat.example.com
+      http:
+        paths:
+          - path: /ws
+            pathType: Prefix
+            backend:
+              service:
+                name: chat
+                port:
+                  number: 8080
+"""
+
+
+@pytest.mark.parametrize(
     ("data", "where"),
     [
         (b"a: {", (1, 5)),

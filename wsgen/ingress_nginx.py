@@ -312,7 +312,11 @@ def atoi(value: str) -> int | None:
     64-bit int (beyond it: ErrRange); None when it fails, and the annotation is dropped."""
     if not is_digits(value):
         return None
-    number = int(value)
+    sign, digits = (value[0], value[1:]) if value[:1] in "+-" else ("", value)
+    significant = digits.lstrip("0") or "0"  # Go reads any number of leading zeros
+    if len(significant) > len(str(GO_INT_MAX)):  # beyond 64 bits (and Python's int() limit)
+        return None
+    number = int(sign + significant)
     return number if -GO_INT_MAX - 1 <= number <= GO_INT_MAX else None
 
 

@@ -669,7 +669,9 @@ def seconds(raw: str | None) -> int | None:
     match = _DURATION.fullmatch(raw.strip())
     if match is None or not any(match.groups()):
         return None
-    h, m, s = (int(g) if g else 0 for g in match.groups())
+    if any(len(g.lstrip("0")) > 18 for g in match.groups() if g):
+        return None  # no controller reads it (beyond int64), nor Python's int() past 4300 digits
+    h, m, s = (int(g.lstrip("0") or "0") if g else 0 for g in match.groups())
     return h * 3600 + m * 60 + s
 
 

@@ -389,12 +389,13 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
     if is_canary(view):
         return  # its timeouts are ignored: the main Ingress's apply (WS706)
     for name, _key, node, raw in _timeouts(view):
-        if name not in ("proxy-read-timeout", "proxy-send-timeout") or not nginx.is_integer(raw):
+        number = nginx.atoi(raw)  # not int(): Go's reading (leading zeros, 64 bits)
+        if name not in ("proxy-read-timeout", "proxy-send-timeout") or number is None:
             continue
         wanted = f'"{max(options.min_timeout, 3600)}" or more, or heartbeats more often than that'
         if view.provider == TRAEFIK_NGINX and name == "proxy-read-timeout":
-            deadline = traefik.read_deadline(int(raw))
-            if deadline is not None and traefik.wraps(int(raw)):
+            deadline = traefik.read_deadline(number)
+            if deadline is not None and traefik.wraps(number):
                 if deadline >= options.min_timeout:
                     continue
                 shown = f"{deadline:.2f}".rstrip("0").rstrip(".")
@@ -408,19 +409,19 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
                 )
                 continue
         if view.provider == TRAEFIK_NGINX and (
-            traefik.read_deadline(int(raw)) is None or name == "proxy-send-timeout"
+            traefik.read_deadline(number) is None or name == "proxy-send-timeout"
         ):
             # no deadline at all (0 or below, after the wrap: transport.go connWithTimeouts);
             # the send timeout is a per-write deadline that leaves an idle WebSocket open
             # (measured, targets.md)
             continue
-        if int(raw) <= nginx.DEFAULT_TIMEOUT:
+        if number <= nginx.DEFAULT_TIMEOUT:
             yield Hit(
                 node,
                 f"{name} {raw}: {_ws(view)} is cut after {raw} s of silence",
                 wanted,
             )
-        elif int(raw) < options.min_timeout:
+        elif number < options.min_timeout:
             yield Hit(
                 node,
                 f"{name} {raw} is below {options.min_timeout} s (--min-timeout): idle WebSockets "
@@ -526,10 +527,11 @@ def read_without_send(view: View, options: Options, context: Context) -> Iterato
 )
 def long_connect(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, _key, node, raw in _timeouts(view):
+        number = nginx.atoi(raw)
         if (
             name == "proxy-connect-timeout"
-            and nginx.is_integer(raw)
-            and int(raw) > nginx.MAX_CONNECT_TIMEOUT
+            and number is not None
+            and number > nginx.MAX_CONNECT_TIMEOUT
         ):
             yield Hit(
                 node,
@@ -1106,9 +1108,10 @@ def _longest_idle(
         else:
             read = view.annotation(nginx.READ_TIMEOUT)
             raw = text(read[1]) if read else None
-            if raw is None or not nginx.is_integer(raw):
+            number = nginx.atoi(raw) if raw is not None else None
+            if number is None:
                 continue  # the 60 s default, or WS201/WS203's business
-            held = int(raw)
+            held = number
         if longest is None or held > longest[0]:
             longest = (held, view)
     return longest
