@@ -8,7 +8,7 @@ import contextlib
 import inspect
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -19,6 +19,11 @@ from wsgen.fast_render import layers as _layers
 from wsgen.fast_render import render as _render
 from wsgen.fast_render import show as _print
 from wsgen.runner import emit as _emit
+from wsgen.runner import say as _say
+
+if TYPE_CHECKING:
+    from wsgen.lint import Options as LintOptions
+    from wsgen.lint import Report
 
 
 def _show_help(ctx: Any, param: Any, value: bool) -> None:
@@ -228,9 +233,10 @@ def _bugs_exit_3() -> Iterator[None]:
 
 _FORMATS = ("text", "json", "sarif")
 LINT_EXIT_CODES = (
-    "Exit codes: 0 no finding at or above --fail-on; 1 findings at or above --fail-on; "
-    "2 bad usage (a PATH that does not exist, a bad option); 3 lint itself failed (a bug); "
-    + errors.OUTPUT_CODES_HELP
+    "Exit codes: 0 no finding at or above --fail-on (with --fix: none left); 1 findings at or "
+    "above --fail-on (with --fix: left, or a file whose fixes did not check out; with --diff: "
+    "there is a diff); 2 bad usage (a PATH that does not exist, a bad option); "
+    "3 lint itself failed (a bug); " + errors.OUTPUT_CODES_HELP
 )
 
 
@@ -273,12 +279,28 @@ def lint(
         help="What serves the ingress-nginx Ingresses (class nginx, unset or --ingress-class): "
         "ingress-nginx, or traefik (Traefik v3.7+'s kubernetesIngressNGINX provider).",
     ),
+    fix: bool = typer.Option(
+        False,
+        "--fix",
+        help="Repair the findings that have a safe fix, in place (stdin: the fixed text to "
+        "stdout, the report to stderr).",
+    ),
+    unsafe_fixes: bool = typer.Option(
+        False,
+        "--unsafe-fixes",
+        help="With --fix or --diff: the unsafe fixes too (they remove or change what a person "
+        "wrote).",
+    ),
+    diff: bool = typer.Option(
+        False,
+        "--diff",
+        help="Print a unified diff of what --fix would change, and write nothing.",
+    ),
 ) -> int:
     """Find the WebSocket pitfalls in Ingress manifests (and chart values' ingress sections):
     idle timeouts, made-up or ignored annotations, snippets, old APIs, TLS and class mistakes.
     The README lists every rule with an example and the fix."""
     from wsgen import lint as linter
-    from wsgen import lint_report
 
     if format not in _FORMATS:
         raise errors.BadInput(f"--format: {format!r} is not one of {', '.join(_FORMATS)}")
@@ -290,18 +312,58 @@ def lint(
         all=all,
         controller=controller,
     )
+    if unsafe_fixes and not (fix or diff):
+        raise errors.BadInput("--unsafe-fixes: only with --fix or --diff")
+    if fix or diff:
+        return _lint_fix(paths, options, format, unsafe_fixes, diff)
     with _bugs_exit_3():
         report = linter.lint(paths, options, sys.stdin.buffer)
-        if format == "json":
-            output = lint_report.as_json(report)
-        elif format == "sarif":
-            from importlib.metadata import version
-
-            output = lint_report.sarif(report, version("wsgen"))
-        else:
-            output = lint_report.text(report)
+        output = _lint_output(report, format)
     _emit(output)
     return 1 if report.failed else errors.OK
+
+
+def _lint_output(report: "Report", format: str) -> str:
+    from wsgen import lint_report
+
+    if format == "json":
+        return lint_report.as_json(report)
+    if format == "sarif":
+        from importlib.metadata import version
+
+        return lint_report.sarif(report, version("wsgen"))
+    return lint_report.text(report)
+
+
+def _lint_fix(
+    paths: list[str], options: "LintOptions", format: str, unsafe: bool, diff: bool
+) -> int:
+    """--fix and --diff. The report goes to stdout, or to stderr when stdout carries the fixed
+    text (stdin) or the diff; a file whose fixes did not check out is named on stderr."""
+    from wsgen import lint_fix, lint_report
+
+    with _bugs_exit_3():
+        outcome = lint_fix.fix(paths, options, sys.stdin.buffer, unsafe)
+    for line in outcome.refused:
+        _say(line)
+    stdin = next((f for f in outcome.originals.values() if f.path is None), None)
+    if diff:
+        with _bugs_exit_3():
+            patch = lint_fix.diff(outcome)
+        _emit(patch)
+        _say(lint_report.summary(outcome.report).replace(" fixed", " would be fixed"))
+        return 1 if patch or outcome.refused else errors.OK
+    with _bugs_exit_3():
+        output = _lint_output(outcome.report, format)
+    lint_fix.write(outcome)
+    if stdin is not None:
+        text = outcome.texts.get(stdin.name, stdin.text)
+        if text is not None and stdin.encoding is not None:
+            _emit(stdin.encoding.encode(text))
+        _emit(output, stderr=True)
+    else:
+        _emit(output)
+    return 1 if outcome.report.failed or outcome.refused else errors.OK
 
 
 PROBE_EXIT_CODES = (

@@ -256,6 +256,23 @@ def sets_upgrade(snippet: str) -> bool:
     return _SETS_UPGRADE.search(snippet) is not None
 
 
+# What a snippet that only switches WebSockets on says, statement by statement: the headers
+# ingress-nginx sets itself, and the HTTP/1.1 it already speaks to the backend.
+_UPGRADE_STATEMENT = re.compile(
+    r"(?:proxy_set_header|more_set_input_headers)\s+[\"']?(?:upgrade|connection)\b[^;]*"
+    r"|proxy_http_version\s+[\"']?1\.1[\"']?",
+    re.IGNORECASE,
+)
+
+
+def only_upgrade(snippet: str) -> bool:
+    """Whether a snippet only sets the Upgrade/Connection headers (and HTTP/1.1): removing it
+    loses nothing. Comments and blank lines aside; any other statement makes it False."""
+    lines = [line.split("#", 1)[0] for line in snippet.splitlines()]
+    statements = [s.strip() for s in ";".join(lines).split(";") if s.strip()]
+    return bool(statements) and all(_UPGRADE_STATEMENT.fullmatch(s) for s in statements)
+
+
 def risk(name: str) -> str | None:
     """Risk level of an annotation name without the prefix, or None if the controller lacks it."""
     return RISK.get(name)
@@ -271,6 +288,23 @@ def name_problem(name: str) -> str | None:
     if advice is not None:
         return f"is not an ingress-nginx annotation: {advice}"
     return "is not an ingress-nginx annotation" + did_you_mean(name, RISK)
+
+
+def meant(name: str) -> str | None:
+    """For a name ingress-nginx lacks (without the prefix): the annotation it has that was
+    meant, "" when nothing was (a WebSocket switch it does not need), None when unsure."""
+    advice = MADE_UP.get(name)
+    if advice is not None:
+        if advice.endswith(_WEBSOCKET_NEEDS_NOTHING):
+            return ""
+        said = advice.removeprefix("write ")
+        return said if said != advice and said in RISK else None
+    if name.replace("_", "-") in RISK:
+        return name.replace("_", "-")
+    import difflib
+
+    close = difflib.get_close_matches(name, list(RISK), n=1)
+    return close[0] if close else None
 
 
 def key_problem(key: str) -> tuple[str, str] | None:

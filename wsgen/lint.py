@@ -15,7 +15,7 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -31,6 +31,9 @@ from wsgen.yamlutil import (
     room_to_nest,
     too_deep,
 )
+
+if TYPE_CHECKING:
+    from wsgen.lint_edit import Fix
 
 SEVERITIES = ("info", "warning", "error")  # weakest first
 # --controller: what serves the Ingresses written for ingress-nginx (class nginx, unset, or an
@@ -74,6 +77,8 @@ class Finding:
     end_line: int = 0
     end_column: int = 0
     ingress: str = ""  # namespace/name, or the chart values section; "" for file problems
+    fix: Fix | None = field(default=None, compare=False)  # what --fix would do, if anything
+    fixed: bool = False  # --fix did it (the finding is shown where it was)
 
     def __post_init__(self) -> None:
         # A message quotes what the file says (an annotation's value, a duplicate key, a name):
@@ -112,18 +117,37 @@ class FileReport:
 class Report:
     files: list[FileReport]
     options: Options
+    loaded: list[Loaded] = field(default_factory=list, repr=False)  # what was read, for --fix
 
     @property
     def findings(self) -> list[Finding]:
         return [finding for file in self.files for finding in file.findings]
 
     def count(self, severity: str) -> int:
-        return sum(1 for finding in self.findings if finding.severity == severity)
+        """Findings of a severity left (a fixed one no longer counts)."""
+        return sum(1 for f in self.findings if f.severity == severity and not f.fixed)
+
+    def fixes(self, status: str) -> int:
+        """Findings whose fix_status is `status`."""
+        return sum(1 for f in self.findings if fix_status(f) == status)
 
     @property
     def failed(self) -> bool:
         floor = SEVERITIES.index(self.options.fail_on)
-        return any(SEVERITIES.index(f.severity) >= floor for f in self.findings)
+        return any(SEVERITIES.index(f.severity) >= floor for f in self.findings if not f.fixed)
+
+
+FIX_STATUSES = ("fixed", "safe", "unsafe", "")
+
+
+def fix_status(finding: Finding) -> str:
+    """ "fixed" (by --fix), "safe" (--fix would), "unsafe" (--fix --unsafe-fixes would), or ""
+    (a person must)."""
+    if finding.fixed:
+        return "fixed"
+    if finding.fix is None:
+        return ""
+    return "safe" if finding.fix.safe else "unsafe"
 
 
 def make_options(
@@ -219,25 +243,45 @@ def shown(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+_BOMS = (  # (BOM, codec of what follows it); longest first: UTF-32 LE starts like UTF-16 LE
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """How a file's text was stored, so a fixed text is written back the same way."""
+
+    bom: bytes = b""
+    codec: str = "utf-8"
+
+    def encode(self, text: str) -> bytes:
+        return self.bom + text.encode(self.codec, "surrogateescape")
+
+
 def decode(data: bytes) -> str:
     """Text of a file: UTF-8 (a BOM is allowed), or UTF-16/32 with their BOM.
 
     Raises NotText saying where the first byte that is not UTF-8 is.
     """
-    for bom, codec in (
-        (b"\xef\xbb\xbf", "utf-8-sig"),
-        (b"\xff\xfe\x00\x00", "utf-32"),
-        (b"\x00\x00\xfe\xff", "utf-32"),
-        (b"\xff\xfe", "utf-16"),
-        (b"\xfe\xff", "utf-16"),
-    ):
+    return decode_with_encoding(data)[0]
+
+
+def decode_with_encoding(data: bytes) -> tuple[str, Encoding]:
+    """decode(), and how to encode the text back to the same bytes."""
+    for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(codec)
+                return data[len(bom) :].decode(codec), Encoding(bom, codec)
             except UnicodeDecodeError:
-                raise NotText(0, f"not valid {codec.upper()} text") from None
+                shown = "UTF-8-SIG" if codec == "utf-8" else codec.rpartition("-")[0].upper()
+                raise NotText(0, f"not valid {shown} text") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), Encoding()
     except UnicodeDecodeError as error:
         raise NotText(
             data.count(b"\n", 0, error.start),
@@ -256,10 +300,27 @@ class NotText(ValueError):
 
 @dataclass
 class Document:
-    """A composed document; its marks count lines from `offset` (0-based) in the file."""
+    """A composed document; its marks count lines from `offset` (0-based) in the file, and
+    characters from `index` (marks of a document composed on its own start at 0)."""
 
     node: Node
     offset: int
+    index: int = 0
+
+
+@dataclass(frozen=True)
+class Source:
+    """The text a document's nodes were composed from, for fixes to edit: the file's whole
+    text and where the document's marks start in it."""
+
+    text: str
+    index: int = 0
+
+    def start(self, node: Node) -> int:
+        return self.index + node.start_mark.index
+
+    def end(self, node: Node) -> int:
+        return self.index + node.end_mark.index
 
 
 @dataclass
@@ -476,6 +537,8 @@ class View:
     default_services: list[tuple[str, Node]]
     tls: list[Node]
     offset: int = 0  # add to the marks' lines (see Document)
+    source: Source | None = None  # the text to edit, when the file may be fixed
+    annotations_node: Node | None = None  # the annotations mapping
     websocket: str | None = None  # why it carries WebSockets, or None
     nginx: bool = False  # whether it is written for ingress-nginx (its annotations are read)
     provider: str = ""  # INGRESS_NGINX, TRAEFIK_NGINX, TRAEFIK, or "" (another controller)
@@ -519,7 +582,7 @@ def _service_names(backend: Node | None) -> list[tuple[str, Node]]:
     return named((value(backend, "service", "name"), value(backend, "serviceName")))
 
 
-def ingress_view(file: str, root: Node, offset: int = 0) -> View:
+def ingress_view(file: str, root: Node, offset: int = 0, source: Source | None = None) -> View:
     meta_pair = fields(root).get("metadata")
     meta = meta_pair[1] if meta_pair else None
     annotations_pair = fields(meta).get("annotations")
@@ -569,6 +632,8 @@ def ingress_view(file: str, root: Node, offset: int = 0) -> View:
         default_services=defaults,
         tls=items(value(spec, "tls")),
         offset=offset,
+        source=source,
+        annotations_node=annotations_pair[1] if annotations_pair else None,
     )
 
 
@@ -578,7 +643,14 @@ def _object_name(meta: Node | None) -> str:
     return f"{namespace}/{name}" if namespace else name
 
 
-def chart_view(file: str, section: str, key: Node, node: Node, offset: int = 0) -> View:
+def chart_view(
+    file: str,
+    section: str,
+    key: Node,
+    node: Node,
+    offset: int = 0,
+    source: Source | None = None,
+) -> View:
     """An ingress section of chart values: `annotations`, `hosts` (names or {host, paths}),
     `path`/`paths`, `className`/`ingressClassName`, `tls`."""
     hosts: list[tuple[str, Node]] = []
@@ -614,6 +686,8 @@ def chart_view(file: str, section: str, key: Node, node: Node, offset: int = 0) 
         default_services=[],
         tls=items(value(node, "tls")),
         offset=offset,
+        source=source,
+        annotations_node=annotations_pair[1] if annotations_pair else None,
     )
 
 
@@ -750,6 +824,7 @@ class Resource:
     kind: str
     root: Node
     offset: int = 0
+    source: Source | None = None  # the text to edit, when the file may be fixed
 
     @property
     def meta(self) -> Node | None:
@@ -887,6 +962,7 @@ def finding(
     hint: str = "",
     ingress: str = "",
     offset: int = 0,
+    fix: Fix | None = None,
 ) -> Finding:
     start, end = node.start_mark, node.end_mark
     return Finding(
@@ -900,6 +976,7 @@ def finding(
         end_line=end.line + offset + 1,
         end_column=end.column + 1,
         ingress=ingress,
+        fix=fix,
     )
 
 
@@ -968,19 +1045,65 @@ def read_file(path: Path | None, stdin: BinaryIO | None) -> bytes:
 
 def lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None = None) -> Report:
     """Lint every file PATHs name; unreadable or broken files become WS001 findings."""
+    with _no_gc():
+        return analyse([load(name, path, stdin) for name, path in expand(paths)], options)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
     # Millions of YAML nodes stay alive until the rules ran; the cyclic garbage collector would
     # walk them again and again (it tripled the time on 10,000 documents) and finds nothing:
     # nodes only form cycles through recursive aliases, freed when the run ends.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _lint(paths, options, stdin)
+        yield
     finally:
         if enabled:
             gc.enable()
 
 
-def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Report:
+@dataclass
+class Loaded:
+    """A file lint read: why it could not be read, or its text and documents."""
+
+    name: str
+    path: Path | None  # None: stdin
+    problem: Finding | None = None  # not read, or not text
+    text: str | None = None
+    encoding: Encoding | None = None
+    documents: list[Document | Problem] = field(default_factory=list)
+
+    @property
+    def editable(self) -> bool:
+        """Whether fixes may edit it: text whose every document parsed as one stream, and
+        whose line breaks are LF or CRLF only (a lone CR or U+2028 breaks a line for YAML
+        and not for the edits)."""
+        return (
+            self.text is not None
+            and not any(isinstance(d, Problem) for d in self.documents)
+            and _ODD_BREAK.search(self.text) is None
+        )
+
+
+_ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
+def load(name: str, path: Path | None, stdin: BinaryIO | None = None) -> Loaded:
+    """Read and compose one file (path None: stdin)."""
+    try:
+        content, encoding = decode_with_encoding(read_file(path, stdin))
+    except OSError as error:
+        return Loaded(name, path, _file_problem(name, 0, 0, f"cannot read: {error.strerror}"))
+    except NotRead as error:
+        return Loaded(name, path, _file_problem(name, 0, 0, error.message, hint=error.hint))
+    except NotText as error:
+        return Loaded(name, path, _file_problem(name, error.line, 0, error.message))
+    return Loaded(name, path, None, content, encoding, documents(content))
+
+
+def analyse(loaded: Sequence[Loaded], options: Options) -> Report:
+    """Run the rules on files read (the documents of an editable file carry its Source)."""
     from wsgen.lint_rules import check, check_object
 
     context = Context()
@@ -988,23 +1111,17 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
     files: list[FileReport] = []
     views: list[tuple[FileReport, View]] = []
     resources: list[tuple[FileReport, Resource]] = []
-    for name, path in expand(paths):
+    for file in loaded:
+        name, content = file.name, file.text
         report = FileReport(name)
         files.append(report)
-        try:
-            content = decode(read_file(path, stdin))
-            final = content.splitlines()[-1:] or [""]
-            lines[name] = (max(1, len(content.splitlines())), len(final[0]) + 1)
-        except OSError as error:
-            report.findings.append(_file_problem(name, 0, 0, f"cannot read: {error.strerror}"))
+        if file.problem is not None or content is None:
+            report.findings.extend([file.problem] if file.problem is not None else [])
             continue
-        except NotRead as error:
-            report.findings.append(_file_problem(name, 0, 0, error.message, hint=error.hint))
-            continue
-        except NotText as error:
-            report.findings.append(_file_problem(name, error.line, 0, error.message))
-            continue
-        for document in documents(content):
+        final = content.splitlines()[-1:] or [""]
+        lines[name] = (max(1, len(content.splitlines())), len(final[0]) + 1)
+        editable = file.editable
+        for document in file.documents:
             report.documents += 1
             if isinstance(document, Problem):
                 report.findings.append(
@@ -1023,6 +1140,7 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
                 )
                 continue
             node = document.node
+            source = Source(content, document.index) if editable else None
             for key, first in duplicate_keys(node):
                 report.findings.append(
                     finding(
@@ -1031,22 +1149,22 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
                         name,
                         key,
                         f"the key {key.value!r} appears twice in this mapping (first on line "
-                        f"{first}); parsers silently keep the last",
+                        f"{first + document.offset}); parsers silently keep the last",
                         "remove or merge one of them",
                         offset=document.offset,
                     )
                 )
             found = list(objects(node))
             for kind, root in found:
-                resource = Resource(name, kind, root, document.offset)
+                resource = Resource(name, kind, root, document.offset, source)
                 resources.append((report, resource))
                 if kind == "Ingress":
-                    views.append((report, ingress_view(name, root, document.offset)))
+                    views.append((report, ingress_view(name, root, document.offset, source)))
                 elif kind in ("Service", "BackendConfig"):
                     _collect(context, resource)
             if not found and isinstance(node, MappingNode) and value(node, "apiVersion") is None:
                 for section, key, section_node in chart_sections(node):
-                    view = chart_view(name, section, key, section_node, document.offset)
+                    view = chart_view(name, section, key, section_node, document.offset, source)
                     views.append((report, view))
     for report, view in views:
         report.ingresses += 1
@@ -1068,7 +1186,7 @@ def _lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None) -> Rep
             _within(f, last) for f in report.findings if f.rule not in options.ignore
         ]
         report.findings.sort(key=Finding.sort_key)
-    return Report(files, options)
+    return Report(files, options, list(loaded))
 
 
 def _within(finding: Finding, last: tuple[int, int]) -> Finding:

@@ -11,7 +11,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from wsgen.lint import STDIN_NAME, Finding, Report
+from wsgen.lint import STDIN_NAME, Finding, Report, fix_status
+from wsgen.lint_edit import Fix
 from wsgen.lint_rules import RULES
 from wsgen.terminal import escape
 
@@ -24,22 +25,38 @@ def _plural(count: int, word: str, plural: str = "") -> str:
 
 
 def summary(report: Report) -> str:
-    """`2 files, 3 Ingresses: 1 error, 0 warnings, 2 infos`"""
+    """`2 files, 3 Ingresses: 1 error, 0 warnings, 2 infos`, then what was or can be fixed:
+    `; 2 fixed, 1 fixable with --fix, 1 with --fix --unsafe-fixes`"""
     ingresses = sum(f.ingresses for f in report.files)
-    return (
+    said = (
         f"{_plural(len(report.files), 'file')}, {_plural(ingresses, 'Ingress', 'Ingresses')}: "
         f"{_plural(report.count('error'), 'error')}, "
         f"{_plural(report.count('warning'), 'warning')}, {_plural(report.count('info'), 'info')}"
     )
+    fixes = [
+        f"{count} {words}"
+        for count, words in (
+            (report.fixes("fixed"), "fixed"),
+            (report.fixes("safe"), "fixable with --fix"),
+            (report.fixes("unsafe"), "with --fix --unsafe-fixes"),
+        )
+        if count
+    ]
+    return said + ("; " + ", ".join(fixes) if fixes else "")
+
+
+_STATUS_SHOWN = {"fixed": " [fixed]", "safe": " [fixable]", "unsafe": " [unsafe fix]", "": ""}
 
 
 def text(report: Report) -> str:
-    """One line a finding, `file:line:col: severity RULE message (hint)`, then the summary."""
+    """One line a finding, `file:line:col: severity RULE message (hint) [fixable]`, then the
+    summary. A fixed finding says [fixed] and where it was."""
     lines = []
     for f in report.findings:
         hint = f" ({f.hint})" if f.hint else ""
+        status = _STATUS_SHOWN[fix_status(f)]
         lines.append(
-            escape(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}{hint}")
+            escape(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}{hint}{status}")
         )
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
@@ -57,6 +74,13 @@ def _finding(f: Finding) -> dict[str, Any]:
         "ingress": f.ingress,
         "message": f.message,
         "hint": f.hint,
+        "fix": None
+        if not fix_status(f)
+        else {
+            "status": fix_status(f),
+            "safe": f.fix.safe if f.fix is not None else True,
+            "title": f.fix.title if f.fix is not None else "",
+        },
     }
 
 
@@ -72,6 +96,9 @@ def as_json(report: Report) -> str:
             "infos": report.count("info"),
             "failOn": report.options.fail_on,
             "failed": report.failed,
+            "fixed": report.fixes("fixed"),
+            "fixable": report.fixes("safe"),
+            "unsafeFixable": report.fixes("unsafe"),
         },
         "files": [
             {
@@ -111,6 +138,39 @@ def _uri(path: str) -> str:
     return quote(PurePosixPath(relative.as_posix()).as_posix())
 
 
+def _position(text: str, at: int) -> tuple[int, int]:
+    """1-based line and column (in code points) of a character offset."""
+    line_start = text.rfind("\n", 0, at) + 1
+    return text.count("\n", 0, at) + 1, at - line_start + 1
+
+
+def _sarif_fix(f: Finding, fix: Fix, text: str) -> dict[str, Any]:
+    """A SARIF fix: each edit a replacement of a region (empty for an insertion)."""
+    replacements = []
+    for e in fix.edits:
+        (start_line, start_column), (end_line, end_column) = (
+            _position(text, e.start),
+            _position(text, e.end),
+        )
+        replacements.append(
+            {
+                "deletedRegion": {
+                    "startLine": start_line,
+                    "startColumn": start_column,
+                    "endLine": end_line,
+                    "endColumn": end_column,
+                },
+                "insertedContent": {"text": e.text},
+            }
+        )
+    return {
+        "description": {"text": fix.title + ("" if fix.safe else " (unsafe: --unsafe-fixes)")},
+        "artifactChanges": [
+            {"artifactLocation": {"uri": _uri(f.path)}, "replacements": replacements}
+        ],
+    }
+
+
 def sarif(report: Report, version: str) -> str:
     ids = list(RULES)
     rules = [
@@ -127,8 +187,10 @@ def sarif(report: Report, version: str) -> str:
         }
         for rule in RULES.values()
     ]
-    results = [
-        {
+    texts = {file.name: file.text for file in report.loaded if file.text is not None}
+    results = []
+    for f in report.findings:
+        result: dict[str, Any] = {
             "ruleId": f.rule,
             "ruleIndex": ids.index(f.rule),
             "level": _SARIF_LEVEL[f.severity],
@@ -149,8 +211,12 @@ def sarif(report: Report, version: str) -> str:
                 }
             ],
         }
-        for f in report.findings
-    ]
+        if f.fixed:  # --fix removed it: the check passes now
+            result.update(kind="pass", level="none", properties={"fix": "fixed"})
+        elif f.fix is not None and f.path in texts:
+            result["fixes"] = [_sarif_fix(f, f.fix, texts[f.path])]
+            result["properties"] = {"fix": fix_status(f)}
+        results.append(result)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

@@ -9,6 +9,7 @@ reading, in wsgen.lint; they are listed here so every rule has one description.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
@@ -16,6 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wsgen import cloud
 from wsgen import ingress_nginx as nginx
+from wsgen import lint_edit as edit
 from wsgen import traefik_nginx as traefik
 from wsgen.lint import (
     INGRESS_NGINX,
@@ -28,6 +30,7 @@ from wsgen.lint import (
     HttpPath,
     Options,
     Resource,
+    Source,
     View,
     fields,
     finding,
@@ -40,6 +43,7 @@ from wsgen.lint import (
     websocket_path,
     whole_number,
 )
+from wsgen.lint_edit import Fix
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Hit:
     message: str
     hint: str = ""
     severity: str = ""  # the rule's own unless set
+    fix: Fix | None = None  # how --fix repairs it (None: a person must)
 
 
 Check = Callable[[View, Options, Context], Iterator[Hit]]
@@ -68,10 +73,14 @@ class Rule:
     # the rule's check of other objects, of these kinds ("*": any kind, Ingresses too)
     object_check: ObjectCheck | None = None
     kinds: frozenset[str] = frozenset()
+    fix: str = ""  # FIXES: what --fix can do for its findings
 
 
 RULES: dict[str, Rule] = {}
 ANY_KIND = "*"
+# Rule.fix: "safe" (--fix), "unsafe" (--fix --unsafe-fixes), "safe or unsafe" (depends on the
+# finding), "" (a person must). A fix is offered only where its edit is sure (lint_edit).
+FIXES = ("", "safe", "unsafe", "safe or unsafe")
 
 
 def rule(
@@ -83,9 +92,12 @@ def rule(
     websocket: bool = False,
     chart: bool = True,
     providers: tuple[str, ...] = (),
+    fix: str = "",
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
-        RULES[id] = Rule(id, severity, title, check, nginx, websocket, chart, frozenset(providers))
+        RULES[id] = Rule(
+            id, severity, title, check, nginx, websocket, chart, frozenset(providers), fix=fix
+        )
         return check
 
     return register
@@ -130,6 +142,7 @@ def check(view: View, options: Options, context: Context) -> Iterator[Finding]:
                 hit.hint,
                 view.name,
                 view.offset,
+                hit.fix if view.source is not None else None,
             )
 
 
@@ -148,6 +161,7 @@ def check_object(resource: Resource, options: Options, context: Context) -> Iter
                 hit.hint,
                 resource.name,
                 resource.offset,
+                hit.fix if resource.source is not None else None,
             )
 
 
@@ -214,16 +228,31 @@ def old_fields(view: View, options: Options, context: Context) -> Iterator[Hit]:
         yield Hit(backend_pair[0], "spec.backend is a v1beta1 field", "v1: spec.defaultBackend")
 
 
-@rule("WS103", "error", "a networking.k8s.io/v1 path without pathType", chart=False)
+@rule("WS103", "error", "a networking.k8s.io/v1 path without pathType", chart=False, fix="safe")
 def no_path_type(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if view.api_version is not None and text(view.api_version) in _OLD_APIS:
         return
     for path in view.paths:
         if path.path_type is None:
+            fixed = None
+            if view.source is not None:
+                # v1beta1's default, kept by the v1 conversion: what the path meant before
+                found = fields(path.item).get("path")
+                fixed = edit.fix(
+                    "add pathType: ImplementationSpecific",
+                    edit.insert_after(
+                        view.source, path.item, *found, "pathType", "ImplementationSpecific"
+                    )
+                    if found
+                    else edit.insert_first(
+                        view.source, path.item, [("pathType", "ImplementationSpecific")]
+                    ),
+                )
             yield Hit(
                 path.path_node or path.item,
                 f"path {path.path or '(none)'} has no pathType: the API server rejects the Ingress",
                 "pathType: Prefix (or Exact, ImplementationSpecific)",
+                fix=fixed,
             )
 
 
@@ -348,12 +377,18 @@ _FIX_TIMEOUTS = (
 
 
 @rule(
-    "WS201", "error", "a WebSocket Ingress without proxy-read-timeout", nginx=True, websocket=True
+    "WS201",
+    "error",
+    "a WebSocket Ingress without proxy-read-timeout",
+    nginx=True,
+    websocket=True,
+    fix="unsafe",
 )
 def no_read_timeout(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if is_canary(view):
         return  # its timeouts are ignored: the main Ingress's apply (WS706)
     if view.annotation(nginx.READ_TIMEOUT) is None:
+        fixed = _add_timeouts(view, options)
         if view.provider == TRAEFIK_NGINX:
             yield Hit(
                 view.annotations_anchor,
@@ -362,6 +397,7 @@ def no_read_timeout(view: View, options: Options, context: Context) -> Iterator[
                 f"{_FIX_TIMEOUTS}; provider-wide: providers.kubernetesIngressNGINX."
                 "proxyReadTimeout and proxySendTimeout (Traefik does not read the ingress-nginx "
                 "ConfigMap)",
+                fix=fixed,
             )
             return
         yield Hit(
@@ -369,7 +405,36 @@ def no_read_timeout(view: View, options: Options, context: Context) -> Iterator[
             f"{_ws(view)} without {nginx.READ_TIMEOUT}: ingress-nginx closes idle "
             "connections after 60 s",
             _FIX_TIMEOUTS,
+            fix=fixed,
         )
+
+
+def _wanted(options: Options) -> int:
+    """The timeout a fix writes: --min-timeout, and never less than an hour (the hints')."""
+    return max(options.min_timeout, 3600)
+
+
+def _add_timeouts(view: View, options: Options) -> Fix | None:
+    """WS201's fix: both timeouts at _wanted (unsafe: whether the Ingress carries WebSockets is
+    lint's guess from its names), as the annotations' first pairs, or a new `annotations:`
+    after the Ingress's name. A send timeout already there is kept."""
+    source = view.source
+    if source is None:
+        return None
+    wanted = f'"{_wanted(options)}"'
+    pairs = [(nginx.READ_TIMEOUT, wanted)]
+    if view.annotation(nginx.SEND_TIMEOUT) is None:
+        pairs.append((nginx.SEND_TIMEOUT, wanted))
+    title = f"add {' and '.join(_name(k) for k, _ in pairs)}: {wanted}"
+    if view.annotations_node is not None:
+        return edit.fix(title, edit.insert_first(source, view.annotations_node, pairs), safe=False)
+    holder = view.root if view.chart else value(view.root, "metadata")
+    name = fields(holder).get("name")
+    if view.chart or name is None:
+        return None
+    return edit.fix(
+        title, edit.insert_block_after(source, holder, *name, "annotations", pairs), safe=False
+    )
 
 
 def _timeouts(view: View) -> Iterator[tuple[str, Node, Node, str]]:
@@ -384,15 +449,29 @@ def _timeouts(view: View) -> Iterator[tuple[str, Node, Node, str]]:
     "a read or send timeout at or below 60 s (error) or below --min-timeout (warning)",
     nginx=True,
     websocket=True,
+    fix="unsafe",
 )
 def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if is_canary(view):
         return  # its timeouts are ignored: the main Ingress's apply (WS706)
+    for hit in _short_timeouts(view, options):
+        fixed = None
+        if view.source is not None:
+            raised = str(_wanted(options))
+            fixed = edit.fix(
+                f'raise it to "{raised}"',
+                edit.replace_scalar(view.source, hit.node, raised),
+                safe=False,
+            )
+        yield replace(hit, fix=fixed)
+
+
+def _short_timeouts(view: View, options: Options) -> Iterator[Hit]:
     for name, _key, node, raw in _timeouts(view):
         number = nginx.atoi(raw)  # not int(): Go's reading (leading zeros, 64 bits)
         if name not in ("proxy-read-timeout", "proxy-send-timeout") or number is None:
             continue
-        wanted = f'"{max(options.min_timeout, 3600)}" or more, or heartbeats more often than that'
+        wanted = f'"{_wanted(options)}" or more, or heartbeats more often than that'
         if view.provider == TRAEFIK_NGINX and name == "proxy-read-timeout":
             deadline = traefik.read_deadline(number)
             if deadline is not None and traefik.wraps(number):
@@ -437,8 +516,18 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
     'a timeout that is not whole seconds ("3600s", "1h")',
     nginx=True,
     websocket=True,
+    fix="safe",
 )
 def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hit]:
+    for hit in _timeout_units(view):
+        meant = seconds(text(hit.node))
+        fixed = None
+        if view.source is not None and meant is not None and hit.hint == f'write "{meant}"':
+            fixed = edit.fix(hit.hint, edit.replace_scalar(view.source, hit.node, str(meant)))
+        yield replace(hit, fix=fixed)
+
+
+def _timeout_units(view: View) -> Iterator[Hit]:
     for name, _key, node, raw in _timeouts(view):
         traefik_nginx = view.provider == TRAEFIK_NGINX
         if nginx.is_integer(raw):
@@ -470,9 +559,11 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
         )
 
 
-@rule("WS204", "error", "an annotation value that is not a YAML string")
+@rule("WS204", "error", "an annotation value that is not a YAML string", fix="safe")
 def not_a_string(view: View, options: Options, context: Context) -> Iterator[Hit]:
-    yield from _not_strings(((key, node) for key, _key_node, node in view.annotations), "Ingress")
+    yield from _not_strings(
+        ((key, node) for key, _key_node, node in view.annotations), "Ingress", view.source
+    )
 
 
 @object_rule("WS204", kinds=("Service",))
@@ -481,19 +572,35 @@ def service_annotation_not_a_string(
 ) -> Iterator[Hit]:
     """WS204 for Services: a cloud load balancer's annotations are strings too."""
     pairs = fields(value(resource.meta, "annotations")).items()
-    yield from _not_strings(((key, node) for key, (_key_node, node) in pairs), "Service")
+    yield from _not_strings(
+        ((key, node) for key, (_key_node, node) in pairs), "Service", resource.source
+    )
 
 
-def _not_strings(pairs: Iterable[tuple[str, Node]], kind: str) -> Iterator[Hit]:
+# YAML 1.1 booleans, read by kubectl as true and false: quoted as the words the controllers read
+_YAML_BOOLEANS = {
+    **dict.fromkeys(("yes", "Yes", "YES", "on", "On", "ON"), "true"),
+    **dict.fromkeys(("no", "No", "NO", "off", "Off", "OFF"), "false"),
+}
+
+
+def _not_strings(
+    pairs: Iterable[tuple[str, Node]], kind: str, source: Source | None
+) -> Iterator[Hit]:
     for key, node in pairs:
         if node.tag not in (STR_TAG, NULL_TAG):
             shown = text(node)
-            hint = f'quote it: "{shown}"' if shown is not None else "write a string"
+            meant = _YAML_BOOLEANS.get(shown or "", shown)
+            hint = f'quote it: "{meant}"' if meant is not None else "write a string"
+            fixed = None
+            if source is not None and meant is not None:
+                fixed = edit.fix(hint, edit.quote(source, node, meant))
             yield Hit(
                 node,
                 f"{key}: {shown if shown is not None else 'this value'} is not a string; the API "
                 f"server rejects the {kind} (annotation values are strings)",
                 hint,
+                fix=fixed,
             )
 
 
@@ -503,17 +610,37 @@ def _not_strings(pairs: Iterable[tuple[str, Node]], kind: str) -> Iterator[Hit]:
     "proxy-read-timeout without proxy-send-timeout",
     nginx=True,
     websocket=True,
+    fix="safe",
 )
 def read_without_send(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if is_canary(view):
         return  # its timeouts are ignored: the main Ingress's apply
     read = view.annotation(nginx.READ_TIMEOUT)
     if read is not None and view.annotation(nginx.SEND_TIMEOUT) is None:
+        meant = seconds(text(read[1]))
+        fixed = None
+        # the read timeout copied; not while it is short itself (WS202 would fire on the copy:
+        # raising it is unsafe, and the next round of --fix --unsafe-fixes copies the result)
+        if (
+            view.source is not None
+            and meant is not None
+            and meant > nginx.DEFAULT_TIMEOUT
+            and meant >= options.min_timeout
+        ):
+            said = edit.written(view.source, read[1]) or '"'
+            value = f"'{meant}'" if said.startswith("'") else f'"{meant}"'
+            fixed = edit.fix(
+                f"add {nginx.SEND_TIMEOUT}: {value}",
+                edit.insert_after(
+                    view.source, view.annotations_node, *read, nginx.SEND_TIMEOUT, value
+                ),
+            )
         yield Hit(
             read[0],
             f"{nginx.READ_TIMEOUT} without {nginx.SEND_TIMEOUT}: a send blocked on a slow "
             "backend is still cut after 60 s",
-            f'add {nginx.SEND_TIMEOUT}: "{seconds(text(read[1])) or 3600}"',
+            f'add {nginx.SEND_TIMEOUT}: "{meant or 3600}"',
+            fix=fixed,
         )
 
 
@@ -576,15 +703,70 @@ def _key_problems(view: View, kind: str) -> Iterator[Hit]:
 
 
 @rule(
-    "WS301", "error", "an nginx.ingress.kubernetes.io/ key ingress-nginx does not know", nginx=True
+    "WS301",
+    "error",
+    "an nginx.ingress.kubernetes.io/ key ingress-nginx does not know",
+    nginx=True,
+    fix="unsafe",
 )
 def unknown_annotation(view: View, options: Options, context: Context) -> Iterator[Hit]:
-    yield from _key_problems(view, "unknown")
+    for hit in _key_problems(view, "unknown"):
+        meant = nginx.meant(_name(text(hit.node) or ""))
+        fixed = None
+        if meant == "":  # a made-up WebSocket switch: what it stands for needs nothing
+            fixed = _remove_annotation(view, hit.node, f"remove {text(hit.node)}")
+        elif meant is not None:  # a guess: unsafe
+            fixed = _rename_annotation(view, hit.node, nginx.PREFIX + meant, safe=False)
+        yield replace(hit, fix=fixed)
 
 
-@rule("WS302", "error", "a known annotation without its prefix, or with the old one", nginx=True)
+@rule(
+    "WS302",
+    "error",
+    "a known annotation without its prefix, or with the old one",
+    nginx=True,
+    fix="safe or unsafe",
+)
 def unprefixed(view: View, options: Options, context: Context) -> Iterator[Hit]:
-    yield from _key_problems(view, "unprefixed")
+    for hit in _key_problems(view, "unprefixed"):
+        key = text(hit.node) or ""
+        bare = key.removeprefix(nginx.OLD_PREFIX)
+        # the old prefix is ingress-nginx's own (before 0.9); a bare name may be anyone's
+        fixed = _rename_annotation(view, hit.node, nginx.PREFIX + bare, safe=bare != key)
+        yield replace(hit, fix=fixed)
+
+
+def _rename_annotation(view: View, key: Node, new: str, safe: bool = True) -> Fix | None:
+    """A fix renaming an annotation key, unless the new one is there already."""
+    if view.source is None or view.annotation(new) is not None:
+        return None
+    return edit.fix(
+        f"rename it {new}",
+        edit.rename_key(view.source, view.annotations_node, key, new),
+        safe=safe,
+    )
+
+
+def _remove_annotation(view: View, key: Node, title: str, safe: bool = False) -> Fix | None:
+    """A fix removing an annotation (its `annotations:` too, if it was the only one)."""
+    pair = fields(view.annotations_node).get(text(key) or "")
+    if view.source is None or pair is None or pair[0] is not key:
+        return None
+    holder = view.root if view.chart else value(view.root, "metadata")
+    parent = fields(holder).get("annotations")
+    fixed = edit.fix(
+        title,
+        edit.remove_pair(
+            view.source,
+            view.annotations_node,
+            *pair,
+            parent=(holder, *parent) if holder is not None and parent is not None else None,
+        ),
+        safe=safe,
+    )
+    if fixed is None or view.annotations_node is None:
+        return None
+    return replace(fixed, alone=view.source.start(view.annotations_node))
 
 
 @rule("WS303", "warning", "nginx.org/ or nginx.com/ keys (F5's controller)", nginx=True)
@@ -604,6 +786,7 @@ def f5_keys(view: View, options: Options, context: Context) -> Iterator[Hit]:
     "a value the controller drops or rejects",
     nginx=True,
     providers=_ONLY_INGRESS_NGINX,
+    fix="safe",
 )
 def bad_value(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, _key, node, raw in _nginx_annotations(view):
@@ -611,7 +794,10 @@ def bad_value(view: View, options: Options, context: Context) -> Iterator[Hit]:
             continue
         problem = nginx.value_problem(name, raw, websocket=view.websocket is not None)
         if problem is not None:
-            yield Hit(node, f'{nginx.PREFIX}{name} "{raw}" {problem}')
+            fixed = None
+            if name == "proxy-http-version" and raw == "1.0" and view.source is not None:
+                fixed = edit.fix('write "1.1"', edit.replace_scalar(view.source, node, "1.1"))
+            yield Hit(node, f'{nginx.PREFIX}{name} "{raw}" {problem}', fix=fixed)
 
 
 @rule(
@@ -681,15 +867,20 @@ def traefik_ignores_nginx(view: View, options: Options, context: Context) -> Ite
     "a snippet that sets Upgrade or Connection",
     nginx=True,
     providers=_ONLY_INGRESS_NGINX,
+    fix="unsafe",
 )
 def upgrade_snippet(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for name, key, _node, raw in _nginx_annotations(view):
         if name in nginx.SNIPPETS and nginx.sets_upgrade(raw):
+            fixed = None
+            if nginx.only_upgrade(raw):  # nothing else in it is lost
+                fixed = _remove_annotation(view, key, f"remove the {name}")
             yield Hit(
                 key,
                 f"{name} sets the Upgrade/Connection headers ingress-nginx already sets; a "
                 "default install (v1.12+) rejects the whole Ingress for the snippet",
                 "remove the snippet: WebSockets need no annotation but the timeouts",
+                fix=fixed,
             )
 
 
@@ -807,7 +998,12 @@ def tls_hosts(view: View, options: Options, context: Context) -> Iterator[Hit]:
 _GKE_CLASSES = ("gce", "gce-internal")  # GKE reads the annotation, not spec.ingressClassName
 
 
-@rule("WS601", "warning", "kubernetes.io/ingress.class annotation instead of ingressClassName")
+@rule(
+    "WS601",
+    "warning",
+    "kubernetes.io/ingress.class annotation instead of ingressClassName",
+    fix="safe",
+)
 def class_annotation(view: View, options: Options, context: Context) -> Iterator[Hit]:
     found = view.class_annotation
     if found is not None and text(found[1]) not in _GKE_CLASSES:
@@ -816,7 +1012,26 @@ def class_annotation(view: View, options: Options, context: Context) -> Iterator
             found[0],
             f"{nginx.CLASS_ANNOTATION} is deprecated since Kubernetes 1.18",
             f"{where}: {text(found[1])}",
+            fix=_class_field(view, found[0], text(found[1]) or ""),
         )
+
+
+def _class_field(view: View, key: Node, name: str) -> Fix | None:
+    """WS601's fix: the annotation moved to spec.ingressClassName (a chart's className), when
+    that is not set (it would win) and the class is a name the field takes."""
+    removed = _remove_annotation(view, key, "", safe=True)
+    if view.source is None or removed is None or view.class_node is not None:
+        return None
+    if not _DNS_SUBDOMAIN.fullmatch(name) or (view.chart and "className" in fields(view.spec)):
+        return None
+    field_name = "className" if view.chart else "ingressClassName"
+    added = edit.insert_first(view.source, view.spec, [(field_name, edit.as_value(name))])
+    if added is None:
+        return None
+    return replace(removed, title=f"move it to {field_name}: {name}", edits=(*removed.edits, added))
+
+
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
 
 
 @rule("WS602", "info", "no ingress class at all", chart=False)

@@ -19,7 +19,7 @@ from wsgen import errors
 state = {"debug": False}
 
 
-def emit(text: str, *, stderr: bool = False) -> None:
+def emit(text: str | bytes, *, stderr: bool = False) -> None:
     """Write and flush at once, so that a failure is seen here: a reader that went away is
     errors.PipeClosed (exit 141, silent), any other failure errors.OutputFailed (exit 7). Never
     an OSError, which the commands' own handling could take for a network or file problem."""
@@ -30,14 +30,18 @@ def emit(text: str, *, stderr: bool = False) -> None:
     try:
         binary = getattr(stream, "buffer", None)
         if binary is None:
-            stream.write(text)
+            stream.write(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
             stream.flush()
         else:
             # A pipe whose reader goes away mid-write takes only part of a large write; a text
             # stream drops the count (and the rest) without an error: write the bytes until all
             # are taken, so that the next write meets the closed pipe.
             stream.flush()
-            data = memoryview(text.encode(stream.encoding, stream.errors or "strict"))
+            data = memoryview(
+                text
+                if isinstance(text, bytes)
+                else text.encode(stream.encoding, stream.errors or "strict")
+            )
             while data:
                 data = data[binary.write(data) :]
             binary.flush()

@@ -1,0 +1,353 @@
+"""wsgen lint --fix and --diff: apply the findings' fixes, check the result, write it.
+
+In rounds, as ruff does: the fixes asked for (safe; unsafe too with --unsafe-fixes) whose
+edits do not overlap are applied to the text in memory, the changed documents are composed
+again (the others keep their nodes, moved to their new place), and every file is linted again;
+a fix that overlapped another waits for the next round. Before anything is written, the result
+must parse, the findings fixed must be gone, and no new finding may have appeared: a file
+that fails this keeps its text, and says why. Files are written atomically, keeping their mode
+and their encoding (a BOM, UTF-16); an unchanged file is not touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO
+
+from wsgen.errors import OutputFailed
+from wsgen.lint import (
+    _DOCUMENT_START,
+    MAX_NODES,
+    Document,
+    Finding,
+    Loaded,
+    Options,
+    Problem,
+    Report,
+    _compose,
+    _no_gc,
+    analyse,
+    decode,
+    expand,
+    load,
+    read_file,
+)
+from wsgen.lint_edit import Edit, Fix
+
+MAX_ROUNDS = 10  # a fix that makes another possible takes a round; ten is far more than any
+
+
+@dataclass
+class Outcome:
+    """What --fix did: the report (findings left, and those fixed, marked so), the files'
+    new texts (changed ones only), and why a file was left as it was."""
+
+    report: Report
+    texts: dict[str, str] = field(default_factory=dict)  # name -> fixed text
+    originals: dict[str, Loaded] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)
+
+    @property
+    def fixed(self) -> int:
+        return sum(1 for f in self.report.findings if f.fixed)
+
+
+def wanted(fix: Fix | None, unsafe: bool) -> bool:
+    return fix is not None and (fix.safe or unsafe)
+
+
+def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: bool) -> Outcome:
+    """Lint PATHs, fix what can be fixed in memory, and check it; nothing is written here."""
+    with _no_gc():
+        loaded = [load(name, path, stdin) for name, path in expand(paths)]
+        first = analyse(loaded, options)
+        current, report = list(loaded), first
+        applied: list[tuple[tuple[str, str, str, str], int]] = []  # fixed: key, count then
+        for _round in range(MAX_ROUNDS):
+            done = _apply_round(current, report, unsafe)
+            if not done:
+                break
+            counts = Counter(_key(f) for f in report.findings)
+            applied.extend((_key(f), counts[_key(f)]) for f in done)
+            report = analyse(current, options)
+        refused = _refuse(loaded, current, first, report, applied)
+        if refused:  # files put back as they were; the rest checked again without them
+            report = analyse(current, options)
+        texts = {
+            new.name: new.text
+            for old, new in zip(loaded, current, strict=True)
+            if new.text is not None and new.text != old.text
+        }
+        return Outcome(
+            _merged(first, report, texts),
+            texts,
+            {file.name: file for file in loaded},
+            refused,
+        )
+
+
+def _apply_round(current: list[Loaded], report: Report, unsafe: bool) -> list[Finding]:
+    """Apply this round's fixes to `current` (in place); the findings they fix."""
+    by_file: dict[str, list[Finding]] = {}
+    for finding in report.findings:
+        if wanted(finding.fix, unsafe):
+            by_file.setdefault(finding.path, []).append(finding)
+    done: list[Finding] = []
+    for at, file in enumerate(current):
+        findings = by_file.get(file.name)
+        if not findings or file.text is None or not file.editable:
+            continue
+        chosen = choose([f.fix for f in findings if f.fix is not None])
+        if chosen:
+            edits = [e for c in chosen for e in c.edits]
+            current[at] = recomposed(file, apply(file.text, edits))
+            done.extend(
+                f
+                for f in findings
+                if f.fix is not None and f.fix.edits in {c.edits for c in chosen}
+            )
+    return done
+
+
+def _overlap(a: Edit, b: Edit) -> bool:
+    if a.start == a.end and b.start == b.end:
+        return a.start == b.start  # two insertions at one place: their order is not known
+    if a.start == a.end:
+        return b.start <= a.start < b.end
+    if b.start == b.end:
+        return a.start <= b.start < a.end
+    return a.start < b.end and b.start < a.end
+
+
+def choose(fixes: Iterable[Fix]) -> list[Fix]:
+    """The edits of the fixes that can be applied together: each fix whole or not at all, in
+    the order of the file, one fix of each `alone` key; the same fix twice (an annotation
+    shared through an alias) once."""
+    taken: list[Edit] = []
+    chosen: list[Fix] = []
+    seen: set[tuple[Edit, ...]] = set()
+    alone: set[int] = set()
+    for candidate in sorted(fixes, key=lambda f: min(e.start for e in f.edits)):
+        if candidate.edits in seen:
+            continue
+        if candidate.alone is not None and candidate.alone in alone:
+            continue
+        if any(_overlap(e, t) for e in candidate.edits for t in taken):
+            continue
+        seen.add(candidate.edits)
+        if candidate.alone is not None:
+            alone.add(candidate.alone)
+        taken.extend(candidate.edits)
+        chosen.append(candidate)
+    return chosen
+
+
+def apply(text: str, edits: Iterable[Edit]) -> str:
+    """`text` with non-overlapping edits made (from the end, so offsets hold)."""
+    for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        text = text[: e.start] + e.text + text[e.end :]
+    return text
+
+
+# --- composing again only what changed ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """A stretch of a file from one `---` (or `...`) line to the next."""
+
+    line: int  # its first line (0-based)
+    start: int  # its first character
+    text: str
+
+
+def segments(text: str) -> list[_Segment]:
+    """The file cut at its document lines, as lint.documents reads a broken file."""
+    found: list[_Segment] = []
+    cuts = [0, *(m.start() for m in _DOCUMENT_START.finditer(text) if m.start() > 0)]
+    line = 0
+    for start, end in zip(cuts, [*cuts[1:], len(text)], strict=True):
+        found.append(_Segment(line, start, text[start:end]))
+        line += text.count("\n", start, end)
+    return found
+
+
+def recomposed(file: Loaded, text: str) -> Loaded:
+    """`file` with a new text: the documents of segments whose text is unchanged are kept
+    (their marks moved), the others composed again. A file with directives (`%TAG`), or whose
+    documents do not fall into segments one way, is composed again whole."""
+    from wsgen.lint import documents
+
+    old_text = file.text or ""
+    old, new = segments(old_text), segments(text)
+    whole = replace(file, text=text, documents=documents(text))
+    if len(old) != len(new) or re.search(r"^%", text, re.MULTILINE):
+        return whole
+    owner: dict[int, list[Document]] = {}
+    lines = [s.line for s in old]
+    for document in file.documents:
+        if isinstance(document, Problem):
+            return whole
+        line = document.offset + document.node.start_mark.line
+        index = max(i for i, first in enumerate(lines) if first <= line)
+        owner.setdefault(index, []).append(document)
+    kept: list[Document | Problem] = []
+    for index, (before, after) in enumerate(zip(old, new, strict=True)):
+        if before.text == after.text:
+            kept.extend(
+                Document(
+                    d.node,
+                    d.offset + after.line - before.line,
+                    d.index + after.start - before.start,
+                )
+                for d in owner.get(index, [])
+            )
+            continue
+        body = after.text
+        skip = 0
+        if body.startswith("..."):  # `...` ends the document before; nothing of its own
+            skip = body.find("\n") + 1 if "\n" in body else len(body)
+        composed = _compose(
+            body[skip:],
+            after.line + (1 if skip else 0),
+            [MAX_NODES],
+            ends_file=index == len(new) - 1,
+        )
+        if isinstance(composed, Problem):
+            kept.append(composed)
+            continue
+        kept.extend(replace(d, index=after.start + skip) for d in composed)
+    return replace(file, text=text, documents=kept)
+
+
+# --- checking ---------------------------------------------------------------------------------
+
+_LINE = re.compile(r"\bline \d+")
+
+
+def _key(f: Finding) -> tuple[str, str, str, str]:
+    """A finding as it is recognised after fixes moved it: not by its line."""
+    return (f.path, f.rule, f.ingress, _LINE.sub("line N", f.message))
+
+
+def _refuse(
+    loaded: list[Loaded],
+    current: list[Loaded],
+    first: Report,
+    last: Report,
+    applied: list[tuple[tuple[str, str, str, str], int]],
+) -> list[str]:
+    """Put back (in `current`) every changed file whose result fails the checks: a finding
+    that was not there before, or one a fix was applied for that is still there. Why, one
+    line a file."""
+    before = Counter(_key(f) for f in first.findings)
+    after = Counter(_key(f) for f in last.findings)
+    new = after - before
+    why: dict[str, str] = {}
+    for f in last.findings:
+        if new[_key(f)] > 0 and f.path not in why:
+            why[f.path] = f"a fix would add {f.rule} at line {f.line}: {f.message}"
+    for key, count in applied:
+        if after[key] >= count and key[0] not in why:
+            why[key[0]] = f"a fix for {key[1]} did not remove it: {key[3]}"
+    changed = {o.name for o, c in zip(loaded, current, strict=True) if o.text != c.text}
+    if set(why) - changed:  # fixes in one file change another's findings: change nothing
+        why.update(
+            dict.fromkeys(changed - set(why), "fixes elsewhere change other files' findings")
+        )
+    refused = []
+    for at, old in enumerate(loaded):
+        if old.name in why and old.name in changed:
+            current[at] = old
+            refused.append(f"{old.name}: not fixed: {why[old.name]}")
+    return refused
+
+
+def _merged(first: Report, last: Report, texts: dict[str, str]) -> Report:
+    """The last round's findings, and the first's that are gone from a changed file (fixed,
+    shown where they were)."""
+    left = Counter(_key(f) for f in last.findings)
+    files = []
+    for before, after in zip(first.files, last.files, strict=True):
+        gone: list[Finding] = []
+        if before.path in texts:
+            for f in before.findings:
+                key = _key(f)
+                if left[key] > 0:
+                    left[key] -= 1
+                else:
+                    gone.append(replace(f, fixed=True))
+        merged = replace(after, findings=sorted([*after.findings, *gone], key=Finding.sort_key))
+        files.append(merged)
+    return Report(files, last.options, last.loaded)
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def write(outcome: Outcome) -> list[str]:
+    """Write every changed file (not stdin) atomically; the names written."""
+    written = []
+    for name, text in outcome.texts.items():
+        original = outcome.originals[name]
+        if original.path is None or original.encoding is None:
+            continue
+        _replace(original.path, original, original.encoding.encode(text), name)
+        written.append(name)
+    return written
+
+
+def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
+    """Write `data` in place of the file (the file a link points to), through a temporary file
+    beside it and a rename, with the file's mode; refused if it changed since it was read."""
+    real = Path(os.path.realpath(path))
+    try:
+        now = decode(read_file(real, None))
+    except Exception as error:
+        raise OutputFailed(f"{shown}: not fixed: cannot read it again ({error})") from None
+    if now != original.text:
+        raise OutputFailed(f"{shown}: not fixed: it changed while lint ran")
+    mode = os.stat(real).st_mode & 0o7777
+    fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".wsgen", dir=real.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fchmod(out.fileno(), mode)
+            os.fsync(out.fileno())
+        os.replace(temp, real)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise OutputFailed(f"{shown}: not fixed: {error.strerror or error}") from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def diff(outcome: Outcome) -> str:
+    """A unified diff (a/ and b/ paths, as git shows) of every file --fix would change."""
+    import difflib
+
+    parts: list[str] = []
+    for name, text in outcome.texts.items():
+        before = outcome.originals[name].text or ""
+        parts.extend(
+            difflib.unified_diff(
+                before.splitlines(keepends=True),
+                text.splitlines(keepends=True),
+                f"a/{name}",
+                f"b/{name}",
+            )
+        )
+        if parts and not parts[-1].endswith("\n"):
+            parts[-1] += "\n\\ No newline at end of file\n"
+    return "".join(parts)
