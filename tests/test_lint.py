@@ -236,8 +236,8 @@ def test_text_format_is_one_line_per_finding_then_a_summary(wsgen, tmp_path: Pat
     assert first.startswith(
         f"{tmp_path / 'a.yaml'}:6:3: error WS201 a WebSocket Ingress (path /ws)"
     )
-    assert first.endswith("(wsgen render --timeout 3600 writes both))")
-    assert summary == "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos"
+    assert first.endswith("(wsgen render --timeout 3600 writes both)) [unsafe fix]")
+    assert summary == "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos; 1 with --fix --unsafe-fixes"
 
 
 def test_json_schema(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -255,6 +255,9 @@ def test_json_schema(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-
         "infos": 0,
         "failOn": "warning",
         "failed": True,
+        "fixed": 0,
+        "fixable": 0,
+        "unsafeFixable": 1,
     }
     assert report["files"] == [
         {"path": str(tmp_path / "a.yaml"), "documents": 1, "ingresses": 1, "findings": 1},
@@ -272,6 +275,7 @@ def test_json_schema(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-
         "ingress",
         "message",
         "hint",
+        "fix",
     ]
     assert (finding["rule"], finding["line"], finding["column"], finding["ingress"]) == (
         "WS201",
@@ -970,7 +974,9 @@ def test_a_file_reached_twice_is_linted_once_under_its_first_name(tmp_path: Path
     text = subprocess.run(
         [*wsgen_exe(), "lint", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
-    assert text.stdout.endswith("2 files, 2 Ingresses: 2 errors, 0 warnings, 0 infos\n")
+    assert text.stdout.endswith(
+        "2 files, 2 Ingresses: 2 errors, 0 warnings, 0 infos; 2 with --fix --unsafe-fixes\n"
+    )
 
 
 HOSTILE = r"""apiVersion: networking.k8s.io/v1
@@ -1014,7 +1020,8 @@ def test_text_report_escapes_what_a_file_says_json_and_sarif_keep_it_exact(
     )
     assert lines[1] == (
         "h\\x1b[2J\\x9b.yaml:6:5: error WS301 nginx.ingress.kubernetes.io/proxy-read-timeout"
-        "\\x1b[0m\\x07 is not an ingress-nginx annotation (did you mean 'proxy-read-timeout'?)"
+        "\\x1b[0m\\x07 is not an ingress-nginx annotation (did you mean 'proxy-read-timeout'?) "
+        "[unsafe fix]"
     )
     assert len(lines) == 4  # three findings and the summary: no line was split or rewritten
     code, report, err = _lint_exe(name, cwd=tmp_path)

@@ -76,11 +76,13 @@ def test_timeouts_strconv_atoi_rejects_are_errors_naming_the_value_and_traefiks_
     assert result.out.splitlines() == [
         f'{path}:7:53: error WS203 proxy-read-timeout "2s" is not whole seconds: Traefik\'s '
         "NGINX provider reads it with Go's strconv.Atoi, ignores it and uses its "
-        'proxyReadTimeout, 60 s unless set (write "2")',
+        # "2" is what was meant, and shorter than the 60 s that applies now: an unsafe fix
+        'proxyReadTimeout, 60 s unless set (write "2") [unsafe fix]',
         f'{path}:9:56: error WS203 proxy-connect-timeout " 10" is not whole seconds: '
         "Traefik's NGINX provider reads it with Go's strconv.Atoi, ignores it and uses its "
-        'proxyConnectTimeout, 60 s unless set (write "10")',
-        "1 file, 1 Ingress: 2 errors, 0 warnings, 0 infos",
+        'proxyConnectTimeout, 60 s unless set (write "10") [fixable]',
+        "1 file, 1 Ingress: 2 errors, 0 warnings, 0 infos; 1 fixable with --fix, "
+        "1 with --fix --unsafe-fixes",
     ]
     # the same file for ingress-nginx keeps ingress-nginx's own defaults (connect: 5)
     _code, report = lint_json(wsgen, path)
@@ -135,8 +137,8 @@ def test_a_read_timeout_that_overflows_go_s_duration_is_a_short_cut_on_traefik(
         f"{path}:7:53: error WS202 proxy-read-timeout 18446744075: Traefik's NGINX provider "
         "multiplies it into nanoseconds in Go's 64-bit int, which wraps around to 1.29 s: a "
         "WebSocket Ingress (path /ws) is cut after 1.29 s of silence "
-        '("3600" or more, or heartbeats more often than that)',
-        "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos",
+        '("3600" or more, or heartbeats more often than that) [unsafe fix]',
+        "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos; 1 with --fix --unsafe-fixes",
     ]
     negative = write(tmp_path, annotated(f'{READ}: "9223372037"', f'{SEND}: "3600"'), "b.yaml")
     code, report = lint_json(wsgen, *TRAEFIK, "--fail-on", "info", negative)

@@ -63,23 +63,33 @@ def wanted(fix: Fix | None, unsafe: bool) -> bool:
     return fix is not None and (fix.safe or unsafe)
 
 
+Key = tuple[str, str, str, str]  # a finding as recognised across fixes: see _key
+ANY = "*"  # in a hold: every Ingress of the file, or every file
+
+
 def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: bool) -> Outcome:
-    """Lint PATHs, fix what can be fixed in memory, and check it; nothing is written here."""
+    """Lint PATHs, fix what can be fixed in memory, and check it; nothing is written here.
+
+    When the result fails the checks for an Ingress (a new finding, or one whose fix was
+    applied still there), the fixes of that Ingress are held back and the files fixed again
+    from their first text; if that does not clear it, the file's, then every file's."""
     with _no_gc():
         loaded = [load(name, path, stdin) for name, path in expand(paths)]
         first = analyse(loaded, options)
-        current, report = list(loaded), first
-        applied: list[tuple[tuple[str, str, str, str], int]] = []  # fixed: key, count then
-        for _round in range(MAX_ROUNDS):
-            done = _apply_round(current, report, unsafe)
-            if not done:
+        held: set[tuple[str, str]] = set()
+        refused: list[str] = []
+        while True:
+            current, report, applied = _rounds(loaded, first, options, unsafe, held)
+            failures = _failures(first, report, applied)
+            if not failures:
                 break
-            counts = Counter(_key(f) for f in report.findings)
-            applied.extend((_key(f), counts[_key(f)]) for f in done)
-            report = analyse(current, options)
-        refused = _refuse(loaded, current, first, report, applied)
-        if refused:  # files put back as they were; the rest checked again without them
-            report = analyse(current, options)
+            for (file, ingress), why in failures.items():
+                for hold in ((file, ingress), (file, ANY), (ANY, ANY)):
+                    if hold not in held:
+                        held.add(hold)
+                        break
+                shown = "" if ingress in ("", ANY) else f" {ingress}:"
+                refused.append(f"{file}:{shown} not fixed: {why}")
         texts = {
             new.name: new.text
             for old, new in zip(loaded, current, strict=True)
@@ -89,15 +99,42 @@ def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: 
             _merged(first, report, texts),
             texts,
             {file.name: file for file in loaded},
-            refused,
+            list(dict.fromkeys(refused)),
         )
 
 
-def _apply_round(current: list[Loaded], report: Report, unsafe: bool) -> list[Finding]:
+def _rounds(
+    loaded: list[Loaded],
+    first: Report,
+    options: Options,
+    unsafe: bool,
+    held: set[tuple[str, str]],
+) -> tuple[list[Loaded], Report, list[tuple[Key, int]]]:
+    """Fix in rounds from the files as read: their new state, its report, and the findings
+    fixed (each with how many of its kind there were in its round)."""
+    current, report = list(loaded), first
+    applied: list[tuple[Key, int]] = []
+    if (ANY, ANY) in held:
+        return current, report, applied
+    for _round in range(MAX_ROUNDS):
+        done = _apply_round(current, report, unsafe, held)
+        if not done:
+            break
+        counts = Counter(_key(f) for f in report.findings)
+        applied.extend((_key(f), counts[_key(f)]) for f in done)
+        report = analyse(current, options)
+    return current, report, applied
+
+
+def _apply_round(
+    current: list[Loaded], report: Report, unsafe: bool, held: set[tuple[str, str]]
+) -> list[Finding]:
     """Apply this round's fixes to `current` (in place); the findings they fix."""
     by_file: dict[str, list[Finding]] = {}
     for finding in report.findings:
-        if wanted(finding.fix, unsafe):
+        if wanted(finding.fix, unsafe) and not (
+            (finding.path, finding.ingress) in held or (finding.path, ANY) in held
+        ):
             by_file.setdefault(finding.path, []).append(finding)
     done: list[Finding] = []
     for at, file in enumerate(current):
@@ -108,11 +145,8 @@ def _apply_round(current: list[Loaded], report: Report, unsafe: bool) -> list[Fi
         if chosen:
             edits = [e for c in chosen for e in c.edits]
             current[at] = recomposed(file, apply(file.text, edits))
-            done.extend(
-                f
-                for f in findings
-                if f.fix is not None and f.fix.edits in {c.edits for c in chosen}
-            )
+            taken = {c.edits for c in chosen}
+            done.extend(f for f in findings if f.fix is not None and f.fix.edits in taken)
     return done
 
 
@@ -232,42 +266,29 @@ def recomposed(file: Loaded, text: str) -> Loaded:
 _LINE = re.compile(r"\bline \d+")
 
 
-def _key(f: Finding) -> tuple[str, str, str, str]:
+def _key(f: Finding) -> Key:
     """A finding as it is recognised after fixes moved it: not by its line."""
     return (f.path, f.rule, f.ingress, _LINE.sub("line N", f.message))
 
 
-def _refuse(
-    loaded: list[Loaded],
-    current: list[Loaded],
-    first: Report,
-    last: Report,
-    applied: list[tuple[tuple[str, str, str, str], int]],
-) -> list[str]:
-    """Put back (in `current`) every changed file whose result fails the checks: a finding
-    that was not there before, or one a fix was applied for that is still there. Why, one
-    line a file."""
+def _failures(
+    first: Report, last: Report, applied: list[tuple[Key, int]]
+) -> dict[tuple[str, str], str]:
+    """(file, Ingress) -> why its fixes fail the checks: a finding the first report did not
+    have, or one a fix was applied for that is still there."""
     before = Counter(_key(f) for f in first.findings)
     after = Counter(_key(f) for f in last.findings)
     new = after - before
-    why: dict[str, str] = {}
+    why: dict[tuple[str, str], str] = {}
     for f in last.findings:
-        if new[_key(f)] > 0 and f.path not in why:
-            why[f.path] = f"a fix would add {f.rule} at line {f.line}: {f.message}"
+        if new[_key(f)] > 0:
+            why.setdefault(
+                (f.path, f.ingress), f"a fix would add {f.rule} at line {f.line}: {f.message}"
+            )
     for key, count in applied:
-        if after[key] >= count and key[0] not in why:
-            why[key[0]] = f"a fix for {key[1]} did not remove it: {key[3]}"
-    changed = {o.name for o, c in zip(loaded, current, strict=True) if o.text != c.text}
-    if set(why) - changed:  # fixes in one file change another's findings: change nothing
-        why.update(
-            dict.fromkeys(changed - set(why), "fixes elsewhere change other files' findings")
-        )
-    refused = []
-    for at, old in enumerate(loaded):
-        if old.name in why and old.name in changed:
-            current[at] = old
-            refused.append(f"{old.name}: not fixed: {why[old.name]}")
-    return refused
+        if after[key] >= count:
+            why.setdefault((key[0], key[2]), f"the fix for {key[1]} did not remove it: {key[3]}")
+    return why
 
 
 def _merged(first: Report, last: Report, texts: dict[str, str]) -> Report:

@@ -523,7 +523,19 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
         meant = seconds(text(hit.node))
         fixed = None
         if view.source is not None and meant is not None and hit.hint == f'write "{meant}"':
-            fixed = edit.fix(hit.hint, edit.replace_scalar(view.source, hit.node, str(meant)))
+            # safe unless what was meant is itself a pitfall: a short read or send timeout
+            # (the controller's 60 s default applies now; "30" would cut WebSockets sooner), a
+            # connect timeout nginx caps
+            name = _name(next((k for k, _kn, v in view.annotations if v is hit.node), ""))
+            short = name in ("proxy-read-timeout", "proxy-send-timeout") and (
+                meant <= nginx.DEFAULT_TIMEOUT or meant < options.min_timeout
+            )
+            capped = name == "proxy-connect-timeout" and meant > nginx.MAX_CONNECT_TIMEOUT
+            fixed = edit.fix(
+                hit.hint,
+                edit.replace_scalar(view.source, hit.node, str(meant)),
+                safe=not (short or capped),
+            )
         yield replace(hit, fix=fixed)
 
 
