@@ -7,10 +7,14 @@ Every measurement is a whole process (start-up included), output sent to /dev/nu
   B  wsgen lint --format json FILE (libyaml composes nodes, which keep line numbers; the rules
      run on those; the cyclic garbage collector is off while they are alive)
   C  A with the garbage collector off too, for a fair view of what B's trick is worth
+  D  wsgen lint --fix --format json FILE on a fresh copy of the file each run (the copy is
+     made before the clock starts): lint, the safe fixes (a quarter of the documents change),
+     the changed documents composed again, every rule run again to check the result, and the
+     atomic write
 
 The file is generated: a mix of WebSocket and plain Ingresses, clean ones and ones with the
 pitfalls wsgen finds, so the rules do real work. The variants are interleaved round-robin.
-Target: B within 3x of A.
+Targets: B and D within 3x of A.
 
 Run from the repository root:
 
@@ -109,6 +113,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-lint-") as tmp:
         file = Path(tmp) / "ingresses.yaml"
         generate(file, args.documents)
+        original = file.read_bytes()
+        fixed = Path(tmp) / "fixed.yaml"
         variants = {
             "A parse alone (yaml.load_all, CSafeLoader)": [
                 [sys.executable, "-c", PARSE, str(file)]
@@ -119,21 +125,29 @@ def main() -> int:
             "B wsgen lint --format json": [
                 [*wsgen_command(), "lint", "--format", "json", "--fail-on", "error", str(file)]
             ],
+            "D wsgen lint --fix --format json": [
+                [*wsgen_command(), "lint", "--fix", "--format", "json", str(fixed)]
+            ],
         }
         times: dict[str, list[float]] = {label: [] for label in variants}
         try:
             for _ in range(args.runs):
                 for label, commands in variants.items():
+                    fixed.write_bytes(original)  # D starts from the unfixed file every run
                     # lint exits 1 for its findings; that is not a failure here
                     times[label].append(run_timed(commands, env, ok=(0, 1)))
+                if fixed.read_bytes() == original:
+                    print("lint --fix changed nothing: the benchmark is wrong", file=sys.stderr)
+                    return 1
         except (RuntimeError, OSError) as exc:
             print(f"command failed: {exc}", file=sys.stderr)
             return 1
 
     stats = {label: summarise(t) for label, t in times.items()}
-    parse_ms, parse_nogc_ms, lint_ms = (s["median_ms"] for s in stats.values())
+    parse_ms, parse_nogc_ms, lint_ms, fix_ms = (s["median_ms"] for s in stats.values())
     ratio = round(lint_ms / parse_ms, 2)
     ratio_nogc = round(lint_ms / parse_nogc_ms, 2)
+    ratio_fix = round(fix_ms / parse_ms, 2)
     rates = {label: round(args.documents / (s["median_ms"] / 1000)) for label, s in stats.items()}
     if args.json:
         print(
@@ -144,6 +158,7 @@ def main() -> int:
                     "documents_per_second": rates,
                     "ratio_lint_over_parse": ratio,
                     "ratio_lint_over_parse_gc_off": ratio_nogc,
+                    "ratio_fix_over_parse": ratio_fix,
                     "target_ratio": 3.0,
                 },
                 indent=2,
@@ -159,6 +174,7 @@ def main() -> int:
         f"ratio (lint / parse alone) {ratio} (target <= 3); "
         f"against parse alone with gc off {ratio_nogc}"
     )
+    print(f"ratio (lint --fix / parse alone) {ratio_fix} (target <= 3)")
     return 0
 
 

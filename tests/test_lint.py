@@ -1306,3 +1306,60 @@ def test_canaries_are_matched_to_their_mains_once_not_per_pair(tmp_path: Path, m
 
     small, large = paths_read(50), paths_read(200)
     assert large <= 5 * small, (small, large)  # 4 times the Ingresses: 16 times when quadratic
+
+
+def test_only_the_rules_marked_cross_read_other_documents() -> None:
+    # lint --fix keeps the findings of the other rules for the documents it did not change
+    # (wsgen.lint._own): a rule reading the Context without cross=True would keep stale ones.
+    import ast
+    import inspect
+    import textwrap
+
+    readers = set()
+    for rule in RULES.values():
+        for check in (rule.check, rule.object_check):
+            if check is None:
+                continue
+            tree = ast.parse(textwrap.dedent(inspect.getsource(check)))
+            function = tree.body[0]
+            assert isinstance(function, ast.FunctionDef)
+            names = {
+                n.id
+                for statement in function.body
+                for n in ast.walk(statement)
+                if isinstance(n, ast.Name)
+            }
+            if "context" in names:
+                readers.add(rule.id)
+                assert rule.cross, (rule.id, check.__name__)
+    assert readers == {r.id for r in RULES.values() if r.cross}
+
+
+def test_lint_fix_keeps_the_findings_of_documents_it_did_not_change_in_step(tmp_path: Path) -> None:
+    # 3 documents; the middle one grows by a line: the third's findings move down one line and
+    # their fixes by the characters added, exactly as a fresh lint of the result says.
+    from wsgen import lint, lint_fix
+
+    # the middle one: "3600s" (WS203) and no send timeout (WS205, whose fix adds a line); the
+    # others have only WS201, whose fix is unsafe: not applied, but moved
+    middle = GOOD.replace('"3600"', '"3600s"', 1).replace(
+        '    nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"\n', ""
+    )
+    assert middle.count("3600s") == 1 and "send-timeout" not in middle
+    (tmp_path / "a.yaml").write_text("---\n".join([BROKEN, middle, BROKEN]))
+    options = lint.make_options()
+    outcome = lint_fix.fix([str(tmp_path / "a.yaml")], options, None, unsafe=False)
+    assert outcome.texts
+    (tmp_path / "b.yaml").write_text(next(iter(outcome.texts.values())))
+    fresh = lint.lint([str(tmp_path / "b.yaml")], options)
+    left = [f for f in outcome.report.findings if not f.fixed]
+
+    def seen(findings: list[lint.Finding]) -> list[tuple[object, ...]]:
+        return [
+            (f.rule, f.line, f.column, f.end_line, f.message, f.fix.edits if f.fix else None)
+            for f in findings
+        ]
+
+    assert seen(left) == seen(fresh.findings)
+    assert [f.line for f in left] == [6, 6 + 2 * 25 + 1]  # the third moved down by one line
+    assert sorted(f.rule for f in outcome.report.findings if f.fixed) == ["WS203", "WS205"]

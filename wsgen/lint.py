@@ -8,14 +8,16 @@ themselves live in wsgen.lint_rules; printing (text, JSON, SARIF) in wsgen.lint_
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -34,6 +36,8 @@ from wsgen.yamlutil import (
 
 if TYPE_CHECKING:
     from wsgen.lint_edit import Fix
+
+_T = TypeVar("_T")
 
 SEVERITIES = ("info", "warning", "error")  # weakest first
 # --controller: what serves the Ingresses written for ingress-nginx (class nginx, unset, or an
@@ -1074,7 +1078,7 @@ class Loaded:
     encoding: Encoding | None = None
     documents: list[Document | Problem] = field(default_factory=list)
 
-    @property
+    @functools.cached_property
     def editable(self) -> bool:
         """Whether fixes may edit it: text whose every document parsed as one stream, and
         whose line breaks are LF or CRLF only (a lone CR or U+2028 breaks a line for YAML
@@ -1118,8 +1122,9 @@ def analyse(loaded: Sequence[Loaded], options: Options) -> Report:
         if file.problem is not None or content is None:
             report.findings.extend([file.problem] if file.problem is not None else [])
             continue
-        final = content.splitlines()[-1:] or [""]
-        lines[name] = (max(1, len(content.splitlines())), len(final[0]) + 1)
+        split = content.splitlines()
+        lines[name] = (max(1, len(split)), len((split[-1:] or [""])[0]) + 1)
+        del split
         editable = file.editable
         for document in file.documents:
             report.documents += 1
@@ -1141,7 +1146,11 @@ def analyse(loaded: Sequence[Loaded], options: Options) -> Report:
                 continue
             node = document.node
             source = Source(content, document.index) if editable else None
-            for key, first in duplicate_keys(node):
+            repeated = getattr(node, "_wsgen_repeated", None)  # a document --fix kept
+            if repeated is None:
+                repeated = list(duplicate_keys(node))
+                node._wsgen_repeated = repeated  # type: ignore[attr-defined]
+            for key, first in repeated:
                 report.findings.append(
                     finding(
                         "WS002",
@@ -1154,18 +1163,24 @@ def analyse(loaded: Sequence[Loaded], options: Options) -> Report:
                         offset=document.offset,
                     )
                 )
-            found = list(objects(node))
+            found = _kept(node, "_wsgen_objects", partial(_objects, node))
             for kind, root in found:
                 resource = Resource(name, kind, root, document.offset, source)
                 resources.append((report, resource))
                 if kind == "Ingress":
-                    views.append((report, ingress_view(name, root, document.offset, source)))
+                    view = _kept(
+                        root,
+                        "_wsgen_ingress",
+                        partial(ingress_view, name, root, document.offset, source),
+                    )
+                    views.append((report, _placed(view, name, document.offset, source)))
                 elif kind in ("Service", "BackendConfig"):
                     _collect(context, resource)
             if not found and isinstance(node, MappingNode) and value(node, "apiVersion") is None:
-                for section, key, section_node in chart_sections(node):
-                    view = chart_view(name, section, key, section_node, document.offset, source)
-                    views.append((report, view))
+                sections = _kept(
+                    node, "_wsgen_charts", partial(_chart_views, name, node, document, source)
+                )
+                views.extend((report, _placed(v, name, document.offset, source)) for v in sections)
     for report, view in views:
         report.ingresses += 1
         view.provider = provider(view, options)
@@ -1173,13 +1188,11 @@ def analyse(loaded: Sequence[Loaded], options: Options) -> Report:
         view.websocket = websocket_reason(view, options.all)
         context.ingresses.append(view)
     for report, view in views:
-        report.findings.extend(
-            f for f in check(view, options, context) if f.rule not in options.ignore
-        )
+        report.findings.extend(_own(view, options, "_wsgen_view", check))
+        report.findings.extend(check(view, options, context, cross=True))
     for report, resource in resources:
-        report.findings.extend(
-            f for f in check_object(resource, options, context) if f.rule not in options.ignore
-        )
+        report.findings.extend(_own(resource, options, "_wsgen_object", check_object))
+        report.findings.extend(check_object(resource, options, context, cross=True))
     for report in files:
         last = lines.get(report.path, (1, 1))
         report.findings = [
@@ -1187,6 +1200,74 @@ def analyse(loaded: Sequence[Loaded], options: Options) -> Report:
         ]
         report.findings.sort(key=Finding.sort_key)
     return Report(files, options, list(loaded))
+
+
+def _objects(node: Node) -> list[tuple[str, Node]]:
+    return list(objects(node))
+
+
+def _chart_views(file: str, node: Node, document: Document, source: Source | None) -> list[View]:
+    return [
+        chart_view(file, section, key, section_node, document.offset, source)
+        for section, key, section_node in chart_sections(node)
+    ]
+
+
+def _kept(node: Node, slot: str, make: Callable[[], _T]) -> _T:
+    """What `make` finds in a node, kept on it: lint --fix analyses the documents it did not
+    change again, and their nodes are the same."""
+    found: _T | None = getattr(node, slot, None)
+    if found is None:
+        found = make()
+        setattr(node, slot, found)
+    return found
+
+
+def _placed(view: View, file: str, offset: int, source: Source | None) -> View:
+    """A kept view, where its document is now (moved by the fixes of documents before it)."""
+    if view.file != file:  # the same nodes in another file cannot be, but would be wrong
+        from dataclasses import replace
+
+        return replace(view, file=file, offset=offset, source=source)
+    view.offset, view.source = offset, source
+    return view
+
+
+def _own(
+    item: View | Resource,
+    options: Options,
+    slot: str,
+    run: Callable[..., Iterator[Finding]],
+) -> list[Finding]:
+    """The findings of the rules that read `item` alone. They are kept on its root node with
+    where its document was: lint --fix analyses the same nodes again after other documents
+    changed, and then only moves them (lines and fix offsets) to where the document is now."""
+    index = item.source.index if item.source is not None else -1
+    kept = getattr(item.root, slot, None)
+    if kept is not None and kept[0] is options and (kept[2] < 0) == (index < 0):
+        _options, offset, before, found = kept
+        if (offset, before) == (item.offset, index):
+            return list(found)
+        return [_moved(f, item.offset - offset, index - before) for f in found]
+    found = [f for f in run(item, options, Context(), cross=False) if f.rule not in options.ignore]
+    setattr(item.root, slot, (options, item.offset, index, found))
+    return list(found)
+
+
+def _moved(finding: Finding, lines: int, chars: int) -> Finding:
+    """A finding of a document that moved by `lines` and `chars` in its file."""
+    from dataclasses import replace
+
+    fix = finding.fix
+    if fix is not None and chars:
+        from wsgen.lint_edit import Edit
+
+        fix = replace(
+            fix,
+            edits=tuple(Edit(e.start + chars, e.end + chars, e.text) for e in fix.edits),
+            alone=None if fix.alone is None else fix.alone + chars,
+        )
+    return replace(finding, line=finding.line + lines, end_line=finding.end_line + lines, fix=fix)
 
 
 def _within(finding: Finding, last: tuple[int, int]) -> Finding:

@@ -11,9 +11,11 @@ and their encoding (a BOM, UTF-16); an unchanged file is not touched.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import re
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -24,7 +26,6 @@ from typing import BinaryIO
 from wsgen.errors import OutputFailed
 from wsgen.lint import (
     _DOCUMENT_START,
-    MAX_NODES,
     Document,
     Finding,
     Loaded,
@@ -164,7 +165,7 @@ def choose(fixes: Iterable[Fix]) -> list[Fix]:
     """The edits of the fixes that can be applied together: each fix whole or not at all, in
     the order of the file, one fix of each `alone` key; the same fix twice (an annotation
     shared through an alias) once."""
-    taken: list[Edit] = []
+    taken: list[Edit] = []  # sorted by (start, end); they never overlap each other
     chosen: list[Fix] = []
     seen: set[tuple[Edit, ...]] = set()
     alone: set[int] = set()
@@ -173,21 +174,32 @@ def choose(fixes: Iterable[Fix]) -> list[Fix]:
             continue
         if candidate.alone is not None and candidate.alone in alone:
             continue
-        if any(_overlap(e, t) for e in candidate.edits for t in taken):
+        if any(_overlaps_taken(e, taken) for e in candidate.edits):
             continue
         seen.add(candidate.edits)
         if candidate.alone is not None:
             alone.add(candidate.alone)
-        taken.extend(candidate.edits)
+        for e in candidate.edits:
+            bisect.insort(taken, e, key=lambda t: (t.start, t.end))
         chosen.append(candidate)
     return chosen
 
 
+def _overlaps_taken(edit: Edit, taken: list[Edit]) -> bool:
+    """Whether `edit` overlaps any of `taken` (sorted, disjoint): only its neighbours can."""
+    at = bisect.bisect_left(taken, (edit.start, edit.end), key=lambda t: (t.start, t.end))
+    return any(_overlap(edit, t) for t in taken[max(0, at - 2) : at + 2])
+
+
 def apply(text: str, edits: Iterable[Edit]) -> str:
-    """`text` with non-overlapping edits made (from the end, so offsets hold)."""
-    for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        text = text[: e.start] + e.text + text[e.end :]
-    return text
+    """`text` with non-overlapping edits made."""
+    parts: list[str] = []
+    at = 0
+    for e in sorted(edits, key=lambda e: (e.start, e.end)):
+        parts.extend((text[at : e.start], e.text))
+        at = e.end
+    parts.append(text[at:])
+    return "".join(parts)
 
 
 # --- composing again only what changed ----------------------------------------------------------
@@ -221,44 +233,59 @@ def recomposed(file: Loaded, text: str) -> Loaded:
 
     old_text = file.text or ""
     old, new = segments(old_text), segments(text)
-    whole = replace(file, text=text, documents=documents(text))
-    if len(old) != len(new) or re.search(r"^%", text, re.MULTILINE):
-        return whole
+    if (
+        len(old) != len(new)
+        or re.search(r"^%", text, re.MULTILINE)
+        or any(isinstance(d, Problem) for d in file.documents)
+    ):
+        return _edited(file, text, documents(text))
     owner: dict[int, list[Document]] = {}
     lines = [s.line for s in old]
     for document in file.documents:
-        if isinstance(document, Problem):
-            return whole
+        assert not isinstance(document, Problem)  # noqa: S101 - checked above, for mypy
         line = document.offset + document.node.start_mark.line
-        index = max(i for i, first in enumerate(lines) if first <= line)
-        owner.setdefault(index, []).append(document)
+        owner.setdefault(bisect.bisect_right(lines, line) - 1, []).append(document)
+    changed = [i for i, (o, n) in enumerate(zip(old, new, strict=True)) if o.text != n.text]
+    # the changed segments composed as one stream (one parser, not one a document): they are
+    # slices of a stream cut at its document lines, so together they are a stream too
+    lines_at, chars_at, line, char = [], [], 0, 0
+    for i in changed:
+        lines_at.append(line)
+        chars_at.append(char)
+        line += new[i].text.count("\n")
+        char += len(new[i].text)
+    stream = "".join(new[i].text for i in changed)
+    composed = _compose(stream, 0, [sys.maxsize], whole=True, ends_file=True)
+    if isinstance(composed, Problem):  # said where it is by lint's own reading of the file
+        return _edited(file, text, documents(text))
+    fresh: dict[int, list[Document]] = {}
+    for d in composed:
+        at = bisect.bisect_right(lines_at, d.node.start_mark.line) - 1
+        segment = new[changed[at]]
+        fresh.setdefault(changed[at], []).append(
+            Document(d.node, segment.line - lines_at[at], segment.start - chars_at[at])
+        )
     kept: list[Document | Problem] = []
     for index, (before, after) in enumerate(zip(old, new, strict=True)):
-        if before.text == after.text:
-            kept.extend(
-                Document(
-                    d.node,
-                    d.offset + after.line - before.line,
-                    d.index + after.start - before.start,
-                )
-                for d in owner.get(index, [])
+        if index in fresh or before.text != after.text:
+            kept.extend(fresh.get(index, []))
+            continue
+        kept.extend(
+            Document(
+                d.node, d.offset + after.line - before.line, d.index + after.start - before.start
             )
-            continue
-        body = after.text
-        skip = 0
-        if body.startswith("..."):  # `...` ends the document before; nothing of its own
-            skip = body.find("\n") + 1 if "\n" in body else len(body)
-        composed = _compose(
-            body[skip:],
-            after.line + (1 if skip else 0),
-            [MAX_NODES],
-            ends_file=index == len(new) - 1,
+            for d in owner.get(index, [])
         )
-        if isinstance(composed, Problem):
-            kept.append(composed)
-            continue
-        kept.extend(replace(d, index=after.start + skip) for d in composed)
-    return replace(file, text=text, documents=kept)
+    return _edited(file, text, kept)
+
+
+def _edited(file: Loaded, text: str, documents: list[Document | Problem]) -> Loaded:
+    """`file` with its new text and documents. Whether it is editable is not searched again in
+    megabytes of text: edits add LF or CRLF line breaks only (their Problems are seen anyway)."""
+    new = replace(file, text=text, documents=documents)
+    if file.editable:
+        new.__dict__["editable"] = not any(isinstance(d, Problem) for d in documents)
+    return new
 
 
 # --- checking ---------------------------------------------------------------------------------

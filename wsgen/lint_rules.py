@@ -74,6 +74,9 @@ class Rule:
     object_check: ObjectCheck | None = None
     kinds: frozenset[str] = frozenset()
     fix: str = ""  # FIXES: what --fix can do for its findings
+    # reads other documents (the Context): run again on every object when any file changes;
+    # the others' findings depend on their own object only (lint --fix keeps them)
+    cross: bool = False
 
 
 RULES: dict[str, Rule] = {}
@@ -93,10 +96,20 @@ def rule(
     chart: bool = True,
     providers: tuple[str, ...] = (),
     fix: str = "",
+    cross: bool = False,
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
         RULES[id] = Rule(
-            id, severity, title, check, nginx, websocket, chart, frozenset(providers), fix=fix
+            id,
+            severity,
+            title,
+            check,
+            nginx,
+            websocket,
+            chart,
+            frozenset(providers),
+            fix=fix,
+            cross=cross,
         )
         return check
 
@@ -104,7 +117,7 @@ def rule(
 
 
 def object_rule(
-    id: str, severity: str = "", title: str = "", *, kinds: tuple[str, ...]
+    id: str, severity: str = "", title: str = "", *, kinds: tuple[str, ...], cross: bool = False
 ) -> Callable[[ObjectCheck], ObjectCheck]:
     """A rule about objects of `kinds`; with only an id, the objects' half of a rule that
     reads Ingresses too (WS701: BackendConfigs for GCE Ingresses, GCPBackendPolicies)."""
@@ -113,7 +126,9 @@ def object_rule(
         found = RULES.get(id)
         if found is None:
             found = Rule(id, severity, title)
-        RULES[id] = replace(found, object_check=check, kinds=frozenset(kinds))
+        RULES[id] = replace(
+            found, object_check=check, kinds=frozenset(kinds), cross=found.cross or cross
+        )
         return check
 
     return register
@@ -123,10 +138,15 @@ RULES["WS001"] = Rule("WS001", "error", "a document that does not parse as YAML"
 RULES["WS002"] = Rule("WS002", "error", "a mapping that repeats a key")
 
 
-def check(view: View, options: Options, context: Context) -> Iterator[Finding]:
-    """Every rule that applies to `view`, as findings."""
+def check(
+    view: View, options: Options, context: Context, cross: bool | None = None
+) -> Iterator[Finding]:
+    """Every rule that applies to `view` (those that read other documents, or the others:
+    `cross`), as findings."""
     for item in RULES.values():
         if item.check is None or (item.chart is False and view.chart):
+            continue
+        if cross is not None and item.cross != cross:
             continue
         if (item.nginx and not view.nginx) or (item.websocket and view.websocket is None):
             continue
@@ -146,10 +166,14 @@ def check(view: View, options: Options, context: Context) -> Iterator[Finding]:
             )
 
 
-def check_object(resource: Resource, options: Options, context: Context) -> Iterator[Finding]:
-    """Every rule about objects of `resource`'s kind, as findings."""
+def check_object(
+    resource: Resource, options: Options, context: Context, cross: bool | None = None
+) -> Iterator[Finding]:
+    """Every rule about objects of `resource`'s kind (see check: `cross`), as findings."""
     for item in RULES.values():
         if item.object_check is None or not (resource.kind in item.kinds or ANY_KIND in item.kinds):
+            continue
+        if cross is not None and item.cross != cross:
             continue
         for hit in item.object_check(resource, options, context):
             yield finding(
@@ -1075,6 +1099,7 @@ _ALB_MAX_IDLE = cloud.ALB_IDLE.high
     "warning",
     "a WebSocket Ingress on AWS ALB or GCE whose load balancer cuts it first",
     websocket=True,
+    cross=True,
 )
 def load_balancer(view: View, options: Options, context: Context) -> Iterator[Hit]:
     ingress_class = view.ingress_class
@@ -1125,7 +1150,7 @@ def canary_header(view: View, options: Options, context: Context) -> Iterator[Hi
         )
 
 
-@object_rule("WS701", kinds=("GCPBackendPolicy",))
+@object_rule("WS701", kinds=("GCPBackendPolicy",), cross=True)
 def gke_backend_policy(resource: Resource, options: Options, context: Context) -> Iterator[Hit]:
     """WS701 for GKE Gateways: a GCPBackendPolicy's timeoutSec, like a BackendConfig's, is the
     longest a backend's connection lives."""
@@ -1354,6 +1379,7 @@ def _ports_said(ports: tuple[str, ...]) -> str:
     "a cloud load balancer in front (the ingress controller's LoadBalancer Service) whose idle "
     "timeout, set or its default, is below the WebSocket Ingresses' read timeout",
     kinds=("Service",),
+    cross=True,
 )
 def load_balancer_in_front(resource: Resource, options: Options, context: Context) -> Iterator[Hit]:
     if not _load_balancer(resource):
@@ -1432,6 +1458,7 @@ def _raise(idle: _Idle, wanted: int) -> str:
     "an AWS NLB TLS listener (aws-load-balancer-ssl-cert) carrying WebSockets: its idle timeout "
     "is fixed at 350 s",
     kinds=("Service",),
+    cross=True,
 )
 def nlb_tls(resource: Resource, options: Options, context: Context) -> Iterator[Hit]:
     if not _load_balancer(resource) or _cloud(resource) != "aws":
@@ -1613,6 +1640,7 @@ def _service(path: HttpPath) -> tuple[str, str]:
     "canary)",
     nginx=True,
     chart=False,
+    cross=True,
 )
 def canary_timeouts(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if not is_canary(view):
@@ -1645,6 +1673,7 @@ def canary_timeouts(view: View, options: Options, context: Context) -> Iterator[
     "splits one client across versions)",
     nginx=True,
     chart=False,
+    cross=True,
 )
 def canary_without_affinity(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if not is_canary(view):
@@ -1694,6 +1723,7 @@ def canary_without_affinity(view: View, options: Options, context: Context) -> I
     'the files linted, the main\'s own Service, or canary-* annotations without canary: "true"',
     nginx=True,
     chart=False,
+    cross=True,
 )
 def ignored_canary(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if not is_canary(view):
@@ -1744,6 +1774,7 @@ def ignored_canary(view: View, options: Options, context: Context) -> Iterator[H
     "two canary Ingresses for one host and path (ingress-nginx takes one at most)",
     nginx=True,
     chart=False,
+    cross=True,
 )
 def second_canary(view: View, options: Options, context: Context) -> Iterator[Hit]:
     if not is_canary(view):
