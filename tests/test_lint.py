@@ -680,9 +680,10 @@ def test_readme_documents_every_rule_and_its_example_output_is_real(tmp_path: Pa
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## wsgen lint") : readme.index("## Exit codes")]
     for rule in RULES.values():
-        row = re.search(rf"^\| {rule.id} \| ([a-z /]+) \|", section, re.MULTILINE)
+        row = re.search(rf"^\| {rule.id} \| ([a-z /]+) \| ([a-z ]+) \|", section, re.MULTILINE)
         assert row, rule.id
         assert rule.severity in row.group(1), rule.id
+        assert row.group(2) == (rule.fix or "no"), rule.id
     example = re.search(
         r"\$ cat k8s/ingress.yaml\n(.*?)\$ wsgen lint k8s/\n(.*?)```", section, re.S
     )
@@ -693,6 +694,20 @@ def test_readme_documents_every_rule_and_its_example_output_is_real(tmp_path: Pa
         [*wsgen_exe(), "lint", "k8s/"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )
     assert result.stdout == example.group(2)
+    # the --diff example of "Fixing", on the same file: the diff, the summary, nothing written
+    fixing = readme[readme.index("### Fixing") : readme.index("### Rules")]
+    shown = re.search(r"\$ wsgen lint --diff --unsafe-fixes k8s/\n(.*?)```", fixing, re.S)
+    said = re.search(r"stderr then says `(.*?)`", fixing)
+    assert shown and said
+    diff = subprocess.run(
+        [*wsgen_exe(), "lint", "--diff", "--unsafe-fixes", "k8s/"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (diff.returncode, diff.stdout, diff.stderr) == (1, shown.group(1), said.group(1) + "\n")
+    assert (tmp_path / "k8s" / "ingress.yaml").read_text() == example.group(1)
 
 
 # --- regressions from the review of wsgen lint ----------------------------------------------------

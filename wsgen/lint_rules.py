@@ -540,7 +540,7 @@ def _short_timeouts(view: View, options: Options) -> Iterator[Hit]:
     'a timeout that is not whole seconds ("3600s", "1h")',
     nginx=True,
     websocket=True,
-    fix="safe",
+    fix="safe or unsafe",
 )
 def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hit]:
     for hit in _timeout_units(view):
