@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -310,6 +310,8 @@ class Document:
     node: Node
     offset: int
     index: int = 0
+    # what analyse found in it that depends on it alone (views, findings): see _kept
+    kept: dict[object, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -1066,7 +1068,17 @@ def read_file(path: Path | None, stdin: BinaryIO | None) -> bytes:
 def lint(paths: Sequence[str], options: Options, stdin: BinaryIO | None = None) -> Report:
     """Lint every file PATHs name; unreadable or broken files become WS001 findings."""
     with _no_gc():
-        return analyse([load(name, path, stdin) for name, path in expand(paths)], options)
+        return released(analyse([load(name, path, stdin) for name, path in expand(paths)], options))
+
+
+def released(report: Report) -> Report:
+    """The report without the files' composed nodes (their texts stay, for SARIF's fixes):
+    millions of nodes kept alive past the run make every garbage collection of the output's
+    objects walk them (it tripled lint's time on 10,000 documents)."""
+    from dataclasses import replace
+
+    report.loaded = [replace(file, documents=[]) for file in report.loaded]
+    return report
 
 
 @contextlib.contextmanager
@@ -1131,6 +1143,7 @@ def analyse(loaded: Sequence[Loaded], options: Options) -> Report:
     files: list[FileReport] = []
     views: list[tuple[FileReport, View]] = []
     resources: list[tuple[FileReport, Resource]] = []
+    keeps: dict[int, dict[object, Any]] = {}  # a view's or resource's Document.kept, by id
     for file in loaded:
         name, content = file.name, file.text
         report = FileReport(name)
@@ -1162,11 +1175,8 @@ def analyse(loaded: Sequence[Loaded], options: Options) -> Report:
                 continue
             node = document.node
             source = Source(content, document.index) if editable else None
-            repeated = getattr(node, "_wsgen_repeated", None)  # a document --fix kept
-            if repeated is None:
-                repeated = list(duplicate_keys(node))
-                node._wsgen_repeated = repeated  # type: ignore[attr-defined]
-            for key, first in repeated:
+            kept = document.kept  # what a document --fix did not change still says
+            for key, first in _kept(kept, "repeated", partial(_repeated, node)):
                 report.findings.append(
                     finding(
                         "WS002",
@@ -1179,24 +1189,27 @@ def analyse(loaded: Sequence[Loaded], options: Options) -> Report:
                         offset=document.offset,
                     )
                 )
-            found = _kept(node, "_wsgen_objects", partial(_objects, node))
+            found = _kept(kept, "objects", partial(_objects, node))
             for kind, root in found:
                 resource = Resource(name, kind, root, document.offset, source)
                 resources.append((report, resource))
+                keeps[id(resource)] = kept
                 if kind == "Ingress":
                     view = _kept(
-                        root,
-                        "_wsgen_ingress",
+                        kept,
+                        ("ingress", id(root)),
                         partial(ingress_view, name, root, document.offset, source),
                     )
-                    views.append((report, _placed(view, name, document.offset, source)))
+                    views.append((report, _placed(view, name, document, source)))
+                    keeps[id(view)] = kept
                 elif kind in ("Service", "BackendConfig"):
                     _collect(context, resource)
             if not found and isinstance(node, MappingNode) and value(node, "apiVersion") is None:
                 sections = _kept(
-                    node, "_wsgen_charts", partial(_chart_views, name, node, document, source)
+                    kept, "charts", partial(_chart_views, name, node, document, source)
                 )
-                views.extend((report, _placed(v, name, document.offset, source)) for v in sections)
+                views.extend((report, _placed(v, name, document, source)) for v in sections)
+                keeps.update((id(v), kept) for v in sections)
     for report, view in views:
         report.ingresses += 1
         view.provider = provider(view, options)
@@ -1204,10 +1217,10 @@ def analyse(loaded: Sequence[Loaded], options: Options) -> Report:
         view.websocket = websocket_reason(view, options.all)
         context.ingresses.append(view)
     for report, view in views:
-        report.findings.extend(_own(view, options, "_wsgen_view", check))
+        report.findings.extend(_own(view, keeps[id(view)], options, check))
         report.findings.extend(check(view, options, context, cross=True))
     for report, resource in resources:
-        report.findings.extend(_own(resource, options, "_wsgen_object", check_object))
+        report.findings.extend(_own(resource, keeps[id(resource)], options, check_object))
         report.findings.extend(check_object(resource, options, context, cross=True))
     for report in files:
         last = lines.get(report.path, (1, 1))
@@ -1222,6 +1235,10 @@ def _objects(node: Node) -> list[tuple[str, Node]]:
     return list(objects(node))
 
 
+def _repeated(node: Node) -> list[tuple[Node, int]]:
+    return list(duplicate_keys(node))
+
+
 def _chart_views(file: str, node: Node, document: Document, source: Source | None) -> list[View]:
     return [
         chart_view(file, section, key, section_node, document.offset, source)
@@ -1229,44 +1246,42 @@ def _chart_views(file: str, node: Node, document: Document, source: Source | Non
     ]
 
 
-def _kept(node: Node, slot: str, make: Callable[[], _T]) -> _T:
-    """What `make` finds in a node, kept on it: lint --fix analyses the documents it did not
-    change again, and their nodes are the same."""
-    found: _T | None = getattr(node, slot, None)
-    if found is None:
-        found = make()
-        setattr(node, slot, found)
+def _kept(kept: dict[object, Any], key: object, make: Callable[[], _T]) -> _T:
+    """What `make` finds in a document, kept with it (Document.kept): lint --fix analyses the
+    documents it did not change again, and their nodes are the same. Kept beside the nodes,
+    not on them: a view on its root node would be a cycle, which only the garbage collector
+    frees, after walking millions of nodes."""
+    if key not in kept:
+        kept[key] = make()
+    found: _T = kept[key]
     return found
 
 
-def _placed(view: View, file: str, offset: int, source: Source | None) -> View:
+def _placed(view: View, file: str, document: Document, source: Source | None) -> View:
     """A kept view, where its document is now (moved by the fixes of documents before it)."""
-    if view.file != file:  # the same nodes in another file cannot be, but would be wrong
-        from dataclasses import replace
-
-        return replace(view, file=file, offset=offset, source=source)
-    view.offset, view.source = offset, source
+    view.file, view.offset, view.source = file, document.offset, source
     return view
 
 
 def _own(
     item: View | Resource,
+    kept: dict[object, Any],
     options: Options,
-    slot: str,
     run: Callable[..., Iterator[Finding]],
 ) -> list[Finding]:
-    """The findings of the rules that read `item` alone. They are kept on its root node with
-    where its document was: lint --fix analyses the same nodes again after other documents
-    changed, and then only moves them (lines and fix offsets) to where the document is now."""
+    """The findings of the rules that read `item` alone. They are kept with its document, with
+    where it was: lint --fix analyses the same nodes again after other documents changed, and
+    then only moves them (lines and fix offsets) to where the document is now."""
     index = item.source.index if item.source is not None else -1
-    kept = getattr(item.root, slot, None)
-    if kept is not None and kept[0] is options and (kept[2] < 0) == (index < 0):
-        _options, offset, before, found = kept
+    key = (type(item).__name__, id(item.root))
+    said = kept.get(key)
+    if said is not None and said[0] is options and (said[2] < 0) == (index < 0):
+        _options, offset, before, found = said
         if (offset, before) == (item.offset, index):
             return list(found)
         return [_moved(f, item.offset - offset, index - before) for f in found]
     found = [f for f in run(item, options, Context(), cross=False) if f.rule not in options.ignore]
-    setattr(item.root, slot, (options, item.offset, index, found))
+    kept[key] = (options, item.offset, index, found)
     return list(found)
 
 

@@ -39,6 +39,7 @@ from wsgen.lint import (
     expand,
     load,
     read_file,
+    released,
 )
 from wsgen.lint_edit import Edit, Fix
 
@@ -97,9 +98,9 @@ def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: 
             if new.text is not None and new.text != old.text
         }
         return Outcome(
-            _merged(first, report, texts),
+            released(_merged(first, report, texts)),
             texts,
-            {file.name: file for file in loaded},
+            {file.name: replace(file, documents=[]) for file in loaded},  # nodes let go
             list(dict.fromkeys(refused)),
         )
 
@@ -272,7 +273,10 @@ def recomposed(file: Loaded, text: str) -> Loaded:
             continue
         kept.extend(
             Document(
-                d.node, d.offset + after.line - before.line, d.index + after.start - before.start
+                d.node,
+                d.offset + after.line - before.line,
+                d.index + after.start - before.start,
+                d.kept,
             )
             for d in owner.get(index, [])
         )
