@@ -8,6 +8,8 @@ import difflib
 import json
 import os
 import re
+import stat
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,11 @@ import yaml
 from kubernetes_validate import utils as kv_utils
 
 import oracles
+from conftest import wsgen_exe
 from test_lint import CORPUS
 from wsgen import lint as linter
-from wsgen.lint_edit import Edit
+from wsgen import lint_fix
+from wsgen.lint_edit import Edit, Fix
 
 LATEST = kv_utils.latest_version()
 CORE_KINDS = ("Ingress", "Service")
@@ -33,7 +37,7 @@ def _key(f: dict[str, Any]) -> tuple[str, str, str]:
 
 
 def lint_json(wsgen, *args: str) -> tuple[int, dict[str, Any], str]:  # type: ignore[no-untyped-def]
-    result = wsgen("lint", "--format", "json", "--fail-on", "info", *args)
+    result = wsgen("lint", "--format", "json", *args)
     return result.code, json.loads(result.out), result.err
 
 
@@ -98,9 +102,9 @@ def test_corpus_file_fixed_and_checked(wsgen, tmp_path: Path, monkeypatch, sourc
     name = source.name
     original = source.read_bytes()
     Path(name).write_bytes(original)
-    before_code, before, _ = lint_json(wsgen, name)
+    before_code, before, _ = lint_json(wsgen, "--fail-on", "info", name)
 
-    code, report, err = lint_json(wsgen, "--fix", "--unsafe-fixes", name)
+    code, report, err = lint_json(wsgen, "--fail-on", "info", "--fix", "--unsafe-fixes", name)
     fixed_bytes = Path(name).read_bytes()
     text_before, text_after = original.decode("utf-8-sig"), fixed_bytes.decode("utf-8-sig")
     fixed = [f for f in report["findings"] if f["fix"] and f["fix"]["status"] == "fixed"]
@@ -113,7 +117,7 @@ def test_corpus_file_fixed_and_checked(wsgen, tmp_path: Path, monkeypatch, sourc
     assert len(after_docs) == len(before_docs)
 
     # the fixed rules no longer fire, and no new finding appears
-    again_code, again, _ = lint_json(wsgen, name)
+    again_code, again, _ = lint_json(wsgen, "--fail-on", "info", name)
     old, new = Counter(map(_key, before["findings"])), Counter(map(_key, again["findings"]))
     assert not new - old, f"new findings: {new - old}"
     for key, count in Counter(map(_key, fixed)).items():
@@ -139,7 +143,7 @@ def test_corpus_file_fixed_and_checked(wsgen, tmp_path: Path, monkeypatch, sourc
             kubernetes_validate.validate(after_docs[index], LATEST, strict=True)
 
     # a second run changes nothing and exits the same
-    second_code, second, _ = lint_json(wsgen, "--fix", "--unsafe-fixes", name)
+    second_code, second, _ = lint_json(wsgen, "--fail-on", "info", "--fix", "--unsafe-fixes", name)
     assert Path(name).read_bytes() == fixed_bytes
     assert second_code == code
     assert second["summary"]["fixed"] == 0
@@ -168,3 +172,444 @@ def test_the_line_check_sees_a_line_no_fix_names() -> None:
     assert unnamed_lines_changed(before, "a: 1\nc: 3\n", named) == []
     assert unnamed_lines_changed(before, "a: 1\nc: 4\n", named) == ["-'c: 3\\n'"]
     assert unnamed_lines_changed(before, "a: 1\nc: 3\nd: 4\n", named) == ["+'d: 4\\n'"]
+
+
+# --- the engine through the CLI ----------------------------------------------------------------
+
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: chat
+  namespace: chat
+  annotations:
+    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"  # keep me
+    nginx.ingress.kubernetes.io/websocket-services: chat
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: chat.example.com
+      http:
+        paths:
+          - path: /ws
+            pathType: Prefix
+            backend:
+              service:
+                name: chat
+                port:
+                  number: 80
+"""
+SEND = '    nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"\n'
+SAFE_FIXED = INGRESS.replace("# keep me\n", "# keep me\n" + SEND)  # WS205 fixed, WS301 left
+ALL_FIXED = SAFE_FIXED.replace("    nginx.ingress.kubernetes.io/websocket-services: chat\n", "")
+CLEAN = ALL_FIXED
+SUMMARY = "1 file, 1 Ingress: 1 error, 1 warning, 0 infos; 1 fixable with --fix, 1 with --fix --unsafe-fixes"
+
+
+def _run(*args: str, cwd: Path, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    """wsgen in a process of its own (bounded), for stdin and bytes on stdout."""
+    return subprocess.run(
+        [*wsgen_exe(), *args], cwd=cwd, input=stdin, capture_output=True, timeout=60
+    )
+
+
+def test_fix_applies_safe_fixes_and_keeps_everything_else(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    path.write_text(INGRESS)
+    result = wsgen("lint", "--fix", str(path))
+    assert path.read_text() == SAFE_FIXED
+    assert result.code == 1  # the unsafe WS301 is left
+    assert result.err == ""
+    lines = result.out.splitlines()
+    assert lines[0].startswith(f"{path}:7:5: warning WS205 ") and lines[0].endswith(" [fixed]")
+    assert lines[1].startswith(f"{path}:9:5: error WS301 ") and lines[1].endswith(" [unsafe fix]")
+    assert lines[2] == (
+        "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos; 1 fixed, 1 with --fix --unsafe-fixes"
+    )
+    result = wsgen("lint", "--fix", "--unsafe-fixes", str(path))
+    assert (result.code, path.read_text()) == (0, ALL_FIXED)
+    assert (
+        result.out.splitlines()[-1] == "1 file, 1 Ingress: 0 errors, 0 warnings, 0 infos; 1 fixed"
+    )
+
+
+def test_text_summary_counts_what_is_fixable(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.yaml").write_text(INGRESS)
+    result = wsgen("lint", str(tmp_path / "a.yaml"))
+    assert result.out.splitlines()[-1] == SUMMARY
+    assert result.out.splitlines()[0].endswith(" [fixable]")
+
+
+def test_diff_prints_a_unified_diff_and_writes_nothing(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "k8s").mkdir()
+    monkeypatch.chdir(tmp_path / "k8s")
+    Path("a.yaml").write_text(INGRESS)
+    os.utime("a.yaml", ns=(1_000_000_000, 1_000_000_000))
+    before = os.stat("a.yaml")
+    result = wsgen("lint", "--diff", "a.yaml")
+    assert result.code == 1
+    expected = "".join(
+        difflib.unified_diff(
+            INGRESS.splitlines(keepends=True),
+            SAFE_FIXED.splitlines(keepends=True),
+            "a/a.yaml",
+            "b/a.yaml",
+        )
+    )
+    assert result.out == expected and result.out.startswith("--- a/a.yaml\n+++ b/a.yaml\n@@ ")
+    assert "+" + SEND in result.out
+    assert result.err == (
+        "1 file, 1 Ingress: 1 error, 0 warnings, 0 infos; 1 would be fixed, "
+        "1 with --fix --unsafe-fixes\n"
+    )
+    assert Path("a.yaml").read_text() == INGRESS
+    after = os.stat("a.yaml")
+    assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
+    assert sorted(os.listdir(".")) == ["a.yaml"]
+
+    result = wsgen("lint", "--diff", "--unsafe-fixes", "a.yaml")
+    assert result.code == 1 and "-    nginx.ingress.kubernetes.io/websocket-services" in result.out
+
+    Path("a.yaml").write_text(CLEAN)
+    result = wsgen("lint", "--diff", "--unsafe-fixes", "a.yaml")
+    assert (result.code, result.out) == (0, "")
+    assert result.err == "1 file, 1 Ingress: 0 errors, 0 warnings, 0 infos\n"
+
+
+def test_unsafe_fixes_alone_is_a_usage_error(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "a.yaml").write_text(INGRESS)
+    result = wsgen("lint", "--unsafe-fixes", str(tmp_path / "a.yaml"))
+    assert (result.code, result.out) == (2, "")
+    assert result.err == "wsgen: error: --unsafe-fixes: only with --fix or --diff\n"
+    assert (tmp_path / "a.yaml").read_text() == INGRESS
+
+
+def test_stdin_fixed_bytes_to_stdout_report_to_stderr(tmp_path: Path) -> None:
+    data = ("\ufeff" + INGRESS.replace("\n", "\r\n")).encode()  # a BOM and CRLF are kept
+    result = _run("lint", "--fix", "-", cwd=tmp_path, stdin=data)
+    assert result.returncode == 1
+    assert result.stdout == ("\ufeff" + SAFE_FIXED.replace("\n", "\r\n")).encode()
+    err = result.stderr.decode().splitlines()
+    assert err[0].startswith("<stdin>:7:5: warning WS205 ") and err[0].endswith("[fixed]")
+    assert err[-1].endswith("; 1 fixed, 1 with --fix --unsafe-fixes")
+
+    result = _run("lint", "--fix", "--format", "json", "-", cwd=tmp_path, stdin=CLEAN.encode())
+    assert (result.returncode, result.stdout) == (0, CLEAN.encode())  # nothing to fix: as read
+    assert json.loads(result.stderr)["summary"]["fixed"] == 0
+
+
+def test_mode_kept_and_a_symlink_stays_a_link(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "real" / "ingress.yaml"
+    target.parent.mkdir()
+    target.write_text(INGRESS)
+    target.chmod(0o640)
+    link = tmp_path / "link.yaml"
+    link.symlink_to(target)
+    result = wsgen("lint", "--fix", str(link))
+    assert result.code == 1, result.err
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text() == SAFE_FIXED
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(os.listdir(target.parent)) == ["ingress.yaml"]  # no temporary file left
+
+
+def test_an_unchanged_file_is_not_rewritten(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    clean, unsafe_only = tmp_path / "clean.yaml", tmp_path / "unsafe.yaml"
+    clean.write_text(CLEAN)
+    unsafe_only.write_text(SAFE_FIXED)  # only the unsafe WS301 left: --fix alone leaves it
+    for path in (clean, unsafe_only):
+        os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    before = {p: os.stat(p) for p in (clean, unsafe_only)}
+    result = wsgen("lint", "--fix", str(tmp_path))
+    assert result.code == 1
+    for path, was in before.items():
+        now = os.stat(path)
+        assert (now.st_mtime_ns, now.st_ino) == (was.st_mtime_ns, was.st_ino), path
+    assert result.out.splitlines()[-1].endswith("; 1 with --fix --unsafe-fixes")
+
+
+def test_a_file_that_does_not_parse_is_never_touched(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    broken = INGRESS + "---\nkind: [unclosed\n"
+    path.write_bytes(broken.encode())
+    code, report, err = lint_json(wsgen, "--fix", "--unsafe-fixes", str(path))
+    assert path.read_bytes() == broken.encode()
+    assert code == 1 and err == ""
+    assert "WS001" in {f["rule"] for f in report["findings"]}
+    assert report["summary"]["fixed"] == 0
+    assert all(f["fix"] is None for f in report["findings"])  # nothing offered either
+    result = wsgen("lint", "--diff", "--unsafe-fixes", str(path))
+    assert (result.code, result.out) == (0, "")
+
+
+CONNECT = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: chat
+  namespace: chat
+  annotations:
+    kubernetes.io/ingress.class: nginx
+    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"
+    nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"
+    nginx.ingress.kubernetes.io/proxy_connect_timeout: "3600"
+spec:
+  rules:
+    - host: chat.example.com
+      http:
+        paths:
+          - path: /ws
+            pathType: Prefix
+            backend:
+              service:
+                name: chat
+                port:
+                  number: 80
+"""
+
+
+def test_a_fix_that_would_add_a_finding_is_refused_and_says_why(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # WS301's rename proxy_connect_timeout -> proxy-connect-timeout makes nginx read 3600:
+    # WS206 (a connect timeout nginx caps at 75 s) would be new. The safe WS601 fix of the same
+    # Ingress is still made: --unsafe-fixes never fixes less than --fix.
+    path = tmp_path / "a.yaml"
+    path.write_text(CONNECT)
+    code, report, err = lint_json(wsgen, "--fix", "--unsafe-fixes", str(path))
+    assert code == 1
+    assert err == (
+        f"{path}: chat/chat: unsafe fixes not applied: a fix would add WS206: "
+        "proxy-connect-timeout 3600: nginx waits at most about 75 s to connect, and this "
+        "timeout does not keep idle WebSockets open\n"
+    )
+    assert "WS206" not in {f["rule"] for f in report["findings"]}
+    statuses = {f["rule"]: f["fix"] and f["fix"]["status"] for f in report["findings"]}
+    assert statuses == {"WS601": "fixed", "WS301": "unsafe"}  # still offered, not applied
+    text = path.read_text()
+    assert "proxy_connect_timeout" in text and "ingressClassName: nginx" in text
+    assert "kubernetes.io/ingress.class" not in text
+
+
+def test_a_fix_that_keeps_its_finding_is_refused(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A fix whose finding is still there after it (a rule's fix that does not fix) is held
+    back, its file left as read; the check runs in memory, before anything is written."""
+    path = tmp_path / "a.yaml"
+    path.write_text(CLEAN)
+    original = linter.analyse
+
+    def analyse(loaded: Any, options: Any) -> Any:
+        report = original(loaded, options)
+        for file, fr in zip(loaded, report.files, strict=True):
+            if file.text is None or "ingressClassName" not in file.text:
+                continue
+            at = file.text.index("spec:")
+            bogus = linter.Finding(
+                "WS602",
+                "info",
+                fr.path,
+                10,
+                1,
+                "made up for the test",
+                ingress="chat/chat",
+                fix=Fix("add a comment", (Edit(at, at, "# fixed?\n"),)),
+            )
+            fr.findings.append(bogus)
+        return report
+
+    monkeypatch.setattr(lint_fix, "analyse", analyse)
+    code, report, err = lint_json(wsgen, "--fix", str(path))
+    assert code == 1  # an info, below --fail-on warning: its fix held back fails the run
+    assert err == (
+        f"{path}: chat/chat: not fixed: the fix for WS602 did not remove it: made up for the test\n"
+    )
+    assert path.read_text() == CLEAN
+    assert report["summary"]["fixed"] == 0
+
+
+def test_exit_codes_after_fixing(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    path.write_text(INGRESS)
+    assert wsgen("lint", "--fix", str(path)).code == 1  # WS301 left
+    assert wsgen("lint", "--fix", "--unsafe-fixes", str(path)).code == 0  # all fixed
+    assert wsgen("lint", "--fix", str(path)).code == 0  # nothing to do: as plain lint
+    path.write_text(INGRESS)
+    info = wsgen("lint", "--fix", "--fail-on", "error", str(path))
+    assert info.code == 1  # the error WS301 is left
+    path.write_text(SAFE_FIXED.replace("websocket-services: chat", "x-unknown: chat"))
+    assert wsgen("lint", "--fix", "--unsafe-fixes", str(path)).code == 1  # needs a person
+
+
+def test_a_read_only_folder_is_exit_7_and_nothing_half_written(
+    wsgen, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "k8s"
+    folder.mkdir()
+    path = folder / "a.yaml"
+    path.write_text(INGRESS)
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK):  # root ignores the mode: the error it would meet
+
+            def refuse(*args: Any, **kwargs: Any) -> Any:
+                raise PermissionError(13, "Permission denied")
+
+            monkeypatch.setattr(lint_fix.tempfile, "mkstemp", refuse)
+        result = wsgen("lint", "--fix", str(path))
+    finally:
+        folder.chmod(0o755)
+    assert (result.code, result.out) == (7, "")
+    assert result.err == f"wsgen: error: {path}: not fixed: Permission denied\n"
+    assert path.read_text() == INGRESS
+    assert os.listdir(folder) == ["a.yaml"]
+
+
+def test_a_failed_rename_leaves_no_temporary_file(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    path.write_text(INGRESS)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(lint_fix.os, "replace", refuse)
+    result = wsgen("lint", "--fix", str(path))
+    assert (result.code, result.out) == (7, "")
+    assert result.err == f"wsgen: error: {path}: not fixed: No space left on device\n"
+    assert path.read_text() == INGRESS
+    assert os.listdir(tmp_path) == ["a.yaml", "home", "work"] or sorted(os.listdir(tmp_path)) == [
+        "a.yaml",
+        "home",
+        "work",
+    ]
+
+
+def test_json_fix_objects_and_summary(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    path.write_text(INGRESS)
+    _code, report, _ = lint_json(wsgen, str(path))
+    fixes = {f["rule"]: f["fix"] for f in report["findings"]}
+    assert fixes == {
+        "WS205": {
+            "status": "safe",
+            "safe": True,
+            "title": fixes["WS205"]["title"],
+        },
+        "WS301": {"status": "unsafe", "safe": False, "title": fixes["WS301"]["title"]},
+    }
+    assert "proxy-send-timeout" in fixes["WS205"]["title"]
+    assert "websocket-services" in fixes["WS301"]["title"]
+    counts = {k: report["summary"][k] for k in ("fixed", "fixable", "unsafeFixable", "errors")}
+    assert counts == {"fixed": 0, "fixable": 1, "unsafeFixable": 1, "errors": 1}
+
+    _code, report, _ = lint_json(wsgen, "--fix", str(path))
+    fixes = {f["rule"]: f["fix"] for f in report["findings"]}
+    assert fixes["WS205"]["status"] == "fixed" and fixes["WS205"]["safe"] is True
+    assert fixes["WS301"]["status"] == "unsafe"
+    counts = {k: report["summary"][k] for k in ("fixed", "fixable", "unsafeFixable", "warnings")}
+    assert counts == {"fixed": 1, "fixable": 0, "unsafeFixable": 1, "warnings": 0}
+    assert report["summary"]["failed"] is True
+    path.write_text(CLEAN.replace("  rules:", "  tls:\n    - hosts: [chat.example.com]\n  rules:"))
+    _code, report, _ = lint_json(wsgen, str(path))
+    assert [(f["rule"], f["fix"]) for f in report["findings"]] == [("WS501", None)]
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]
+    return starts[line - 1] + column - 1
+
+
+def sarif_applied(text: str, sarif: dict[str, Any], safe_only: bool) -> str:
+    """`text` with every SARIF replacement made (the safe ones, or all)."""
+    edits = []
+    for result in sarif["runs"][0]["results"]:
+        for fix in result.get("fixes", []):
+            if safe_only and result["properties"]["fix"] != "safe":
+                continue
+            for change in fix["artifactChanges"]:
+                for r in change["replacements"]:
+                    region = r["deletedRegion"]
+                    start = _offset(text, region["startLine"], region["startColumn"])
+                    end = _offset(text, region["endLine"], region["endColumn"])
+                    edits.append((start, end, r["insertedContent"]["text"]))
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def test_sarif_fixes_give_what_fix_writes(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    source = (
+        INGRESS.replace("  ingressClassName: nginx\n", "")
+        .replace("  annotations:\n", '  annotations:\n    kubernetes.io/ingress.class: "nginx"\n')
+        .replace(SEND, "")
+    )
+    source = source.replace(
+        "# keep me", "# keep me\n    nginx.ingress.kubernetes.io/ssl-redirect: true"
+    )
+    Path("a.yaml").write_text(source)
+    result = wsgen("lint", "--format", "sarif", "--fail-on", "info", "a.yaml")
+    sarif = json.loads(result.out)
+    (run,) = sarif["runs"]
+    assert sarif["version"] == "2.1.0" and run["columnKind"] == "unicodeCodePoints"
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    with_fixes = [r for r in run["results"] if "fixes" in r]
+    assert {r["ruleId"] for r in with_fixes} >= {"WS204", "WS205", "WS601", "WS301"}
+    for res in with_fixes:
+        assert rules[res["ruleIndex"]] == res["ruleId"]
+        (fix,) = res["fixes"]
+        assert fix["description"]["text"]
+        (change,) = fix["artifactChanges"]
+        assert change["artifactLocation"]["uri"] == "a.yaml"
+        for r in change["replacements"]:
+            region = r["deletedRegion"]
+            assert (region["startLine"], region["startColumn"]) <= (
+                region["endLine"],
+                region["endColumn"],
+            )
+            assert isinstance(r["insertedContent"]["text"], str)
+        assert res["properties"]["fix"] in ("safe", "unsafe")
+        assert fix["description"]["text"].endswith("(unsafe: --unsafe-fixes)") == (
+            res["properties"]["fix"] == "unsafe"
+        )
+    expected = sarif_applied(source, sarif, safe_only=True)
+    assert wsgen("lint", "--fix", "a.yaml").code == 1
+    assert Path("a.yaml").read_text() == expected != source
+
+    # after --fix, a fixed finding passes and the fix left is relative to the new text
+    result = wsgen("lint", "--format", "sarif", "--fix", "--fail-on", "info", "a.yaml")
+    results = json.loads(result.out)["runs"][0]["results"]
+    assert all(r["level"] != "none" for r in results)  # nothing fixed in this second run
+    left = json.loads(result.out)
+    assert sarif_applied(Path("a.yaml").read_text(), left, safe_only=False) == Path(
+        "a.yaml"
+    ).read_text().replace("    nginx.ingress.kubernetes.io/websocket-services: chat\n", "")
+    Path("a.yaml").write_text(source)
+    result = wsgen("lint", "--format", "sarif", "--fix", "a.yaml")
+    fixed = [r for r in json.loads(result.out)["runs"][0]["results"] if r.get("kind") == "pass"]
+    assert {r["ruleId"] for r in fixed} == {"WS204", "WS205", "WS601"}
+    assert all(r["level"] == "none" and "fixes" not in r for r in fixed)
+
+
+OLD_PREFIX = INGRESS.replace(
+    '    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"  # keep me\n'
+    "    nginx.ingress.kubernetes.io/websocket-services: chat\n",
+    '    ingress.kubernetes.io/proxy-read-timeout: "3600"  # keep me\n'
+    '    ingress.kubernetes.io/proxy-send-timeout: "3600"\n',
+)
+
+
+def test_an_unsafe_fix_that_clashes_leaves_the_safe_ones_of_the_file(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # WS201 (unsafe) adds the nginx. timeouts; WS302 (safe) renames the old ones to the same
+    # keys: together a duplicate key (WS002, a file finding). The renames alone fix all three.
+    path = tmp_path / "a.yaml"
+    path.write_text(OLD_PREFIX)
+    code, report, err = lint_json(wsgen, "--fix", "--unsafe-fixes", str(path))
+    assert path.read_text() == OLD_PREFIX.replace("    ingress.", "    nginx.ingress.")
+    assert err.startswith(f"{path}: unsafe fixes not applied: a fix would add WS002: ")
+    assert [(f["rule"], f["fix"]["status"]) for f in report["findings"]] == [
+        ("WS201", "fixed"),
+        ("WS302", "fixed"),
+        ("WS302", "fixed"),
+    ]
+    assert code == 0  # nothing is left: the fix held back was not needed
+    path.write_text(OLD_PREFIX)
+    assert wsgen("lint", "--fix", str(path)).code == 0  # the same without --unsafe-fixes
+    assert path.read_text() == OLD_PREFIX.replace("    ingress.", "    nginx.ingress.")

@@ -363,7 +363,10 @@ def _lint_fix(
         _emit(output, stderr=True)
     else:
         _emit(output)
-    return 1 if outcome.report.failed or outcome.refused else errors.OK
+    # a fix held back whose finding is still there fails, whatever its severity; one whose
+    # finding other fixes removed (a WS201 the WS302 renames answer) does not
+    held = any(lint_fix.wanted(f.fix, unsafe) and not f.fixed for f in outcome.report.findings)
+    return 1 if outcome.report.failed or held else errors.OK
 
 
 PROBE_EXIT_CODES = (

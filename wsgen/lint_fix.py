@@ -65,31 +65,37 @@ def wanted(fix: Fix | None, unsafe: bool) -> bool:
 
 Key = tuple[str, str, str, str]  # a finding as recognised across fixes: see _key
 ANY = "*"  # in a hold: every Ingress of the file, or every file
+UNSAFE, ALL = "unsafe", "all"  # what a hold holds back: the unsafe fixes, or every fix
+Hold = tuple[str, str, str]  # (file or ANY, Ingress or ANY, UNSAFE or ALL)
+Applied = tuple[Key, int, bool]  # a finding fixed, how many of its kind, whether safely
 
 
 def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: bool) -> Outcome:
     """Lint PATHs, fix what can be fixed in memory, and check it; nothing is written here.
 
     When the result fails the checks for an Ingress (a new finding, or one whose fix was
-    applied still there), the fixes of that Ingress are held back and the files fixed again
-    from their first text; if that does not clear it, the file's, then every file's."""
+    applied still there), fixes are held back and the files fixed again from their first
+    text, a little more each time: that Ingress's unsafe fixes, then all its fixes, then the
+    file's unsafe ones, the file's, and at last every file's. So --unsafe-fixes never loses
+    a safe fix that checks out, and one bad fix does not cost the rest of the file."""
     with _no_gc():
         loaded = [load(name, path, stdin) for name, path in expand(paths)]
         first = analyse(loaded, options)
-        held: set[tuple[str, str]] = set()
-        refused: list[str] = []
+        held: set[Hold] = set()
+        refused: dict[tuple[str, str], str] = {}
         while True:
             current, report, applied = _rounds(loaded, first, options, unsafe, held)
             failures = _failures(first, report, applied)
             if not failures:
                 break
             for (file, ingress), why in failures.items():
-                for hold in ((file, ingress), (file, ANY), (ANY, ANY)):
-                    if hold not in held:
-                        held.add(hold)
-                        break
-                shown = "" if ingress in ("", ANY) else f" {ingress}:"
-                refused.append(f"{file}:{shown} not fixed: {why}")
+                hold = _next_hold(file, ingress, applied, held)
+                held.add(hold)
+                what = "unsafe fixes not applied" if hold[2] == UNSAFE else "not fixed"
+                if hold[0] == ANY:
+                    what = "no file fixed"
+                shown = "" if hold[1] in ("", ANY) else f" {hold[1]}:"
+                refused[hold[:2]] = f"{file}:{shown} {what}: {why}"
         texts = {
             new.name: new.text
             for old, new in zip(loaded, current, strict=True)
@@ -99,8 +105,31 @@ def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: 
             _merged(first, report, texts),
             texts,
             {file.name: file for file in loaded},
-            list(dict.fromkeys(refused)),
+            list(refused.values()),
         )
+
+
+def _next_hold(file: str, ingress: str, applied: list[Applied], held: set[Hold]) -> Hold:
+    """The smallest hold not made yet that holds back some fix applied this time."""
+    mine = [(k[2], safe) for k, _count, safe in applied if k[0] == file]
+    candidates: list[tuple[Hold, bool]] = [
+        ((file, ingress, UNSAFE), any(i == ingress and not safe for i, safe in mine)),
+        ((file, ingress, ALL), any(i == ingress for i, _safe in mine)),
+        ((file, ANY, UNSAFE), any(not safe for _i, safe in mine)),
+        ((file, ANY, ALL), bool(mine)),
+    ]
+    for hold, useful in candidates:
+        if useful and hold not in held:
+            return hold
+    return (ANY, ANY, ALL)
+
+
+def _held(finding: Finding, held: set[Hold]) -> bool:
+    path, ingress = finding.path, finding.ingress
+    if (path, ingress, ALL) in held or (path, ANY, ALL) in held:
+        return True
+    safe = finding.fix is not None and finding.fix.safe
+    return not safe and ((path, ingress, UNSAFE) in held or (path, ANY, UNSAFE) in held)
 
 
 def _rounds(
@@ -108,33 +137,31 @@ def _rounds(
     first: Report,
     options: Options,
     unsafe: bool,
-    held: set[tuple[str, str]],
-) -> tuple[list[Loaded], Report, list[tuple[Key, int]]]:
+    held: set[Hold],
+) -> tuple[list[Loaded], Report, list[Applied]]:
     """Fix in rounds from the files as read: their new state, its report, and the findings
     fixed (each with how many of its kind there were in its round)."""
     current, report = list(loaded), first
-    applied: list[tuple[Key, int]] = []
-    if (ANY, ANY) in held:
+    applied: list[Applied] = []
+    if (ANY, ANY, ALL) in held:
         return current, report, applied
     for _round in range(MAX_ROUNDS):
         done = _apply_round(current, report, unsafe, held)
         if not done:
             break
         counts = Counter(_key(f) for f in report.findings)
-        applied.extend((_key(f), counts[_key(f)]) for f in done)
+        applied.extend((_key(f), counts[_key(f)], f.fix is not None and f.fix.safe) for f in done)
         report = analyse(current, options)
     return current, report, applied
 
 
 def _apply_round(
-    current: list[Loaded], report: Report, unsafe: bool, held: set[tuple[str, str]]
+    current: list[Loaded], report: Report, unsafe: bool, held: set[Hold]
 ) -> list[Finding]:
     """Apply this round's fixes to `current` (in place); the findings they fix."""
     by_file: dict[str, list[Finding]] = {}
     for finding in report.findings:
-        if wanted(finding.fix, unsafe) and not (
-            (finding.path, finding.ingress) in held or (finding.path, ANY) in held
-        ):
+        if wanted(finding.fix, unsafe) and not _held(finding, held):
             by_file.setdefault(finding.path, []).append(finding)
     done: list[Finding] = []
     for at, file in enumerate(current):
@@ -271,9 +298,7 @@ def _key(f: Finding) -> Key:
     return (f.path, f.rule, f.ingress, _LINE.sub("line N", f.message))
 
 
-def _failures(
-    first: Report, last: Report, applied: list[tuple[Key, int]]
-) -> dict[tuple[str, str], str]:
+def _failures(first: Report, last: Report, applied: list[Applied]) -> dict[tuple[str, str], str]:
     """(file, Ingress) -> why its fixes fail the checks: a finding the first report did not
     have, or one a fix was applied for that is still there."""
     before = Counter(_key(f) for f in first.findings)
@@ -282,10 +307,9 @@ def _failures(
     why: dict[tuple[str, str], str] = {}
     for f in last.findings:
         if new[_key(f)] > 0:
-            why.setdefault(
-                (f.path, f.ingress), f"a fix would add {f.rule} at line {f.line}: {f.message}"
-            )
-    for key, count in applied:
+            # its line is one of the text as fixed, which the person never sees: not said
+            why.setdefault((f.path, f.ingress), f"a fix would add {f.rule}: {f.message}")
+    for key, count, _safe in applied:
         if after[key] >= count:
             why.setdefault((key[0], key[2]), f"the fix for {key[1]} did not remove it: {key[3]}")
     return why
@@ -335,8 +359,11 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
         raise OutputFailed(f"{shown}: not fixed: cannot read it again ({error})") from None
     if now != original.text:
         raise OutputFailed(f"{shown}: not fixed: it changed while lint ran")
-    mode = os.stat(real).st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".wsgen", dir=real.parent)
+    try:  # a read-only folder fails here: nothing was made
+        mode = os.stat(real).st_mode & 0o7777
+        fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".wsgen", dir=real.parent)
+    except OSError as error:
+        raise OutputFailed(f"{shown}: not fixed: {error.strerror or error}") from None
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
