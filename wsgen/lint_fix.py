@@ -360,7 +360,8 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
     if now != original.text:
         raise OutputFailed(f"{shown}: not fixed: it changed while lint ran")
     try:  # a read-only folder fails here: nothing was made
-        mode = os.stat(real).st_mode & 0o7777
+        info = os.stat(real)
+        mode = info.st_mode & 0o7777
         fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".wsgen", dir=real.parent)
     except OSError as error:
         raise OutputFailed(f"{shown}: not fixed: {error.strerror or error}") from None
@@ -368,6 +369,10 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
+            if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                # root fixing a person's file (a container, a hook): it stays theirs
+                with contextlib.suppress(OSError):
+                    os.fchown(out.fileno(), info.st_uid, info.st_gid)
             os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
         os.replace(temp, real)
