@@ -630,3 +630,59 @@ def test_the_owner_of_a_fixed_file_is_kept(wsgen, tmp_path: Path) -> None:  # ty
     assert wsgen("lint", "--fix", str(path)).code == 1
     assert path.read_text() == SAFE_FIXED
     assert (path.stat().st_uid, path.stat().st_gid) == owner
+
+
+@pytest.mark.parametrize(
+    ("codec", "bom"), [("utf-8", "\ufeff"), ("utf-16-le", "\ufeff"), ("utf-8", "")]
+)
+def test_a_file_keeps_its_encoding_bom_and_crlf(
+    wsgen, tmp_path: Path, codec: str, bom: str
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    path.write_bytes((bom + INGRESS.replace("\n", "\r\n")).encode(codec))
+    assert wsgen("lint", "--fix", str(path)).code == 1
+    assert path.read_bytes() == (bom + SAFE_FIXED.replace("\n", "\r\n")).encode(codec)
+
+
+NO_FINAL_NEWLINE = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+spec:
+  ingressClassName: nginx
+  rules:
+    - host: chat.example.com
+      http:
+        paths:
+          - path: /ws
+            pathType: Prefix
+            backend: {service: {name: chat, port: {number: 80}}}
+metadata:
+  name: chat
+  annotations:
+    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600\""""
+
+
+@pytest.mark.parametrize("text", [INGRESS, INGRESS.replace("\n", "\r\n"), NO_FINAL_NEWLINE])
+def test_the_diff_applies_with_patch_and_gives_what_fix_writes(
+    wsgen, tmp_path: Path, monkeypatch, text: str
+) -> None:  # type: ignore[no-untyped-def]
+    # before: a last line without a newline inside a hunk ran into the next line: a malformed patch
+    patch = oracles.need_program("patch", "apt-get install patch")
+    monkeypatch.chdir(tmp_path)
+    for folder in ("diffed", "fixed"):
+        Path(folder).mkdir()
+        Path(folder, "a.yaml").write_bytes(text.encode())
+    monkeypatch.chdir(tmp_path / "diffed")
+    result = wsgen("lint", "--diff", "--unsafe-fixes", "a.yaml")
+    assert result.code == 1 and result.out
+    applied = subprocess.run(
+        [patch, "-p1", "--batch", "--no-backup-if-mismatch"],
+        input=result.out.encode(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    monkeypatch.chdir(tmp_path / "fixed")
+    wsgen("lint", "--fix", "--unsafe-fixes", "a.yaml")
+    assert Path("a.yaml").read_bytes() != text.encode()
+    assert Path("../diffed/a.yaml").read_bytes() == Path("a.yaml").read_bytes()

@@ -386,21 +386,20 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
         raise
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of `text`, each with its "\n" (the last one may have none); only "\n" ends
+    a line, as for patch and git (str.splitlines also cuts at U+2028, U+0085, form feeds)."""
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
 def diff(outcome: Outcome) -> str:
-    """A unified diff (a/ and b/ paths, as git shows) of every file --fix would change."""
+    """A unified diff (a/ and b/ paths, as git shows) of every file --fix would change; a
+    last line without a newline is marked as diff marks it, wherever it falls in the hunk."""
     import difflib
 
     parts: list[str] = []
     for name, text in outcome.texts.items():
         before = outcome.originals[name].text or ""
-        parts.extend(
-            difflib.unified_diff(
-                before.splitlines(keepends=True),
-                text.splitlines(keepends=True),
-                f"a/{name}",
-                f"b/{name}",
-            )
-        )
-        if parts and not parts[-1].endswith("\n"):
-            parts[-1] += "\n\\ No newline at end of file\n"
+        for line in difflib.unified_diff(_lines(before), _lines(text), f"a/{name}", f"b/{name}"):
+            parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(parts)
