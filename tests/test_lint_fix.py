@@ -686,3 +686,15 @@ def test_the_diff_applies_with_patch_and_gives_what_fix_writes(
     wsgen("lint", "--fix", "--unsafe-fixes", "a.yaml")
     assert Path("a.yaml").read_bytes() != text.encode()
     assert Path("../diffed/a.yaml").read_bytes() == Path("a.yaml").read_bytes()
+
+
+def test_a_read_only_file_is_not_replaced(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # the folder is writable, so a rename would replace it: refused as an editor refuses
+    path = tmp_path / "a.yaml"
+    path.write_text(INGRESS)
+    path.chmod(0o444)
+    result = wsgen("lint", "--fix", str(path))
+    assert (result.code, result.out) == (7, "")
+    assert result.err == f"wsgen: error: {path}: not fixed: the file is read-only (mode 444)\n"
+    assert path.read_text() == INGRESS
+    assert sorted(os.listdir(tmp_path)) == ["a.yaml", "home", "work"]

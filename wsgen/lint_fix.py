@@ -359,9 +359,14 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
         raise OutputFailed(f"{shown}: not fixed: cannot read it again ({error})") from None
     if now != original.text:
         raise OutputFailed(f"{shown}: not fixed: it changed while lint ran")
-    try:  # a read-only folder fails here: nothing was made
+    try:
         info = os.stat(real)
-        mode = info.st_mode & 0o7777
+    except OSError as error:
+        raise OutputFailed(f"{shown}: not fixed: {error.strerror or error}") from None
+    mode = info.st_mode & 0o7777
+    if not mode & 0o222:  # a rename would replace it all the same: as an editor does, refuse
+        raise OutputFailed(f"{shown}: not fixed: the file is read-only (mode {mode:o})")
+    try:  # a read-only folder fails here: nothing was made
         fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".wsgen", dir=real.parent)
     except OSError as error:
         raise OutputFailed(f"{shown}: not fixed: {error.strerror or error}") from None
