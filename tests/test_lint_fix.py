@@ -377,7 +377,7 @@ def test_a_fix_that_would_add_a_finding_is_refused_and_says_why(wsgen, tmp_path:
     code, report, err = lint_json(wsgen, "--fix", "--unsafe-fixes", str(path))
     assert code == 1
     assert err == (
-        f"{path}: chat/chat: unsafe fixes not applied: a fix would add WS206: "
+        f"{path}: chat/chat: WS301 not fixed: a fix would add WS206: "
         "proxy-connect-timeout 3600: nginx waits at most about 75 s to connect, and this "
         "timeout does not keep idle WebSockets open\n"
     )
@@ -389,40 +389,83 @@ def test_a_fix_that_would_add_a_finding_is_refused_and_says_why(wsgen, tmp_path:
     assert "kubernetes.io/ingress.class" not in text
 
 
-def test_a_fix_that_keeps_its_finding_is_refused(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A fix whose finding is still there after it (a rule's fix that does not fix) is held
-    back, its file left as read; the check runs in memory, before anything is written."""
-    path = tmp_path / "a.yaml"
-    path.write_text(CLEAN)
+def _bogus_fixes(monkeypatch, *rules: str) -> None:  # type: ignore[no-untyped-def]
+    """Every lint --fix runs also finds, in a.yaml's Ingress, for each rule of
+    `rules`, an info whose fix (a comment before spec:) leaves it there: a fix that does not fix."""
     original = linter.analyse
 
     def analyse(loaded: Any, options: Any) -> Any:
         report = original(loaded, options)
         for file, fr in zip(loaded, report.files, strict=True):
-            if file.text is None or "ingressClassName" not in file.text:
+            if file.text is None or not fr.path.endswith("a.yaml"):
                 continue
             at = file.text.index("spec:")
-            bogus = linter.Finding(
-                "WS602",
-                "info",
-                fr.path,
-                10,
-                1,
-                "made up for the test",
-                ingress="chat/chat",
-                fix=Fix("add a comment", (Edit(at, at, "# fixed?\n"),)),
-            )
-            fr.findings.append(bogus)
+            for rule in rules:
+                edit = Edit(at, at, f"# {rule} fixed?\n")
+                fr.findings.append(
+                    linter.Finding(
+                        rule,
+                        "info",
+                        fr.path,
+                        10,
+                        1,
+                        f"made up for the test ({rule})",
+                        ingress="chat/chat",
+                        fix=Fix("add a comment", (edit,)),
+                    )
+                )
         return report
 
     monkeypatch.setattr(lint_fix, "analyse", analyse)
+
+
+def test_a_fix_that_keeps_its_finding_is_refused(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A fix whose finding is still there after it (a rule's fix that does not fix) is held
+    back, its file left as read; the check runs in memory, before anything is written."""
+    path = tmp_path / "a.yaml"
+    path.write_text(CLEAN)
+    _bogus_fixes(monkeypatch, "WS602")
     code, report, err = lint_json(wsgen, "--fix", str(path))
     assert code == 1  # an info, below --fail-on warning: its fix held back fails the run
     assert err == (
-        f"{path}: chat/chat: not fixed: the fix for WS602 did not remove it: made up for the test\n"
+        f"{path}: chat/chat: WS602 not fixed: the fix for WS602 did not remove it: "
+        "made up for the test (WS602)\n"
     )
     assert path.read_text() == CLEAN
     assert report["summary"]["fixed"] == 0
+
+
+def test_two_bad_fixes_hold_back_the_ingress(wsgen, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Holding back one rule at a time does not clear it: then the Ingress's fixes, all; the
+    other Ingresses' fixes are still made."""
+    path, other = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    path.write_text(
+        SAFE_FIXED.replace("  ingressClassName: nginx\n", "  ingressClassName: nginx\n  tls: []\n")
+    )
+    other.write_text(INGRESS)
+    _bogus_fixes(monkeypatch, "WS206", "WS602")
+    code, _report, err = lint_json(wsgen, "--fix", str(tmp_path))
+    assert code == 1
+    assert err.startswith(f"{path}: chat/chat: not fixed: the fix for WS")
+    assert len(err.splitlines()) == 1
+    assert "fixed?" not in path.read_text()
+    assert other.read_text() != INGRESS  # its own fixes are made
+
+
+def test_one_bad_unsafe_fix_leaves_the_other_unsafe_fixes(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    snippet = (
+        "    nginx.ingress.kubernetes.io/configuration-snippet: |\n"
+        "      proxy_set_header Upgrade $http_upgrade;\n"
+        '      proxy_set_header Connection "upgrade";\n'
+    )
+    path.write_text(CONNECT.replace("  annotations:\n", "  annotations:\n" + snippet))
+    _code, report, err = lint_json(wsgen, "--fix", "--unsafe-fixes", str(path))
+    assert err.startswith(f"{path}: chat/chat: WS301 not fixed: a fix would add WS206: ")
+    statuses = {f["rule"]: f["fix"] and f["fix"]["status"] for f in report["findings"]}
+    assert statuses == {"WS401": "fixed", "WS601": "fixed", "WS301": "unsafe"}
+    text = path.read_text()
+    assert "configuration-snippet" not in text and "proxy_connect_timeout" in text
 
 
 def test_exit_codes_after_fixing(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -599,7 +642,7 @@ def test_an_unsafe_fix_that_clashes_leaves_the_safe_ones_of_the_file(wsgen, tmp_
     path.write_text(OLD_PREFIX)
     code, report, err = lint_json(wsgen, "--fix", "--unsafe-fixes", str(path))
     assert path.read_text() == OLD_PREFIX.replace("    ingress.", "    nginx.ingress.")
-    assert err.startswith(f"{path}: unsafe fixes not applied: a fix would add WS002: ")
+    assert err.startswith(f"{path}: chat/chat: WS201 not fixed: a fix would add WS002: ")
     assert [(f["rule"], f["fix"]["status"]) for f in report["findings"]] == [
         ("WS201", "fixed"),
         ("WS302", "fixed"),

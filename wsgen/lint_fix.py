@@ -65,9 +65,18 @@ def wanted(fix: Fix | None, unsafe: bool) -> bool:
 
 Key = tuple[str, str, str, str]  # a finding as recognised across fixes: see _key
 ANY = "*"  # in a hold: every Ingress of the file, or every file
-UNSAFE, ALL = "unsafe", "all"  # what a hold holds back: the unsafe fixes, or every fix
-Hold = tuple[str, str, str]  # (file or ANY, Ingress or ANY, UNSAFE or ALL)
+UNSAFE, ALL = "unsafe", "all"  # what a hold holds back: the unsafe fixes, every fix, or a rule's
+Hold = tuple[str, str, str]  # (file or ANY, Ingress or ANY, UNSAFE, ALL or a rule id)
 Applied = tuple[Key, int, bool]  # a finding fixed, how many of its kind, whether safely
+MAX_TRIALS = 6  # rules tried one by one for a failure before holding back more at once
+
+
+@dataclass
+class _Attempt:
+    current: list[Loaded]
+    report: Report
+    applied: list[Applied]
+    failures: dict[tuple[str, str], str]
 
 
 def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: bool) -> Outcome:
@@ -75,38 +84,69 @@ def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: 
 
     When the result fails the checks for an Ingress (a new finding, or one whose fix was
     applied still there), fixes are held back and the files fixed again from their first
-    text, a little more each time: that Ingress's unsafe fixes, then all its fixes, then the
-    file's unsafe ones, the file's, and at last every file's. So --unsafe-fixes never loses
-    a safe fix that checks out, and one bad fix does not cost the rest of the file."""
+    text: first one rule's fixes of that Ingress at a time (its unsafe ones first), kept if
+    that clears it; else, a little more each time, that Ingress's unsafe fixes, all its fixes,
+    the file's unsafe ones, the file's, and at last every file's. So --unsafe-fixes never
+    loses a safe fix that checks out, and one bad fix does not cost the rest of the file."""
     with _no_gc():
         loaded = [load(name, path, stdin) for name, path in expand(paths)]
         first = analyse(loaded, options)
-        held: set[Hold] = set()
-        refused: dict[tuple[str, str], str] = {}
-        while True:
+
+        def attempt(held: set[Hold]) -> _Attempt:
             current, report, applied = _rounds(loaded, first, options, unsafe, held)
-            failures = _failures(first, report, applied)
-            if not failures:
-                break
-            for (file, ingress), why in failures.items():
-                hold = _next_hold(file, ingress, applied, held)
+            return _Attempt(current, report, applied, _failures(first, report, applied))
+
+        held: set[Hold] = set()
+        tried: set[Hold] = set()
+        refused: dict[tuple[str, str, str], str] = {}
+        state = attempt(held)
+        while state.failures:
+            (file, ingress), why = next(iter(state.failures.items()))
+            for hold in _trials(file, ingress, state.applied, held | tried):
+                tried.add(hold)
+                trial = attempt(held | {hold})
+                if (file, ingress) not in trial.failures:
+                    held.add(hold)
+                    refused[hold] = f"{file}:{_shown(hold[1])} {hold[2]} not fixed: {why}"
+                    state = trial
+                    break
+            else:
+                hold = _next_hold(file, ingress, state.applied, held)
                 held.add(hold)
                 what = "unsafe fixes not applied" if hold[2] == UNSAFE else "not fixed"
                 if hold[0] == ANY:
                     what = "no file fixed"
-                shown = "" if hold[1] in ("", ANY) else f" {hold[1]}:"
-                refused[hold[:2]] = f"{file}:{shown} {what}: {why}"
+                refused[hold] = f"{file}:{_shown(hold[1])} {what}: {why}"
+                state = attempt(held)
         texts = {
             new.name: new.text
-            for old, new in zip(loaded, current, strict=True)
+            for old, new in zip(loaded, state.current, strict=True)
             if new.text is not None and new.text != old.text
         }
         return Outcome(
-            _merged(first, report, texts),
+            _merged(first, state.report, texts),
             texts,
             {file.name: file for file in loaded},
             list(refused.values()),
         )
+
+
+def _shown(ingress: str) -> str:
+    return "" if ingress in ("", ANY) else f" {ingress}:"
+
+
+def _trials(file: str, ingress: str, applied: list[Applied], skip: set[Hold]) -> list[Hold]:
+    """One rule's fixes of one Ingress to hold back: the rules applied to this Ingress (to
+    the file's, for a finding of the file), unsafe first, a few at most."""
+    mine = [(k[2], k[1], safe) for k, _count, safe in applied if k[0] == file]
+    if any(i == ingress for i, _rule, _safe in mine):
+        mine = [m for m in mine if m[0] == ingress]
+    found: list[Hold] = []
+    for i, rule, _safe in sorted(mine, key=lambda m: (m[2], m[1], m[0])):
+        hold = (file, i, rule)
+        if hold not in skip and hold not in found:
+            found.append(hold)
+    return found[:MAX_TRIALS]
 
 
 def _next_hold(file: str, ingress: str, applied: list[Applied], held: set[Hold]) -> Hold:
@@ -127,6 +167,8 @@ def _next_hold(file: str, ingress: str, applied: list[Applied], held: set[Hold])
 def _held(finding: Finding, held: set[Hold]) -> bool:
     path, ingress = finding.path, finding.ingress
     if (path, ingress, ALL) in held or (path, ANY, ALL) in held:
+        return True
+    if (path, ingress, finding.rule) in held:
         return True
     safe = finding.fix is not None and finding.fix.safe
     return not safe and ((path, ingress, UNSAFE) in held or (path, ANY, UNSAFE) in held)
