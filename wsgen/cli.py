@@ -8,7 +8,7 @@ import contextlib
 import inspect
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -340,13 +340,23 @@ def _lint_fix(
 ) -> int:
     """--fix and --diff. The report goes to stdout, or to stderr when stdout carries the fixed
     text (stdin) or the diff; a file whose fixes did not check out is named on stderr."""
+    import io
+
+    from wsgen import lint as linter
     from wsgen import lint_fix, lint_report
 
+    # stdin is kept as read: what --fix cannot read as text goes out as it came in
+    stdin_data: bytes | None = None
+    stdin: BinaryIO = sys.stdin.buffer
+    if linter.STDIN in paths:
+        with contextlib.suppress(OSError):
+            stdin_data = stdin.read(linter.MAX_FILE_BYTES + 1)
+            stdin = io.BytesIO(stdin_data)
     with _bugs_exit_3():
-        outcome = lint_fix.fix(paths, options, sys.stdin.buffer, unsafe)
+        outcome = lint_fix.fix(paths, options, stdin, unsafe)
     for line in outcome.refused:
         _say(line)
-    stdin = next((f for f in outcome.originals.values() if f.path is None), None)
+    read_stdin = next((f for f in outcome.originals.values() if f.path is None), None)
     if diff:
         with _bugs_exit_3():
             patch = lint_fix.diff(outcome)
@@ -356,14 +366,23 @@ def _lint_fix(
     with _bugs_exit_3():
         output = _lint_output(outcome.report, format)
     lint_fix.write(outcome)
-    if stdin is not None:
-        text = outcome.texts.get(stdin.name, stdin.text)
-        if text is not None and stdin.encoding is not None:
-            _emit(stdin.encoding.encode(text))
+    if read_stdin is not None:
+        text = outcome.texts.get(read_stdin.name, read_stdin.text)
+        if text is not None and read_stdin.encoding is not None:
+            _emit(read_stdin.encoding.encode(text))
+        elif stdin_data is not None:  # not text, or too large to read: passed through
+            _emit(stdin_data)
+            while len(stdin_data) > linter.MAX_FILE_BYTES and (
+                chunk := sys.stdin.buffer.read(1 << 20)
+            ):
+                _emit(chunk)
         _emit(output, stderr=True)
     else:
         _emit(output)
-    return 1 if outcome.report.failed or outcome.refused else errors.OK
+    # a fix held back whose finding is still there fails, whatever its severity; one whose
+    # finding other fixes removed (a WS201 the WS302 renames answer) does not
+    held = any(lint_fix.wanted(f.fix, unsafe) and not f.fixed for f in outcome.report.findings)
+    return 1 if outcome.report.failed or held else errors.OK
 
 
 PROBE_EXIT_CODES = (

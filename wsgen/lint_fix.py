@@ -67,42 +67,113 @@ def wanted(fix: Fix | None, unsafe: bool) -> bool:
 
 Key = tuple[str, str, str, str]  # a finding as recognised across fixes: see _key
 ANY = "*"  # in a hold: every Ingress of the file, or every file
+UNSAFE, ALL = "unsafe", "all"  # what a hold holds back: the unsafe fixes, every fix, or a rule's
+Hold = tuple[str, str, str]  # (file or ANY, Ingress or ANY, UNSAFE, ALL or a rule id)
+Applied = tuple[Key, int, bool]  # a finding fixed, how many of its kind, whether safely
+MAX_TRIALS = 6  # rules tried one by one for a failure before holding back more at once
+
+
+@dataclass
+class _Attempt:
+    current: list[Loaded]
+    report: Report
+    applied: list[Applied]
+    failures: dict[tuple[str, str], str]
 
 
 def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: bool) -> Outcome:
     """Lint PATHs, fix what can be fixed in memory, and check it; nothing is written here.
 
     When the result fails the checks for an Ingress (a new finding, or one whose fix was
-    applied still there), the fixes of that Ingress are held back and the files fixed again
-    from their first text; if that does not clear it, the file's, then every file's."""
+    applied still there), fixes are held back and the files fixed again from their first
+    text: first one rule's fixes of that Ingress at a time (its unsafe ones first), kept if
+    that clears it; else, a little more each time, that Ingress's unsafe fixes, all its fixes,
+    the file's unsafe ones, the file's, and at last every file's. So --unsafe-fixes never
+    loses a safe fix that checks out, and one bad fix does not cost the rest of the file."""
     with _no_gc():
         loaded = [load(name, path, stdin) for name, path in expand(paths)]
         first = analyse(loaded, options)
-        held: set[tuple[str, str]] = set()
-        refused: list[str] = []
-        while True:
+
+        def attempt(held: set[Hold]) -> _Attempt:
             current, report, applied = _rounds(loaded, first, options, unsafe, held)
-            failures = _failures(first, report, applied)
-            if not failures:
-                break
-            for (file, ingress), why in failures.items():
-                for hold in ((file, ingress), (file, ANY), (ANY, ANY)):
-                    if hold not in held:
-                        held.add(hold)
-                        break
-                shown = "" if ingress in ("", ANY) else f" {ingress}:"
-                refused.append(f"{file}:{shown} not fixed: {why}")
+            return _Attempt(current, report, applied, _failures(first, report, applied))
+
+        held: set[Hold] = set()
+        tried: set[Hold] = set()
+        refused: dict[tuple[str, str, str], str] = {}
+        state = attempt(held)
+        while state.failures:
+            (file, ingress), why = next(iter(state.failures.items()))
+            for hold in _trials(file, ingress, state.applied, held | tried):
+                tried.add(hold)
+                trial = attempt(held | {hold})
+                if (file, ingress) not in trial.failures:
+                    held.add(hold)
+                    refused[hold] = f"{file}:{_shown(hold[1])} {hold[2]} not fixed: {why}"
+                    state = trial
+                    break
+            else:
+                hold = _next_hold(file, ingress, state.applied, held)
+                held.add(hold)
+                what = "unsafe fixes not applied" if hold[2] == UNSAFE else "not fixed"
+                if hold[0] == ANY:
+                    what = "no file fixed"
+                refused[hold] = f"{file}:{_shown(hold[1])} {what}: {why}"
+                state = attempt(held)
         texts = {
             new.name: new.text
-            for old, new in zip(loaded, current, strict=True)
+            for old, new in zip(loaded, state.current, strict=True)
             if new.text is not None and new.text != old.text
         }
         return Outcome(
-            released(_merged(first, report, texts)),
+            released(_merged(first, state.report, texts)),
             texts,
             {file.name: replace(file, documents=[]) for file in loaded},  # nodes let go
-            list(dict.fromkeys(refused)),
+            list(refused.values()),
         )
+
+
+def _shown(ingress: str) -> str:
+    return "" if ingress in ("", ANY) else f" {ingress}:"
+
+
+def _trials(file: str, ingress: str, applied: list[Applied], skip: set[Hold]) -> list[Hold]:
+    """One rule's fixes of one Ingress to hold back: the rules applied to this Ingress (to
+    the file's, for a finding of the file), unsafe first, a few at most."""
+    mine = [(k[2], k[1], safe) for k, _count, safe in applied if k[0] == file]
+    if any(i == ingress for i, _rule, _safe in mine):
+        mine = [m for m in mine if m[0] == ingress]
+    found: list[Hold] = []
+    for i, rule, _safe in sorted(mine, key=lambda m: (m[2], m[1], m[0])):
+        hold = (file, i, rule)
+        if hold not in skip and hold not in found:
+            found.append(hold)
+    return found[:MAX_TRIALS]
+
+
+def _next_hold(file: str, ingress: str, applied: list[Applied], held: set[Hold]) -> Hold:
+    """The smallest hold not made yet that holds back some fix applied this time."""
+    mine = [(k[2], safe) for k, _count, safe in applied if k[0] == file]
+    candidates: list[tuple[Hold, bool]] = [
+        ((file, ingress, UNSAFE), any(i == ingress and not safe for i, safe in mine)),
+        ((file, ingress, ALL), any(i == ingress for i, _safe in mine)),
+        ((file, ANY, UNSAFE), any(not safe for _i, safe in mine)),
+        ((file, ANY, ALL), bool(mine)),
+    ]
+    for hold, useful in candidates:
+        if useful and hold not in held:
+            return hold
+    return (ANY, ANY, ALL)
+
+
+def _held(finding: Finding, held: set[Hold]) -> bool:
+    path, ingress = finding.path, finding.ingress
+    if (path, ingress, ALL) in held or (path, ANY, ALL) in held:
+        return True
+    if (path, ingress, finding.rule) in held:
+        return True
+    safe = finding.fix is not None and finding.fix.safe
+    return not safe and ((path, ingress, UNSAFE) in held or (path, ANY, UNSAFE) in held)
 
 
 def _rounds(
@@ -110,33 +181,31 @@ def _rounds(
     first: Report,
     options: Options,
     unsafe: bool,
-    held: set[tuple[str, str]],
-) -> tuple[list[Loaded], Report, list[tuple[Key, int]]]:
+    held: set[Hold],
+) -> tuple[list[Loaded], Report, list[Applied]]:
     """Fix in rounds from the files as read: their new state, its report, and the findings
     fixed (each with how many of its kind there were in its round)."""
     current, report = list(loaded), first
-    applied: list[tuple[Key, int]] = []
-    if (ANY, ANY) in held:
+    applied: list[Applied] = []
+    if (ANY, ANY, ALL) in held:
         return current, report, applied
     for _round in range(MAX_ROUNDS):
         done = _apply_round(current, report, unsafe, held)
         if not done:
             break
         counts = Counter(_key(f) for f in report.findings)
-        applied.extend((_key(f), counts[_key(f)]) for f in done)
+        applied.extend((_key(f), counts[_key(f)], f.fix is not None and f.fix.safe) for f in done)
         report = analyse(current, options)
     return current, report, applied
 
 
 def _apply_round(
-    current: list[Loaded], report: Report, unsafe: bool, held: set[tuple[str, str]]
+    current: list[Loaded], report: Report, unsafe: bool, held: set[Hold]
 ) -> list[Finding]:
     """Apply this round's fixes to `current` (in place); the findings they fix."""
     by_file: dict[str, list[Finding]] = {}
     for finding in report.findings:
-        if wanted(finding.fix, unsafe) and not (
-            (finding.path, finding.ingress) in held or (finding.path, ANY) in held
-        ):
+        if wanted(finding.fix, unsafe) and not _held(finding, held):
             by_file.setdefault(finding.path, []).append(finding)
     done: list[Finding] = []
     for at, file in enumerate(current):
@@ -302,9 +371,7 @@ def _key(f: Finding) -> Key:
     return (f.path, f.rule, f.ingress, _LINE.sub("line N", f.message))
 
 
-def _failures(
-    first: Report, last: Report, applied: list[tuple[Key, int]]
-) -> dict[tuple[str, str], str]:
+def _failures(first: Report, last: Report, applied: list[Applied]) -> dict[tuple[str, str], str]:
     """(file, Ingress) -> why its fixes fail the checks: a finding the first report did not
     have, or one a fix was applied for that is still there."""
     before = Counter(_key(f) for f in first.findings)
@@ -313,10 +380,9 @@ def _failures(
     why: dict[tuple[str, str], str] = {}
     for f in last.findings:
         if new[_key(f)] > 0:
-            why.setdefault(
-                (f.path, f.ingress), f"a fix would add {f.rule} at line {f.line}: {f.message}"
-            )
-    for key, count in applied:
+            # its line is one of the text as fixed, which the person never sees: not said
+            why.setdefault((f.path, f.ingress), f"a fix would add {f.rule}: {f.message}")
+    for key, count, _safe in applied:
         if after[key] >= count:
             why.setdefault((key[0], key[2]), f"the fix for {key[1]} did not remove it: {key[3]}")
     return why
@@ -366,12 +432,25 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
         raise OutputFailed(f"{shown}: not fixed: cannot read it again ({error})") from None
     if now != original.text:
         raise OutputFailed(f"{shown}: not fixed: it changed while lint ran")
-    mode = os.stat(real).st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".wsgen", dir=real.parent)
+    try:
+        info = os.stat(real)
+    except OSError as error:
+        raise OutputFailed(f"{shown}: not fixed: {error.strerror or error}") from None
+    mode = info.st_mode & 0o7777
+    if not mode & 0o222:  # a rename would replace it all the same: as an editor does, refuse
+        raise OutputFailed(f"{shown}: not fixed: the file is read-only (mode {mode:o})")
+    try:  # a read-only folder fails here: nothing was made
+        fd, temp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".wsgen", dir=real.parent)
+    except OSError as error:
+        raise OutputFailed(f"{shown}: not fixed: {error.strerror or error}") from None
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
+            if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                # root fixing a person's file (a container, a hook): it stays theirs
+                with contextlib.suppress(OSError):
+                    os.fchown(out.fileno(), info.st_uid, info.st_gid)
             os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
         os.replace(temp, real)
@@ -385,21 +464,20 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
         raise
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of `text`, each with its "\n" (the last one may have none); only "\n" ends
+    a line, as for patch and git (str.splitlines also cuts at U+2028, U+0085, form feeds)."""
+    return [line for line in re.split(r"(?<=\n)", text) if line]
+
+
 def diff(outcome: Outcome) -> str:
-    """A unified diff (a/ and b/ paths, as git shows) of every file --fix would change."""
+    """A unified diff (a/ and b/ paths, as git shows) of every file --fix would change; a
+    last line without a newline is marked as diff marks it, wherever it falls in the hunk."""
     import difflib
 
     parts: list[str] = []
     for name, text in outcome.texts.items():
         before = outcome.originals[name].text or ""
-        parts.extend(
-            difflib.unified_diff(
-                before.splitlines(keepends=True),
-                text.splitlines(keepends=True),
-                f"a/{name}",
-                f"b/{name}",
-            )
-        )
-        if parts and not parts[-1].endswith("\n"):
-            parts[-1] += "\n\\ No newline at end of file\n"
+        for line in difflib.unified_diff(_lines(before), _lines(text), f"a/{name}", f"b/{name}"):
+            parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(parts)
