@@ -252,6 +252,11 @@ def remove_pair(
         return None  # more on the line (a flow collection's next item)
     start = _line_start(text, source.start(key))
     stop = _line_end(text, end)
+    if stop == len(text) and start > 0:
+        # the last line, without a final line break: the break before it goes, so the file
+        # still ends without one
+        start -= 2 if text.startswith("\r\n", start - 2) else 1
+        return Edit(start, stop, "")
     stop += (
         len(line_break(text)) if text.startswith("\r\n", stop) else int(text.startswith("\n", stop))
     )
