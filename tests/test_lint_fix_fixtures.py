@@ -62,17 +62,17 @@ def test_fix_gives_the_after_file(wsgen, tmp_path: Path, before: Path) -> None: 
     rule = name[:5]
     target = tmp_path / f"{name}.yaml"
     shutil.copyfile(before, target)
-    code, found = _findings(wsgen, target)
+    _code, found = _findings(wsgen, target)
     assert any(f["rule"] == rule for f in found), f"{rule} fires on {before.name}"
 
-    code, found = _findings(wsgen, target, *_flags(name))
+    _code, found = _findings(wsgen, target, *_flags(name))
     assert target.read_bytes() == before.with_name(name + ".after.yaml").read_bytes()
     mine = [f for f in found if f["rule"] == rule]
     assert mine and all(f["fix"]["status"] == "fixed" for f in mine), mine
 
     # idempotent, and the rule no longer fires
     fixed = target.read_bytes()
-    code, found = _findings(wsgen, target, *_flags(name))
+    _code, found = _findings(wsgen, target, *_flags(name))
     assert target.read_bytes() == fixed
     assert not [f for f in found if f["rule"] == rule]
     assert not [f for f in found if f["fix"] and f["fix"]["status"] == "fixed"]
