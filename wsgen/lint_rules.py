@@ -194,6 +194,37 @@ def _nginx_annotations(view: View) -> Iterator[tuple[str, Node, Node, str]]:
             yield _name(key), key_node, value_node, raw
 
 
+def _source(view: View, node: Node | None = None) -> Source | None:
+    """view.source where a fix may edit the annotations: the annotations mapping written in
+    place (not an alias of one written elsewhere, nor anchored), and `node`, a value, one of
+    its own pairs (not merged in by `<<`: the edit would change every place merging it)."""
+    source = view.source
+    if source is None or view.annotations_node is None:
+        return source
+    holder = view.root if view.chart else value(view.root, "metadata")
+    pair = fields(holder).get("annotations")
+    if pair is None or pair[1] is not view.annotations_node or not edit.in_place(source, *pair):
+        return None
+    if node is not None and not edit.owns_value(view.annotations_node, node):
+        return None
+    return source
+
+
+def _renamed_to(view: View) -> set[str]:
+    """The keys WS301's and WS302's fixes rename annotations to (a fix adding one of them
+    would make a repeated key of the two)."""
+    found = set()
+    for key, _key_node, _value in view.annotations:
+        problem = nginx.key_problem(key)
+        if problem is not None and problem[0] == "unprefixed":
+            found.add(nginx.PREFIX + key.removeprefix(nginx.OLD_PREFIX))
+        elif problem is not None and problem[0] == "unknown":
+            meant = nginx.meant(_name(key))
+            if meant:
+                found.add(nginx.PREFIX + meant)
+    return found
+
+
 # --- API versions and fields --------------------------------------------------------------------
 
 _OLD_APIS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
@@ -418,9 +449,9 @@ def _add_timeouts(view: View, options: Options) -> Fix | None:
     """WS201's fix: both timeouts at _wanted (unsafe: whether the Ingress carries WebSockets is
     lint's guess from its names), as the annotations' first pairs, or a new `annotations:`
     after the Ingress's name. A send timeout already there is kept."""
-    source = view.source
-    if source is None:
-        return None
+    source = _source(view)
+    if source is None or _renamed_to(view) & {nginx.READ_TIMEOUT, nginx.SEND_TIMEOUT}:
+        return None  # a renamed key is the timeout: the rename's fix comes first
     wanted = f'"{_wanted(options)}"'
     pairs = [(nginx.READ_TIMEOUT, wanted)]
     if view.annotation(nginx.SEND_TIMEOUT) is None:
@@ -456,11 +487,12 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
         return  # its timeouts are ignored: the main Ingress's apply (WS706)
     for hit in _short_timeouts(view, options):
         fixed = None
-        if view.source is not None:
+        source = _source(view, hit.node)
+        if source is not None:
             raised = str(_wanted(options))
             fixed = edit.fix(
                 f'raise it to "{raised}"',
-                edit.replace_scalar(view.source, hit.node, raised),
+                edit.replace_scalar(source, hit.node, raised),
                 safe=False,
             )
         yield replace(hit, fix=fixed)
@@ -522,7 +554,8 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
     for hit in _timeout_units(view):
         meant = seconds(text(hit.node))
         fixed = None
-        if view.source is not None and meant is not None and hit.hint == f'write "{meant}"':
+        source = _source(view, hit.node)
+        if source is not None and meant is not None and hit.hint == f'write "{meant}"':
             # safe unless what was meant is itself a pitfall: a short read or send timeout
             # (the controller's 60 s default applies now; "30" would cut WebSockets sooner), a
             # connect timeout nginx caps
@@ -533,7 +566,7 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
             capped = name == "proxy-connect-timeout" and meant > nginx.MAX_CONNECT_TIMEOUT
             fixed = edit.fix(
                 hit.hint,
-                edit.replace_scalar(view.source, hit.node, str(meant)),
+                edit.replace_scalar(source, hit.node, str(meant)),
                 safe=not (short or capped),
             )
         yield replace(hit, fix=fixed)
@@ -574,7 +607,10 @@ def _timeout_units(view: View) -> Iterator[Hit]:
 @rule("WS204", "error", "an annotation value that is not a YAML string", fix="safe")
 def not_a_string(view: View, options: Options, context: Context) -> Iterator[Hit]:
     yield from _not_strings(
-        ((key, node) for key, _key_node, node in view.annotations), "Ingress", view.source
+        ((key, node) for key, _key_node, node in view.annotations),
+        "Ingress",
+        _source(view),
+        view.annotations_node,
     )
 
 
@@ -583,9 +619,16 @@ def service_annotation_not_a_string(
     resource: Resource, options: Options, context: Context
 ) -> Iterator[Hit]:
     """WS204 for Services: a cloud load balancer's annotations are strings too."""
-    pairs = fields(value(resource.meta, "annotations")).items()
+    found = fields(resource.meta).get("annotations")
+    source = resource.source
+    if source is not None and found is not None and not edit.in_place(source, *found):
+        source = None  # an alias of a mapping written elsewhere
+    pairs = fields(found[1] if found else None).items()
     yield from _not_strings(
-        ((key, node) for key, (_key_node, node) in pairs), "Service", resource.source
+        ((key, node) for key, (_key_node, node) in pairs),
+        "Service",
+        source,
+        found[1] if found else None,
     )
 
 
@@ -597,7 +640,7 @@ _YAML_BOOLEANS = {
 
 
 def _not_strings(
-    pairs: Iterable[tuple[str, Node]], kind: str, source: Source | None
+    pairs: Iterable[tuple[str, Node]], kind: str, source: Source | None, mapping: Node | None
 ) -> Iterator[Hit]:
     for key, node in pairs:
         if node.tag not in (STR_TAG, NULL_TAG):
@@ -605,7 +648,7 @@ def _not_strings(
             meant = _YAML_BOOLEANS.get(shown or "", shown)
             hint = f'quote it: "{meant}"' if meant is not None else "write a string"
             fixed = None
-            if source is not None and meant is not None:
+            if source is not None and meant is not None and edit.owns_value(mapping, node):
                 fixed = edit.fix(hint, edit.quote(source, node, meant))
             yield Hit(
                 node,
@@ -633,19 +676,19 @@ def read_without_send(view: View, options: Options, context: Context) -> Iterato
         fixed = None
         # the read timeout copied; not while it is short itself (WS202 would fire on the copy:
         # raising it is unsafe, and the next round of --fix --unsafe-fixes copies the result)
+        source = _source(view)
         if (
-            view.source is not None
+            source is not None
             and meant is not None
             and meant > nginx.DEFAULT_TIMEOUT
             and meant >= options.min_timeout
+            and nginx.SEND_TIMEOUT not in _renamed_to(view)
         ):
-            said = edit.written(view.source, read[1]) or '"'
+            said = edit.written(source, read[1]) or '"'
             value = f"'{meant}'" if said.startswith("'") else f'"{meant}"'
             fixed = edit.fix(
                 f"add {nginx.SEND_TIMEOUT}: {value}",
-                edit.insert_after(
-                    view.source, view.annotations_node, *read, nginx.SEND_TIMEOUT, value
-                ),
+                edit.insert_after(source, view.annotations_node, *read, nginx.SEND_TIMEOUT, value),
             )
         yield Hit(
             read[0],
@@ -725,7 +768,7 @@ def unknown_annotation(view: View, options: Options, context: Context) -> Iterat
     for hit in _key_problems(view, "unknown"):
         meant = nginx.meant(_name(text(hit.node) or ""))
         fixed = None
-        if meant == "":  # a made-up WebSocket switch: what it stands for needs nothing
+        if meant == "" and _timed(view):  # a made-up WebSocket switch: needs nothing
             fixed = _remove_annotation(view, hit.node, f"remove {text(hit.node)}")
         elif meant is not None:  # a guess: unsafe
             fixed = _rename_annotation(view, hit.node, nginx.PREFIX + meant, safe=False)
@@ -748,13 +791,21 @@ def unprefixed(view: View, options: Options, context: Context) -> Iterator[Hit]:
         yield replace(hit, fix=fixed)
 
 
+def _timed(view: View) -> bool:
+    """Whether the Ingress has its read timeout. Until it has, a WebSocket switch or snippet
+    stays: it may be what says the Ingress carries WebSockets, and removed first, WS201 would
+    no longer ask for the timeouts it needs (WS201's fix comes first, this one next round)."""
+    return view.annotation(nginx.READ_TIMEOUT) is not None
+
+
 def _rename_annotation(view: View, key: Node, new: str, safe: bool = True) -> Fix | None:
     """A fix renaming an annotation key, unless the new one is there already."""
-    if view.source is None or view.annotation(new) is not None:
+    source = _source(view)
+    if source is None or view.annotation(new) is not None:
         return None
     return edit.fix(
         f"rename it {new}",
-        edit.rename_key(view.source, view.annotations_node, key, new),
+        edit.rename_key(source, view.annotations_node, key, new),
         safe=safe,
     )
 
@@ -762,14 +813,15 @@ def _rename_annotation(view: View, key: Node, new: str, safe: bool = True) -> Fi
 def _remove_annotation(view: View, key: Node, title: str, safe: bool = False) -> Fix | None:
     """A fix removing an annotation (its `annotations:` too, if it was the only one)."""
     pair = fields(view.annotations_node).get(text(key) or "")
-    if view.source is None or pair is None or pair[0] is not key:
+    source = _source(view)
+    if source is None or pair is None or pair[0] is not key:
         return None
     holder = view.root if view.chart else value(view.root, "metadata")
     parent = fields(holder).get("annotations")
     fixed = edit.fix(
         title,
         edit.remove_pair(
-            view.source,
+            source,
             view.annotations_node,
             *pair,
             parent=(holder, *parent) if holder is not None and parent is not None else None,
@@ -778,7 +830,7 @@ def _remove_annotation(view: View, key: Node, title: str, safe: bool = False) ->
     )
     if fixed is None or view.annotations_node is None:
         return None
-    return replace(fixed, alone=view.source.start(view.annotations_node))
+    return replace(fixed, alone=source.start(view.annotations_node))
 
 
 @rule("WS303", "warning", "nginx.org/ or nginx.com/ keys (F5's controller)", nginx=True)
@@ -807,8 +859,9 @@ def bad_value(view: View, options: Options, context: Context) -> Iterator[Hit]:
         problem = nginx.value_problem(name, raw, websocket=view.websocket is not None)
         if problem is not None:
             fixed = None
-            if name == "proxy-http-version" and raw == "1.0" and view.source is not None:
-                fixed = edit.fix('write "1.1"', edit.replace_scalar(view.source, node, "1.1"))
+            source = _source(view, node)
+            if name == "proxy-http-version" and raw == "1.0" and source is not None:
+                fixed = edit.fix('write "1.1"', edit.replace_scalar(source, node, "1.1"))
             yield Hit(node, f'{nginx.PREFIX}{name} "{raw}" {problem}', fix=fixed)
 
 
@@ -885,7 +938,7 @@ def upgrade_snippet(view: View, options: Options, context: Context) -> Iterator[
     for name, key, _node, raw in _nginx_annotations(view):
         if name in nginx.SNIPPETS and nginx.sets_upgrade(raw):
             fixed = None
-            if nginx.only_upgrade(raw):  # nothing else in it is lost
+            if nginx.only_upgrade(raw) and _timed(view):  # nothing else in it is lost
                 fixed = _remove_annotation(view, key, f"remove the {name}")
             yield Hit(
                 key,
