@@ -87,3 +87,124 @@ def test_unsafe_pairs_need_unsafe_fixes(wsgen, tmp_path: Path, before: Path) -> 
     mine = [f for f in found if f["rule"] == name[:5]]
     assert mine and all(f["fix"]["status"] == "unsafe" for f in mine), mine
     assert code == 1
+
+
+# --- the edits' hard cases ----------------------------------------------------------------------
+
+P = "nginx.ingress.kubernetes.io/"
+HEAD = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: chat\n"
+SPEC = (
+    "spec:\n  ingressClassName: nginx\n  rules:\n    - host: chat.example.com\n      http:\n"
+    "        paths:\n          - path: /ws\n            pathType: Prefix\n            backend:\n"
+    "              service:\n                name: chat\n                port:\n"
+    "                  number: 8080\n"
+)
+READ = f'    {P}proxy-read-timeout: "3600"\n'
+SEND = f'    {P}proxy-send-timeout: "3600"\n'
+BOTH = READ + SEND
+FLOW_PATH = "          - {path: /ws, backend: {service: {name: chat, port: {number: 8080}}}}\n"
+SNIPPET = (
+    f"    {P}configuration-snippet: |-\n      proxy_set_header Upgrade $http_upgrade;   \n\n"
+    "      proxy_set_header Connection upgrade;\n"
+)
+FOUR = (
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n    name: chat\nspec:\n"
+    "    rules:\n        - host: chat.example.com\n          http:\n              paths:\n"
+    "                  - path: /ws\n                    pathType: Prefix\n"
+    "                    backend:\n                        service:\n"
+    "                            name: chat\n                            port:\n"
+    "                                number: 8080\n"
+)
+LIST = (
+    "apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.k8s.io/v1\n  kind: Ingress\n"
+    "  metadata:\n    name: chat\n    annotations:\n"
+    f'      {P}proxy-read-timeout: "3600"\n      {P}proxy-send-timeout: "3600"\n'
+    f"      {P}enable-websocket: 'true'\n"
+    "  spec:\n    rules:\n    - host: chat.example.com\n      http:\n        paths:\n"
+    "        - path: /ws\n          backend:\n            service:\n              name: chat\n"
+    "              port:\n                number: 8080\n"
+)
+SHARED = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+    f"- apiVersion: networking.k8s.io/v1\n  kind: Ingress\n  metadata:\n    name: {name}\n"
+    f"    annotations: {said}\n  spec:\n    ingressClassName: nginx\n"
+    "    defaultBackend: {service: {name: chat, port: {number: 80}}}\n"
+    for name, said in (
+        ("chat", f'&a {{{P}proxy-read-timeout: "3600", {P}proxy-send-timeout: 3600}}'),
+        ("chat-2", "*a"),
+    )
+)
+
+# (id, rule, before, after): after None: the file stays as it was, the finding for a person
+EDGES: list[tuple[str, str, str, str | None]] = [
+    # anchors, aliases, tags, merges: an edit there would change what other places read
+    ("anchor", "WS204", HEAD + "  annotations:\n" + READ + f"    {P}proxy-send-timeout: &a 3600\n" + SPEC, None),
+    ("alias", "WS203", HEAD + f'  annotations:\n    {P}proxy-read-timeout: &a "3600s"\n    {P}proxy-send-timeout: *a\n' + SPEC, None),
+    ("alias-of-a-label", "WS304", HEAD + '  labels:\n    v: &v "1.0"\n  annotations:\n' + BOTH + f"    {P}proxy-http-version: *v\n" + SPEC, None),
+    ("tag-int", "WS204", HEAD + "  annotations:\n" + READ + f"    {P}proxy-send-timeout: !!int 3600\n" + SPEC, None),
+    ("tag-str", "WS203", HEAD + "  annotations:\n" + READ + f"    {P}proxy-send-timeout: !!str 3600s\n" + SPEC, None),
+    ("merged-value", "WS204", f"x-common: &c\n  {P}proxy-read-timeout: 3600\n" + HEAD + "  annotations:\n    <<: *c\n" + SEND + SPEC, None),
+    ("merged-units", "WS203", f"x-common: &c\n  {P}proxy-read-timeout: 3600s\n" + HEAD + "  annotations:\n    <<: *c\n" + SEND + SPEC, None),
+    ("merged-key", "WS301", f"x-common: &c\n  {P}enable-websocket: 'true'\n" + HEAD + "  annotations:\n    <<: *c\n" + BOTH + SPEC, None),
+    ("annotations-an-alias-shares", "WS204", SHARED, None),
+    # quoting of keys
+    ("single-quoted-key", "WS302", HEAD + "  annotations:\n    'ingress.kubernetes.io/proxy-read-timeout': \"3600\"\n" + SEND + SPEC,
+     HEAD + f"  annotations:\n    '{P}proxy-read-timeout': \"3600\"\n" + SEND + SPEC),
+    ("target-there-already", "WS302", HEAD + "  annotations:\n" + BOTH + '    ingress.kubernetes.io/proxy-read-timeout: "60"\n' + SPEC, None),
+    # block scalars: their lines go, the blank lines and comments after them stay
+    ("snippet-strip", "WS401", HEAD + "  annotations:\n" + BOTH + SNIPPET + "\n\n# spec\n" + SPEC,
+     HEAD + "  annotations:\n" + BOTH + "\n\n# spec\n" + SPEC),
+    ("snippet-folded", "WS401", HEAD + "  annotations:\n" + BOTH + f"    {P}server-snippet: >\n      proxy_set_header Upgrade $http_upgrade;\n      proxy_set_header Connection upgrade;\n" + SPEC,
+     HEAD + "  annotations:\n" + BOTH + SPEC),
+    ("snippet-before-timeouts", "WS401", HEAD + "  annotations:\n" + SNIPPET + SPEC,
+     HEAD + "  annotations:\n" + BOTH + SPEC),
+    # indentation
+    ("four-spaces", "WS201", FOUR, FOUR.replace("metadata:\n    name: chat\n", f'metadata:\n    name: chat\n    annotations:\n        {P}proxy-read-timeout: "3600"\n        {P}proxy-send-timeout: "3600"\n')),
+    ("comment-over-the-first-key", "WS201", HEAD + f"  annotations:\n    # the body size\n    {P}proxy-body-size: 8m\n" + SPEC,
+     HEAD + "  annotations:\n" + BOTH + f"    # the body size\n    {P}proxy-body-size: 8m\n" + SPEC),
+    ("last-line-without-line-break", "WS201", "apiVersion: networking.k8s.io/v1\nkind: Ingress\n" + SPEC + "metadata:\n  name: chat",
+     "apiVersion: networking.k8s.io/v1\nkind: Ingress\n" + SPEC + "metadata:\n  name: chat\n  annotations:\n" + BOTH.rstrip("\n")),
+    # flow style
+    ("flow-on-lines", "WS204", HEAD + f'  annotations: {{\n    {P}proxy-read-timeout: "3600",\n    {P}proxy-send-timeout: 3600\n  }}\n' + SPEC,
+     HEAD + f'  annotations: {{\n    {P}proxy-read-timeout: "3600",\n    {P}proxy-send-timeout: "3600"\n  }}\n' + SPEC),
+    ("flow-line-removed", "WS301", HEAD + f"  annotations: {{\n    {P}enable-websocket: 'true',  # made up\n" + f'    {P}proxy-read-timeout: "3600",\n    {P}proxy-send-timeout: "3600"\n  }}\n' + SPEC,
+     HEAD + f'  annotations: {{\n    {P}proxy-read-timeout: "3600",\n    {P}proxy-send-timeout: "3600"\n  }}\n' + SPEC),
+    ("flow-comment-before-the-comma", "WS301", HEAD + f'  annotations: {{\n    {P}proxy-read-timeout: "3600",\n    {P}proxy-send-timeout: "3600",  # both\n    {P}enable-websocket: \'true\'\n  }}\n' + SPEC, None),
+    ("flow-only-pair", "WS301", HEAD + f"  annotations: {{{P}enable-websocket: 'true'}}\n" + SPEC,
+     HEAD + f'  annotations: {{{P}proxy-read-timeout: "3600", {P}proxy-send-timeout: "3600"}}\n' + SPEC),
+    ("flow-only-pair-with-timeouts", "WS601", HEAD + "  annotations: {kubernetes.io/ingress.class: nginx}\n" + SPEC.replace("  ingressClassName: nginx\n", "").replace("/ws", "/"),
+     HEAD + SPEC.replace("/ws", "/")),
+    ("flow-add-after", "WS205", HEAD + f'  annotations: {{{P}proxy-read-timeout: "3600"}}\n' + SPEC,
+     HEAD + f'  annotations: {{{P}proxy-read-timeout: "3600", {P}proxy-send-timeout: "3600"}}\n' + SPEC),
+    ("flow-add-first", "WS201", HEAD + f"  annotations: {{{P}proxy-body-size: 8m}}\n" + SPEC,
+     HEAD + f'  annotations: {{{P}proxy-read-timeout: "3600", {P}proxy-send-timeout: "3600", {P}proxy-body-size: 8m}}\n' + SPEC),
+    ("flow-on-lines-add-first", "WS201", HEAD + f"  annotations: {{\n    {P}proxy-body-size: 8m\n  }}\n" + SPEC, None),
+    ("flow-metadata", "WS201", "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: chat, namespace: chat}\n" + SPEC, None),
+    ("flow-path", "WS103", HEAD + "  annotations:\n" + BOTH + SPEC[: SPEC.index("          - path")] + FLOW_PATH,
+     HEAD + "  annotations:\n" + BOTH + SPEC[: SPEC.index("          - path")] + FLOW_PATH.replace("/ws, ", "/ws, pathType: ImplementationSpecific, ")),
+    # keys after `- `
+    ("list-items", "WS301", LIST, LIST.replace(f"      {P}enable-websocket: 'true'\n", "").replace("        - path: /ws\n", "        - path: /ws\n          pathType: ImplementationSpecific\n")),
+    ("path-item-without-path", "WS103", HEAD + "  annotations:\n" + BOTH + SPEC.replace("          - path: /ws\n            pathType: Prefix\n            backend:\n", "          - backend:\n"), None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rule", "before", "after"), [e[1:] for e in EDGES], ids=[e[0] for e in EDGES]
+)
+def test_an_edit_is_exact_or_left_to_a_person(  # type: ignore[no-untyped-def]
+    wsgen, tmp_path: Path, rule: str, before: str, after: str | None
+) -> None:
+    target = tmp_path / "edge.yaml"
+    target.write_bytes(before.encode())
+    _code, found = _findings(wsgen, target)
+    mine = [f for f in found if f["rule"] == rule]
+    assert mine, f"{rule} fires"
+    _code, found = _findings(wsgen, target, "--fix", "--unsafe-fixes")
+    if after is None:
+        assert target.read_bytes() == before.encode()
+        assert [f["fix"] for f in found if f["rule"] == rule] == [None] * len(mine)
+        return
+    assert target.read_bytes().decode() == after
+    assert all(f["fix"]["status"] == "fixed" for f in found if f["rule"] == rule)
+    _code, found = _findings(wsgen, target, "--fix", "--unsafe-fixes")
+    assert target.read_bytes().decode() == after
+    assert not [f for f in found if f["rule"] == rule]

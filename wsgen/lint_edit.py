@@ -171,7 +171,9 @@ def in_place(source: Source, key: Node, value: Node) -> bool:
     """Whether `value` is written right after `key`: not an alias of a node written elsewhere
     (an edit there would change every place that names it), nor anchored or tagged."""
     start, end = source.end(key), source.start(value)
-    return start <= end and _BETWEEN.fullmatch(source.text, start, end) is not None
+    if start > end or source.text[end : end + 1] in ("&", "!"):
+        return False  # an alias (of a node written before), an anchor or a tag
+    return _BETWEEN.fullmatch(source.text, start, end) is not None
 
 
 def _one_line(source: Source, key: Node, value: Node) -> bool:
