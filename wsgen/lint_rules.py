@@ -648,7 +648,14 @@ def _not_strings(
             meant = _YAML_BOOLEANS.get(shown or "", shown)
             hint = f'quote it: "{meant}"' if meant is not None else "write a string"
             fixed = None
-            if source is not None and meant is not None and edit.owns_value(mapping, node):
+            # 1_000, 0x1F: kubectl reads the number (1000, 31), the controller the text
+            ambiguous = re.match(r"[-+]?(?:0[xXoObB]|[^_]*_)", shown or "") is not None
+            if (
+                source is not None
+                and meant is not None
+                and not ambiguous
+                and edit.owns_value(mapping, node)
+            ):
                 fixed = edit.fix(hint, edit.quote(source, node, meant))
             yield Hit(
                 node,
