@@ -181,6 +181,11 @@ EDGES: list[tuple[str, str, str, str | None]] = [
     ("flow-metadata", "WS201", "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: chat, namespace: chat}\n" + SPEC, None),
     ("flow-path", "WS103", HEAD + "  annotations:\n" + BOTH + SPEC[: SPEC.index("          - path")] + FLOW_PATH,
      HEAD + "  annotations:\n" + BOTH + SPEC[: SPEC.index("          - path")] + FLOW_PATH.replace("/ws, ", "/ws, pathType: ImplementationSpecific, ")),
+    # a fix adding a timeout waits for the rename that makes it (or the key would be there twice)
+    ("renamed-read-timeout", "WS201", HEAD + f'  annotations:\n    {P}proxy_read_timeout: "3600"\n' + SPEC, HEAD + "  annotations:\n" + BOTH + SPEC),
+    ("renamed-send-timeout", "WS205", HEAD + "  annotations:\n" + READ + '    ingress.kubernetes.io/proxy-send-timeout: "3600"\n' + SPEC, HEAD + "  annotations:\n" + BOTH + SPEC),
+    ("chart-values", "WS201", "ingress:\n  enabled: true\n  annotations:\n" + f"    {P}proxy-body-size: 8m\n  hosts:\n    - host: chat.example.com\n      paths:\n        - path: /ws\n",
+     "ingress:\n  enabled: true\n  annotations:\n" + BOTH + f"    {P}proxy-body-size: 8m\n  hosts:\n    - host: chat.example.com\n      paths:\n        - path: /ws\n"),
     # keys after `- `
     ("list-items", "WS301", LIST, LIST.replace(f"      {P}enable-websocket: 'true'\n", "").replace("        - path: /ws\n", "        - path: /ws\n          pathType: ImplementationSpecific\n")),
     # numbers: quoted as written, unless kubectl reads another number than the controller would
