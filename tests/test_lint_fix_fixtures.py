@@ -186,6 +186,12 @@ EDGES: list[tuple[str, str, str, str | None]] = [
     ("renamed-send-timeout", "WS205", HEAD + "  annotations:\n" + READ + '    ingress.kubernetes.io/proxy-send-timeout: "3600"\n' + SPEC, HEAD + "  annotations:\n" + BOTH + SPEC),
     ("chart-values", "WS201", "ingress:\n  enabled: true\n  annotations:\n" + f"    {P}proxy-body-size: 8m\n  hosts:\n    - host: chat.example.com\n      paths:\n        - path: /ws\n",
      "ingress:\n  enabled: true\n  annotations:\n" + BOTH + f"    {P}proxy-body-size: 8m\n  hosts:\n    - host: chat.example.com\n      paths:\n        - path: /ws\n"),
+    # a switch that says WebSockets goes after the timeouts are added (next round)
+    ("switch-before-timeouts", "WS301", HEAD + f"  annotations:\n    {P}websocket-services: chat\n    {P}proxy-body-size: 8m\n" + SPEC,
+     HEAD + "  annotations:\n" + BOTH + f"    {P}proxy-body-size: 8m\n" + SPEC),
+    # a rename that would make the controller read a wrong value: a person decides
+    ("rename-to-a-capped-timeout", "WS301", HEAD + "  annotations:\n" + BOTH + f'    {P}proxy_connect_timeout: "3600"\n' + SPEC, None),
+    ("old-prefix-short-timeout", "WS302", HEAD + '  annotations:\n    ingress.kubernetes.io/proxy-read-timeout: "60"\n' + SEND + SPEC, None),
     # keys after `- `
     ("list-items", "WS301", LIST, LIST.replace(f"      {P}enable-websocket: 'true'\n", "").replace("        - path: /ws\n", "        - path: /ws\n          pathType: ImplementationSpecific\n")),
     # numbers: quoted as written, unless kubectl reads another number than the controller would

@@ -775,10 +775,13 @@ def unknown_annotation(view: View, options: Options, context: Context) -> Iterat
     for hit in _key_problems(view, "unknown"):
         meant = nginx.meant(_name(text(hit.node) or ""))
         fixed = None
-        if meant == "" and _timed(view):  # a made-up WebSocket switch: needs nothing
-            fixed = _remove_annotation(view, hit.node, f"remove {text(hit.node)}")
+        if meant == "":  # a made-up WebSocket switch: what it stands for needs nothing
+            if _timed(view):
+                fixed = _remove_annotation(view, hit.node, f"remove {text(hit.node)}")
         elif meant is not None:  # a guess: unsafe
-            fixed = _rename_annotation(view, hit.node, nginx.PREFIX + meant, safe=False)
+            fixed = _rename_annotation(
+                view, hit.node, nginx.PREFIX + meant, options, context, safe=False
+            )
         yield replace(hit, fix=fixed)
 
 
@@ -794,8 +797,38 @@ def unprefixed(view: View, options: Options, context: Context) -> Iterator[Hit]:
         key = text(hit.node) or ""
         bare = key.removeprefix(nginx.OLD_PREFIX)
         # the old prefix is ingress-nginx's own (before 0.9); a bare name may be anyone's
-        fixed = _rename_annotation(view, hit.node, nginx.PREFIX + bare, safe=bare != key)
+        fixed = _rename_annotation(
+            view, hit.node, nginx.PREFIX + bare, options, context, safe=bare != key
+        )
         yield replace(hit, fix=fixed)
+
+
+def _renamed_finds(
+    view: View, key: Node, new: str, options: Options, context: Context, safe: bool
+) -> bool:
+    """Whether a rule other than WS301/WS302 finds the annotation once `key` is renamed `new`,
+    and no fix of that finding would follow (one as safe as the rename)."""
+    renamed = replace(
+        view, annotations=[(new if k is key else n, k, v) for n, k, v in view.annotations]
+    )
+    pair = renamed.annotation(new)
+    for item in RULES.values():
+        if item.check is None or item.id in ("WS301", "WS302") or pair is None:
+            continue
+        if (item.chart is False and view.chart) or (item.nginx and not view.nginx):
+            continue
+        if (item.websocket and view.websocket is None) or (
+            item.providers and view.provider not in item.providers
+        ):
+            continue
+        for hit in item.check(renamed, options, context):
+            # a finding the next round fixes (as safely as the rename) is no new finding;
+            # WS205's send timeout is copied once the read timeout is right (WS202's fix)
+            if item.id == "WS205" or hit.node not in pair:
+                continue
+            if hit.fix is None or (safe and not hit.fix.safe):
+                return True
+    return False
 
 
 def _timed(view: View) -> bool:
@@ -805,10 +838,18 @@ def _timed(view: View) -> bool:
     return view.annotation(nginx.READ_TIMEOUT) is not None
 
 
-def _rename_annotation(view: View, key: Node, new: str, safe: bool = True) -> Fix | None:
-    """A fix renaming an annotation key, unless the new one is there already."""
+def _rename_annotation(
+    view: View, key: Node, new: str, options: Options, context: Context, safe: bool = True
+) -> Fix | None:
+    """A fix renaming an annotation key, unless the new one is there already or the
+    controller, reading it under its new name, would find its value wrong (a connect timeout
+    of 3600, "60s": the rename would make a new finding; a person decides)."""
     source = _source(view)
-    if source is None or view.annotation(new) is not None:
+    if (
+        source is None
+        or view.annotation(new) is not None
+        or _renamed_finds(view, key, new, options, context, safe)
+    ):
         return None
     return edit.fix(
         f"rename it {new}",
