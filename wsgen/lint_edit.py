@@ -158,6 +158,24 @@ def _owns(mapping: Node | None, key: Node) -> bool:
     return isinstance(mapping, MappingNode) and any(k is key for k, _ in mapping.value)
 
 
+def owns_value(mapping: Node | None, node: Node) -> bool:
+    """Whether `node` is a value written in `mapping` itself (not merged in by `<<`)."""
+    return isinstance(mapping, MappingNode) and any(v is node for _, v in mapping.value)
+
+
+# between a key and its value: the colon, spaces, comments and line breaks (no anchor, tag)
+_BETWEEN = re.compile(r"[ \t]*:(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*")
+
+
+def in_place(source: Source, key: Node, value: Node) -> bool:
+    """Whether `value` is written right after `key`: not an alias of a node written elsewhere
+    (an edit there would change every place that names it), nor anchored or tagged."""
+    start, end = source.end(key), source.start(value)
+    if start > end or source.text[end : end + 1] in ("&", "!"):
+        return False  # an alias (of a node written before), an anchor or a tag
+    return _BETWEEN.fullmatch(source.text, start, end) is not None
+
+
 def _one_line(source: Source, key: Node, value: Node) -> bool:
     return "\n" not in source.text[source.start(key) : source.end(value)]
 
@@ -213,6 +231,13 @@ def insert_first(source: Source, mapping: Node | None, pairs: list[tuple[str, st
     if _indent(source, first) != source.text[at : source.start(first)]:
         return None  # a `- key` list item: the new key cannot go before the dash
     indent, eol = source.text[at : source.start(first)], line_break(source.text)
+    # above the comments on the lines over the first key (they are about it)
+    while at > 0:
+        above = _line_start(source.text, at - 1)
+        line = source.text[above:at].rstrip("\r\n")
+        if not line.startswith(indent + "#"):
+            break
+        at = above
     return Edit(
         at, at, "".join(f"{indent}{key_text(source, first, k)}: {v}{eol}" for k, v in pairs)
     )
@@ -230,19 +255,27 @@ def remove_pair(
     pair in `parent` (mapping, key, value) goes instead, so no empty `annotations:` is left."""
     if not isinstance(mapping, MappingNode) or not _owns(mapping, key):
         return None
-    if len(mapping.value) == 1 and parent is not None and not mapping.flow_style:
+    if len(mapping.value) == 1 and parent is not None:
         return remove_pair(source, *parent)
     text = source.text
     if mapping.flow_style:
         if not _one_line(source, key, value):
             return None
         start, end = source.start(key), source.end(value)
-        after = re.compile(r"\s*,\s*").match(text, end)
+        own_line = text[_line_start(text, start) : start].strip(" \t") == ""
+        whole = re.compile(r"[ \t]*,[ \t]*(?:#[^\n]*)?\n").match(text, end)
+        if own_line and whole is not None:  # the pair and its comma alone on their line
+            return Edit(_line_start(text, start), whole.end(), "")
+        after = re.compile(r"[ \t]*,\s*").match(text, end)
         if after is not None:
+            if text.startswith("#", after.end()):
+                return None  # `{# ...` would not be a comment
             return Edit(start, after.end(), "")
         before = re.search(r",\s*$", text[source.start(mapping) : start])
         if before is not None:
             return Edit(source.start(mapping) + before.start(), end, "")
+        if len(mapping.value) > 1:
+            return None  # a comment between it and the comma before it
         return Edit(start, end, "")  # the only pair: {} is left
     if _indent(source, key) != text[_line_start(text, source.start(key)) : source.start(key)]:
         return None  # a `- key` list item, or a key after other text
@@ -252,6 +285,11 @@ def remove_pair(
         return None  # more on the line (a flow collection's next item)
     start = _line_start(text, source.start(key))
     stop = _line_end(text, end)
+    if stop == len(text) and start > 0:
+        # the last line, without a final line break: the break before it goes, so the file
+        # still ends without one
+        start -= 2 if text.startswith("\r\n", start - 2) else 1
+        return Edit(start, stop, "")
     stop += (
         len(line_break(text)) if text.startswith("\r\n", stop) else int(text.startswith("\n", stop))
     )
@@ -281,10 +319,27 @@ def insert_block_after(
     if indent is None or not _one_line(source, key, value):
         return None
     eol = line_break(source.text)
+    step = " " * _step(source, mapping, indent)
     lines = [indent + f"{key_text(source, key, new_key)}:"]
-    lines.extend(f"{indent}  {key_text(source, key, k)}: {v}" for k, v in pairs)
+    lines.extend(f"{indent}{step}{key_text(source, key, k)}: {v}" for k, v in pairs)
     at = _line_end(source.text, source.end(value))
     return Edit(at, at, "".join(eol + line for line in lines))
+
+
+def _step(source: Source, mapping: Node, indent: str) -> int:
+    """How many spaces the file indents a block mapping by: its keys' column (`indent`) less
+    the column of the key it is the value of (on the line above); 2 when that is unclear."""
+    text = source.text
+    at = _line_start(text, source.start(mapping))
+    while at > 0:
+        above = _line_start(text, at - 1)
+        line = text[above:at].rstrip("\r\n")
+        at = above
+        if line.strip() and not line.lstrip().startswith("#"):
+            column = re.match(r"(?: *- +)* *", line)
+            step = len(indent) - (column.end() if column else 0)
+            return step if 0 < step <= 8 else 2
+    return 2
 
 
 def as_value(value: str) -> str:

@@ -218,6 +218,37 @@ def _nginx_annotations(view: View) -> Iterator[tuple[str, Node, Node, str]]:
             yield _name(key), key_node, value_node, raw
 
 
+def _source(view: View, node: Node | None = None) -> Source | None:
+    """view.source where a fix may edit the annotations: the annotations mapping written in
+    place (not an alias of one written elsewhere, nor anchored), and `node`, a value, one of
+    its own pairs (not merged in by `<<`: the edit would change every place merging it)."""
+    source = view.source
+    if source is None or view.annotations_node is None:
+        return source
+    holder = view.root if view.chart else value(view.root, "metadata")
+    pair = fields(holder).get("annotations")
+    if pair is None or pair[1] is not view.annotations_node or not edit.in_place(source, *pair):
+        return None
+    if node is not None and not edit.owns_value(view.annotations_node, node):
+        return None
+    return source
+
+
+def _renamed_to(view: View) -> set[str]:
+    """The keys WS301's and WS302's fixes rename annotations to (a fix adding one of them
+    would make a repeated key of the two)."""
+    found = set()
+    for key, _key_node, _value in view.annotations:
+        problem = nginx.key_problem(key)
+        if problem is not None and problem[0] == "unprefixed":
+            found.add(nginx.PREFIX + key.removeprefix(nginx.OLD_PREFIX))
+        elif problem is not None and problem[0] == "unknown":
+            meant = nginx.meant(_name(key))
+            if meant:
+                found.add(nginx.PREFIX + meant)
+    return found
+
+
 # --- API versions and fields --------------------------------------------------------------------
 
 _OLD_APIS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
@@ -442,9 +473,9 @@ def _add_timeouts(view: View, options: Options) -> Fix | None:
     """WS201's fix: both timeouts at _wanted (unsafe: whether the Ingress carries WebSockets is
     lint's guess from its names), as the annotations' first pairs, or a new `annotations:`
     after the Ingress's name. A send timeout already there is kept."""
-    source = view.source
-    if source is None:
-        return None
+    source = _source(view)
+    if source is None or _renamed_to(view) & {nginx.READ_TIMEOUT, nginx.SEND_TIMEOUT}:
+        return None  # a renamed key is the timeout: the rename's fix comes first
     wanted = f'"{_wanted(options)}"'
     pairs = [(nginx.READ_TIMEOUT, wanted)]
     if view.annotation(nginx.SEND_TIMEOUT) is None:
@@ -480,11 +511,12 @@ def short_timeout(view: View, options: Options, context: Context) -> Iterator[Hi
         return  # its timeouts are ignored: the main Ingress's apply (WS706)
     for hit in _short_timeouts(view, options):
         fixed = None
-        if view.source is not None:
+        source = _source(view, hit.node)
+        if source is not None:
             raised = str(_wanted(options))
             fixed = edit.fix(
                 f'raise it to "{raised}"',
-                edit.replace_scalar(view.source, hit.node, raised),
+                edit.replace_scalar(source, hit.node, raised),
                 safe=False,
             )
         yield replace(hit, fix=fixed)
@@ -546,7 +578,8 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
     for hit in _timeout_units(view):
         meant = seconds(text(hit.node))
         fixed = None
-        if view.source is not None and meant is not None and hit.hint == f'write "{meant}"':
+        source = _source(view, hit.node)
+        if source is not None and meant is not None and hit.hint == f'write "{meant}"':
             # safe unless what was meant is itself a pitfall: a short read or send timeout
             # (the controller's 60 s default applies now; "30" would cut WebSockets sooner), a
             # connect timeout nginx caps
@@ -557,7 +590,7 @@ def timeout_units(view: View, options: Options, context: Context) -> Iterator[Hi
             capped = name == "proxy-connect-timeout" and meant > nginx.MAX_CONNECT_TIMEOUT
             fixed = edit.fix(
                 hit.hint,
-                edit.replace_scalar(view.source, hit.node, str(meant)),
+                edit.replace_scalar(source, hit.node, str(meant)),
                 safe=not (short or capped),
             )
         yield replace(hit, fix=fixed)
@@ -598,7 +631,10 @@ def _timeout_units(view: View) -> Iterator[Hit]:
 @rule("WS204", "error", "an annotation value that is not a YAML string", fix="safe")
 def not_a_string(view: View, options: Options, context: Context) -> Iterator[Hit]:
     yield from _not_strings(
-        ((key, node) for key, _key_node, node in view.annotations), "Ingress", view.source
+        ((key, node) for key, _key_node, node in view.annotations),
+        "Ingress",
+        _source(view),
+        view.annotations_node,
     )
 
 
@@ -607,9 +643,16 @@ def service_annotation_not_a_string(
     resource: Resource, options: Options, context: Context
 ) -> Iterator[Hit]:
     """WS204 for Services: a cloud load balancer's annotations are strings too."""
-    pairs = fields(value(resource.meta, "annotations")).items()
+    found = fields(resource.meta).get("annotations")
+    source = resource.source
+    if source is not None and found is not None and not edit.in_place(source, *found):
+        source = None  # an alias of a mapping written elsewhere
+    pairs = fields(found[1] if found else None).items()
     yield from _not_strings(
-        ((key, node) for key, (_key_node, node) in pairs), "Service", resource.source
+        ((key, node) for key, (_key_node, node) in pairs),
+        "Service",
+        source,
+        found[1] if found else None,
     )
 
 
@@ -621,7 +664,7 @@ _YAML_BOOLEANS = {
 
 
 def _not_strings(
-    pairs: Iterable[tuple[str, Node]], kind: str, source: Source | None
+    pairs: Iterable[tuple[str, Node]], kind: str, source: Source | None, mapping: Node | None
 ) -> Iterator[Hit]:
     for key, node in pairs:
         if node.tag not in (STR_TAG, NULL_TAG):
@@ -629,7 +672,14 @@ def _not_strings(
             meant = _YAML_BOOLEANS.get(shown or "", shown)
             hint = f'quote it: "{meant}"' if meant is not None else "write a string"
             fixed = None
-            if source is not None and meant is not None:
+            # 1_000, 0x1F: kubectl reads the number (1000, 31), the controller the text
+            ambiguous = re.match(r"[-+]?(?:0[xXoObB]|[^_]*_)", shown or "") is not None
+            if (
+                source is not None
+                and meant is not None
+                and not ambiguous
+                and edit.owns_value(mapping, node)
+            ):
                 fixed = edit.fix(hint, edit.quote(source, node, meant))
             yield Hit(
                 node,
@@ -657,19 +707,19 @@ def read_without_send(view: View, options: Options, context: Context) -> Iterato
         fixed = None
         # the read timeout copied; not while it is short itself (WS202 would fire on the copy:
         # raising it is unsafe, and the next round of --fix --unsafe-fixes copies the result)
+        source = _source(view)
         if (
-            view.source is not None
+            source is not None
             and meant is not None
             and meant > nginx.DEFAULT_TIMEOUT
             and meant >= options.min_timeout
+            and nginx.SEND_TIMEOUT not in _renamed_to(view)
         ):
-            said = edit.written(view.source, read[1]) or '"'
+            said = edit.written(source, read[1]) or '"'
             value = f"'{meant}'" if said.startswith("'") else f'"{meant}"'
             fixed = edit.fix(
                 f"add {nginx.SEND_TIMEOUT}: {value}",
-                edit.insert_after(
-                    view.source, view.annotations_node, *read, nginx.SEND_TIMEOUT, value
-                ),
+                edit.insert_after(source, view.annotations_node, *read, nginx.SEND_TIMEOUT, value),
             )
         yield Hit(
             read[0],
@@ -750,9 +800,12 @@ def unknown_annotation(view: View, options: Options, context: Context) -> Iterat
         meant = nginx.meant(_name(text(hit.node) or ""))
         fixed = None
         if meant == "":  # a made-up WebSocket switch: what it stands for needs nothing
-            fixed = _remove_annotation(view, hit.node, f"remove {text(hit.node)}")
+            if _timed(view):
+                fixed = _remove_annotation(view, hit.node, f"remove {text(hit.node)}")
         elif meant is not None:  # a guess: unsafe
-            fixed = _rename_annotation(view, hit.node, nginx.PREFIX + meant, safe=False)
+            fixed = _rename_annotation(
+                view, hit.node, nginx.PREFIX + meant, options, context, safe=False
+            )
         yield replace(hit, fix=fixed)
 
 
@@ -768,17 +821,63 @@ def unprefixed(view: View, options: Options, context: Context) -> Iterator[Hit]:
         key = text(hit.node) or ""
         bare = key.removeprefix(nginx.OLD_PREFIX)
         # the old prefix is ingress-nginx's own (before 0.9); a bare name may be anyone's
-        fixed = _rename_annotation(view, hit.node, nginx.PREFIX + bare, safe=bare != key)
+        fixed = _rename_annotation(
+            view, hit.node, nginx.PREFIX + bare, options, context, safe=bare != key
+        )
         yield replace(hit, fix=fixed)
 
 
-def _rename_annotation(view: View, key: Node, new: str, safe: bool = True) -> Fix | None:
-    """A fix renaming an annotation key, unless the new one is there already."""
-    if view.source is None or view.annotation(new) is not None:
+def _renamed_finds(
+    view: View, key: Node, new: str, options: Options, context: Context, safe: bool
+) -> bool:
+    """Whether a rule other than WS301/WS302 finds the annotation once `key` is renamed `new`,
+    and no fix of that finding would follow (one as safe as the rename)."""
+    renamed = replace(
+        view, annotations=[(new if k is key else n, k, v) for n, k, v in view.annotations]
+    )
+    pair = renamed.annotation(new)
+    for item in RULES.values():
+        if item.check is None or item.id in ("WS301", "WS302") or pair is None:
+            continue
+        if (item.chart is False and view.chart) or (item.nginx and not view.nginx):
+            continue
+        if (item.websocket and view.websocket is None) or (
+            item.providers and view.provider not in item.providers
+        ):
+            continue
+        for hit in item.check(renamed, options, context):
+            # a finding the next round fixes (as safely as the rename) is no new finding;
+            # WS205's send timeout is copied once the read timeout is right (WS202's fix)
+            if item.id == "WS205" or hit.node not in pair:
+                continue
+            if hit.fix is None or (safe and not hit.fix.safe):
+                return True
+    return False
+
+
+def _timed(view: View) -> bool:
+    """Whether the Ingress has its read timeout. Until it has, a WebSocket switch or snippet
+    stays: it may be what says the Ingress carries WebSockets, and removed first, WS201 would
+    no longer ask for the timeouts it needs (WS201's fix comes first, this one next round)."""
+    return view.annotation(nginx.READ_TIMEOUT) is not None
+
+
+def _rename_annotation(
+    view: View, key: Node, new: str, options: Options, context: Context, safe: bool = True
+) -> Fix | None:
+    """A fix renaming an annotation key, unless the new one is there already or the
+    controller, reading it under its new name, would find its value wrong (a connect timeout
+    of 3600, "60s": the rename would make a new finding; a person decides)."""
+    source = _source(view)
+    if (
+        source is None
+        or view.annotation(new) is not None
+        or _renamed_finds(view, key, new, options, context, safe)
+    ):
         return None
     return edit.fix(
         f"rename it {new}",
-        edit.rename_key(view.source, view.annotations_node, key, new),
+        edit.rename_key(source, view.annotations_node, key, new),
         safe=safe,
     )
 
@@ -786,14 +885,15 @@ def _rename_annotation(view: View, key: Node, new: str, safe: bool = True) -> Fi
 def _remove_annotation(view: View, key: Node, title: str, safe: bool = False) -> Fix | None:
     """A fix removing an annotation (its `annotations:` too, if it was the only one)."""
     pair = fields(view.annotations_node).get(text(key) or "")
-    if view.source is None or pair is None or pair[0] is not key:
+    source = _source(view)
+    if source is None or pair is None or pair[0] is not key:
         return None
     holder = view.root if view.chart else value(view.root, "metadata")
     parent = fields(holder).get("annotations")
     fixed = edit.fix(
         title,
         edit.remove_pair(
-            view.source,
+            source,
             view.annotations_node,
             *pair,
             parent=(holder, *parent) if holder is not None and parent is not None else None,
@@ -802,7 +902,7 @@ def _remove_annotation(view: View, key: Node, title: str, safe: bool = False) ->
     )
     if fixed is None or view.annotations_node is None:
         return None
-    return replace(fixed, alone=view.source.start(view.annotations_node))
+    return replace(fixed, alone=source.start(view.annotations_node))
 
 
 @rule("WS303", "warning", "nginx.org/ or nginx.com/ keys (F5's controller)", nginx=True)
@@ -831,8 +931,9 @@ def bad_value(view: View, options: Options, context: Context) -> Iterator[Hit]:
         problem = nginx.value_problem(name, raw, websocket=view.websocket is not None)
         if problem is not None:
             fixed = None
-            if name == "proxy-http-version" and raw == "1.0" and view.source is not None:
-                fixed = edit.fix('write "1.1"', edit.replace_scalar(view.source, node, "1.1"))
+            source = _source(view, node)
+            if name == "proxy-http-version" and raw == "1.0" and source is not None:
+                fixed = edit.fix('write "1.1"', edit.replace_scalar(source, node, "1.1"))
             yield Hit(node, f'{nginx.PREFIX}{name} "{raw}" {problem}', fix=fixed)
 
 
@@ -909,7 +1010,7 @@ def upgrade_snippet(view: View, options: Options, context: Context) -> Iterator[
     for name, key, _node, raw in _nginx_annotations(view):
         if name in nginx.SNIPPETS and nginx.sets_upgrade(raw):
             fixed = None
-            if nginx.only_upgrade(raw):  # nothing else in it is lost
+            if nginx.only_upgrade(raw) and _timed(view):  # nothing else in it is lost
                 fixed = _remove_annotation(view, key, f"remove the {name}")
             yield Hit(
                 key,
