@@ -1035,8 +1035,7 @@ def test_text_report_escapes_what_a_file_says_json_and_sarif_keep_it_exact(
     )
     assert lines[1] == (
         "h\\x1b[2J\\x9b.yaml:6:5: error WS301 nginx.ingress.kubernetes.io/proxy-read-timeout"
-        "\\x1b[0m\\x07 is not an ingress-nginx annotation (did you mean 'proxy-read-timeout'?) "
-        "[unsafe fix]"
+        "\\x1b[0m\\x07 is not an ingress-nginx annotation (did you mean 'proxy-read-timeout'?)"
     )
     assert len(lines) == 4  # three findings and the summary: no line was split or rewritten
     code, report, err = _lint_exe(name, cwd=tmp_path)

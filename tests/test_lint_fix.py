@@ -368,25 +368,69 @@ spec:
 """
 
 
-def test_a_fix_that_would_add_a_finding_is_refused_and_says_why(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # WS301's rename proxy_connect_timeout -> proxy-connect-timeout makes nginx read 3600:
-    # WS206 (a connect timeout nginx caps at 75 s) would be new. The safe WS601 fix of the same
-    # Ingress is still made: --unsafe-fixes never fixes less than --fix.
+def test_a_rename_that_would_make_a_finding_is_not_offered(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # WS301's rename proxy_connect_timeout -> proxy-connect-timeout would make nginx read 3600:
+    # WS206 (a connect timeout nginx caps at 75 s) would be new, so a person decides. The safe
+    # WS601 fix of the same Ingress is made.
     path = tmp_path / "a.yaml"
     path.write_text(CONNECT)
     code, report, err = lint_json(wsgen, "--fix", "--unsafe-fixes", str(path))
-    assert code == 1
-    assert err == (
-        f"{path}: chat/chat: WS301 not fixed: a fix would add WS206: "
-        "proxy-connect-timeout 3600: nginx waits at most about 75 s to connect, and this "
-        "timeout does not keep idle WebSockets open\n"
-    )
-    assert "WS206" not in {f["rule"] for f in report["findings"]}
+    assert (code, err) == (1, "")
     statuses = {f["rule"]: f["fix"] and f["fix"]["status"] for f in report["findings"]}
-    assert statuses == {"WS601": "fixed", "WS301": "unsafe"}  # still offered, not applied
+    assert statuses == {"WS601": "fixed", "WS301": None}
     text = path.read_text()
     assert "proxy_connect_timeout" in text and "ingressClassName: nginx" in text
     assert "kubernetes.io/ingress.class" not in text
+
+
+MADE_UP_KEY = '    nginx.ingress.kubernetes.io/x-made-up: "1"\n'
+
+
+def _adding_fix(monkeypatch, safe: bool = True) -> None:  # type: ignore[no-untyped-def]
+    """Every lint --fix run also finds, in a.yaml's Ingress, an info WS602 whose fix adds an
+    annotation ingress-nginx does not know: a fix that makes a new finding (WS301)."""
+    original = linter.analyse
+
+    def analyse(loaded: Any, options: Any) -> Any:
+        report = original(loaded, options)
+        for file, fr in zip(loaded, report.files, strict=True):
+            if file.text is None or not fr.path.endswith("a.yaml") or "x-made-up" in file.text:
+                continue
+            at = file.text.index("  annotations:\n") + len("  annotations:\n")
+            fr.findings.append(
+                linter.Finding(
+                    "WS602",
+                    "info",
+                    fr.path,
+                    6,
+                    3,
+                    "made up for the test",
+                    ingress="chat/chat",
+                    fix=Fix("add x-made-up", (Edit(at, at, MADE_UP_KEY),), safe),
+                )
+            )
+        return report
+
+    monkeypatch.setattr(lint_fix, "analyse", analyse)
+
+
+def test_a_fix_that_would_add_a_finding_is_refused_and_says_why(
+    wsgen, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "a.yaml"
+    path.write_text(CONNECT)
+    _adding_fix(monkeypatch)
+    code, report, err = lint_json(wsgen, "--fix", str(path))
+    assert code == 1
+    assert err.startswith(
+        f"{path}: chat/chat: WS602 not fixed: a fix would add WS301: "
+        "nginx.ingress.kubernetes.io/x-made-up is not an ingress-nginx annotation"
+    )
+    assert len(err.splitlines()) == 1
+    statuses = {f["rule"]: f["fix"] and f["fix"]["status"] for f in report["findings"]}
+    assert statuses == {"WS601": "fixed", "WS301": None, "WS602": "safe"}  # offered, held back
+    text = path.read_text()
+    assert "x-made-up" not in text and "ingressClassName: nginx" in text
 
 
 def _bogus_fixes(monkeypatch, *rules: str) -> None:  # type: ignore[no-untyped-def]
@@ -452,7 +496,9 @@ def test_two_bad_fixes_hold_back_the_ingress(wsgen, tmp_path: Path, monkeypatch)
     assert other.read_text() != INGRESS  # its own fixes are made
 
 
-def test_one_bad_unsafe_fix_leaves_the_other_unsafe_fixes(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_one_bad_unsafe_fix_leaves_the_other_unsafe_fixes(
+    wsgen, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "a.yaml"
     snippet = (
         "    nginx.ingress.kubernetes.io/configuration-snippet: |\n"
@@ -460,12 +506,13 @@ def test_one_bad_unsafe_fix_leaves_the_other_unsafe_fixes(wsgen, tmp_path: Path)
         '      proxy_set_header Connection "upgrade";\n'
     )
     path.write_text(CONNECT.replace("  annotations:\n", "  annotations:\n" + snippet))
+    _adding_fix(monkeypatch, safe=False)
     _code, report, err = lint_json(wsgen, "--fix", "--unsafe-fixes", str(path))
-    assert err.startswith(f"{path}: chat/chat: WS301 not fixed: a fix would add WS206: ")
+    assert err.startswith(f"{path}: chat/chat: WS602 not fixed: a fix would add WS301: ")
     statuses = {f["rule"]: f["fix"] and f["fix"]["status"] for f in report["findings"]}
-    assert statuses == {"WS401": "fixed", "WS601": "fixed", "WS301": "unsafe"}
+    assert statuses == {"WS401": "fixed", "WS601": "fixed", "WS301": None, "WS602": "unsafe"}
     text = path.read_text()
-    assert "configuration-snippet" not in text and "proxy_connect_timeout" in text
+    assert "configuration-snippet" not in text and "x-made-up" not in text
 
 
 def test_exit_codes_after_fixing(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -635,20 +682,20 @@ OLD_PREFIX = INGRESS.replace(
 )
 
 
-def test_an_unsafe_fix_that_clashes_leaves_the_safe_ones_of_the_file(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    # WS201 (unsafe) adds the nginx. timeouts; WS302 (safe) renames the old ones to the same
-    # keys: together a duplicate key (WS002, a file finding). The renames alone fix all three.
+def test_timeouts_are_not_added_twice_when_a_rename_makes_them(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # WS201 (unsafe) would add the nginx. timeouts that WS302 (safe) makes by renaming the old
+    # ones: together a repeated key. WS201 waits for the renames, which fix all three.
     path = tmp_path / "a.yaml"
     path.write_text(OLD_PREFIX)
     code, report, err = lint_json(wsgen, "--fix", "--unsafe-fixes", str(path))
     assert path.read_text() == OLD_PREFIX.replace("    ingress.", "    nginx.ingress.")
-    assert err.startswith(f"{path}: chat/chat: WS201 not fixed: a fix would add WS002: ")
+    assert err == ""
     assert [(f["rule"], f["fix"]["status"]) for f in report["findings"]] == [
         ("WS201", "fixed"),
         ("WS302", "fixed"),
         ("WS302", "fixed"),
     ]
-    assert code == 0  # nothing is left: the fix held back was not needed
+    assert code == 0
     path.write_text(OLD_PREFIX)
     assert wsgen("lint", "--fix", str(path)).code == 0  # the same without --unsafe-fixes
     assert path.read_text() == OLD_PREFIX.replace("    ingress.", "    nginx.ingress.")

@@ -301,10 +301,28 @@ def meant(name: str) -> str | None:
         return said if said != advice and said in RISK else None
     if name.replace("_", "-") in RISK:
         return name.replace("_", "-")
-    import difflib
+    # one typo (a letter added, dropped, changed or two swapped) is a slip of the keyboard; a
+    # closer match than that can be another setting: session-cookie-hash (removed in v1.0) is
+    # two letters from session-cookie-path
+    typos = [known for known in RISK if _one_typo(name, known)]
+    return typos[0] if len(typos) == 1 else None
 
-    close = difflib.get_close_matches(name, list(RISK), n=1)
-    return close[0] if close else None
+
+def _one_typo(a: str, b: str) -> bool:
+    """Whether a and b differ by one letter added, dropped or changed, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        wrong = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(wrong) == 1 or (
+            len(wrong) == 2
+            and wrong[1] == wrong[0] + 1
+            and a[wrong[0]] == b[wrong[1]]
+            and a[wrong[1]] == b[wrong[0]]
+        )
+    short, long = sorted((a, b), key=len)
+    at = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
+    return short[at:] == long[at + 1 :]
 
 
 def key_problem(key: str) -> tuple[str, str] | None:

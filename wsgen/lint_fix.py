@@ -239,7 +239,11 @@ def choose(fixes: Iterable[Fix]) -> list[Fix]:
     chosen: list[Fix] = []
     seen: set[tuple[Edit, ...]] = set()
     alone: set[int] = set()
-    for candidate in sorted(fixes, key=lambda f: min(e.start for e in f.edits)):
+    # what only adds goes first: a removal that overlaps it waits a round and then takes less
+    # (the one pair of `{x}` after the timeouts went in, not the whole `annotations:`)
+    fixes = list(fixes)
+    adds = {id(f): all(e.start == e.end for e in f.edits) for f in fixes}
+    for candidate in sorted(fixes, key=lambda f: (not adds[id(f)], min(e.start for e in f.edits))):
         if candidate.edits in seen:
             continue
         if candidate.alone is not None and candidate.alone in alone:

@@ -800,12 +800,10 @@ def unknown_annotation(view: View, options: Options, context: Context) -> Iterat
         meant = nginx.meant(_name(text(hit.node) or ""))
         fixed = None
         if meant == "":  # a made-up WebSocket switch: what it stands for needs nothing
-            if _timed(view):
+            if _timed(view, hit.node):
                 fixed = _remove_annotation(view, hit.node, f"remove {text(hit.node)}")
         elif meant is not None:  # a guess: unsafe
-            fixed = _rename_annotation(
-                view, hit.node, nginx.PREFIX + meant, options, context, safe=False
-            )
+            fixed = _rename_annotation(view, hit.node, nginx.PREFIX + meant, options, safe=False)
         yield replace(hit, fix=fixed)
 
 
@@ -821,15 +819,11 @@ def unprefixed(view: View, options: Options, context: Context) -> Iterator[Hit]:
         key = text(hit.node) or ""
         bare = key.removeprefix(nginx.OLD_PREFIX)
         # the old prefix is ingress-nginx's own (before 0.9); a bare name may be anyone's
-        fixed = _rename_annotation(
-            view, hit.node, nginx.PREFIX + bare, options, context, safe=bare != key
-        )
+        fixed = _rename_annotation(view, hit.node, nginx.PREFIX + bare, options, safe=bare != key)
         yield replace(hit, fix=fixed)
 
 
-def _renamed_finds(
-    view: View, key: Node, new: str, options: Options, context: Context, safe: bool
-) -> bool:
+def _renamed_finds(view: View, key: Node, new: str, options: Options, safe: bool) -> bool:
     """Whether a rule other than WS301/WS302 finds the annotation once `key` is renamed `new`,
     and no fix of that finding would follow (one as safe as the rename)."""
     renamed = replace(
@@ -837,15 +831,15 @@ def _renamed_finds(
     )
     pair = renamed.annotation(new)
     for item in RULES.values():
-        if item.check is None or item.id in ("WS301", "WS302") or pair is None:
-            continue
+        if item.check is None or item.id in ("WS301", "WS302") or pair is None or item.cross:
+            continue  # the rules that read other documents: said after the rename, if at all
         if (item.chart is False and view.chart) or (item.nginx and not view.nginx):
             continue
         if (item.websocket and view.websocket is None) or (
             item.providers and view.provider not in item.providers
         ):
             continue
-        for hit in item.check(renamed, options, context):
+        for hit in item.check(renamed, options, Context()):
             # a finding the next round fixes (as safely as the rename) is no new finding;
             # WS205's send timeout is copied once the read timeout is right (WS202's fix)
             if item.id == "WS205" or hit.node not in pair:
@@ -855,15 +849,16 @@ def _renamed_finds(
     return False
 
 
-def _timed(view: View) -> bool:
-    """Whether the Ingress has its read timeout. Until it has, a WebSocket switch or snippet
-    stays: it may be what says the Ingress carries WebSockets, and removed first, WS201 would
-    no longer ask for the timeouts it needs (WS201's fix comes first, this one next round)."""
-    return view.annotation(nginx.READ_TIMEOUT) is not None
+def _timed(view: View, key: Node) -> bool:
+    """Whether a WebSocket switch or snippet may go now: the Ingress has its read timeout, or
+    something else says it carries WebSockets. Else it stays until WS201's fix is in (the next
+    round): removed first, WS201 would no longer ask for the timeouts the Ingress needs."""
+    reason = (view.websocket or "").split()  # "annotation KEY", "KEY sets Upgrade", "path /ws"
+    return view.annotation(nginx.READ_TIMEOUT) is not None or text(key) not in reason
 
 
 def _rename_annotation(
-    view: View, key: Node, new: str, options: Options, context: Context, safe: bool = True
+    view: View, key: Node, new: str, options: Options, safe: bool = True
 ) -> Fix | None:
     """A fix renaming an annotation key, unless the new one is there already or the
     controller, reading it under its new name, would find its value wrong (a connect timeout
@@ -872,7 +867,7 @@ def _rename_annotation(
     if (
         source is None
         or view.annotation(new) is not None
-        or _renamed_finds(view, key, new, options, context, safe)
+        or _renamed_finds(view, key, new, options, safe)
     ):
         return None
     return edit.fix(
@@ -1010,7 +1005,7 @@ def upgrade_snippet(view: View, options: Options, context: Context) -> Iterator[
     for name, key, _node, raw in _nginx_annotations(view):
         if name in nginx.SNIPPETS and nginx.sets_upgrade(raw):
             fixed = None
-            if nginx.only_upgrade(raw) and _timed(view):  # nothing else in it is lost
+            if nginx.only_upgrade(raw) and _timed(view, key):  # nothing else in it is lost
                 fixed = _remove_annotation(view, key, f"remove the {name}")
             yield Hit(
                 key,
