@@ -67,6 +67,9 @@ _NODE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEven
 _DOCUMENT_START = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r]|$)", re.MULTILINE)
 
 
+_SAFE: set[str] = set()  # texts redact() leaves as they are (Findings repeat them)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem at one place. Lines and columns are 1-based."""
@@ -89,9 +92,13 @@ class Finding:
         # key material pasted there is named, never copied into a CI log or a SARIF upload.
         for name in ("message", "hint", "ingress"):
             said = getattr(self, name)
+            if said in _SAFE:  # a finding moved or marked fixed, or a message said before
+                continue
             safe = redact(said)
             if safe != said:
                 object.__setattr__(self, name, safe)
+            elif len(_SAFE) < 100_000:
+                _SAFE.add(said)
 
     def sort_key(self) -> tuple[int, int, str]:
         return (self.line, self.column, self.rule)
@@ -504,7 +511,7 @@ def items(node: Node | None) -> list[Node]:
 def duplicate_keys(root: Node) -> Iterator[tuple[Node, int]]:
     """(repeated key node, 1-based line of the first one) for every mapping below root."""
     stack, seen = [root], set()
-    while stack:
+    while stack:  # collections only: a scalar holds no mapping (most nodes are scalars)
         node = stack.pop()
         if id(node) in seen:
             continue
@@ -512,14 +519,17 @@ def duplicate_keys(root: Node) -> Iterator[tuple[Node, int]]:
         if isinstance(node, MappingNode):
             first: dict[tuple[str, str], Node] = {}
             for key, child in node.value:
-                if isinstance(key, ScalarNode) and key.tag != _MERGE_TAG:
-                    earlier = first.setdefault((key.tag, key.value), key)
-                    if earlier is not key:
-                        yield key, earlier.start_mark.line + 1
-                stack.append(key)
-                stack.append(child)
+                if isinstance(key, ScalarNode):
+                    if key.tag != _MERGE_TAG:
+                        earlier = first.setdefault((key.tag, key.value), key)
+                        if earlier is not key:
+                            yield key, earlier.start_mark.line + 1
+                else:
+                    stack.append(key)
+                if not isinstance(child, ScalarNode):
+                    stack.append(child)
         elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
+            stack.extend(n for n in node.value if not isinstance(n, ScalarNode))
 
 
 # --- what the rules look at -------------------------------------------------------------------

@@ -91,46 +91,52 @@ def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: 
     the file's unsafe ones, the file's, and at last every file's. So --unsafe-fixes never
     loses a safe fix that checks out, and one bad fix does not cost the rest of the file."""
     with _no_gc():
-        loaded = [load(name, path, stdin) for name, path in expand(paths)]
-        first = analyse(loaded, options)
+        # its nodes are let go when _fixed returns, while the garbage collector is still off:
+        # turned on, its first full collection would walk the millions of them (3 s)
+        return _fixed([load(name, path, stdin) for name, path in expand(paths)], options, unsafe)
 
-        def attempt(held: set[Hold]) -> _Attempt:
-            current, report, applied = _rounds(loaded, first, options, unsafe, held)
-            return _Attempt(current, report, applied, _failures(first, report, applied))
 
-        held: set[Hold] = set()
-        tried: set[Hold] = set()
-        refused: dict[tuple[str, str, str], str] = {}
-        state = attempt(held)
-        while state.failures:
-            (file, ingress), why = next(iter(state.failures.items()))
-            for hold in _trials(file, ingress, state.applied, held | tried):
-                tried.add(hold)
-                trial = attempt(held | {hold})
-                if (file, ingress) not in trial.failures:
-                    held.add(hold)
-                    refused[hold] = f"{file}:{_shown(hold[1])} {hold[2]} not fixed: {why}"
-                    state = trial
-                    break
-            else:
-                hold = _next_hold(file, ingress, state.applied, held)
+def _fixed(loaded: list[Loaded], options: Options, unsafe: bool) -> Outcome:
+    """fix, on the files read."""
+    first = analyse(loaded, options)
+
+    def attempt(held: set[Hold]) -> _Attempt:
+        current, report, applied = _rounds(loaded, first, options, unsafe, held)
+        return _Attempt(current, report, applied, _failures(first, report, applied))
+
+    held: set[Hold] = set()
+    tried: set[Hold] = set()
+    refused: dict[tuple[str, str, str], str] = {}
+    state = attempt(held)
+    while state.failures:
+        (file, ingress), why = next(iter(state.failures.items()))
+        for hold in _trials(file, ingress, state.applied, held | tried):
+            tried.add(hold)
+            trial = attempt(held | {hold})
+            if (file, ingress) not in trial.failures:
                 held.add(hold)
-                what = "unsafe fixes not applied" if hold[2] == UNSAFE else "not fixed"
-                if hold[0] == ANY:
-                    what = "no file fixed"
-                refused[hold] = f"{file}:{_shown(hold[1])} {what}: {why}"
-                state = attempt(held)
-        texts = {
-            new.name: new.text
-            for old, new in zip(loaded, state.current, strict=True)
-            if new.text is not None and new.text != old.text
-        }
-        return Outcome(
-            released(_merged(first, state.report, texts)),
-            texts,
-            {file.name: replace(file, documents=[]) for file in loaded},  # nodes let go
-            list(refused.values()),
-        )
+                refused[hold] = f"{file}:{_shown(hold[1])} {hold[2]} not fixed: {why}"
+                state = trial
+                break
+        else:
+            hold = _next_hold(file, ingress, state.applied, held)
+            held.add(hold)
+            what = "unsafe fixes not applied" if hold[2] == UNSAFE else "not fixed"
+            if hold[0] == ANY:
+                what = "no file fixed"
+            refused[hold] = f"{file}:{_shown(hold[1])} {what}: {why}"
+            state = attempt(held)
+    texts = {
+        new.name: new.text
+        for old, new in zip(loaded, state.current, strict=True)
+        if new.text is not None and new.text != old.text
+    }
+    return Outcome(
+        released(_merged(first, state.report, texts)),
+        texts,
+        {file.name: replace(file, documents=[]) for file in loaded},  # nodes let go
+        list(refused.values()),
+    )
 
 
 def _shown(ingress: str) -> str:
