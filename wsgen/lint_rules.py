@@ -1156,6 +1156,11 @@ def _class_field(view: View, key: Node, name: str) -> Fix | None:
         return None
     if not _DNS_SUBDOMAIN.fullmatch(name) or (view.chart and "className" in fields(view.spec)):
         return None
+    spec = fields(view.root).get("spec")
+    if not view.chart and (
+        spec is None or spec[1] is not view.spec or not edit.in_place(view.source, *spec)
+    ):
+        return None  # a spec an alias shares (or anchored, tagged): other objects would change
     field_name = "className" if view.chart else "ingressClassName"
     added = edit.insert_first(view.source, view.spec, [(field_name, edit.as_value(name))])
     if added is None:
