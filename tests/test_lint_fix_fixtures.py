@@ -236,6 +236,11 @@ EDGES: list[tuple[str, str, str, str | None]] = [
      HEAD + "# the spec\n" + SPEC.replace("/ws", "/")),
     ("flow-last-pair-with-a-comment", "WS301", HEAD + f'  annotations: {{\n    {P}proxy-read-timeout: "3600",\n    {P}proxy-send-timeout: "3600",\n    {P}enable-websocket: "true"  # switch\n  }}\n' + SPEC,
      HEAD + f'  annotations: {{\n    {P}proxy-read-timeout: "3600",\n    {P}proxy-send-timeout: "3600"\n  }}\n' + SPEC),
+    # review: a removed annotation takes no anchor with it; a class written yes is "true" (WS204's reading)
+    ("anchored-class", "WS601", HEAD + "  annotations:\n    kubernetes.io/ingress.class: &c nginx\n" + BOTH + "  labels: {c: *c}\n" + NOCLASS.replace("/", "/ws", 1), None),
+    ("anchored-key-removed", "WS301", HEAD + "  annotations:\n" + BOTH + f"    &k {P}enable-websocket: 'true'\n  labels:\n    *k : x\n" + SPEC, None),
+    ("class-a-boolean", "WS601", HEAD + "  annotations:\n    kubernetes.io/ingress.class: yes\n" + BOTH + NOCLASS,
+     HEAD + "  annotations:\n" + BOTH + SPEC.replace("nginx\n", '"true"\n', 1).replace("/ws", "/")),
     # review: a spec an alias shares with another Ingress is not edited for one of them
     ("spec-an-alias-shares", "WS601", SHARED_SPEC, None),
     # review: a new line ends like the line it follows (a file mixing CRLF and LF)

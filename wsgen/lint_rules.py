@@ -883,6 +883,8 @@ def _remove_annotation(view: View, key: Node, title: str, safe: bool = False) ->
     source = _source(view)
     if source is None or pair is None or pair[0] is not key:
         return None
+    if not edit.in_place(source, *pair) or source.text[source.start(key)] in "&!":
+        return None  # an anchor other places name (or a tag): removed, they would break
     holder = view.root if view.chart else value(view.root, "metadata")
     parent = fields(holder).get("annotations")
     fixed = edit.fix(
@@ -1154,6 +1156,8 @@ def _class_field(view: View, key: Node, name: str) -> Fix | None:
     removed = _remove_annotation(view, key, "", safe=True)
     if view.source is None or removed is None or view.class_node is not None:
         return None
+    if view.class_annotation is None or view.class_annotation[1].tag != STR_TAG:
+        return None  # yes, on: WS204 reads "true", the class would be "yes"
     if not _DNS_SUBDOMAIN.fullmatch(name) or (view.chart and "className" in fields(view.spec)):
         return None
     spec = fields(view.root).get("spec")
