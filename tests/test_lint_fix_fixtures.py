@@ -241,6 +241,9 @@ EDGES: list[tuple[str, str, str, str | None]] = [
     ("anchored-key-removed", "WS301", HEAD + "  annotations:\n" + BOTH + f"    &k {P}enable-websocket: 'true'\n  labels:\n    *k : x\n" + SPEC, None),
     ("class-a-boolean", "WS601", HEAD + "  annotations:\n    kubernetes.io/ingress.class: yes\n" + BOTH + NOCLASS,
      HEAD + "  annotations:\n" + BOTH + SPEC.replace("nginx\n", '"true"\n', 1).replace("/ws", "/")),
+    ("metadata-an-alias-shares", "WS201", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.k8s.io/v1\n  kind: Ingress\n  metadata: &m\n    name: chat\n"
+     "  spec:\n    ingressClassName: nginx\n    rules: [{http: {paths: [{path: /ws, pathType: Prefix, backend: {service: {name: chat, port: {number: 80}}}}]}}]\n"
+     "- apiVersion: v1\n  kind: Service\n  metadata: *m\n  spec:\n    ports: [{port: 80}]\n", None),
     # review: a spec an alias shares with another Ingress is not edited for one of them
     ("spec-an-alias-shares", "WS601", SHARED_SPEC, None),
     # review: a new line ends like the line it follows (a file mixing CRLF and LF)

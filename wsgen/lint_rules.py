@@ -485,8 +485,9 @@ def _add_timeouts(view: View, options: Options) -> Fix | None:
         return edit.fix(title, edit.insert_first(source, view.annotations_node, pairs), safe=False)
     holder = view.root if view.chart else value(view.root, "metadata")
     name = fields(holder).get("name")
-    if view.chart or name is None:
-        return None
+    meta = fields(view.root).get("metadata")
+    if view.chart or name is None or meta is None or not edit.in_place(source, *meta):
+        return None  # metadata an alias shares (a Service's too), anchored or tagged
     return edit.fix(
         title, edit.insert_block_after(source, holder, *name, "annotations", pairs), safe=False
     )
