@@ -244,6 +244,8 @@ EDGES: list[tuple[str, str, str, str | None]] = [
     ("metadata-an-alias-shares", "WS201", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.k8s.io/v1\n  kind: Ingress\n  metadata: &m\n    name: chat\n"
      "  spec:\n    ingressClassName: nginx\n    rules: [{http: {paths: [{path: /ws, pathType: Prefix, backend: {service: {name: chat, port: {number: 80}}}}]}}]\n"
      "- apiVersion: v1\n  kind: Service\n  metadata: *m\n  spec:\n    ports: [{port: 80}]\n", None),
+    ("path-item-an-alias-shares", "WS103", "x-path: &p\n  path: /ws\n  backend: {service: {name: chat, port: {number: 80}}}\n" + HEAD + "  annotations:\n" + BOTH
+     + "spec:\n  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n      - *p\n", None),
     # review: a spec an alias shares with another Ingress is not edited for one of them
     ("spec-an-alias-shares", "WS601", SHARED_SPEC, None),
     # review: a new line ends like the line it follows (a file mixing CRLF and LF)

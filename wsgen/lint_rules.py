@@ -234,6 +234,18 @@ def _source(view: View, node: Node | None = None) -> Source | None:
     return source
 
 
+def _spec_in_place(view: View) -> bool:
+    """Whether an Ingress's spec is written where it stands: not an alias other objects share,
+    nor anchored or tagged (an edit there would change other objects too)."""
+    spec = fields(view.root).get("spec")
+    return (
+        view.source is not None
+        and spec is not None
+        and spec[1] is view.spec
+        and edit.in_place(view.source, *spec)
+    )
+
+
 def _renamed_to(view: View) -> set[str]:
     """The keys WS301's and WS302's fixes rename annotations to (a fix adding one of them
     would make a repeated key of the two)."""
@@ -290,7 +302,12 @@ def no_path_type(view: View, options: Options, context: Context) -> Iterator[Hit
     for path in view.paths:
         if path.path_type is None:
             fixed = None
-            if view.source is not None:
+            if (
+                view.source is not None
+                and view.spec is not None
+                and _spec_in_place(view)
+                and view.source.start(path.item) > view.source.start(view.spec)
+            ):  # written in this spec (an alias of an item written before: other objects')
                 # v1beta1's default, kept by the v1 conversion: what the path meant before
                 found = fields(path.item).get("path")
                 fixed = edit.fix(
@@ -1161,11 +1178,8 @@ def _class_field(view: View, key: Node, name: str) -> Fix | None:
         return None  # yes, on: WS204 reads "true", the class would be "yes"
     if not _DNS_SUBDOMAIN.fullmatch(name) or (view.chart and "className" in fields(view.spec)):
         return None
-    spec = fields(view.root).get("spec")
-    if not view.chart and (
-        spec is None or spec[1] is not view.spec or not edit.in_place(view.source, *spec)
-    ):
-        return None  # a spec an alias shares (or anchored, tagged): other objects would change
+    if not view.chart and not _spec_in_place(view):
+        return None
     field_name = "className" if view.chart else "ingressClassName"
     added = edit.insert_first(view.source, view.spec, [(field_name, edit.as_value(name))])
     if added is None:
