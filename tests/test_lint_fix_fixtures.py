@@ -134,6 +134,15 @@ SHARED = "apiVersion: v1\nkind: List\nitems:\n" + "".join(
     )
 )
 
+NOCLASS = SPEC.replace("  ingressClassName: nginx\n", "").replace("/ws", "/")
+SHARED_SPEC = (
+    "apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.k8s.io/v1\n  kind: Ingress\n"
+    "  metadata:\n    name: chat\n    annotations:\n      kubernetes.io/ingress.class: nginx\n"
+    "  spec: &s\n    defaultBackend: {service: {name: chat, port: {number: 80}}}\n"
+    "- apiVersion: networking.k8s.io/v1\n  kind: Ingress\n  metadata:\n    name: chat-2\n"
+    "  spec: *s\n"
+)
+
 # (id, rule, before, after): after None: the file stays as it was, the finding for a person
 EDGES: list[tuple[str, str, str, str | None]] = [
     # anchors, aliases, tags, merges: an edit there would change what other places read
@@ -220,6 +229,32 @@ EDGES: list[tuple[str, str, str, str | None]] = [
     ("crlf-bom-two-documents", "WS301", "\ufeff" + ("# one\n" + HEAD + "  annotations:\n" + BOTH + f"    {P}enable-websocket: 'true'\n" + SPEC + "---\n" + HEAD + "  annotations:\n" + BOTH + SPEC).replace("\n", "\r\n"),
      "\ufeff" + ("# one\n" + HEAD + "  annotations:\n" + BOTH + SPEC + "---\n" + HEAD + "  annotations:\n" + BOTH + SPEC).replace("\n", "\r\n")),
     ("path-item-without-path", "WS103", HEAD + "  annotations:\n" + BOTH + SPEC.replace("          - path: /ws\n            pathType: Prefix\n            backend:\n", "          - backend:\n"), None),
+    # review: a removal takes its own lines only, never the comments that follow them
+    ("comment-after-the-only-annotation", "WS601", HEAD + "  annotations:\n    kubernetes.io/ingress.class: nginx\n  # labels next\n  labels: {a: b}\n" + NOCLASS,
+     HEAD + "  # labels next\n  labels: {a: b}\n" + SPEC.replace("/ws", "/")),
+    ("comment-after-the-only-annotation-at-column-0", "WS601", HEAD + "  annotations:\n    kubernetes.io/ingress.class: nginx\n# the spec\n" + NOCLASS,
+     HEAD + "# the spec\n" + SPEC.replace("/ws", "/")),
+    ("flow-last-pair-with-a-comment", "WS301", HEAD + f'  annotations: {{\n    {P}proxy-read-timeout: "3600",\n    {P}proxy-send-timeout: "3600",\n    {P}enable-websocket: "true"  # switch\n  }}\n' + SPEC,
+     HEAD + f'  annotations: {{\n    {P}proxy-read-timeout: "3600",\n    {P}proxy-send-timeout: "3600"\n  }}\n' + SPEC),
+    # review: a removed annotation takes no anchor with it; a class written yes is "true" (WS204's reading)
+    ("anchored-class", "WS601", HEAD + "  annotations:\n    kubernetes.io/ingress.class: &c nginx\n" + BOTH + "  labels: {c: *c}\n" + NOCLASS.replace("/", "/ws", 1), None),
+    ("anchored-key-removed", "WS301", HEAD + "  annotations:\n" + BOTH + f"    &k {P}enable-websocket: 'true'\n  labels:\n    *k : x\n" + SPEC, None),
+    ("class-a-boolean", "WS601", HEAD + "  annotations:\n    kubernetes.io/ingress.class: yes\n" + BOTH + NOCLASS,
+     HEAD + "  annotations:\n" + BOTH + SPEC.replace("nginx\n", '"true"\n', 1).replace("/ws", "/")),
+    ("metadata-an-alias-shares", "WS201", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: networking.k8s.io/v1\n  kind: Ingress\n  metadata: &m\n    name: chat\n"
+     "  spec:\n    ingressClassName: nginx\n    rules: [{http: {paths: [{path: /ws, pathType: Prefix, backend: {service: {name: chat, port: {number: 80}}}}]}}]\n"
+     "- apiVersion: v1\n  kind: Service\n  metadata: *m\n  spec:\n    ports: [{port: 80}]\n", None),
+    ("path-item-an-alias-shares", "WS103", "x-path: &p\n  path: /ws\n  backend: {service: {name: chat, port: {number: 80}}}\n" + HEAD + "  annotations:\n" + BOTH
+     + "spec:\n  ingressClassName: nginx\n  rules:\n  - http:\n      paths:\n      - *p\n", None),
+    # review: a spec an alias shares with another Ingress is not edited for one of them
+    ("spec-an-alias-shares", "WS601", SHARED_SPEC, None),
+    # review: a new line ends like the line it follows (a file mixing CRLF and LF)
+    ("mixed-line-breaks-lf-after-crlf", "WS205", (HEAD + "  annotations:\n").replace("\n", "\r\n") + READ + SPEC,
+     (HEAD + "  annotations:\n").replace("\n", "\r\n") + BOTH + SPEC),
+    ("mixed-line-breaks-crlf-after-lf", "WS205", HEAD + "  annotations:\n" + READ.replace("\n", "\r\n") + SPEC,
+     HEAD + "  annotations:\n" + BOTH.replace("\n", "\r\n") + SPEC),
+    ("mixed-line-breaks-new-annotations", "WS201", "apiVersion: networking.k8s.io/v1\r\nkind: Ingress\r\nmetadata:\n  name: chat\n" + SPEC,
+     "apiVersion: networking.k8s.io/v1\r\nkind: Ingress\r\nmetadata:\n  name: chat\n  annotations:\n" + BOTH + SPEC),
 ]  # fmt: skip
 
 

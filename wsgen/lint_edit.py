@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wsgen.lint import Source
 
@@ -138,9 +138,12 @@ def _line_end(text: str, at: int) -> int:
     return end - 1 if end > 0 and text[end - 1] == "\r" else end
 
 
-def line_break(text: str) -> str:
-    """The file's line break: CRLF if its first line ends so, else LF."""
-    end = text.find("\n")
+def line_break(text: str, at: int = 0) -> str:
+    """The line break of the line holding `at` (the file's last one on its last line): CRLF
+    or LF, so a new line ends like the one it follows in a file that mixes them."""
+    end = text.find("\n", at)
+    if end < 0:
+        end = text.rfind("\n", 0, at)
     return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
 
 
@@ -180,8 +183,16 @@ def _one_line(source: Source, key: Node, value: Node) -> bool:
     return "\n" not in source.text[source.start(key) : source.end(value)]
 
 
-def _content_end(source: Source, value: Node) -> int:
-    """Where a value's own characters end (a block scalar's span runs on over blank lines)."""
+def _content_end(source: Source, value: Node) -> int | None:
+    """Where a value's own characters end: a block scalar's span runs on over blank lines, a
+    block collection's over the comments after its last item (they are about what follows).
+    None when its last item is an alias (written before it)."""
+    start = source.start(value)
+    while isinstance(value, (MappingNode, SequenceNode)) and not value.flow_style and value.value:
+        last = value.value[-1]
+        value = last[1] if isinstance(last, tuple) else last
+        if source.start(value) < start:
+            return None
     start, end = source.start(value), source.end(value)
     return start + len(source.text[start:end].rstrip(" \t\r\n"))
 
@@ -206,7 +217,7 @@ def insert_after(
     if indent is None or not _one_line(source, key, value):
         return None
     at = _line_end(source.text, source.end(value))
-    return Edit(at, at, line_break(source.text) + indent + pair)
+    return Edit(at, at, line_break(source.text, at) + indent + pair)
 
 
 def insert_first(source: Source, mapping: Node | None, pairs: list[tuple[str, str]]) -> Edit | None:
@@ -230,7 +241,7 @@ def insert_first(source: Source, mapping: Node | None, pairs: list[tuple[str, st
     at = _line_start(source.text, source.start(first))
     if _indent(source, first) != source.text[at : source.start(first)]:
         return None  # a `- key` list item: the new key cannot go before the dash
-    indent, eol = source.text[at : source.start(first)], line_break(source.text)
+    indent, eol = source.text[at : source.start(first)], line_break(source.text, at)
     # above the comments on the lines over the first key (they are about it)
     while at > 0:
         above = _line_start(source.text, at - 1)
@@ -272,6 +283,11 @@ def remove_pair(
                 return None  # `{# ...` would not be a comment
             return Edit(start, after.end(), "")
         before = re.search(r",\s*$", text[source.start(mapping) : start])
+        comment = re.compile(r"[ \t]*#[^\r\n]*").match(text, end)
+        if comment is not None:
+            if not own_line or before is None:
+                return None  # the comment is also about what else is on its line
+            end = comment.end()  # the pair's own line, with its comment
         if before is not None:
             return Edit(source.start(mapping) + before.start(), end, "")
         if len(mapping.value) > 1:
@@ -279,7 +295,10 @@ def remove_pair(
         return Edit(start, end, "")  # the only pair: {} is left
     if _indent(source, key) != text[_line_start(text, source.start(key)) : source.start(key)]:
         return None  # a `- key` list item, or a key after other text
-    end = _content_end(source, value)
+    content_end = _content_end(source, value)
+    if content_end is None:
+        return None
+    end = content_end
     rest = text[end : _line_end(text, end)]
     if rest.strip() and not rest.lstrip().startswith("#"):
         return None  # more on the line (a flow collection's next item)
@@ -290,9 +309,7 @@ def remove_pair(
         # still ends without one
         start -= 2 if text.startswith("\r\n", start - 2) else 1
         return Edit(start, stop, "")
-    stop += (
-        len(line_break(text)) if text.startswith("\r\n", stop) else int(text.startswith("\n", stop))
-    )
+    stop += 2 if text.startswith("\r\n", stop) else int(text.startswith("\n", stop))
     return Edit(start, stop, "")
 
 
@@ -318,11 +335,11 @@ def insert_block_after(
     indent = _indent(source, key)
     if indent is None or not _one_line(source, key, value):
         return None
-    eol = line_break(source.text)
+    at = _line_end(source.text, source.end(value))
+    eol = line_break(source.text, at)
     step = " " * _step(source, mapping, indent)
     lines = [indent + f"{key_text(source, key, new_key)}:"]
     lines.extend(f"{indent}{step}{key_text(source, key, k)}: {v}" for k, v in pairs)
-    at = _line_end(source.text, source.end(value))
     return Edit(at, at, "".join(eol + line for line in lines))
 
 

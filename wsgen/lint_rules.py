@@ -234,6 +234,18 @@ def _source(view: View, node: Node | None = None) -> Source | None:
     return source
 
 
+def _spec_in_place(view: View) -> bool:
+    """Whether an Ingress's spec is written where it stands: not an alias other objects share,
+    nor anchored or tagged (an edit there would change other objects too)."""
+    spec = fields(view.root).get("spec")
+    return (
+        view.source is not None
+        and spec is not None
+        and spec[1] is view.spec
+        and edit.in_place(view.source, *spec)
+    )
+
+
 def _renamed_to(view: View) -> set[str]:
     """The keys WS301's and WS302's fixes rename annotations to (a fix adding one of them
     would make a repeated key of the two)."""
@@ -290,7 +302,12 @@ def no_path_type(view: View, options: Options, context: Context) -> Iterator[Hit
     for path in view.paths:
         if path.path_type is None:
             fixed = None
-            if view.source is not None:
+            if (
+                view.source is not None
+                and view.spec is not None
+                and _spec_in_place(view)
+                and view.source.start(path.item) > view.source.start(view.spec)
+            ):  # written in this spec (an alias of an item written before: other objects')
                 # v1beta1's default, kept by the v1 conversion: what the path meant before
                 found = fields(path.item).get("path")
                 fixed = edit.fix(
@@ -485,8 +502,9 @@ def _add_timeouts(view: View, options: Options) -> Fix | None:
         return edit.fix(title, edit.insert_first(source, view.annotations_node, pairs), safe=False)
     holder = view.root if view.chart else value(view.root, "metadata")
     name = fields(holder).get("name")
-    if view.chart or name is None:
-        return None
+    meta = fields(view.root).get("metadata")
+    if view.chart or name is None or meta is None or not edit.in_place(source, *meta):
+        return None  # metadata an alias shares (a Service's too), anchored or tagged
     return edit.fix(
         title, edit.insert_block_after(source, holder, *name, "annotations", pairs), safe=False
     )
@@ -883,6 +901,8 @@ def _remove_annotation(view: View, key: Node, title: str, safe: bool = False) ->
     source = _source(view)
     if source is None or pair is None or pair[0] is not key:
         return None
+    if not edit.in_place(source, *pair) or source.text[source.start(key)] in "&!":
+        return None  # an anchor other places name (or a tag): removed, they would break
     holder = view.root if view.chart else value(view.root, "metadata")
     parent = fields(holder).get("annotations")
     fixed = edit.fix(
@@ -1154,7 +1174,11 @@ def _class_field(view: View, key: Node, name: str) -> Fix | None:
     removed = _remove_annotation(view, key, "", safe=True)
     if view.source is None or removed is None or view.class_node is not None:
         return None
+    if view.class_annotation is None or view.class_annotation[1].tag != STR_TAG:
+        return None  # yes, on: WS204 reads "true", the class would be "yes"
     if not _DNS_SUBDOMAIN.fullmatch(name) or (view.chart and "className" in fields(view.spec)):
+        return None
+    if not view.chart and not _spec_in_place(view):
         return None
     field_name = "className" if view.chart else "ingressClassName"
     added = edit.insert_first(view.source, view.spec, [(field_name, edit.as_value(name))])
