@@ -71,18 +71,20 @@ def test_many_refused_files_are_checked_a_bounded_number_of_times(
 def test_one_file_that_cannot_be_written_leaves_every_file_as_it_was(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """a.yaml, b.yaml (read-only), c.yaml: b's refusal is seen before anything is written (it
     wrote a.yaml, then stopped: c.yaml left unfixed, the report said nothing)."""
+    folder = tmp_path / "k8s"
+    folder.mkdir()
     for name in ("a.yaml", "b.yaml", "c.yaml"):
-        (tmp_path / name).write_text(INGRESS)
-    (tmp_path / "b.yaml").chmod(0o444)
-    result = wsgen("lint", "--fix", str(tmp_path))
+        (folder / name).write_text(INGRESS)
+    (folder / "b.yaml").chmod(0o444)
+    result = wsgen("lint", "--fix", str(folder))
     assert (result.code, result.out) == (7, "")
     assert (
         result.err
-        == f"wsgen: error: {tmp_path / 'b.yaml'}: not fixed: the file is read-only (mode 444)\n"
+        == f"wsgen: error: {folder / 'b.yaml'}: not fixed: the file is read-only (mode 444)\n"
     )
     for name in ("a.yaml", "b.yaml", "c.yaml"):
-        assert (tmp_path / name).read_text() == INGRESS
-    assert sorted(os.listdir(tmp_path)) == ["a.yaml", "b.yaml", "c.yaml"]
+        assert (folder / name).read_text() == INGRESS
+    assert sorted(os.listdir(folder)) == ["a.yaml", "b.yaml", "c.yaml"]
 
 
 def test_a_failed_write_of_a_later_file_puts_back_nothing_half_done(
@@ -90,8 +92,10 @@ def test_a_failed_write_of_a_later_file_puts_back_nothing_half_done(
 ) -> None:  # type: ignore[no-untyped-def]
     """The disk fills while the second file's temporary file is written: no file replaced, no
     temporary file left."""
+    folder = tmp_path / "k8s"
+    folder.mkdir()
     for name in ("a.yaml", "b.yaml"):
-        (tmp_path / name).write_text(INGRESS)
+        (folder / name).write_text(INGRESS)
     real_fdopen = os.fdopen
     opened = []
 
@@ -103,14 +107,12 @@ def test_a_failed_write_of_a_later_file_puts_back_nothing_half_done(
         return real_fdopen(fd, *args, **kwargs)
 
     monkeypatch.setattr(lint_fix.os, "fdopen", fdopen)
-    result = wsgen("lint", "--fix", str(tmp_path))
+    result = wsgen("lint", "--fix", str(folder))
     assert result.code == 7
-    assert (
-        result.err == f"wsgen: error: {tmp_path / 'b.yaml'}: not fixed: No space left on device\n"
-    )
+    assert result.err == f"wsgen: error: {folder / 'b.yaml'}: not fixed: No space left on device\n"
     for name in ("a.yaml", "b.yaml"):
-        assert (tmp_path / name).read_text() == INGRESS
-    assert sorted(os.listdir(tmp_path)) == ["a.yaml", "b.yaml"]
+        assert (folder / name).read_text() == INGRESS
+    assert sorted(os.listdir(folder)) == ["a.yaml", "b.yaml"]
 
 
 def test_a_file_name_with_terminal_escapes_is_escaped_on_stderr(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

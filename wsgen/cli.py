@@ -344,6 +344,7 @@ def _lint_fix(
 
     from wsgen import lint as linter
     from wsgen import lint_fix, lint_report
+    from wsgen.terminal import escape
 
     # stdin is kept as read: what --fix cannot read as text goes out as it came in
     stdin_data: bytes | None = None
@@ -355,12 +356,15 @@ def _lint_fix(
     with _bugs_exit_3():
         outcome = lint_fix.fix(paths, options, stdin, unsafe)
     for line in outcome.refused:
-        _say(line)
+        _say(escape(line))  # names and values of the files, as the text report shows them
     read_stdin = next((f for f in outcome.originals.values() if f.path is None), None)
     if diff:
         with _bugs_exit_3():
             patch = lint_fix.diff(outcome)
-        _emit(patch)
+        shown = patch
+        if _is_terminal(sys.stdout):  # to be read, not applied: nothing moves the cursor
+            shown = "".join(escape(line[:-1]) + "\n" for line in lint_fix._lines(patch))
+        _emit(shown)
         _say(lint_report.summary(outcome.report).replace(" fixed", " would be fixed"))
         return 1 if patch or outcome.refused else errors.OK
     with _bugs_exit_3():
@@ -383,6 +387,13 @@ def _lint_fix(
     # finding other fixes removed (a WS201 the WS302 renames answer) does not
     held = any(lint_fix.wanted(f.fix, unsafe) and not f.fixed for f in outcome.report.findings)
     return 1 if outcome.report.failed or held else errors.OK
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (OSError, ValueError):  # closed
+        return False
 
 
 PROBE_EXIT_CODES = (

@@ -42,6 +42,7 @@ from wsgen.lint import (
     released,
 )
 from wsgen.lint_edit import Edit, Fix
+from wsgen.terminal import escape
 
 MAX_ROUNDS = 10  # a fix that makes another possible takes a round; ten is far more than any
 
@@ -100,25 +101,38 @@ def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: 
 
         held: set[Hold] = set()
         tried: set[Hold] = set()
-        refused: dict[tuple[str, str, str], str] = {}
+        refused: dict[Hold, str] = {}
         state = attempt(held)
         while state.failures:
-            (file, ingress), why = next(iter(state.failures.items()))
-            for hold in _trials(file, ingress, state.applied, held | tried):
-                tried.add(hold)
-                trial = attempt(held | {hold})
-                if (file, ingress) not in trial.failures:
-                    held.add(hold)
-                    refused[hold] = f"{file}:{_shown(hold[1])} {hold[2]} not fixed: {why}"
-                    state = trial
-                    break
-            else:
+            # every failing Ingress at once (one at a time re-ran every file for each: a
+            # folder of refusals was quadratic): its next rule to hold back, tried together
+            trials: dict[tuple[str, str], Hold] = {}
+            for (file, ingress), _why in state.failures.items():
+                taken = held | tried | set(trials.values())
+                hold = next(iter(_trials(file, ingress, state.applied, taken)), None)
+                if hold is not None:
+                    trials[(file, ingress)] = hold
+            changed = False
+            if trials:
+                tried.update(trials.values())
+                trial = attempt(held | set(trials.values()))
+                for (file, ingress), hold in trials.items():
+                    if (file, ingress) not in trial.failures:
+                        held.add(hold)
+                        why = state.failures[(file, ingress)]
+                        refused[hold] = f"{file}:{_shown(hold[1])} {hold[2]} not fixed: {why}"
+                        changed = True
+            for (file, ingress), why in state.failures.items():
+                if (file, ingress) in trials:
+                    continue  # its next rule is tried next time
                 hold = _next_hold(file, ingress, state.applied, held)
                 held.add(hold)
                 what = "unsafe fixes not applied" if hold[2] == UNSAFE else "not fixed"
                 if hold[0] == ANY:
                     what = "no file fixed"
-                refused[hold] = f"{file}:{_shown(hold[1])} {what}: {why}"
+                refused.setdefault(hold, f"{file}:{_shown(hold[1])} {what}: {why}")
+                changed = True
+            if changed:
                 state = attempt(held)
         texts = {
             new.name: new.text
@@ -415,20 +429,38 @@ def _merged(first: Report, last: Report, texts: dict[str, str]) -> Report:
 
 
 def write(outcome: Outcome) -> list[str]:
-    """Write every changed file (not stdin) atomically; the names written."""
+    """Write every changed file (not stdin) atomically; the names written. Every file is
+    checked and its new bytes written beside it before any is replaced: one that cannot be
+    written (read-only, changed, a full disk) leaves them all as they were."""
+    staged: list[tuple[str, Path]] = []  # (temporary file, the file it replaces)
     written = []
-    for name, text in outcome.texts.items():
-        original = outcome.originals[name]
-        if original.path is None or original.encoding is None:
-            continue
-        _replace(original.path, original, original.encoding.encode(text), name)
-        written.append(name)
+    try:
+        for name, text in outcome.texts.items():
+            original = outcome.originals[name]
+            if original.path is None or original.encoding is None:
+                continue
+            staged.append(_staged(original.path, original, original.encoding.encode(text), name))
+            written.append(name)
+        while staged:
+            temp, real = staged[0]
+            try:
+                os.replace(temp, real)
+            except OSError as error:
+                shown = escape(written[len(written) - len(staged)])
+                raise OutputFailed(f"{shown}: not fixed: {error.strerror or error}") from None
+            staged.pop(0)
+    finally:
+        for temp, _real in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
     return written
 
 
-def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
-    """Write `data` in place of the file (the file a link points to), through a temporary file
-    beside it and a rename, with the file's mode; refused if it changed since it was read."""
+def _staged(path: Path, original: Loaded, data: bytes, shown: str) -> tuple[str, Path]:
+    """`data` written to a temporary file beside the file (the file a link points to), with
+    the file's mode and owner, to replace it by a rename; refused if it changed since it was
+    read. (The temporary file's name, the file's real path.)"""
+    shown = escape(shown)
     real = Path(os.path.realpath(path))
     try:
         now = decode(read_file(real, None))
@@ -457,7 +489,6 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
                     os.fchown(out.fileno(), info.st_uid, info.st_gid)
             os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
-        os.replace(temp, real)
     except OSError as error:
         with contextlib.suppress(OSError):
             os.unlink(temp)
@@ -466,6 +497,7 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    return temp, real
 
 
 def _lines(text: str) -> list[str]:
