@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import wsgen_exe
-from test_lint_fix import INGRESS
+from test_lint_fix import INGRESS, SAFE_FIXED
 from wsgen import lint_fix
 
 ESC = "\x1b"
@@ -184,3 +184,30 @@ def test_diff_to_a_terminal_escapes_what_the_file_holds(tmp_path: Path) -> None:
     )
     assert piped.returncode == 1
     assert f"--- a/{name}\n".encode() in piped.stdout and "\u202e".encode() in piped.stdout
+
+
+def test_two_names_that_are_not_utf8_and_show_alike_are_two_files(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """a<FF>.yaml and a<FE>.yaml both showed as a\ufffd.yaml: --fix took them for one file (the
+    Ingress's fixes went to the other file's text, its report was lost)."""
+    ingress = os.fsdecode(bytes(tmp_path) + b"/a\xfe.yaml")
+    other = os.fsdecode(bytes(tmp_path) + b"/a\xff.yaml")
+    Path(ingress).write_text(INGRESS)
+    at = INGRESS.index("# keep me\n") + len("# keep me\n")  # where WS205's fix inserts
+    head = "kind: Foo\nspec:\n  a:\n"
+    foo = head + "    # " + "x" * (at - len(head) - 7) + "\n    b: 1\n"  # a line starts there
+    Path(other).write_text(foo)
+    result = wsgen("lint", "--fix", str(tmp_path))
+    assert result.code == 1, result.err  # WS301 (unsafe) left
+    assert result.err == ""
+    assert Path(ingress).read_text() == SAFE_FIXED
+    assert Path(other).read_text() == foo
+    fixed = [
+        line
+        for line in result.out.splitlines()
+        if line.endswith(" WS205 [fixed]") or " WS205 " in line
+    ]
+    assert len(fixed) == 1 and fixed[0].endswith(" [fixed]")
+    assert result.out.splitlines()[-1] == (
+        "2 files, 1 Ingress: 1 error, 0 warnings, 0 infos; 1 fixed, 1 with --fix --unsafe-fixes"
+    )
+    assert len({line.partition(":")[0] for line in result.out.splitlines()[:-1]}) == 1
