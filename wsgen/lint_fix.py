@@ -101,21 +101,27 @@ def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: 
 
         held: set[Hold] = set()
         tried: set[Hold] = set()
+        trials_made: Counter[tuple[str, str]] = Counter()
         refused: dict[Hold, str] = {}
         state = attempt(held)
         while state.failures:
             # every failing Ingress at once (one at a time re-ran every file for each: a
             # folder of refusals was quadratic): its next rule to hold back, tried together
+            index = _Index(state.applied)
             trials: dict[tuple[str, str], Hold] = {}
-            for (file, ingress), _why in state.failures.items():
-                taken = held | tried | set(trials.values())
-                hold = next(iter(_trials(file, ingress, state.applied, taken)), None)
+            proposed: set[Hold] = set()
+            for pair in state.failures:
+                if trials_made[pair] >= MAX_TRIALS:
+                    continue
+                hold = _trial(*pair, index, (held, tried, proposed))
                 if hold is not None:
-                    trials[(file, ingress)] = hold
+                    trials[pair] = hold
+                    proposed.add(hold)
+                    trials_made[pair] += 1
             changed = False
             if trials:
-                tried.update(trials.values())
-                trial = attempt(held | set(trials.values()))
+                tried.update(proposed)
+                trial = attempt(held | proposed)
                 for (file, ingress), hold in trials.items():
                     if (file, ingress) not in trial.failures:
                         held.add(hold)
@@ -125,7 +131,7 @@ def fix(paths: Sequence[str], options: Options, stdin: BinaryIO | None, unsafe: 
             for (file, ingress), why in state.failures.items():
                 if (file, ingress) in trials:
                     continue  # its next rule is tried next time
-                hold = _next_hold(file, ingress, state.applied, held)
+                hold = _next_hold(file, ingress, index, held)
                 held.add(hold)
                 what = "unsafe fixes not applied" if hold[2] == UNSAFE else "not fixed"
                 if hold[0] == ANY:
@@ -151,27 +157,36 @@ def _shown(ingress: str) -> str:
     return "" if ingress in ("", ANY) else f" {ingress}:"
 
 
-def _trials(file: str, ingress: str, applied: list[Applied], skip: set[Hold]) -> list[Hold]:
-    """One rule's fixes of one Ingress to hold back: the rules applied to this Ingress (to
-    the file's, for a finding of the file), unsafe first, a few at most."""
-    mine = [(k[2], k[1], safe) for k, _count, safe in applied if k[0] == file]
-    if any(i == ingress for i, _rule, _safe in mine):
-        mine = [m for m in mine if m[0] == ingress]
-    found: list[Hold] = []
+class _Index:
+    """The fixes applied, by file and by (file, Ingress): (Ingress, rule, safe) each."""
+
+    def __init__(self, applied: list[Applied]) -> None:
+        self.by_file: dict[str, list[tuple[str, str, bool]]] = {}
+        self.by_pair: dict[tuple[str, str], list[tuple[str, str, bool]]] = {}
+        for key, _count, safe in applied:
+            mine = (key[2], key[1], safe)
+            self.by_file.setdefault(key[0], []).append(mine)
+            self.by_pair.setdefault((key[0], key[2]), []).append(mine)
+
+
+def _trial(file: str, ingress: str, index: _Index, skip: tuple[set[Hold], ...]) -> Hold | None:
+    """One rule's fixes of one Ingress to hold back, not held or tried yet: of the rules
+    applied to this Ingress (to the file's, for a finding of the file), unsafe first."""
+    mine = index.by_pair.get((file, ingress)) or index.by_file.get(file, [])
     for i, rule, _safe in sorted(mine, key=lambda m: (m[2], m[1], m[0])):
         hold = (file, i, rule)
-        if hold not in skip and hold not in found:
-            found.append(hold)
-    return found[:MAX_TRIALS]
+        if not any(hold in s for s in skip):
+            return hold
+    return None
 
 
-def _next_hold(file: str, ingress: str, applied: list[Applied], held: set[Hold]) -> Hold:
+def _next_hold(file: str, ingress: str, index: _Index, held: set[Hold]) -> Hold:
     """The smallest hold not made yet that holds back some fix applied this time."""
-    mine = [(k[2], safe) for k, _count, safe in applied if k[0] == file]
+    pair, mine = index.by_pair.get((file, ingress), []), index.by_file.get(file, [])
     candidates: list[tuple[Hold, bool]] = [
-        ((file, ingress, UNSAFE), any(i == ingress and not safe for i, safe in mine)),
-        ((file, ingress, ALL), any(i == ingress for i, _safe in mine)),
-        ((file, ANY, UNSAFE), any(not safe for _i, safe in mine)),
+        ((file, ingress, UNSAFE), any(not safe for _i, _rule, safe in pair)),
+        ((file, ingress, ALL), bool(pair)),
+        ((file, ANY, UNSAFE), any(not safe for _i, _rule, safe in mine)),
         ((file, ANY, ALL), bool(mine)),
     ]
     for hold, useful in candidates:
