@@ -256,3 +256,45 @@ def test_diff_of_many_documents_compares_only_the_documents_changed(
     )
     assert applied.stdout.decode() == fixed
     assert path.read_text() == "---\n".join(documents)
+
+
+def test_ctrl_c_while_files_are_staged_leaves_no_temporary_file(
+    wsgen, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "k8s"
+    folder.mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        (folder / name).write_text(INGRESS)
+    real_fsync = os.fsync
+    synced = []
+
+    def fsync(fd: int) -> None:
+        synced.append(fd)
+        if len(synced) == 2:
+            raise KeyboardInterrupt
+        real_fsync(fd)
+
+    monkeypatch.setattr(lint_fix.os, "fsync", fsync)
+    result = wsgen("lint", "--fix", str(folder))
+    assert result.code == 130
+    assert sorted(os.listdir(folder)) == ["a.yaml", "b.yaml"]
+    assert all((folder / name).read_text() == INGRESS for name in ("a.yaml", "b.yaml"))
+
+
+def test_a_file_named_like_stdin_is_not_taken_for_it(tmp_path: Path) -> None:
+    """`wsgen lint --fix - '<stdin>'`: the file named <stdin> and stdin are two files (one
+    name for both sent the file's fixes to stdout, or stdin's to the file)."""
+    (tmp_path / "<stdin>").write_text(INGRESS)
+    clean = SAFE_FIXED
+    result = subprocess.run(
+        [*wsgen_exe(), "lint", "--fix", "-", "<stdin>"],
+        cwd=tmp_path,
+        input=clean.encode(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr  # WS301 left in both
+    assert result.stdout.decode() == clean
+    assert (tmp_path / "<stdin>").read_text() == SAFE_FIXED
+    report = result.stderr.decode().splitlines()
+    assert report[-1].startswith("2 files, 2 Ingresses: 2 errors, 0 warnings, 0 infos; 1 fixed")

@@ -209,7 +209,7 @@ def expand(paths: Sequence[str]) -> list[tuple[str, Path | None]]:
     linted once, under the name it was first reached by."""
     found: list[tuple[str, Path | None]] = []
     seen: set[str] = set()
-    taken: set[str] = set()
+    taken: set[str] = {STDIN_NAME} if STDIN in paths else set()  # a file named <stdin> too
 
     def add(name: str, file: Path) -> None:
         real = os.path.realpath(file)
