@@ -298,3 +298,22 @@ def test_a_file_named_like_stdin_is_not_taken_for_it(tmp_path: Path) -> None:
     assert (tmp_path / "<stdin>").read_text() == SAFE_FIXED
     report = result.stderr.decode().splitlines()
     assert report[-1].startswith("2 files, 2 Ingresses: 2 errors, 0 warnings, 0 infos; 1 fixed")
+
+
+def test_json_says_failed_when_a_held_back_fix_fails_the_run(
+    wsgen, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A fix held back (an info, below --fail-on) makes --fix exit 1: the JSON summary's
+    `failed` says so too (it said false while the run failed)."""
+    import json
+
+    from test_lint_fix import CLEAN, _bogus_fixes
+
+    path = tmp_path / "a.yaml"
+    path.write_text(CLEAN)
+    _bogus_fixes(monkeypatch, "WS602")
+    result = wsgen("lint", "--fix", "--format", "json", str(path))
+    assert result.code == 1
+    assert json.loads(result.out)["summary"]["failed"] is True
+    result = wsgen("lint", "--fix", "--format", "sarif", str(path))
+    assert result.code == 1

@@ -323,11 +323,11 @@ def lint(
     return 1 if report.failed else errors.OK
 
 
-def _lint_output(report: "Report", format: str) -> str:
+def _lint_output(report: "Report", format: str, failed: bool | None = None) -> str:
     from wsgen import lint_report
 
     if format == "json":
-        return lint_report.as_json(report)
+        return lint_report.as_json(report, failed)
     if format == "sarif":
         from importlib.metadata import version
 
@@ -367,8 +367,12 @@ def _lint_fix(
         _emit(shown)
         _say(lint_report.summary(outcome.report).replace(" fixed", " would be fixed"))
         return 1 if patch or outcome.refused else errors.OK
+    # a fix held back whose finding is still there fails, whatever its severity; one whose
+    # finding other fixes removed (a WS201 the WS302 renames answer) does not
+    held = any(lint_fix.wanted(f.fix, unsafe) and not f.fixed for f in outcome.report.findings)
+    failed = outcome.report.failed or held
     with _bugs_exit_3():
-        output = _lint_output(outcome.report, format)
+        output = _lint_output(outcome.report, format, failed)
     lint_fix.write(outcome)
     if read_stdin is not None:
         text = outcome.texts.get(read_stdin.name, read_stdin.text)
@@ -383,10 +387,7 @@ def _lint_fix(
         _emit(output, stderr=True)
     else:
         _emit(output)
-    # a fix held back whose finding is still there fails, whatever its severity; one whose
-    # finding other fixes removed (a WS201 the WS302 renames answer) does not
-    held = any(lint_fix.wanted(f.fix, unsafe) and not f.fixed for f in outcome.report.findings)
-    return 1 if outcome.report.failed or held else errors.OK
+    return 1 if failed else errors.OK
 
 
 def _is_terminal(stream: Any) -> bool:
