@@ -317,3 +317,20 @@ def test_json_says_failed_when_a_held_back_fix_fails_the_run(
     assert json.loads(result.out)["summary"]["failed"] is True
     result = wsgen("lint", "--fix", "--format", "sarif", str(path))
     assert result.code == 1
+
+
+def test_diff_of_a_file_whose_name_is_not_utf8_applies_with_patch(tmp_path: Path) -> None:
+    """The diff's --- and +++ lines name the file by its bytes (a\\ufffd.yaml named a file that
+    is not there: patch could not apply it)."""
+    name = os.fsdecode(b"a\xff.yaml")
+    (tmp_path / name).write_text(INGRESS)
+    result = subprocess.run(
+        [*wsgen_exe(), "lint", "--diff", name], cwd=tmp_path, capture_output=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert result.stdout.startswith(b"--- a/a\xff.yaml\n+++ b/a\xff.yaml\n")
+    applied = subprocess.run(
+        ["patch", "-s", "-p1"], cwd=tmp_path, input=result.stdout, capture_output=True, timeout=60
+    )
+    assert applied.returncode == 0, applied.stderr
+    assert (tmp_path / name).read_text() == SAFE_FIXED

@@ -361,10 +361,10 @@ def _lint_fix(
     if diff:
         with _bugs_exit_3():
             patch = lint_fix.diff(outcome)
-        shown = patch
         if _is_terminal(sys.stdout):  # to be read, not applied: nothing moves the cursor
-            shown = "".join(escape(line[:-1]) + "\n" for line in lint_fix._lines(patch))
-        _emit(shown)
+            _emit("".join(escape(line[:-1]) + "\n" for line in lint_fix._lines(patch)))
+        else:  # a patch: a name that is not UTF-8 as its bytes
+            _emit(patch.encode("utf-8", "surrogateescape"))
         _say(lint_report.summary(outcome.report).replace(" fixed", " would be fixed"))
         return 1 if patch or outcome.refused else errors.OK
     # a fix held back whose finding is still there fails, whatever its severity; one whose

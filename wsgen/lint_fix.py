@@ -527,7 +527,12 @@ def diff(outcome: Outcome) -> str:
     last line without a newline is marked as diff marks it, wherever it falls in the hunk."""
     parts: list[str] = []
     for name, text in outcome.texts.items():
-        before = outcome.originals[name].text or ""
+        original = outcome.originals[name]
+        before = original.text or ""
+        if original.path is not None and "\ufffd" in name:  # named by its bytes: patch finds it
+            given = str(original.path)
+            if "\ufffd" not in given:
+                name = given  # bytes that are not UTF-8 kept as surrogates (surrogateescape)
         for line in _unified(before, text, f"a/{name}", f"b/{name}"):
             parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(parts)
