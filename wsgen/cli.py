@@ -323,11 +323,11 @@ def lint(
     return 1 if report.failed else errors.OK
 
 
-def _lint_output(report: "Report", format: str) -> str:
+def _lint_output(report: "Report", format: str, failed: bool | None = None) -> str:
     from wsgen import lint_report
 
     if format == "json":
-        return lint_report.as_json(report)
+        return lint_report.as_json(report, failed)
     if format == "sarif":
         from importlib.metadata import version
 
@@ -344,6 +344,7 @@ def _lint_fix(
 
     from wsgen import lint as linter
     from wsgen import lint_fix, lint_report
+    from wsgen.terminal import escape
 
     # stdin is kept as read: what --fix cannot read as text goes out as it came in
     stdin_data: bytes | None = None
@@ -355,16 +356,23 @@ def _lint_fix(
     with _bugs_exit_3():
         outcome = lint_fix.fix(paths, options, stdin, unsafe)
     for line in outcome.refused:
-        _say(line)
+        _say(escape(line))  # names and values of the files, as the text report shows them
     read_stdin = next((f for f in outcome.originals.values() if f.path is None), None)
     if diff:
         with _bugs_exit_3():
             patch = lint_fix.diff(outcome)
-        _emit(patch)
+        if _is_terminal(sys.stdout):  # to be read, not applied: nothing moves the cursor
+            _emit("".join(escape(line[:-1]) + "\n" for line in lint_fix._lines(patch)))
+        else:  # a patch: a name that is not UTF-8 as its bytes
+            _emit(patch.encode("utf-8", "surrogateescape"))
         _say(lint_report.summary(outcome.report).replace(" fixed", " would be fixed"))
         return 1 if patch or outcome.refused else errors.OK
+    # a fix held back whose finding is still there fails, whatever its severity; one whose
+    # finding other fixes removed (a WS201 the WS302 renames answer) does not
+    held = any(lint_fix.wanted(f.fix, unsafe) and not f.fixed for f in outcome.report.findings)
+    failed = outcome.report.failed or held
     with _bugs_exit_3():
-        output = _lint_output(outcome.report, format)
+        output = _lint_output(outcome.report, format, failed)
     lint_fix.write(outcome)
     if read_stdin is not None:
         text = outcome.texts.get(read_stdin.name, read_stdin.text)
@@ -379,10 +387,14 @@ def _lint_fix(
         _emit(output, stderr=True)
     else:
         _emit(output)
-    # a fix held back whose finding is still there fails, whatever its severity; one whose
-    # finding other fixes removed (a WS201 the WS302 renames answer) does not
-    held = any(lint_fix.wanted(f.fix, unsafe) and not f.fixed for f in outcome.report.findings)
-    return 1 if outcome.report.failed or held else errors.OK
+    return 1 if failed else errors.OK
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (OSError, ValueError):  # closed
+        return False
 
 
 PROBE_EXIT_CODES = (

@@ -216,12 +216,19 @@ def expand(paths: Sequence[str]) -> list[tuple[str, Path | None]]:
     linted once, under the name it was first reached by."""
     found: list[tuple[str, Path | None]] = []
     seen: set[str] = set()
+    taken: set[str] = {STDIN_NAME} if STDIN in paths else set()  # a file named <stdin> too
 
     def add(name: str, file: Path) -> None:
         real = os.path.realpath(file)
         if real not in seen:
             seen.add(real)
-            found.append((shown(name), file))
+            said = shown(name)
+            if said in taken:  # a<FF> and a<FE> both show as a\ufffd: a file is its name
+                said = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                while said in taken:
+                    said += "'"
+            taken.add(said)
+            found.append((said, file))
 
     if sum(1 for p in paths if p == STDIN) > 1:
         raise BadInput("PATH: '-' (stdin) can be given once")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import difflib
 import os
 import re
 import sys
@@ -21,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from wsgen.errors import OutputFailed
 from wsgen.lint import (
@@ -42,6 +43,7 @@ from wsgen.lint import (
     released,
 )
 from wsgen.lint_edit import Edit, Fix
+from wsgen.terminal import escape
 
 MAX_ROUNDS = 10  # a fix that makes another possible takes a round; ten is far more than any
 
@@ -106,25 +108,44 @@ def _fixed(loaded: list[Loaded], options: Options, unsafe: bool) -> Outcome:
 
     held: set[Hold] = set()
     tried: set[Hold] = set()
-    refused: dict[tuple[str, str, str], str] = {}
+    trials_made: Counter[tuple[str, str]] = Counter()
+    refused: dict[Hold, str] = {}
     state = attempt(held)
     while state.failures:
-        (file, ingress), why = next(iter(state.failures.items()))
-        for hold in _trials(file, ingress, state.applied, held | tried):
-            tried.add(hold)
-            trial = attempt(held | {hold})
-            if (file, ingress) not in trial.failures:
-                held.add(hold)
-                refused[hold] = f"{file}:{_shown(hold[1])} {hold[2]} not fixed: {why}"
-                state = trial
-                break
-        else:
-            hold = _next_hold(file, ingress, state.applied, held)
+        # every failing Ingress at once (one at a time re-ran every file for each: a
+        # folder of refusals was quadratic): its next rule to hold back, tried together
+        index = _Index(state.applied)
+        trials: dict[tuple[str, str], Hold] = {}
+        proposed: set[Hold] = set()
+        for pair in state.failures:
+            if trials_made[pair] >= MAX_TRIALS:
+                continue
+            hold = _trial(*pair, index, (held, tried, proposed))
+            if hold is not None:
+                trials[pair] = hold
+                proposed.add(hold)
+                trials_made[pair] += 1
+        changed = False
+        if trials:
+            tried.update(proposed)
+            trial = attempt(held | proposed)
+            for (file, ingress), hold in trials.items():
+                if (file, ingress) not in trial.failures:
+                    held.add(hold)
+                    why = state.failures[(file, ingress)]
+                    refused[hold] = f"{file}:{_shown(hold[1])} {hold[2]} not fixed: {why}"
+                    changed = True
+        for (file, ingress), why in state.failures.items():
+            if (file, ingress) in trials:
+                continue  # its next rule is tried next time
+            hold = _next_hold(file, ingress, index, held)
             held.add(hold)
             what = "unsafe fixes not applied" if hold[2] == UNSAFE else "not fixed"
             if hold[0] == ANY:
                 what = "no file fixed"
-            refused[hold] = f"{file}:{_shown(hold[1])} {what}: {why}"
+            refused.setdefault(hold, f"{file}:{_shown(hold[1])} {what}: {why}")
+            changed = True
+        if changed:
             state = attempt(held)
     texts = {
         new.name: new.text
@@ -143,27 +164,36 @@ def _shown(ingress: str) -> str:
     return "" if ingress in ("", ANY) else f" {ingress}:"
 
 
-def _trials(file: str, ingress: str, applied: list[Applied], skip: set[Hold]) -> list[Hold]:
-    """One rule's fixes of one Ingress to hold back: the rules applied to this Ingress (to
-    the file's, for a finding of the file), unsafe first, a few at most."""
-    mine = [(k[2], k[1], safe) for k, _count, safe in applied if k[0] == file]
-    if any(i == ingress for i, _rule, _safe in mine):
-        mine = [m for m in mine if m[0] == ingress]
-    found: list[Hold] = []
+class _Index:
+    """The fixes applied, by file and by (file, Ingress): (Ingress, rule, safe) each."""
+
+    def __init__(self, applied: list[Applied]) -> None:
+        self.by_file: dict[str, list[tuple[str, str, bool]]] = {}
+        self.by_pair: dict[tuple[str, str], list[tuple[str, str, bool]]] = {}
+        for key, _count, safe in applied:
+            mine = (key[2], key[1], safe)
+            self.by_file.setdefault(key[0], []).append(mine)
+            self.by_pair.setdefault((key[0], key[2]), []).append(mine)
+
+
+def _trial(file: str, ingress: str, index: _Index, skip: tuple[set[Hold], ...]) -> Hold | None:
+    """One rule's fixes of one Ingress to hold back, not held or tried yet: of the rules
+    applied to this Ingress (to the file's, for a finding of the file), unsafe first."""
+    mine = index.by_pair.get((file, ingress)) or index.by_file.get(file, [])
     for i, rule, _safe in sorted(mine, key=lambda m: (m[2], m[1], m[0])):
         hold = (file, i, rule)
-        if hold not in skip and hold not in found:
-            found.append(hold)
-    return found[:MAX_TRIALS]
+        if not any(hold in s for s in skip):
+            return hold
+    return None
 
 
-def _next_hold(file: str, ingress: str, applied: list[Applied], held: set[Hold]) -> Hold:
+def _next_hold(file: str, ingress: str, index: _Index, held: set[Hold]) -> Hold:
     """The smallest hold not made yet that holds back some fix applied this time."""
-    mine = [(k[2], safe) for k, _count, safe in applied if k[0] == file]
+    pair, mine = index.by_pair.get((file, ingress), []), index.by_file.get(file, [])
     candidates: list[tuple[Hold, bool]] = [
-        ((file, ingress, UNSAFE), any(i == ingress and not safe for i, safe in mine)),
-        ((file, ingress, ALL), any(i == ingress for i, _safe in mine)),
-        ((file, ANY, UNSAFE), any(not safe for _i, safe in mine)),
+        ((file, ingress, UNSAFE), any(not safe for _i, _rule, safe in pair)),
+        ((file, ingress, ALL), bool(pair)),
+        ((file, ANY, UNSAFE), any(not safe for _i, _rule, safe in mine)),
         ((file, ANY, ALL), bool(mine)),
     ]
     for hold, useful in candidates:
@@ -421,20 +451,38 @@ def _merged(first: Report, last: Report, texts: dict[str, str]) -> Report:
 
 
 def write(outcome: Outcome) -> list[str]:
-    """Write every changed file (not stdin) atomically; the names written."""
+    """Write every changed file (not stdin) atomically; the names written. Every file is
+    checked and its new bytes written beside it before any is replaced: one that cannot be
+    written (read-only, changed, a full disk) leaves them all as they were."""
+    staged: list[tuple[str, Path]] = []  # (temporary file, the file it replaces)
     written = []
-    for name, text in outcome.texts.items():
-        original = outcome.originals[name]
-        if original.path is None or original.encoding is None:
-            continue
-        _replace(original.path, original, original.encoding.encode(text), name)
-        written.append(name)
+    try:
+        for name, text in outcome.texts.items():
+            original = outcome.originals[name]
+            if original.path is None or original.encoding is None:
+                continue
+            staged.append(_staged(original.path, original, original.encoding.encode(text), name))
+            written.append(name)
+        while staged:
+            temp, real = staged[0]
+            try:
+                os.replace(temp, real)
+            except OSError as error:
+                shown = escape(written[len(written) - len(staged)])
+                raise OutputFailed(f"{shown}: not fixed: {error.strerror or error}") from None
+            staged.pop(0)
+    finally:
+        for temp, _real in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
     return written
 
 
-def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
-    """Write `data` in place of the file (the file a link points to), through a temporary file
-    beside it and a rename, with the file's mode; refused if it changed since it was read."""
+def _staged(path: Path, original: Loaded, data: bytes, shown: str) -> tuple[str, Path]:
+    """`data` written to a temporary file beside the file (the file a link points to), with
+    the file's mode and owner, to replace it by a rename; refused if it changed since it was
+    read. (The temporary file's name, the file's real path.)"""
+    shown = escape(shown)
     real = Path(os.path.realpath(path))
     try:
         now = decode(read_file(real, None))
@@ -463,7 +511,6 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
                     os.fchown(out.fileno(), info.st_uid, info.st_gid)
             os.fchmod(out.fileno(), mode)
             os.fsync(out.fileno())
-        os.replace(temp, real)
     except OSError as error:
         with contextlib.suppress(OSError):
             os.unlink(temp)
@@ -472,6 +519,7 @@ def _replace(path: Path, original: Loaded, data: bytes, shown: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    return temp, real
 
 
 def _lines(text: str) -> list[str]:
@@ -483,11 +531,78 @@ def _lines(text: str) -> list[str]:
 def diff(outcome: Outcome) -> str:
     """A unified diff (a/ and b/ paths, as git shows) of every file --fix would change; a
     last line without a newline is marked as diff marks it, wherever it falls in the hunk."""
-    import difflib
-
     parts: list[str] = []
     for name, text in outcome.texts.items():
-        before = outcome.originals[name].text or ""
-        for line in difflib.unified_diff(_lines(before), _lines(text), f"a/{name}", f"b/{name}"):
+        original = outcome.originals[name]
+        before = original.text or ""
+        if original.path is not None and "\ufffd" in name:  # named by its bytes: patch finds it
+            given = str(original.path)
+            if "\ufffd" not in given:
+                name = given  # bytes that are not UTF-8 kept as surrogates (surrogateescape)
+        for line in _unified(before, text, f"a/{name}", f"b/{name}"):
             parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(parts)
+
+
+_Tag = Literal["replace", "delete", "insert", "equal"]
+_Opcode = tuple[_Tag, int, int, int, int]
+
+
+def _opcodes(before: str, after: str) -> list[_Opcode]:
+    """difflib's opcodes of the two texts' lines, found document by document when they have
+    as many (fixes never add or remove a `---` line): difflib on a whole file of thousands of
+    documents, whose lines repeat, is quadratic."""
+    old, new = segments(before), segments(after)
+    if len(old) != len(new):
+        return difflib.SequenceMatcher(None, _lines(before), _lines(after), False).get_opcodes()
+    codes: list[_Opcode] = []
+    at_a = at_b = 0
+
+    def add(tag: _Tag, i1: int, i2: int, j1: int, j2: int) -> None:
+        if tag == "equal" and codes and codes[-1][0] == "equal":
+            codes[-1] = ("equal", codes[-1][1], i2, codes[-1][3], j2)
+        elif i1 < i2 or j1 < j2:
+            codes.append((tag, i1, i2, j1, j2))
+
+    for a, b in zip(old, new, strict=True):
+        lines_a, lines_b = _lines(a.text), _lines(b.text)
+        if a.text == b.text:
+            add("equal", at_a, at_a + len(lines_a), at_b, at_b + len(lines_b))
+        else:
+            matcher = difflib.SequenceMatcher(None, lines_a, lines_b, False)
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+                add(tag, at_a + i1, at_a + i2, at_b + j1, at_b + j2)
+        at_a, at_b = at_a + len(lines_a), at_b + len(lines_b)
+    return codes or [("equal", 0, 0, 0, 0)]
+
+
+class _Known(difflib.SequenceMatcher[str]):
+    """A SequenceMatcher whose opcodes are known: for its get_grouped_opcodes."""
+
+    def __init__(self, codes: list[_Opcode]) -> None:
+        super().__init__(None, [], [])
+        self.codes = codes
+
+    def get_opcodes(self) -> list[_Opcode]:
+        return self.codes
+
+
+def _unified(before: str, after: str, a_name: str, b_name: str) -> list[str]:
+    """difflib.unified_diff's lines (3 lines of context) from _opcodes."""
+    a, b = _lines(before), _lines(after)
+    matcher = _Known(_opcodes(before, after))
+    out: list[str] = []
+    for group in matcher.get_grouped_opcodes(3):
+        if not out:
+            out.extend((f"--- {a_name}\n", f"+++ {b_name}\n"))
+        first, last = group[0], group[-1]
+        old = difflib._format_range_unified(first[1], last[2])  # type: ignore[attr-defined]
+        new = difflib._format_range_unified(first[3], last[4])  # type: ignore[attr-defined]
+        out.append(f"@@ -{old} +{new} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out.extend(" " + line for line in a[i1:i2])
+                continue
+            out.extend("-" + line for line in a[i1:i2])
+            out.extend("+" + line for line in b[j1:j2])
+    return out

@@ -84,7 +84,8 @@ def _finding(f: Finding) -> dict[str, Any]:
     }
 
 
-def as_json(report: Report) -> str:
+def as_json(report: Report, failed: bool | None = None) -> str:
+    """The JSON report; `failed` as the run's exit says (--fix: a fix held back fails it)."""
     document = {
         "schema": JSON_SCHEMA,
         "summary": {
@@ -95,7 +96,7 @@ def as_json(report: Report) -> str:
             "warnings": report.count("warning"),
             "infos": report.count("info"),
             "failOn": report.options.fail_on,
-            "failed": report.failed,
+            "failed": report.failed if failed is None else failed,
             "fixed": report.fixes("fixed"),
             "fixable": report.fixes("safe"),
             "unsafeFixable": report.fixes("unsafe"),
