@@ -235,7 +235,8 @@ _FORMATS = ("text", "json", "sarif")
 LINT_EXIT_CODES = (
     "Exit codes: 0 no finding at or above --fail-on (with --fix: none left); 1 findings at or "
     "above --fail-on (with --fix: left, or a file whose fixes did not check out; with --diff: "
-    "there is a diff); 2 bad usage (a PATH that does not exist, a bad option); "
+    "there is a diff, or fixes were held back); 2 bad usage (a PATH that does not exist, a bad "
+    "option); "
     "3 lint itself failed (a bug); " + errors.OUTPUT_CODES_HELP
 )
 
