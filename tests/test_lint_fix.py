@@ -176,17 +176,7 @@ def test_the_line_check_sees_a_line_no_fix_names() -> None:
 
 # --- the engine through the CLI ----------------------------------------------------------------
 
-INGRESS = """\
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: chat
-  namespace: chat
-  annotations:
-    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"  # keep me
-    nginx.ingress.kubernetes.io/websocket-services: chat
-spec:
-  ingressClassName: nginx
+RULES = """\
   rules:
     - host: chat.example.com
       http:
@@ -199,6 +189,22 @@ spec:
                 port:
                   number: 80
 """
+
+INGRESS = (
+    """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: chat
+  namespace: chat
+  annotations:
+    nginx.ingress.kubernetes.io/proxy-read-timeout: "3600"  # keep me
+    nginx.ingress.kubernetes.io/websocket-services: chat
+spec:
+  ingressClassName: nginx
+"""
+    + RULES
+)
 SEND = '    nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"\n'
 SAFE_FIXED = INGRESS.replace("# keep me\n", "# keep me\n" + SEND)  # WS205 fixed, WS301 left
 ALL_FIXED = SAFE_FIXED.replace("    nginx.ingress.kubernetes.io/websocket-services: chat\n", "")
@@ -342,7 +348,8 @@ def test_a_file_that_does_not_parse_is_never_touched(wsgen, tmp_path: Path) -> N
     assert (result.code, result.out) == (0, "")
 
 
-CONNECT = """\
+CONNECT = (
+    """\
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
@@ -354,18 +361,9 @@ metadata:
     nginx.ingress.kubernetes.io/proxy-send-timeout: "3600"
     nginx.ingress.kubernetes.io/proxy_connect_timeout: "3600"
 spec:
-  rules:
-    - host: chat.example.com
-      http:
-        paths:
-          - path: /ws
-            pathType: Prefix
-            backend:
-              service:
-                name: chat
-                port:
-                  number: 80
 """
+    + RULES
+)
 
 
 def test_a_rename_that_would_make_a_finding_is_not_offered(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
