@@ -178,12 +178,13 @@ def test_diff_to_a_terminal_escapes_what_the_file_holds(tmp_path: Path) -> None:
     (tmp_path / name).write_text(BIDI)
     shown = _diff_on_a_terminal(tmp_path, name).decode()
     assert ESC not in shown and "\u202e" not in shown
-    assert "--- a/e\\x1b[31m.yaml" in shown and "# keep \\u202emeti\\u202c" in shown
+    # the name is quoted as git quotes it (ESC as \\033): no raw ESC either way
+    assert '--- "a/e\\033[31m.yaml"' in shown and "# keep \\u202emeti\\u202c" in shown
     piped = subprocess.run(
         [*wsgen_exe(), "lint", "--diff", name], cwd=tmp_path, capture_output=True, timeout=60
     )
     assert piped.returncode == 1
-    assert f"--- a/{name}\n".encode() in piped.stdout and "\u202e".encode() in piped.stdout
+    assert b'--- "a/e\\033[31m.yaml"\n' in piped.stdout and "\u202e".encode() in piped.stdout
 
 
 def test_two_names_that_are_not_utf8_and_show_alike_are_two_files(wsgen, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -328,9 +329,78 @@ def test_diff_of_a_file_whose_name_is_not_utf8_applies_with_patch(tmp_path: Path
         [*wsgen_exe(), "lint", "--diff", name], cwd=tmp_path, capture_output=True, timeout=60
     )
     assert result.returncode == 1
-    assert result.stdout.startswith(b"--- a/a\xff.yaml\n+++ b/a\xff.yaml\n")
+    assert result.stdout.startswith(b'--- "a/a\\377.yaml"\n+++ "b/a\\377.yaml"\n')
     applied = subprocess.run(
         ["patch", "-s", "-p1"], cwd=tmp_path, input=result.stdout, capture_output=True, timeout=60
     )
     assert applied.returncode == 0, applied.stderr
     assert (tmp_path / name).read_text() == SAFE_FIXED
+
+
+def test_a_diff_names_files_with_spaces_newlines_and_other_bytes_so_patch_finds_them(
+    tmp_path: Path,
+) -> None:
+    # before: `--- a/sp ace.yaml`: patch ends a plain name at the space ("can't find file to
+    # patch"), and a newline split the header; now quoted with C escapes, as git quotes them
+    import oracles
+
+    patch = oracles.need_program("patch", "apt-get install patch")
+    names = [b"sp ace.yaml", b"new\nline.yaml", "\u00e9.yaml".encode(), b"b\xffad.yaml"]
+    for folder in ("diffed", "fixed"):
+        (tmp_path / folder).mkdir()
+        for name in names:
+            (tmp_path / folder / os.fsdecode(name)).write_text(INGRESS)
+    result = subprocess.run(
+        [*wsgen_exe(), "lint", "--diff", "."],
+        cwd=tmp_path / "diffed",
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    headers = [line for line in result.stdout.splitlines() if line.startswith(b"--- ")]
+    assert sorted(headers) == sorted(
+        [
+            b'--- "a/b\\377ad.yaml"',
+            b'--- "a/new\\nline.yaml"',
+            b'--- "a/sp ace.yaml"',
+            b'--- "a/\\303\\251.yaml"',
+        ]
+    )
+    applied = subprocess.run(
+        [patch, "-p1", "--batch", "--no-backup-if-mismatch"],
+        input=result.stdout,
+        cwd=tmp_path / "diffed",
+        capture_output=True,
+        timeout=60,
+    )
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    subprocess.run(
+        [*wsgen_exe(), "lint", "--fix", "."],
+        cwd=tmp_path / "fixed",
+        capture_output=True,
+        timeout=60,
+    )
+    for name in names:
+        fixed = (tmp_path / "fixed" / os.fsdecode(name)).read_text()
+        assert fixed != INGRESS
+        assert (tmp_path / "diffed" / os.fsdecode(name)).read_text() == fixed
+
+
+def test_dev_stdin_is_not_written_back(tmp_path: Path) -> None:
+    # before: `wsgen lint --fix /dev/stdin < a.yaml` printed nothing and replaced a.yaml (the
+    # file the shell redirected in): /dev/stdin is read, never written; - is for the fixed text
+    path = tmp_path / "a.yaml"
+    path.write_text(INGRESS)
+    with path.open("rb") as stdin:
+        result = subprocess.run(
+            [*wsgen_exe(), "lint", "--fix", "/dev/stdin"],
+            stdin=stdin,
+            capture_output=True,
+            timeout=60,
+        )
+    assert (result.returncode, result.stdout) == (7, b"")
+    assert result.stderr.decode().endswith(
+        "/dev/stdin: not fixed: it is a file descriptor, not a file to write back (give - to "
+        "get the fixed text on standard output)\n"
+    )
+    assert path.read_text() == INGRESS

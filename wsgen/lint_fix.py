@@ -484,6 +484,15 @@ def _staged(path: Path, original: Loaded, data: bytes, shown: str) -> tuple[str,
     read. (The temporary file's name, the file's real path.)"""
     shown = escape(shown)
     real = Path(os.path.realpath(path))
+    if (
+        str(path) == "/dev/stdin"
+        or str(path).startswith("/dev/fd/")
+        or str(real).startswith("/proc/")
+    ):  # what the shell redirected in: writing "back" would replace that file
+        raise OutputFailed(
+            f"{shown}: not fixed: it is a file descriptor, not a file to write back (give - "
+            "to get the fixed text on standard output)"
+        )
     try:
         now = decode(read_file(real, None))
     except Exception as error:
@@ -522,6 +531,20 @@ def _staged(path: Path, original: Loaded, data: bytes, shown: str) -> tuple[str,
     return temp, real
 
 
+def _header(side: str, name: str) -> str:
+    """A file's name in a diff's ---/+++ line, as git writes it: quoted with C escapes (bytes
+    past ASCII in octal) when it holds a space, a tab, a newline, a quote, a backslash or a
+    control character, so that patch reads the whole name (it ends a plain one at a space)."""
+    raw = (side + name).encode("utf-8", "surrogateescape")
+    if re.fullmatch(rb"[!#-\[\]-~]*", raw):
+        return side + name
+    escapes = {0x09: "\\t", 0x0A: "\\n", 0x22: '\\"', 0x5C: "\\\\"}
+    shown = "".join(
+        escapes.get(byte, chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03o}") for byte in raw
+    )
+    return f'"{shown}"'
+
+
 def _lines(text: str) -> list[str]:
     """The lines of `text`, each with its "\n" (the last one may have none); only "\n" ends
     a line, as for patch and git (str.splitlines also cuts at U+2028, U+0085, form feeds)."""
@@ -539,7 +562,7 @@ def diff(outcome: Outcome) -> str:
             given = str(original.path)
             if "\ufffd" not in given:
                 name = given  # bytes that are not UTF-8 kept as surrogates (surrogateescape)
-        for line in _unified(before, text, f"a/{name}", f"b/{name}"):
+        for line in _unified(before, text, _header("a/", name), _header("b/", name)):
             parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(parts)
 
