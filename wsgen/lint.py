@@ -148,9 +148,6 @@ class Report:
         return any(SEVERITIES.index(f.severity) >= floor for f in self.findings if not f.fixed)
 
 
-FIX_STATUSES = ("fixed", "safe", "unsafe", "")
-
-
 def fix_status(finding: Finding) -> str:
     """ "fixed" (by --fix), "safe" (--fix would), "unsafe" (--fix --unsafe-fixes would), or ""
     (a person must)."""

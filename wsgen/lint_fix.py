@@ -37,6 +37,7 @@ from wsgen.lint import (
     _no_gc,
     analyse,
     decode,
+    documents,
     expand,
     load,
     read_file,
@@ -57,10 +58,6 @@ class Outcome:
     texts: dict[str, str] = field(default_factory=dict)  # name -> fixed text
     originals: dict[str, Loaded] = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)
-
-    @property
-    def fixed(self) -> int:
-        return sum(1 for f in self.report.findings if f.fixed)
 
 
 def wanted(fix: Fix | None, unsafe: bool) -> bool:
@@ -339,8 +336,6 @@ def recomposed(file: Loaded, text: str) -> Loaded:
     """`file` with a new text: the documents of segments whose text is unchanged are kept
     (their marks moved), the others composed again. A file with directives (`%TAG`), or whose
     documents do not fall into segments one way, is composed again whole."""
-    from wsgen.lint import documents
-
     old_text = file.text or ""
     old, new = segments(old_text), segments(text)
     if (
