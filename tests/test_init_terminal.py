@@ -91,7 +91,11 @@ def test_wizard_self_signed_as_a_person_types_it(hermetic: Path) -> None:
     answer(child, "Output folder", "deploy")
     child.expect("Summary:")
     answer(child, r"Write 8 file\(s\) to deploy\?")
-    child.expect("websocat -k wss://chat.example.com/ws")  # -k: the certificate is self-signed
+    # the certificate is self-signed: trusted with --ca; --resolve until DNS has the host
+    child.expect(
+        r"wsgen: test:  wsgen probe wss://chat.example.com/ws --ca deploy/tls/tls.crt "
+        r"\(before DNS has the host: --resolve the controller's address\)\r\n"
+    )
     assert finish(child) == 0
     assert (hermetic / "stdout.txt").read_text() == ""
     # The folder is what render writes for the same answers (the certificate aside, which is
@@ -159,7 +163,7 @@ def test_wizard_other_target_asks_only_its_questions(hermetic: Path) -> None:
     child.expect("Summary:")
     assert "Namespace" not in child.before and "Container image" not in child.before
     answer(child, r"Write 1 file\(s\) to nginx\?")
-    child.expect("websocat ws://chat.example.com/ws")
+    child.expect(r"wsgen: test:  wsgen probe ws://chat.example.com/ws\r\n")
     assert finish(child) == 0
     same = render(hermetic, "--target", "nginx", "--name", "chat", "--port", "8080", "--host",
                   "chat.example.com", "--path", "/ws", "--timeout", "7200", "-o", "nginx", "--check")  # fmt: skip

@@ -136,7 +136,7 @@ def test_asks_everything_in_order_and_writes_what_render_writes(wsgen, hermetic:
     # The ACK example is exactly these answers.
     assert tree(hermetic / "ack") == {k: v for k, v in tree(EXAMPLES / "ack-echo").items()}
     assert "apply: kubectl apply -k ack" in result.notes
-    assert "test:  websocat wss://test.example.com/" in result.notes
+    assert "test:  wsgen probe wss://test.example.com/" in result.notes
     again = wsgen("render", "-f", "ack/wsgen.yaml", "-o", "ack", "--check")
     assert again.code == 0, again.err
 
