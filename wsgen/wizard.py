@@ -376,6 +376,7 @@ def command_line(
     mode = config.tls.mode
     # what a target's own question takes when nobody is asked (--cloud none): not given
     unset = {question.key: question.unset for question in target.questions if question.unset}
+    defaults = {**model.DEFAULTS, "tls.secretName": f"{config.name}-tls"}  # as build derives it
     words = ["wsgen", "render", "--target", config.target]
     for key, option in model.options().items():
         if key == "target" or key not in target.uses or mode not in model.modes_using(key):
@@ -400,7 +401,7 @@ def command_line(
             if model.check_value(key, value):
                 words.append(option.flag)
             continue
-        if _same(key, value, model.DEFAULTS.get(key)) or value == unset.get(key):
+        if _same(key, value, defaults.get(key)) or value == unset.get(key):
             continue
         if option.many:  # the flag once per item
             listed = list(value) if isinstance(value, list) else str(value).split(",")
