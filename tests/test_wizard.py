@@ -762,3 +762,37 @@ def test_init_dry_run_without_a_terminal_still_names_missing_answers(wsgen, herm
     result = wsgen("init", "--dry-run", "--host", "a.example.com")
     assert result.code == 3
     assert "missing: --name" in result.err and list(hermetic.iterdir()) == []
+
+
+class Offered(Scripted):
+    """Takes every default offered, and answers the confirmation with `confirm`."""
+
+    def __init__(self, confirm: bool) -> None:
+        super().__init__()
+        self.confirm_with = confirm
+
+    def text(self, message: str, default: str, validate: wizard.Validate) -> str:
+        assert validate(default) is None, (message, validate(default))
+        return default
+
+    def select(self, message: str, choices: tuple[tuple[str, str], ...], default: str) -> str:
+        return default
+
+    def confirm(self, message: str, default: bool) -> bool:
+        return self.confirm_with
+
+
+@pytest.mark.parametrize("target", sorted(targets.TARGETS))
+def test_the_printed_command_writes_what_yes_writes_for_every_target(
+    target: str, wsgen, hermetic: Path
+) -> None:
+    layers = [(model.flags_layer({"target": target, "host": "chat.example.com"}), hermetic)]
+    with pytest.raises(errors.Refused) as declined:
+        wizard.run(layers, Path("out"), Offered(False), defaults=False, force=False)
+    command = printed_command(declined.value)
+    assert command[:3] == ["render", "--target", target]
+    printed = wsgen(*command)
+    assert printed.code == 0, printed.err
+    (hermetic / "out").rename(hermetic / "printed")
+    wizard.run(layers, Path("out"), Offered(True), defaults=False, force=False)
+    assert tree(hermetic / "out") == tree(hermetic / "printed")

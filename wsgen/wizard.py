@@ -538,7 +538,7 @@ def _validator(key: str, answers: dict[str, str], layers: list[tuple[Layer, Path
                         )
                     except errors.BadInput as error:
                         if key == "name" and text + canary.SUFFIX in error.message:
-                            # shorter: the prompt's error line is cut at the terminal's width
+                            # what the name can be, not the canary's names it makes too long
                             return (
                                 f"at most {canary.NAME_MAX} characters with a canary (its objects "
                                 f"are named <name>{canary.SUFFIX}, at most 63)"
