@@ -3,41 +3,88 @@ arrow keys, and without one (/dev/null, a closed pipe, a pipe with text): never 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shlex
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
+import pyte
 import pytest
 import yaml
 from cryptography import x509
 
 from conftest import wsgen_exe
+from wsgen import model
 
 TIMEOUT = 20
 DOWN = "\x1b[B"
 CLEAR = "\x15"  # Ctrl-U: clear the line (after a rejected answer, which stays for editing)
 
 
-def clean_env() -> dict[str, str]:
+def clean_env(columns: int = 120) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WSGEN_")}
-    env.update(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS="120", LINES="40")
+    env.update(TERM="xterm", PROMPT_TOOLKIT_NO_CPR="1", COLUMNS=str(columns), LINES="40")
     return env
 
 
-def spawn(args: str, cwd: Path) -> pexpect.spawn:
+class Terminal:
+    """The screen a person sees: the pty's output through a terminal emulator (pyte)."""
+
+    def __init__(self, columns: int) -> None:
+        self.screen = pyte.Screen(columns, 40)
+        self.stream = pyte.Stream(self.screen)
+
+    def write(self, data: str) -> None:  # pexpect's logfile_read
+        self.stream.feed(data)
+
+    def flush(self) -> None:
+        pass
+
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+
+def spawn(
+    args: str, cwd: Path, columns: int = 120, env: dict[str, str] | None = None
+) -> pexpect.spawn:
     # stdout goes to a file, so the test can check that nothing but prompts reach the terminal
     # on stderr, and that stdout stays empty, as it is for `render -o`.
     command = f"{' '.join(wsgen_exe())} init {args} > stdout.txt"
-    return pexpect.spawn(
+    child = pexpect.spawn(
         "/bin/sh",
         ["-c", command],
         cwd=str(cwd),
-        env=clean_env(),
+        env={**clean_env(columns), **(env or {})},
         encoding="utf-8",
         timeout=TIMEOUT,
-        dimensions=(40, 120),
+        dimensions=(40, columns),
     )
+    child.logfile_read = Terminal(columns)
+    return child
+
+
+def shown(child: pexpect.spawn, wanted: Callable[[list[str]], bool], what: str) -> list[str]:
+    """The screen's lines once `wanted` holds for them (reading on for TIMEOUT at most)."""
+    terminal: Terminal = child.logfile_read
+    deadline = time.monotonic() + TIMEOUT
+    while not wanted(terminal.lines()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never shown: {what}\n" + "\n".join(terminal.lines()))
+        with contextlib.suppress(pexpect.TIMEOUT):
+            child.expect(r"[\s\S]", timeout=0.5)  # read what comes next
+    return terminal.lines()
+
+
+def below(lines: list[str], line: str) -> str:
+    """The lines under `line` on the screen, up to the first empty one, joined by spaces."""
+    if line not in lines:
+        return ""
+    rest = lines[lines.index(line) + 1 :]
+    return " ".join(rest[: rest.index("")] if "" in rest else rest)
 
 
 def answer(child: pexpect.spawn, prompt: str, text: str | None = None) -> None:
@@ -86,12 +133,20 @@ def test_wizard_self_signed_as_a_person_types_it(hermetic: Path) -> None:
     child.expect("TLS")
     child.send(DOWN)  # none -> self-signed
     child.send("\r")
-    answer(child, "TLS Secret name")
+    child.expect("TLS Secret name")
+    # the answer alone is echoed, as a typed one is: not the list, its padding, its explanation
+    screen = shown(child, lambda lines: "? TLS self-signed" in lines, "the TLS mode echoed")
+    assert not any("browsers will warn" in line or "plain ws://" in line for line in screen)
+    child.send("\r")
     answer(child, "Cloud load balancer in front")  # none (test_cloud.py chooses one)
     answer(child, "Output folder", "deploy")
     child.expect("Summary:")
     answer(child, r"Write 8 file\(s\) to deploy\?")
-    child.expect("websocat -k wss://chat.example.com/ws")  # -k: the certificate is self-signed
+    # the certificate is self-signed: trusted with --ca; --resolve until DNS has the host
+    child.expect(
+        r"wsgen: test:  wsgen probe wss://chat.example.com/ws --ca deploy/tls/tls.crt "
+        r"\(before DNS has the host: --resolve the controller's address\)\r\n"
+    )
     assert finish(child) == 0
     assert (hermetic / "stdout.txt").read_text() == ""
     # The folder is what render writes for the same answers (the certificate aside, which is
@@ -115,13 +170,18 @@ def test_wizard_cert_manager_with_flags_and_an_overwrite(hermetic: Path) -> None
     flags = "--name game-ws-server -n games --image registry.example.com/games/game-ws-server:1.4.2 --port 8080 --replicas 2 --env LOG_LEVEL=info --annotation nginx.ingress.kubernetes.io/affinity=cookie --annotation nginx.ingress.kubernetes.io/session-cookie-name=game-ws-route -o game"
     child = spawn(flags, hermetic)
     answer(child, "Target")
-    answer(child, "Host name", "game.yourdomain.com")
-    answer(child, "Path", "/ws")
+    # a URL pasted as the host: its host is taken, its path offered by the next question
+    answer(child, "Host name", "https://game.yourdomain.com/ws")
+    child.expect(
+        "Host name: game.yourdomain.com, from the URL; its path /ws is offered as the path\r\n"
+    )
+    answer(child, "Path")  # offered: /ws
     answer(child, "Idle timeout")
     child.expect("TLS")
     child.send(DOWN * 4 + "\r")  # none, self-signed, secret, files, cert-manager
     answer(child, "TLS Secret name")
-    answer(child, "cert-manager issuer name", "letsencrypt-prod")
+    child.expect(r"The ClusterIssuer that signs the certificate \(--issuer-kind Issuer")
+    answer(child, "cert-manager issuer name")  # offered: letsencrypt-prod
     answer(child, "Cloud load balancer in front")
     answer(child, r"Write 5 file\(s\) to game\?")
     assert finish(child) == 0
@@ -159,7 +219,7 @@ def test_wizard_other_target_asks_only_its_questions(hermetic: Path) -> None:
     child.expect("Summary:")
     assert "Namespace" not in child.before and "Container image" not in child.before
     answer(child, r"Write 1 file\(s\) to nginx\?")
-    child.expect("websocat ws://chat.example.com/ws")
+    child.expect(r"wsgen: test:  wsgen probe ws://chat.example.com/ws\r\n")
     assert finish(child) == 0
     same = render(hermetic, "--target", "nginx", "--name", "chat", "--port", "8080", "--host",
                   "chat.example.com", "--path", "/ws", "--timeout", "7200", "-o", "nginx", "--check")  # fmt: skip
@@ -271,3 +331,102 @@ def test_https_listener_port_without_tls_asks_for_a_tls_mode(hermetic: Path) -> 
     listeners = yaml.safe_load((hermetic / "k8s/gateway.yaml").read_text())["spec"]["listeners"]
     assert [(x["protocol"], x["port"]) for x in listeners] == [("HTTP", 8000), ("HTTPS", 8443)]
     assert yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())["tls"]["mode"] == "self-signed"
+
+
+def rule(check: Callable[[object], object], value: str) -> str:
+    with pytest.raises(ValueError) as broken:
+        check(value)
+    return str(broken.value)
+
+
+@pytest.mark.parametrize("columns", [80, 40])
+def test_a_broken_rule_is_wrapped_to_the_terminal(columns: int, hermetic: Path) -> None:
+    """The rule an answer breaks is shown whole under the answer, word-wrapped to the width
+    (it was one line, cut at the terminal's edge)."""
+    whole = rule(model.app_name, "Chat_App")
+    assert len(whole) > 2 * columns  # it takes three lines or more
+    child = spawn("", hermetic, columns=columns)
+    answer(child, "Target")
+    answer(child, "App name", "Chat_App")
+    screen = shown(
+        child, lambda lines: below(lines, "? App name Chat_App") == whole, "the whole rule"
+    )
+    under = screen[screen.index("? App name Chat_App") + 1 :]
+    wrapped = under[: under.index("")]
+    assert len(wrapped) >= 3 and all(len(line) <= columns for line in wrapped)
+    assert all(not line.startswith(" ") for line in wrapped)  # cut between words only
+    child.send(CLEAR + "chat\r")  # the answer stays for editing: corrected, asked on
+    child.expect("Namespace")
+    child.sendintr()
+    assert finish(child) == 130
+
+
+def test_no_at_the_confirmation_prints_the_command_that_writes_the_same_folder(
+    hermetic: Path,
+) -> None:
+    """ "no" writes nothing and prints the render command of the answers (with what the values
+    file, a variable and the flags gave, defaults left out): it writes what "yes" writes."""
+    (hermetic / "values.yaml").write_text('replicas: 3\nenv:\n  A: "1"\n')
+
+    def session(confirm: str) -> pexpect.spawn:
+        child = spawn(
+            "-f values.yaml --env B=2 -o deploy", hermetic, env={"WSGEN_NAMESPACE": "team-a"}
+        )
+        answer(child, "Target")
+        answer(child, "App name", "chat")
+        answer(child, "Container image")  # the default
+        answer(child, "Container port", "8080")
+        answer(child, "Host name", "chat.example.com")
+        answer(child, "Path", "/ws")
+        answer(child, "Idle timeout", "1h")  # the default, written otherwise
+        child.expect("TLS")
+        child.send("\r")  # none
+        answer(child, "Cloud load balancer in front")
+        answer(child, r"Write 5 file\(s\) to deploy\?", confirm)
+        return child
+
+    child = session("n")
+    child.expect(r"wsgen: the same answers, to write them later: (wsgen render [^\r\n]*)\r\n")
+    command = child.match.group(1)
+    child.expect(r"wsgen: error: nothing written \(not confirmed\)\r\n")
+    assert finish(child) == 4
+    assert sorted(p.name for p in hermetic.iterdir()) == ["stdout.txt", "values.yaml"]
+    assert command == (
+        "wsgen render --target ingress-nginx --name chat --namespace team-a --port 8080 "
+        "--replicas 3 --env A=1 --env B=2 --host chat.example.com --path /ws -o deploy"
+    )
+    # run as printed, in a shell without the variable
+    printed = subprocess.run(
+        ["/bin/sh", "-c", shlex.join(wsgen_exe()) + command.removeprefix("wsgen")],
+        cwd=hermetic,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert printed.returncode == 0, printed.stderr
+    (hermetic / "deploy").rename(hermetic / "printed")
+    child = session("")  # yes, the default
+    assert finish(child) == 0
+    assert tree(hermetic / "deploy") == tree(hermetic / "printed")
+
+
+@pytest.mark.parametrize("mode", ["--dry-run", "--check"])
+def test_init_dry_run_and_check_ask_then_write_nothing(mode: str, hermetic: Path) -> None:
+    """The questions as ever, then render's plan (stdout) or check (exit 5), and no
+    confirmation: nothing is written."""
+    flags = f"--name chat -n team-a --image registry.example.com/chat:2 --port 8080 --path /ws --timeout 60 --tls none -o deploy {mode}"
+    child = spawn(flags, hermetic)
+    answer(child, "Target")
+    answer(child, "Host name", "chat.example.com")
+    answer(child, "Cloud load balancer in front")
+    if mode == "--check":
+        child.expect(r"wsgen: out of date: deploy/ingress.yaml \(would create\)")
+        child.expect(r"wsgen: error: deploy: 5 of 5 files out of date\r\n")
+    assert finish(child) == (5 if mode == "--check" else 0)
+    assert "Write" not in child.before  # nothing to confirm
+    assert sorted(p.name for p in hermetic.iterdir()) == ["stdout.txt"]
+    same = render(hermetic, *shlex.split(flags.replace("--host", "")), "--host", "chat.example.com")
+    assert (hermetic / "stdout.txt").read_text() == same.stdout
+    if mode == "--dry-run":
+        assert same.stdout.splitlines()[0] == "create    deploy/deployment.yaml"

@@ -327,4 +327,4 @@ def test_init_writes_the_nginx_target_too(wsgen, monkeypatch: pytest.MonkeyPatch
     assert sorted(p.name for p in Path("o").iterdir()) == ["nginx.conf"]
     again = wsgen("render", "--upstream", "10.0.0.5:3000", "-o", "o", "--check")
     assert again.code == 0, again.err
-    assert "test:  websocat ws://test.example.com/" in result.err
+    assert "test:  wsgen probe ws://test.example.com/" in result.err

@@ -484,7 +484,7 @@ def test_init_offers_443_with_a_certificate(hermetic: Path) -> None:
     assert asker.offered["Load balancer ports"] == "443"
     service = service_of(docs((hermetic / "k8s" / "service.yaml").read_text()))
     assert [p["port"] for p in service["spec"]["ports"]] == [443, 80]
-    assert "test:  websocat wss://ADDRESS:443/" in result.notes
+    assert "test:  wsgen probe wss://ADDRESS:443/" in result.notes
 
 
 def test_one_port_in_a_values_file_needs_no_list(wsgen, hermetic: Path) -> None:

@@ -4,13 +4,14 @@ answer, what flags skip, the overwrite confirmation, and the files (equal to ren
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import EXAMPLES, wsgen_exe
+from conftest import EXAMPLES, refused, wsgen_exe
 from test_tls import make_pair
 from wsgen import errors, model, targets, wizard
 from wsgen.targets.base import CLOUD_QUESTION
@@ -136,7 +137,7 @@ def test_asks_everything_in_order_and_writes_what_render_writes(wsgen, hermetic:
     # The ACK example is exactly these answers.
     assert tree(hermetic / "ack") == {k: v for k, v in tree(EXAMPLES / "ack-echo").items()}
     assert "apply: kubectl apply -k ack" in result.notes
-    assert "test:  websocat wss://test.example.com/" in result.notes
+    assert "test:  wsgen probe wss://test.example.com/" in result.notes
     again = wsgen("render", "-f", "ack/wsgen.yaml", "-o", "ack", "--check")
     assert again.code == 0, again.err
 
@@ -609,3 +610,189 @@ def test_a_weaker_layers_option_of_another_target_does_not_narrow_the_choice(
     )
     assert offered == list(targets.TARGETS)
     assert (hermetic / "k8s/httproute.yaml").is_file()
+
+
+# --------------------------------------------------------------------------- issue 16
+
+
+@pytest.mark.parametrize(
+    ("pasted", "host", "path"),
+    [
+        ("https://chat.example.com/ws", "chat.example.com", "/ws"),
+        ("wss://Chat.Example.com:443/x?y=1", "chat.example.com", "/x"),
+        ("http://chat.example.com", "chat.example.com", None),  # no path: / stays offered
+    ],
+)
+def test_a_url_as_the_host_gives_its_host_and_offers_its_path(
+    pasted: str, host: str, path: str | None, hermetic: Path
+) -> None:
+    asker = Scripted(*[None] * 4, pasted, None, None, "none", None, True)
+    run(asker)
+    assert asker.errors == []
+    assert asker.offered["Path"] == (path or "/")
+    also = f"; its path {path} is offered as the path" if path else ""
+    assert f"Host name: {host}, from the URL{also}" in asker.said
+    values = yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())
+    assert (values["host"], values["path"]) == (host, path or "/")
+
+
+def test_a_url_host_with_the_path_given_says_only_the_host(hermetic: Path) -> None:
+    asker = Scripted("https://chat.example.com/ws", None, "none", None, True)
+    run(asker, *APP)  # --path / given
+    assert "Host name: chat.example.com, from the URL" in asker.said
+    assert yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())["path"] == "/"
+
+
+def test_a_url_whose_host_is_no_host_is_refused_with_the_host_rule(hermetic: Path) -> None:
+    asker = Scripted(*[None] * 4, "https://bad_host/ws", "chat.example.com", None, None, "none", None, True)  # fmt: skip
+    run(asker)
+    assert asker.errors == [
+        "'https://bad_host/ws' is not a valid host (RFC 1123 DNS name: lower-case letters, digits, '-' and '.', at most 63 between dots and 253 in all; a leading '*.' is allowed)"
+    ]
+
+
+def test_render_host_url_is_one_error_naming_the_host(wsgen, hermetic: Path) -> None:
+    result = wsgen("render", "--host", "https://chat.example.com/ws", "-o", "k8s")
+    refused(result, "--host: 'https://chat.example.com/ws' is a URL, not a host name: did you mean chat.example.com (and path /ws)?")  # fmt: skip
+    assert result.err_lines[0].endswith("?")
+    (hermetic / "v.yaml").write_text("host: wss://chat.example.com\n")
+    refused(wsgen("render", "-f", "v.yaml", "-o", "k8s"), "v.yaml: host: 'wss://chat.example.com' is a URL, not a host name: did you mean chat.example.com?")  # fmt: skip
+
+
+def test_the_issuer_question_offers_letsencrypt_prod(hermetic: Path) -> None:
+    asker = Scripted(None, "cert-manager", None, None, True)
+    run(asker, *CHAT, "--path", "/ws", out="k8s")
+    assert asker.offered["cert-manager issuer name"] == "letsencrypt-prod"
+    assert "The ClusterIssuer that signs the certificate (--issuer-kind Issuer for one in the namespace)." in asker.said  # fmt: skip
+    ingress = yaml.safe_load((hermetic / "k8s/ingress.yaml").read_text())
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"  # fmt: skip
+
+
+def test_defaults_take_the_issuer_offered_render_asks_for_it(wsgen, hermetic: Path) -> None:
+    """render has no issuer default (a script's guess nobody sees); init offers one and, with
+    --defaults, takes it, and wsgen.yaml records it."""
+    refused(
+        wsgen("render", "--tls", "cert-manager", "-o", "k8s"),
+        "--issuer (values key tls.issuer): required with --tls cert-manager",
+    )
+    run(None, "--tls", "cert-manager", defaults=True)
+    values = yaml.safe_load((hermetic / "k8s/wsgen.yaml").read_text())
+    assert (values["tls"]["issuer"], values["tls"]["issuerKind"]) == ("letsencrypt-prod", "ClusterIssuer")  # fmt: skip
+    assert wsgen("render", "-f", "k8s/wsgen.yaml", "-o", "k8s", "--check").code == 0
+
+
+def printed_command(refusal: errors.Refused) -> list[str]:
+    """The command a declined confirmation prints, as a shell would split it."""
+    (note,) = refusal.notes
+    prefix = "the same answers, to write them later: wsgen "
+    assert note.startswith(prefix), note
+    return shlex.split(note.removeprefix(prefix))
+
+
+def test_no_prints_the_command_with_file_paths_from_here_and_values_inlined(
+    wsgen, hermetic: Path
+) -> None:
+    """A values file in another folder naming certificate files relative to itself, a
+    variable, flags and answers: the printed command names the files from here (never their
+    content) and writes what "yes" writes."""
+    (hermetic / "conf").mkdir()
+    make_pair(["chat.example.com"], hermetic / "conf", name="chat")
+    (hermetic / "conf/values.yaml").write_text(
+        "name: chat\nport: 8080\nannotations:\n  nginx.ingress.kubernetes.io/affinity: cookie\n"
+        "tls:\n  mode: files\n  cert: chat.crt\n  key: chat.key\n"
+    )
+    layers = [
+        model.values_layer(hermetic / "conf/values.yaml"),
+        (model.environ_layer({"WSGEN_TIMEOUT": "90s"}), hermetic),
+        (model.flags_layer({"host": "chat.example.com", "path": "/ws"}), hermetic),
+    ]
+    answers = ["prod", None, None, False]  # namespace, image, Secret, no (the cloud: none)
+    with pytest.raises(errors.Refused, match=r"^nothing written \(not confirmed\)$") as declined:
+        wizard.run(layers, Path("deploy"), Scripted(None, *answers), defaults=False, force=False)
+    assert not (hermetic / "deploy").exists()
+    command = printed_command(declined.value)
+    assert command == [
+        "render", "--target", "ingress-nginx", "--name", "chat", "--namespace", "prod",
+        "--port", "8080", "--host", "chat.example.com", "--path", "/ws", "--timeout", "90s",
+        "--tls", "files", "--cert", "conf/chat.crt", "--key", "conf/chat.key",
+        "--annotation", "nginx.ingress.kubernetes.io/affinity=cookie", "-o", "deploy",
+    ]  # fmt: skip
+    printed = wsgen(*command)
+    assert printed.code == 0, printed.err
+    (hermetic / "deploy").rename(hermetic / "printed")
+    wizard.run(layers, Path("deploy"), Scripted(None, *answers[:-1], True), defaults=False, force=False)  # fmt: skip
+    assert tree(hermetic / "deploy") == tree(hermetic / "printed")
+
+
+def test_no_to_an_overwrite_prints_the_command_with_force(wsgen, hermetic: Path) -> None:
+    run(Scripted("60", True), *ALL_BUT_TIMEOUT, out="k8s")
+    with pytest.raises(errors.Refused) as declined:
+        run(Scripted("90", False), *ALL_BUT_TIMEOUT, out="k8s")
+    command = printed_command(declined.value)
+    assert command[-3:] == ["-o", "k8s", "--force"] and "--timeout" in command
+    assert wsgen(*command).code == 0
+    assert 'proxy-read-timeout: "90"' in (hermetic / "k8s/ingress.yaml").read_text()
+
+
+def test_init_dry_run_is_render_dry_run_for_the_answers(wsgen, hermetic: Path) -> None:
+    flags = ("--host", "chat.example.com", "--tls", "self-signed")
+    plan = wsgen("init", "--defaults", "--dry-run", *flags)
+    assert plan.code == 0, plan.err
+    assert plan.out == wsgen("render", *flags, "-o", "k8s", "--dry-run").out
+    assert plan.out.startswith("create    k8s/deployment.yaml\n")
+    assert list(hermetic.iterdir()) == []
+
+
+def test_init_check_exits_5_until_the_folder_is_written(wsgen, hermetic: Path) -> None:
+    stale = wsgen("init", "--defaults", "--check", "--port", "81")
+    assert stale.code == 5
+    assert stale.err_lines[-1] == "wsgen: error: k8s: 5 of 5 files out of date"
+    assert list(hermetic.iterdir()) == []
+    assert wsgen("init", "--defaults", "--port", "81").code == 0
+    fresh = wsgen("init", "--defaults", "--check", "--port", "81")
+    assert (fresh.code, fresh.err) == (0, "wsgen: k8s: up to date (5 files)\n")
+    assert wsgen("init", "--defaults", "--check", "--port", "82").code == 5
+
+
+def test_init_dry_run_and_check_together_is_bad_usage(wsgen, hermetic: Path) -> None:
+    refused(wsgen("init", "--defaults", "--dry-run", "--check"), "--dry-run and --check: give one")  # fmt: skip
+
+
+def test_init_dry_run_without_a_terminal_still_names_missing_answers(wsgen, hermetic: Path) -> None:
+    result = wsgen("init", "--dry-run", "--host", "a.example.com")
+    assert result.code == 3
+    assert "missing: --name" in result.err and list(hermetic.iterdir()) == []
+
+
+class Offered(Scripted):
+    """Takes every default offered, and answers the confirmation with `confirm`."""
+
+    def __init__(self, confirm: bool) -> None:
+        super().__init__()
+        self.confirm_with = confirm
+
+    def text(self, message: str, default: str, validate: wizard.Validate) -> str:
+        assert validate(default) is None, (message, validate(default))
+        return default
+
+    def select(self, message: str, choices: tuple[tuple[str, str], ...], default: str) -> str:
+        return default
+
+    def confirm(self, message: str, default: bool) -> bool:
+        return self.confirm_with
+
+
+@pytest.mark.parametrize("target", sorted(targets.TARGETS))
+def test_the_printed_command_writes_what_yes_writes_for_every_target(
+    target: str, wsgen, hermetic: Path
+) -> None:
+    layers = [(model.flags_layer({"target": target, "host": "chat.example.com"}), hermetic)]
+    with pytest.raises(errors.Refused) as declined:
+        wizard.run(layers, Path("out"), Offered(False), defaults=False, force=False)
+    command = printed_command(declined.value)
+    assert command[:3] == ["render", "--target", target]
+    printed = wsgen(*command)
+    assert printed.code == 0, printed.err
+    (hermetic / "out").rename(hermetic / "printed")
+    wizard.run(layers, Path("out"), Offered(True), defaults=False, force=False)
+    assert tree(hermetic / "out") == tree(hermetic / "printed")

@@ -171,6 +171,16 @@ def render(**options: Any) -> int:
     _out("Output folder (asked for when not given; default k8s). [env WSGEN_OUT]"),
     _flag("force", "--force", "Overwrite changed files without asking."),
     _flag("defaults", "--defaults", "Ask nothing: take the default for every answer not given."),
+    _flag(
+        "dry_run",
+        RENDER_SWITCHES["dry_run"],
+        "After the questions, print the plan as render --dry-run does; write nothing.",
+    ),
+    _flag(
+        "check",
+        RENDER_SWITCHES["check"],
+        "After the questions, write nothing; exit 5 if any file would change.",
+    ),
 )
 def init(**options: Any) -> int:
     """Ask for what the options did not give (target, name, namespace, image, port, host, path,
@@ -182,13 +192,24 @@ def init(**options: Any) -> int:
     """
     from wsgen import wizard
 
+    if options["dry_run"] and options["check"]:
+        raise errors.BadInput(
+            "--dry-run and --check: give one (--check has the exit code CI needs)"
+        )
     layers = _layers(options)
     out_path = path("--out", options["out"], "WSGEN_OUT")
     no_terminal = wizard.terminal_problem()
     defaults = options["defaults"]
     asker = None if defaults or no_terminal else wizard.QuestionaryAsker()
     result = wizard.run(
-        layers, out_path, asker, defaults=defaults, force=options["force"], no_terminal=no_terminal
+        layers,
+        out_path,
+        asker,
+        defaults=defaults,
+        force=options["force"],
+        no_terminal=no_terminal,
+        dry_run=options["dry_run"],
+        check=options["check"],
     )
     _print(result)
     return errors.OK

@@ -313,8 +313,30 @@ def looks_numeric(name: str) -> bool:
     return all(_NUMBER_PART.fullmatch(label) for label in labels) or labels[-1].isdigit()
 
 
+def url_parts(value: str) -> tuple[str, str] | None:
+    """A URL pasted where a host name belongs (`https://chat.example.com/ws`): its host and
+    its path ("" for none or "/"), when the host is one `host` takes; else None."""
+    if "://" not in value:
+        return None
+    from urllib.parse import urlsplit  # only for these rare answers (start-up time)
+
+    try:
+        parts = urlsplit(value.strip())
+        name = parts.hostname or ""
+        parts.port  # noqa: B018 (a bad port raises ValueError here)
+        host(name)
+    except ValueError:
+        return None
+    return name, "" if parts.path in ("", "/") else parts.path
+
+
 def host(raw: object) -> str:
     value = _text(raw)
+    found = url_parts(value)
+    if found is not None:
+        name, path = found
+        also = f" (and path {path})" if path else ""
+        raise ValueError(f"{show(value)} is a URL, not a host name: did you mean {name}{also}?")
     rest = value[2:] if value.startswith("*.") else value
     # As the API server: an IP address is refused, other numeric-looking names (999.1.1.1)
     # are DNS names to it. (--upstream and --listen are stricter: a resolver reads them.)

@@ -273,12 +273,22 @@ def next_steps(config: Config, out: Path) -> list[str]:
     """init's last lines for a Kubernetes folder."""
     scheme = "wss" if config.tls.enabled else "ws"
     host = config.host.replace("*", "test", 1)
-    # -k: websocat would refuse a certificate made here, as browsers do until it is trusted
-    insecure = "-k " if config.tls.mode == "self-signed" else ""
     return [
         f"apply: kubectl apply -k {shlex.quote(str(out))}",
-        f"test:  websocat {insecure}{scheme}://{host}{config.path}",
+        probe_step(config, out, f"{scheme}://{host}{config.path}", "the controller's address"),
     ]
+
+
+def probe_step(config: Config, out: Path, url: str, address: str) -> str:
+    """init's last line: `wsgen probe` of the endpoint, which measures what a client sees (the
+    upgrade, one message, the idle hold). A certificate made here is trusted with --ca; until
+    the host's DNS points at `address`, --resolve connects there (Host, SNI and the
+    certificate check keep the host)."""
+    command = f"wsgen probe {shlex.quote(url)}"
+    if config.tls.mode != "self-signed":
+        return f"test:  {command}"
+    ca = shlex.quote(os.path.join(out, CERT_FILE))
+    return f"test:  {command} --ca {ca} (before DNS has the host: --resolve {address})"
 
 
 def cloud_plan(config: Config, ports: tuple[int, ...]) -> cloud.Plan | None:

@@ -19,6 +19,10 @@ from wsgen.model import Config, FileRef, Given, Layer
 from wsgen.targets.base import Question, Target
 
 OUT = "out"  # the output folder: a question, but not a model option
+# What the issuer question offers (a ClusterIssuer, the default kind): the name cert-manager's
+# own ACME tutorial gives Let's Encrypt's production issuer. render has no default: it is
+# asked here, where the person sees it, and recorded in wsgen.yaml.
+ISSUER_DEFAULT = "letsencrypt-prod"
 
 Validate = Callable[[str], "str | None"]  # an answer -> the rule it breaks, or None
 
@@ -69,7 +73,13 @@ def questions(target: Target) -> tuple[Question, ...]:
         Question("tls.secretName", "TLS Secret name"),
         Question("tls.cert", "Certificate file (PEM)"),
         Question("tls.key", "Private key file (PEM)"),
-        Question("tls.issuer", "cert-manager issuer name"),
+        Question(
+            "tls.issuer",
+            "cert-manager issuer name",
+            f"The {model.DEFAULTS['tls.issuerKind']} that signs the certificate "
+            "(--issuer-kind Issuer for one in the namespace).",
+            default=lambda known: ISSUER_DEFAULT,
+        ),
     )
     return (
         TARGET_QUESTION,
@@ -154,10 +164,16 @@ def check_given(layers: list[tuple[Layer, Path]], name: str) -> None:
 
 
 def default_for(
-    question: Question, answers: dict[str, str], layers: list[tuple[Layer, Path]]
+    question: Question,
+    answers: dict[str, str],
+    layers: list[tuple[Layer, Path]],
+    suggested: dict[str, str] | None = None,
 ) -> str:
-    """The value a question offers: derived from earlier answers where one depends on them."""
+    """The value a question offers: derived from earlier answers where one depends on them
+    (`suggested`: e.g. the path of a URL pasted as the host)."""
     key = question.key
+    if suggested and key in suggested:
+        return suggested[key]
     if question.default is not None:
         return question.default(_known(answers, layers))
     if key == "target":  # the first target offered when the default is not among them
@@ -211,12 +227,15 @@ def run(
     force: bool,
     no_terminal: str = "",
     now: dt.datetime | None = None,
+    dry_run: bool = False,
+    check: bool = False,
 ) -> core.Result:
     """Ask (with `asker`) or take the defaults (`asker` None and `defaults`), then write.
 
     Without an asker and without `defaults`, nothing is asked: MissingAnswers names every
     answer that is missing, the flag that gives it, and why there is nobody to ask
-    (`no_terminal`).
+    (`no_terminal`). With `dry_run` or `check`, nothing is confirmed nor written: the plan
+    or the check of render --dry-run / --check for the answers.
     """
     now = now or core.now_utc()
     # What was given is checked before anything is asked.
@@ -229,9 +248,10 @@ def run(
         check_given(layers, str(target_given[0].value))
     given = given_keys(layers)
     answers: dict[str, str] = {}
+    suggested: dict[str, str] = {}
     missing: list[str] = []
     while (question := next_question(given, answers, layers, out is not None)) is not None:
-        default = default_for(question, answers, layers)
+        default = default_for(question, answers, layers, suggested)
         if question.key == "target":
             # Without a terminal the target is what render writes without --target: scripts
             # that ran init before there were targets keep working.
@@ -251,6 +271,8 @@ def run(
             continue
         if asker is not None:
             answers[question.key] = _ask(asker, question, default, answers, layers)
+            if question.key == "host":
+                _from_url(asker, answers, layers, suggested)
         elif question.unset or question.optional:
             answers[question.key] = question.unset
         elif defaults and default:
@@ -270,9 +292,14 @@ def run(
         model.check_tls_keys(layers, answers["tls.mode"])
     out_path = out if out is not None else Path(answers.pop(OUT))
     given_layers = with_target(layers, answers["target"]) if "target" in answers else layers
-    config = model.build(_answered(given_layers, answers))
-    result = core.Result()
+    answered = _answered(given_layers, answers)
+    config = model.build(answered)
     plan_force = asker is not None or force
+    if dry_run or check:  # render's own plan or check, for the answers
+        return core.render_manifests(
+            config, out_path, force=plan_force, dry_run=dry_run, check=check, now=now
+        )
+    result = core.Result()
     shown: list[output.Step] | None = None
     if asker is not None:
         # The plan shown is made under the lock, but no lock is held while the person answers
@@ -284,7 +311,11 @@ def run(
         for line in summary(config, plan):
             asker.say(line)
         if not _confirmed(asker, plan, force):
-            raise errors.Refused("nothing written (not confirmed)")
+            refused = errors.Refused("nothing written (not confirmed)")
+            overwrites = any(step.action == output.OVERWRITE for step in plan.steps)
+            command = command_line(config, answered, out_path, force=overwrites)
+            refused.notes.append(f"the same answers, to write them later: {command}")
+            raise refused
     with output.opened(out_path) as folder:  # plan and write under one lock
         plan = core.plan_folder(config, folder, force=plan_force, now=now)
         if shown is None:
@@ -312,6 +343,85 @@ def _confirmed(asker: Asker, plan: core.FolderPlan, force: bool) -> bool:
     if fixes:
         return asker.confirm(f"Set mode 0600 on {len(fixes)} key file(s) in {plan.out}?", True)
     return True  # all identical: nothing to write
+
+
+def _from_url(
+    asker: Asker,
+    answers: dict[str, str],
+    layers: list[tuple[Layer, Path]],
+    suggested: dict[str, str],
+) -> None:
+    """A URL answered as the host (its host checked by `_ask`): its host is taken, its path
+    offered by the path question when that is still to be asked; said in one line."""
+    found = model.url_parts(answers["host"])
+    if found is None:
+        return
+    answers["host"], path = found
+    ask_path = bool(path) and "path" not in answers and _raw(layers, "path") is None
+    if ask_path:
+        suggested["path"] = path
+    also = f"; its path {path} is offered as the path" if ask_path else ""
+    asker.say(f"Host name: {answers['host']}, from the URL{also}")
+
+
+def command_line(
+    config: Config, layers: list[tuple[Layer, Path]], out: Path, *, force: bool = False
+) -> str:
+    """The render command that writes the folder these layers (flags, variables, values file,
+    answers) make: every value given that the target takes and that differs from its default,
+    as a flag, shell-quoted; files by their paths from here (never their content)."""
+    import shlex
+
+    target = targets.of(config)
+    mode = config.tls.mode
+    # what a target's own question takes when nobody is asked (--cloud none): not given
+    unset = {question.key: question.unset for question in target.questions if question.unset}
+    defaults = {**model.DEFAULTS, "tls.secretName": f"{config.name}-tls"}  # as build derives it
+    words = ["wsgen", "render", "--target", config.target]
+    for key, option in model.options().items():
+        if key == "target" or key not in target.uses or mode not in model.modes_using(key):
+            continue
+        if option.mapping:
+            merged: dict[str, object] = {}
+            for layer, _base in layers:
+                items = layer.get(key)
+                if isinstance(items, list):
+                    merged.update((item, given.value) for item, given in items)
+            for item, value in merged.items():
+                words += [option.flag, f"{item}={value}"]
+            continue
+        found = model.strongest(layers, key)
+        if found is None:
+            continue
+        value = found[0].value
+        if key in ("tls.cert", "tls.key"):
+            ref = config.tls.files()[0 if key == "tls.cert" else 1]
+            value = ref.given if os.path.isabs(ref.given) else os.path.relpath(ref.path)
+        if option.boolean:
+            if model.check_value(key, value):
+                words.append(option.flag)
+            continue
+        if _same(key, value, defaults.get(key)) or value == unset.get(key):
+            continue
+        if option.many:  # the flag once per item
+            listed = list(value) if isinstance(value, list) else str(value).split(",")
+            words += [word for part in listed for word in (option.flag, str(part).strip())]
+            continue
+        words += [option.flag, str(value)]
+    words += ["-o", str(out)]
+    if force:
+        words.append("--force")
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def _same(key: str, value: object, default: object) -> bool:
+    """`value` means the option's default (3600 and 1h are one timeout)."""
+    if default is None:
+        return False
+    try:
+        return model.check_value(key, value) == model.check_value(key, default)
+    except ValueError:
+        return False
 
 
 def _check_given_files(layers: list[tuple[Layer, Path]], now: dt.datetime) -> None:
@@ -348,6 +458,13 @@ def _ask(
     if question.choices:
         return asker.select(question.message, question.choices, default)
     check = _validator(question.key, answers, layers)
+    if question.key == "host":  # a URL pasted: its host is checked (and taken, by run)
+        plain = check
+
+        def check(text: str) -> str | None:
+            found = model.url_parts(text)
+            return plain(text if found is None else found[0])
+
     if question.key not in PATH_KEYS:
         if question.optional:
             return asker.text(question.message, default, lambda text: check(text) if text else None)
@@ -421,7 +538,7 @@ def _validator(key: str, answers: dict[str, str], layers: list[tuple[Layer, Path
                         )
                     except errors.BadInput as error:
                         if key == "name" and text + canary.SUFFIX in error.message:
-                            # shorter: the prompt's error line is cut at the terminal's width
+                            # what the name can be, not the canary's names it makes too long
                             return (
                                 f"at most {canary.NAME_MAX} characters with a canary (its objects "
                                 f"are named <name>{canary.SUFFIX}, at most 63)"
@@ -525,15 +642,15 @@ class QuestionaryAsker:
         # The default is a placeholder: typing replaces it (a prefilled default would take the
         # typed text on its end), Enter on an empty line takes it. Answers are checked on
         # Enter only: checking while typing would read a half-typed path (a named pipe blocks).
-        answer: str = self._ask(
-            self._questionary.text(
-                message,
-                validate=lambda text: validate(text or default) or True,
-                placeholder=default,
-                validate_while_typing=False,
-                output=self._output,
-            )
+        question = self._questionary.text(
+            message,
+            validate=lambda text: validate(text or default) or True,
+            placeholder=default,
+            validate_while_typing=False,
+            output=self._output,
         )
+        _wrap_errors(question.application)
+        answer: str = self._ask(question)
         return answer or default
 
     def select(self, message: str, choices: tuple[tuple[str, str], ...], default: str) -> str:
@@ -542,10 +659,34 @@ class QuestionaryAsker:
             self._questionary.Choice(title=f"{value:<{width}}  {about}", value=value)
             for value, about in choices
         ]
+        # The list (with each choice's padding and explanation) is erased once answered, and
+        # the answer alone is echoed as questionary echoes a text answer.
         answer: str = self._ask(
-            self._questionary.select(message, choices=items, default=default, output=self._output)
+            self._questionary.select(
+                message,
+                choices=items,
+                default=default,
+                output=self._output,
+                erase_when_done=True,
+            )
         )
+        self._echo(message, answer)
         return answer
+
+    def _echo(self, message: str, answer: str) -> None:
+        from prompt_toolkit import print_formatted_text
+        from prompt_toolkit.formatted_text import FormattedText
+        from questionary.constants import DEFAULT_QUESTION_PREFIX
+        from questionary.styles import merge_styles_default
+
+        tokens = [
+            ("class:qmark", DEFAULT_QUESTION_PREFIX),
+            ("class:question", f" {message} "),
+            ("class:answer", answer),
+        ]
+        print_formatted_text(
+            FormattedText(tokens), style=merge_styles_default([None]), output=self._output
+        )
 
     def confirm(self, message: str, default: bool) -> bool:
         answer: bool = self._ask(
@@ -554,4 +695,33 @@ class QuestionaryAsker:
         return answer
 
     def say(self, line: str) -> None:
-        print(line, file=sys.stderr)
+        import textwrap
+
+        width = max(20, self._output.get_size().columns - 1)
+        indent = line[: len(line) - len(line.lstrip())]
+        lines = textwrap.wrap(line, width, subsequent_indent=indent) if len(line) > width else []
+        print("\n".join(lines) or line, file=sys.stderr)
+
+
+def _wrap_errors(application: Any) -> None:
+    """The rule an answer breaks, word-wrapped to the terminal's width on as many lines as it
+    needs: prompt_toolkit's validation toolbar is one line high and cuts the rest off."""
+    import textwrap
+
+    from prompt_toolkit.layout import Dimension, FormattedTextControl, Window
+    from prompt_toolkit.layout.layout import walk
+
+    def lines() -> list[str]:
+        error = application.current_buffer.validation_error
+        if error is None:
+            return []
+        width = max(20, application.output.get_size().columns - 1)
+        return textwrap.wrap(str(error.message), width) or [""]
+
+    for container in walk(application.layout.container):
+        content = getattr(container, "content", None)
+        if not (isinstance(container, Window) and isinstance(content, FormattedTextControl)):
+            continue
+        if getattr(content.text, "__qualname__", "").startswith("ValidationToolbar."):
+            content.text = lambda: [("class:validation-toolbar", "\n".join(lines()))]
+            container.height = lambda: Dimension.exact(max(1, len(lines())))

@@ -93,7 +93,7 @@ def next_steps(config: Config, out: Path) -> list[str]:
         f"apply: kubectl apply -k {shlex.quote(str(out))}",
         f"check: kubectl -n {namespace} get ingress {name} (ADDRESS is the ALB's DNS name "
         "once the AWS Load Balancer Controller has made it; point the host's DNS at it)",
-        f"test:  websocat {url(config)}",
+        render.probe_step(config, out, url(config), "the ALB's address"),
     ]
 
 

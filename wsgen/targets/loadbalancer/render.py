@@ -71,7 +71,7 @@ def next_steps(config: Config, out: Path) -> list[str]:
         f"apply: kubectl apply -k {shlex.quote(str(out))}",
         f"address: kubectl -n {namespace} get service {name} (EXTERNAL-IP, once the cloud has "
         "made the load balancer)",
-        f"test:  websocat {scheme}://ADDRESS:{port}{config.path}",
+        render.probe_step(config, out, f"{scheme}://ADDRESS:{port}{config.path}", "ADDRESS"),
     ]
 
 

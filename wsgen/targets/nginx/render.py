@@ -218,8 +218,8 @@ def next_steps(config: Config, out: Path) -> list[str]:
     port = settings.listen.port
     default = 443 if config.tls.enabled else 80
     where = config.host.replace("*", "test", 1) + ("" if port == default else f":{port}")
-    insecure = "-k " if config.tls.mode == "self-signed" else ""
-    return [f"test:  websocat {insecure}{scheme}://{where}{config.path}"]
+    url = f"{scheme}://{where}{config.path}"
+    return [render.probe_step(config, out, url, "127.0.0.1, for nginx on this machine")]
 
 
 def warnings(config: Config) -> list[str]:
