@@ -117,7 +117,8 @@ def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callab
         values = typer.Option(
             None,
             *VALUES_FLAGS,
-            help="Values file (YAML) with the keys named below. [env WSGEN_VALUES]",
+            help="Values file (YAML) with the keys named below; - reads it from standard "
+            "input (its paths are then relative to the current folder). [env WSGEN_VALUES]",
             show_default=False,
         )
         parameters = [_parameter("values", str | None, values)]
@@ -155,6 +156,12 @@ def _out(help: str) -> inspect.Parameter:
         "Print the plan (create/identical/overwrite/refuse); write nothing.",
     ),
     _flag("check", RENDER_SWITCHES["check"], "Write nothing; exit 5 if any file would change."),
+    _flag(
+        "diff",
+        RENDER_SWITCHES["diff"],
+        "Print a unified diff from the folder to what render would write (patch -p1 -d DIR "
+        "applies it; a new private key is never shown); write nothing; exit 1 if it differs.",
+    ),
 )
 def render(**options: Any) -> int:
     """Render what the target needs for a WebSocket app: a Deployment, Service and the routing

@@ -235,6 +235,17 @@ def stream_notes(config: Config, pem: Pem | None) -> list[str]:
     ]
 
 
+def files_secret_note(config: Config) -> str:
+    """--tls files: the command that makes the TLS Secret of the user's files (after a folder,
+    and after a stream, which names the Secret but cannot make it)."""
+    # Paths that work from here, wherever the values file that named them lives.
+    cert, key = (
+        ref.given if os.path.isabs(ref.given) else os.path.relpath(ref.path)
+        for ref in config.tls.files()
+    )
+    return f"create the Secret: {secret_command(config.namespace, config.tls.secret_name, cert, key)}"
+
+
 def folder_notes(config: Config, out: Path, pem: Pem | None, user: str) -> list[str]:
     """What a Kubernetes target says after writing a folder; `user` is the object that reads
     the TLS Secret ("the Ingress")."""
@@ -254,13 +265,7 @@ def folder_notes(config: Config, out: Path, pem: Pem | None, user: str) -> list[
             f"kubectl apply -k {shlex.quote(str(out))} creates the Secret too; or: {command}",
         ]
     if tls.mode == "files":
-        # Paths that work from here, wherever the values file that named them lives.
-        cert, key = (
-            ref.given if os.path.isabs(ref.given) else os.path.relpath(ref.path)
-            for ref in tls.files()
-        )
-        command = secret_command(config.namespace, tls.secret_name, cert, key)
-        return [f"create the Secret: {command}"]
+        return [files_secret_note(config)]
     if tls.mode == "secret":
         return [
             f"{user} expects the kubernetes.io/tls Secret {tls.secret_name} "
