@@ -75,8 +75,18 @@ def render_manifests(
 
 
 def default_image_note(config: Config) -> list[str]:
-    """One line when the Deployment runs wsgen's default image: a demo, not the user's app."""
+    """One line when the Deployment runs wsgen's default image: a demo, not the user's app.
+    A hint for a person: said only when stderr is a terminal (render at a prompt, init's
+    wizard), so that the logs of scripts and CI, which chose their image or run the demo on
+    purpose, stay as they were."""
+    import sys
+
     if config.image != model.DEFAULT_IMAGE or "image" not in targets.of(config).uses:
+        return []
+    try:
+        if sys.stderr is None or not sys.stderr.isatty():
+            return []
+    except (OSError, ValueError):  # closed
         return []
     return [
         "the image is the default, the ACK guide's demo echo server: not your app "
