@@ -324,7 +324,7 @@ def test_init_writes_the_nginx_target_too(wsgen, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("WSGEN_TARGET", "nginx")
     result = wsgen("init", "--defaults", "-o", "o", "--upstream", "10.0.0.5:3000")
     assert result.code == 0, result.err
-    assert sorted(p.name for p in Path("o").iterdir()) == ["nginx.conf"]
+    assert sorted(p.name for p in Path("o").iterdir()) == ["nginx.conf", "wsgen.yaml"]
     again = wsgen("render", "--upstream", "10.0.0.5:3000", "-o", "o", "--check")
     assert again.code == 0, again.err
     assert "test:  websocat ws://test.example.com/" in result.err

@@ -170,10 +170,26 @@ def folder(
         files[SCRIPT_FILE] = File(
             template(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
         )
-    values = template(values_template, c=config, cert_path=cert_path, key_path=key_path)
-    _check_values(values, config, out)
-    files[VALUES_FILE] = File(values.encode())
+    files[VALUES_FILE] = values_file(values_template, config, out, cert_path, key_path)
     return files
+
+
+def values_file(
+    values_template: str,
+    config: Config,
+    out: Path,
+    cert_path: str = "",
+    key_path: str = "",
+    **context: Any,
+) -> File:
+    """wsgen.yaml, checked: read from the folder `out`, it gives back the same Config (the
+    user's certificate files at `cert_path` and `key_path`, relative to the folder; `context`:
+    what the target's template needs besides)."""
+    values = template(
+        values_template, c=config, cert_path=cert_path, key_path=key_path, **context
+    )
+    _check_values(values, config, out)
+    return File(values.encode())
 
 
 WORKLOAD = ("deployment.yaml", "service.yaml")
