@@ -204,7 +204,12 @@ def init(**options: Any) -> int:
 @app.command(cls=_Command, epilog=errors.EXIT_CODES_HELP)
 def cert(
     host: list[str] = typer.Option(
-        ..., "--host", help="DNS name for the certificate (repeatable)."
+        [], "--host", help="DNS name for the certificate (repeatable; or --ip)."
+    ),
+    ip: list[str] = typer.Option(
+        [],
+        "--ip",
+        help="IP address for the certificate, e.g. 127.0.0.1 for local tests (repeatable).",
     ),
     out: str = typer.Option(..., "--out", "-o", help="Folder for tls.crt and tls.key."),
     days: str = typer.Option("365", "--days", help="Validity in days."),
@@ -215,9 +220,9 @@ def cert(
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing tls.crt / tls.key."),
 ) -> int:
-    """A self-signed certificate alone (SAN for every host, CA:FALSE, serverAuth), and the
-    kubectl command that turns it into a TLS Secret."""
-    options = model.cert_options(host, days, key_type, namespace, secret_name)
+    """A self-signed certificate alone (SAN for every host and IP address, CA:FALSE,
+    serverAuth), and the kubectl command that turns it into a TLS Secret."""
+    options = model.cert_options(host, days, key_type, namespace, secret_name, ip)
     _print(core.make_certificate(options, arg_path("--out", out), force=force))
     return errors.OK
 

@@ -420,7 +420,7 @@ def make_certificate(
 
     now = now or now_utc()
     output.check_folder(out)
-    cert, key = certs.generate(options.hosts, options.days, now, options.key_type)
+    cert, key = certs.generate(options.hosts, options.days, now, options.key_type, options.ips)
     cert_name, key_name = Path(CERT_FILE).name, Path(KEY_FILE).name
     files = {cert_name: File(cert), key_name: File(key, MODE_KEY)}
     result = Result()
@@ -441,6 +441,6 @@ def make_certificate(
         os.path.join(out, key_name),
     )
     expiry = certs.read_certificate(cert).expiry()
-    hosts = ", ".join(sorted(set(options.hosts)))
+    hosts = ", ".join([*sorted(set(options.hosts)), *dict.fromkeys(options.ips)])
     result.notes += [f"certificate for {hosts} expires {expiry}", command]
     return result

@@ -1398,10 +1398,29 @@ class CertOptions:
     key_type: str
     namespace: str
     secret_name: str
+    ips: tuple[str, ...] = ()  # IP subjectAltNames (local tests: 127.0.0.1, ::1)
+
+
+def ip_address(raw: object) -> str:
+    """An IPv4 or IPv6 address, as Python writes it (::0001 -> ::1)."""
+    import ipaddress
+
+    text = _text(raw)
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ValueError(
+            f"{show(text)} is not an IP address (IPv4 like 127.0.0.1, or IPv6 like ::1)"
+        ) from None
 
 
 def cert_options(
-    hosts: Iterable[str], days_: str, key_type: str, namespace: str, secret_name: str
+    hosts: Iterable[str],
+    days_: str,
+    key_type: str,
+    namespace: str,
+    secret_name: str,
+    ips: Iterable[str] = (),
 ) -> CertOptions:
     def check(flag: str, rule: Callable[[object], object], raw: str) -> Any:
         try:
@@ -1409,7 +1428,11 @@ def cert_options(
         except ValueError as error:
             raise BadInput(f"{flag}: {error}") from None
 
+    hosts, ips = tuple(hosts), tuple(ips)
+    if not hosts and not ips:
+        raise BadInput("--host or --ip: give at least one (what the certificate is for)")
     return CertOptions(
+        ips=tuple(check("--ip", ip_address, ip) for ip in ips),
         hosts=tuple(check("--host", host, h) for h in hosts),
         days=check("--days", days, days_),
         key_type=check("--key-type", choice(KEY_TYPES, "a key type"), key_type),
