@@ -54,9 +54,7 @@ def generate(
     import ipaddress
 
     dns = sorted(set(hosts))
-    addresses = sorted(
-        {ipaddress.ip_address(ip) for ip in ips}, key=lambda a: (a.version, int(a))
-    )
+    addresses = sorted({ipaddress.ip_address(ip) for ip in ips}, key=lambda a: (a.version, int(a)))
     names = [*dns, *(str(a) for a in addresses)]
     if not names:
         raise ValueError("at least one host or IP address is needed")

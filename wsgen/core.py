@@ -204,9 +204,10 @@ def _diff(plan: FolderPlan, result: Result) -> None:
     from wsgen.lint_fix import _header, _unified  # the diff lint --diff writes
 
     folder = plan.folder
-    new_pair = any(
-        step.path == KEY_FILE and step.changes for step in plan.steps
-    ) and plan.files.get(KEY_FILE) is not None
+    new_pair = (
+        any(step.path == KEY_FILE and step.changes for step in plan.steps)
+        and plan.files.get(KEY_FILE) is not None
+    )
     parts: list[str] = []
     for step in plan.steps:
         shown = folder.shown(step.path)

@@ -28,7 +28,8 @@ OUTPUT_CODES_HELP = (
     "130 interrupted; 141 the output's reader went away (a closed pipe)."
 )
 EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 runtime error (I/O), or render --diff found differences; 2 bad input (flag, values file, certificate, "
+    "Exit codes: 0 ok; 1 runtime error (I/O), or render --diff found differences; "
+    "2 bad input (flag, values file, certificate, "
     "an output folder holding a link, or a folder where a file goes); "
     "3 init: answers missing and no terminal to ask on; 4 refused to overwrite a changed file "
     "(use --force) or not confirmed; 5 --check found changes; " + OUTPUT_CODES_HELP

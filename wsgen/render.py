@@ -185,9 +185,7 @@ def values_file(
     """wsgen.yaml, checked: read from the folder `out`, it gives back the same Config (the
     user's certificate files at `cert_path` and `key_path`, relative to the folder; `context`:
     what the target's template needs besides)."""
-    values = template(
-        values_template, c=config, cert_path=cert_path, key_path=key_path, **context
-    )
+    values = template(values_template, c=config, cert_path=cert_path, key_path=key_path, **context)
     _check_values(values, config, out)
     return File(values.encode())
 
@@ -259,7 +257,9 @@ def files_secret_note(config: Config) -> str:
         ref.given if os.path.isabs(ref.given) else os.path.relpath(ref.path)
         for ref in config.tls.files()
     )
-    return f"create the Secret: {secret_command(config.namespace, config.tls.secret_name, cert, key)}"
+    return (
+        f"create the Secret: {secret_command(config.namespace, config.tls.secret_name, cert, key)}"
+    )
 
 
 def folder_notes(config: Config, out: Path, pem: Pem | None, user: str) -> list[str]:
