@@ -209,6 +209,7 @@ def cert(
     ip: list[str] = typer.Option(
         [],
         "--ip",
+        metavar="ADDRESS",
         help="IP address for the certificate, e.g. 127.0.0.1 for local tests (repeatable).",
     ),
     out: str = typer.Option(..., "--out", "-o", help="Folder for tls.crt and tls.key."),
