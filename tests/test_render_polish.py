@@ -85,6 +85,32 @@ def test_diff_of_a_new_folder_creates_it_through_patch(hermetic: Path) -> None:
     assert (again.returncode, again.stdout, again.stderr) == (0, b"", b"")
 
 
+def test_diff_gives_a_new_script_its_mode(hermetic: Path) -> None:
+    assert run("cert", *HOST, "-o", "certs").returncode == 0
+    args = ("render", *HOST, "--tls", "files", "--cert", "certs/tls.crt", "--key", "certs/tls.key")
+    result = run(*args, "-o", "k8s", "--diff")
+    assert result.returncode == 1, result.stderr
+    assert (
+        b"diff --git a/create-tls-secret.sh b/create-tls-secret.sh\nnew file mode 100755\n"
+        b"--- /dev/null\n+++ b/create-tls-secret.sh\n"
+    ) in result.stdout
+    apply_patch(result.stdout, hermetic / "k8s")
+    assert os.stat("k8s/create-tls-secret.sh").st_mode & 0o777 == 0o755
+    check = run(*args, "-o", "k8s", "--check")
+    assert check.returncode == 0, check.stderr
+    git = shutil.which("git")
+    if git is None:
+        oracles.missing("git is not installed (apt-get install git)")
+    subprocess.run([git, "init", "-q", "g"], check=True, timeout=60)
+    applied = subprocess.run(
+        [git, "apply", "--directory=k8s"], input=result.stdout, cwd="g", capture_output=True,
+        timeout=60, check=False,
+    )  # fmt: skip
+    assert applied.returncode == 0, applied.stderr
+    assert tree(Path("g/k8s")) == tree(Path("k8s"))
+    assert os.stat("g/k8s/create-tls-secret.sh").st_mode & 0o777 == 0o755
+
+
 def test_diff_shows_a_file_force_would_replace_and_patch_brings_the_folder_up_to_date(
     hermetic: Path,
 ) -> None:

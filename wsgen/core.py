@@ -199,8 +199,9 @@ def write_folder(
 def _diff(plan: FolderPlan, result: Result) -> None:
     """render --diff: a unified diff from the folder to what render would write (names
     relative to the folder, a/ and b/ as git writes them: `patch -p1 -d DIR` applies it; a new
-    file from /dev/null). A new private key is never shown: the new key and certificate are
-    left out, and said on stderr (they are new on every run: a diff could not make them)."""
+    file from /dev/null, with git's "new file mode" line when it is not 0644). A new private
+    key is never shown: the new key and certificate are left out, and said on stderr (they
+    are new on every run: a diff could not make them)."""
     from wsgen.lint_fix import _header, _unified  # the diff lint --diff writes
 
     folder = plan.folder
@@ -223,6 +224,9 @@ def _diff(plan: FolderPlan, result: Result) -> None:
         after = file.content.decode("utf-8", "surrogateescape")
         if step.action == output.CREATE:
             before, old_name = "", "/dev/null"
+            if file.mode != render.MODE_FILE:  # create-tls-secret.sh: patch and git apply set it
+                git = f"{_header('a/', step.path)} {_header('b/', step.path)}"
+                parts.append(f"diff --git {git}\nnew file mode {0o100000 | file.mode:o}\n")
         else:
             content = folder.read(step.path, limit=max(output.READ_LIMIT, len(file.content)))
             before = (content or b"").decode("utf-8", "surrogateescape")
