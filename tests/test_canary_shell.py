@@ -105,7 +105,7 @@ def test_init_refuses_at_its_prompt_a_backend_that_is_the_canarys(hermetic: Path
     answer(child, r"Backend \(HOST:PORT\)", "10.0.0.2:3000")
     child.expect(re.escape("--canary-upstream: 10.0.0.2:3000 is also the main backend"))
     child.send(CLEAR + "10.0.0.1:3000\r")
-    answer(child, r"Write 1 file\(s\) to nginx\?", "y")
+    answer(child, r"Write 2 file\(s\) to nginx\?", "y")
     assert finish(child) == 0
     assert "server 10.0.0.1:3000" in (hermetic / "nginx/nginx.conf").read_text()
 

@@ -42,7 +42,10 @@ def test_help_documents_exit_codes() -> None:
         result = run(*args)
         assert result.returncode == 0
         text = " ".join(result.stdout.split())
-        assert "Exit codes: 0 ok; 1 runtime error (I/O); 2 bad input" in text
+        assert (
+            "Exit codes: 0 ok; 1 runtime error (I/O), or render --diff found differences; "
+            "2 bad input" in text
+        )
         assert (
             "4 refused to overwrite" in text
             and "5 --check found changes" in text

@@ -93,7 +93,8 @@ def command_lines(draw: st.DrawFn) -> list[str]:
         argv += [draw(st.sampled_from(["-f", "--values"])), draw(st.sampled_from(VALUES_FILES))]
     if draw(st.booleans()):
         argv += [draw(st.sampled_from(["-o", "--out"])), "k8s"]
-        argv += draw(st.lists(st.sampled_from(["--force", "--dry-run", "--check"]), max_size=2))
+        switches = ["--force", "--dry-run", "--check", "--diff"]
+        argv += draw(st.lists(st.sampled_from(switches), max_size=2))
     if draw(st.integers(0, 4)) == 0:
         argv.insert(draw(st.integers(1, len(argv))), draw(st.sampled_from(ODD)))
     return argv
@@ -158,6 +159,9 @@ def test_the_fast_path_and_typer_agree(argv: list[str], hermetic: Path) -> None:
         ["render", "-o", "k8s", "--dry-run", "--check"],
         ["render", "--target", "nginx", "--upstream=127.0.0.1:3000", "--port", "x"],
         ["render", "--port="],
+        ["render", "--host", "chat.example.com", "-o", "k8s", "--diff"],
+        ["render", "--target", "nginx", "-o", "k8s", "--diff", "--force"],
+        ["render", "--diff"],
     ],
 )
 def test_the_fast_path_and_typer_agree_on_examples(argv: list[str], hermetic: Path) -> None:
@@ -165,10 +169,32 @@ def test_the_fast_path_and_typer_agree_on_examples(argv: list[str], hermetic: Pa
     assert fast == typer_path
 
 
+def test_the_fast_path_and_typer_agree_on_values_from_stdin(
+    hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = []
+    for entry in (fast_render.main, cli.main):
+        stdin = io.TextIOWrapper(io.BytesIO(b"host: stdin.example.com\nprot: 1\n"))
+        monkeypatch.setattr(sys, "stdin", stdin)
+        results.append(captured(entry, ["render", "-f", "-"]))
+    assert results[0] == results[1]
+    assert results[0][:2] == (2, b"")
+    assert results[0][2] == b"wsgen: error: -f -: prot: unknown key (did you mean 'port'?)\n"
+
+
+def test_the_fast_path_and_typer_agree_on_a_diff(hermetic: Path) -> None:
+    fast, typer_path = both(["render", "--replicas", "3", "-o", "k8s", "--diff"], hermetic / "run")
+    assert fast == typer_path
+    code, out, err, written = fast  # type: ignore[misc]
+    assert (code, err, written) == (1, b"", {})
+    assert out.startswith(b"--- /dev/null\n+++ b/deployment.yaml\n") and b"+  replicas: 3\n" in out
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["render"],
+        ["render", "-f", "-", "-o", "k8s", "--diff"],
         ["render", "-f", "v.yaml", "--out=k8s", "--env", "A=1", "--sticky"],
         ["render", "--target", "nginx", "--upstream", "127.0.0.1:3000"],
     ],

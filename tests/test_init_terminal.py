@@ -218,7 +218,7 @@ def test_wizard_other_target_asks_only_its_questions(hermetic: Path) -> None:
     answer(child, "Output folder")  # offered: nginx
     child.expect("Summary:")
     assert "Namespace" not in child.before and "Container image" not in child.before
-    answer(child, r"Write 1 file\(s\) to nginx\?")
+    answer(child, r"Write 2 file\(s\) to nginx\?")  # nginx.conf, wsgen.yaml
     child.expect(r"wsgen: test:  wsgen probe ws://chat.example.com/ws\r\n")
     assert finish(child) == 0
     same = render(hermetic, "--target", "nginx", "--name", "chat", "--port", "8080", "--host",

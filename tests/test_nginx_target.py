@@ -115,6 +115,7 @@ def test_self_signed_writes_the_pair_beside_it_and_keeps_it(wsgen) -> None:
         "tls",
         "tls.crt",
         "tls.key",
+        "wsgen.yaml",
     ]
     assert Path("o/tls/tls.key").stat().st_mode & 0o777 == 0o600
     assert (
@@ -124,7 +125,7 @@ def test_self_signed_writes_the_pair_beside_it_and_keeps_it(wsgen) -> None:
     assert not any("needs root" in line for line in first.err_lines)  # 8443
     again = wsgen(*args)
     assert again.code == 0
-    assert "wsgen: o: up to date (3 files)" in again.err_lines
+    assert "wsgen: o: up to date (4 files)" in again.err_lines
     check = wsgen(*args, "--check")
     assert check.code == 0
 
@@ -324,7 +325,7 @@ def test_init_writes_the_nginx_target_too(wsgen, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("WSGEN_TARGET", "nginx")
     result = wsgen("init", "--defaults", "-o", "o", "--upstream", "10.0.0.5:3000")
     assert result.code == 0, result.err
-    assert sorted(p.name for p in Path("o").iterdir()) == ["nginx.conf"]
+    assert sorted(p.name for p in Path("o").iterdir()) == ["nginx.conf", "wsgen.yaml"]
     again = wsgen("render", "--upstream", "10.0.0.5:3000", "-o", "o", "--check")
     assert again.code == 0, again.err
     assert "test:  wsgen probe ws://test.example.com/" in result.err

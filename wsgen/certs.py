@@ -40,15 +40,24 @@ class CertInfo:
 
 
 def generate(
-    hosts: Iterable[str], days: int, now: dt.datetime, key_type: str = "rsa2048"
+    hosts: Iterable[str],
+    days: int,
+    now: dt.datetime,
+    key_type: str = "rsa2048",
+    ips: Iterable[str] = (),
 ) -> tuple[bytes, bytes]:
-    """A self-signed server certificate for `hosts` (SAN for each, CA:FALSE, serverAuth).
+    """A self-signed server certificate for `hosts` and `ips` (a SAN for each: DNS names,
+    then IP addresses, each sorted; CA:FALSE, serverAuth).
 
     Returns (certificate PEM, private key PEM).
     """
-    names = sorted(set(hosts))
+    import ipaddress
+
+    dns = sorted(set(hosts))
+    addresses = sorted({ipaddress.ip_address(ip) for ip in ips}, key=lambda a: (a.version, int(a)))
+    names = [*dns, *(str(a) for a in addresses)]
     if not names:
-        raise ValueError("at least one host is needed")
+        raise ValueError("at least one host or IP address is needed")
     key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
     if key_type == "rsa2048":
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -72,7 +81,9 @@ def generate(
         .not_valid_before(now)
         .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName(n) for n in names]),
+            x509.SubjectAlternativeName(
+                [*(x509.DNSName(n) for n in dns), *(x509.IPAddress(a) for a in addresses)]
+            ),
             critical=len(subject) == 0,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

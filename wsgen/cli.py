@@ -117,7 +117,8 @@ def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callab
         values = typer.Option(
             None,
             *VALUES_FLAGS,
-            help="Values file (YAML) with the keys named below. [env WSGEN_VALUES]",
+            help="Values file (YAML) with the keys named below; - reads it from standard "
+            "input (its paths are then relative to the current folder). [env WSGEN_VALUES]",
             show_default=False,
         )
         parameters = [_parameter("values", str | None, values)]
@@ -155,6 +156,12 @@ def _out(help: str) -> inspect.Parameter:
         "Print the plan (create/identical/overwrite/refuse); write nothing.",
     ),
     _flag("check", RENDER_SWITCHES["check"], "Write nothing; exit 5 if any file would change."),
+    _flag(
+        "diff",
+        RENDER_SWITCHES["diff"],
+        "Print a unified diff from the folder to what render would write (patch -p1 -d DIR "
+        "applies it; a new private key is never shown); write nothing; exit 1 if it differs.",
+    ),
 )
 def render(**options: Any) -> int:
     """Render what the target needs for a WebSocket app: a Deployment, Service and the routing
@@ -218,7 +225,13 @@ def init(**options: Any) -> int:
 @app.command(cls=_Command, epilog=errors.EXIT_CODES_HELP)
 def cert(
     host: list[str] = typer.Option(
-        ..., "--host", help="DNS name for the certificate (repeatable)."
+        [], "--host", help="DNS name for the certificate (repeatable; or --ip)."
+    ),
+    ip: list[str] = typer.Option(
+        [],
+        "--ip",
+        metavar="ADDRESS",
+        help="IP address for the certificate, e.g. 127.0.0.1 for local tests (repeatable).",
     ),
     out: str = typer.Option(..., "--out", "-o", help="Folder for tls.crt and tls.key."),
     days: str = typer.Option("365", "--days", help="Validity in days."),
@@ -229,9 +242,9 @@ def cert(
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing tls.crt / tls.key."),
 ) -> int:
-    """A self-signed certificate alone (SAN for every host, CA:FALSE, serverAuth), and the
-    kubectl command that turns it into a TLS Secret."""
-    options = model.cert_options(host, days, key_type, namespace, secret_name)
+    """A self-signed certificate alone (SAN for every host and IP address, CA:FALSE,
+    serverAuth), and the kubectl command that turns it into a TLS Secret."""
+    options = model.cert_options(host, days, key_type, namespace, secret_name, ip)
     _print(core.make_certificate(options, arg_path("--out", out), force=force))
     return errors.OK
 

@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # cryptography is imported only where certificates are read (
 class Result:
     stdout: str = ""
     notes: list[str] = field(default_factory=list)  # for stderr, one line each
+    # render --diff: True when the folder differs from what render would write (stdout then
+    # holds the unified diff; names past ASCII and bytes that are not UTF-8 as surrogates)
+    differs: bool = False
 
 
 def now_utc() -> dt.datetime:
@@ -40,16 +43,19 @@ def render_manifests(
     force: bool = False,
     dry_run: bool = False,
     check: bool = False,
+    diff: bool = False,
     now: dt.datetime | None = None,
 ) -> Result:
-    """`wsgen render`: the YAML stream, or a folder planned and written."""
+    """`wsgen render`: the YAML stream, or a folder planned and written (or shown: --dry-run,
+    checked: --check, or compared: --diff)."""
     now = now or now_utc()
     result = Result()
     if out is not None:
         with output.opened(out) as folder:  # plan and write under one lock
-            plan = plan_folder(config, folder, force=force, now=now)
+            would = dry_run or check or diff
+            plan = plan_folder(config, folder, force=force or diff, now=now, would=would)
             result.notes.extend(plan.notes)
-            write_folder(config, plan, result, dry_run=dry_run, check=check)
+            write_folder(config, plan, result, dry_run=dry_run, check=check, diff=diff)
         return result
     target = targets.of(config)
     pem = None
@@ -60,8 +66,32 @@ def render_manifests(
     renderer = target.output()
     result.stdout, notes = renderer.stream(config, pem)
     notes.extend(renderer.warnings(config) + canary.notes(config))  # as a folder's plan says
+    notes.extend(default_image_note(config))
+    if config.tls.mode == "files" and "tls.secretName" in target.uses:
+        # the stream names the Secret; nothing in it makes one (a folder holds the script)
+        notes.append(render.files_secret_note(config))
     result.notes.extend(notes)
     return result
+
+
+def default_image_note(config: Config) -> list[str]:
+    """One line when the Deployment runs wsgen's default image: a demo, not the user's app.
+    A hint for a person: said only when stderr is a terminal (render at a prompt, init's
+    wizard), so that the logs of scripts and CI, which chose their image or run the demo on
+    purpose, stay as they were."""
+    import sys
+
+    if config.image != model.DEFAULT_IMAGE or "image" not in targets.of(config).uses:
+        return []
+    try:
+        if sys.stderr is None or not sys.stderr.isatty():
+            return []
+    except (OSError, ValueError):  # closed
+        return []
+    return [
+        "the image is the default, the ACK guide's demo echo server: not your app "
+        "(give yours with --image)"
+    ]
 
 
 @dataclass
@@ -79,20 +109,21 @@ class FolderPlan:
 
 
 def plan_folder(
-    config: Config, folder: output.Folder, *, force: bool, now: dt.datetime
+    config: Config, folder: output.Folder, *, force: bool, now: dt.datetime, would: bool = False
 ) -> FolderPlan:
     """Everything an output folder will hold, and what writing it would do to each file
-    (`folder` from output.opened: the plan holds only while it stays open)."""
+    (`folder` from output.opened: the plan holds only while it stays open). `would`: nothing
+    will be written (--dry-run, --check, --diff), and the notes say so."""
     notes: list[str] = []
     pem = None
     if config.tls.mode == "self-signed":
-        pem = _folder_pem(config, folder, now, notes)
+        pem = _folder_pem(config, folder, now, notes, would)
     elif config.tls.mode == "files":
         _read_user_pair(config, now, notes)
     renderer = targets.of(config).output()
     files = renderer.folder(config, folder.out, pem)
     # with the plan: also for --dry-run and --check
-    notes.extend(renderer.warnings(config) + canary.notes(config))
+    notes.extend(renderer.warnings(config) + canary.notes(config) + default_image_note(config))
     plan = output.plan(folder, files, force)
     return FolderPlan(folder, files, plan, pem, notes, _recorded_target(folder))
 
@@ -120,20 +151,25 @@ def write_folder(
     *,
     dry_run: bool = False,
     check: bool = False,
+    diff: bool = False,
     refuse_hint: str = "use --force to replace them, --dry-run to see the plan",
 ) -> None:
-    """Carry out a plan (or show it, or check it); add what the user needs next to `result`."""
+    """Carry out a plan (or show it, check it, or compare it: `diff`); add what the user needs
+    next to `result`."""
     out = plan.out
     try:
-        _apply(
-            plan.folder,
-            plan.files,
-            plan.steps,
-            result,
-            dry_run=dry_run,
-            check=check,
-            refuse_hint=refuse_hint,
-        )
+        if diff:
+            _diff(plan, result)
+        else:
+            _apply(
+                plan.folder,
+                plan.files,
+                plan.steps,
+                result,
+                dry_run=dry_run,
+                check=check,
+                refuse_hint=refuse_hint,
+            )
     except WsgenError as error:
         error.notes[:0] = result.notes
         raise
@@ -156,8 +192,55 @@ def write_folder(
                 f"{path} is from an earlier run and no longer used "
                 "(left in place: delete it if nothing needs it)"
             )
-    if not (dry_run or check):
+    if not (dry_run or check or diff):
         result.notes.extend(targets.of(config).output().folder_notes(config, out, plan.pem))
+
+
+def _diff(plan: FolderPlan, result: Result) -> None:
+    """render --diff: a unified diff from the folder to what render would write (names
+    relative to the folder, a/ and b/ as git writes them: `patch -p1 -d DIR` applies it; a new
+    file from /dev/null, with git's "new file mode" line when it is not 0644). A new private
+    key is never shown: the new key and certificate are left out, and said on stderr (they
+    are new on every run: a diff could not make them)."""
+    from wsgen.lint_fix import _header, _unified  # the diff lint --diff writes
+
+    folder = plan.folder
+    new_pair = (
+        any(step.path == KEY_FILE and step.changes for step in plan.steps)
+        and plan.files.get(KEY_FILE) is not None
+    )
+    parts: list[str] = []
+    for step in plan.steps:
+        shown = folder.shown(step.path)
+        if step.fix_mode:
+            result.differs = True
+            result.notes.append(f"{shown}: would set mode 0600 (a diff has no modes)")
+        if not step.changes:
+            continue
+        result.differs = True
+        if new_pair and step.path in (CERT_FILE, KEY_FILE):
+            continue
+        file = plan.files[step.path]
+        after = file.content.decode("utf-8", "surrogateescape")
+        if step.action == output.CREATE:
+            before, old_name = "", "/dev/null"
+            if file.mode != render.MODE_FILE:  # create-tls-secret.sh: patch and git apply set it
+                git = f"{_header('a/', step.path)} {_header('b/', step.path)}"
+                parts.append(f"diff --git {git}\nnew file mode {0o100000 | file.mode:o}\n")
+        else:
+            content = folder.read(step.path, limit=max(output.READ_LIMIT, len(file.content)))
+            before = (content or b"").decode("utf-8", "surrogateescape")
+            old_name = _header("a/", step.path)
+        for line in _unified(before, after, old_name, _header("b/", step.path)):
+            end = "" if line.endswith("\n") else "\n\\ No newline at end of file\n"
+            parts.append(line + end)
+    if new_pair:
+        result.notes.append(
+            f"{folder.shown(CERT_FILE)}, {folder.shown(KEY_FILE)}: would make a new key and "
+            "certificate (not in the diff: a private key is never shown, and a new pair is "
+            "made on every run)"
+        )
+    result.stdout = "".join(parts)
 
 
 def _ours(folder: output.Folder, relative: str) -> bool:
@@ -226,7 +309,9 @@ def _new_pem(config: Config, now: dt.datetime) -> Pem:
     return Pem(cert, key)
 
 
-def _folder_pem(config: Config, folder: output.Folder, now: dt.datetime, notes: list[str]) -> Pem:
+def _folder_pem(
+    config: Config, folder: output.Folder, now: dt.datetime, notes: list[str], would: bool
+) -> Pem:
     """Keep the folder's key and certificate while they still cover the host and have not
     expired; otherwise say why, and make new ones (replacing them needs --force). They are
     read without following links (a linked tls/ is an error, as for writing)."""
@@ -250,7 +335,8 @@ def _folder_pem(config: Config, folder: output.Folder, now: dt.datetime, notes: 
     if problem is None:
         return Pem(existing["cert"], existing["key"])
     part, reason = problem
-    notes.append(f"{folder.shown(paths[part])} {reason}: making a new key and certificate")
+    making = "would make" if would else "making"
+    notes.append(f"{folder.shown(paths[part])} {reason}: {making} a new key and certificate")
     return _new_pem(config, now)
 
 
@@ -339,7 +425,7 @@ def make_certificate(
 
     now = now or now_utc()
     output.check_folder(out)
-    cert, key = certs.generate(options.hosts, options.days, now, options.key_type)
+    cert, key = certs.generate(options.hosts, options.days, now, options.key_type, options.ips)
     cert_name, key_name = Path(CERT_FILE).name, Path(KEY_FILE).name
     files = {cert_name: File(cert), key_name: File(key, MODE_KEY)}
     result = Result()
@@ -360,6 +446,6 @@ def make_certificate(
         os.path.join(out, key_name),
     )
     expiry = certs.read_certificate(cert).expiry()
-    hosts = ", ".join(sorted(set(options.hosts)))
+    hosts = ", ".join([*sorted(set(options.hosts)), *dict.fromkeys(options.ips)])
     result.notes += [f"certificate for {hosts} expires {expiry}", command]
     return result

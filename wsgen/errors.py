@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 OK = 0
 RUNTIME = 1
+DIFFERS = 1  # render --diff: the folder differs from what render would write
 BAD_INPUT = 2
 NO_TERMINAL = 3
 COMMAND_FAILED = 3  # lint, probe: the command itself failed (a bug)
@@ -27,7 +28,8 @@ OUTPUT_CODES_HELP = (
     "130 interrupted; 141 the output's reader went away (a closed pipe)."
 )
 EXIT_CODES_HELP = (
-    "Exit codes: 0 ok; 1 runtime error (I/O); 2 bad input (flag, values file, certificate, "
+    "Exit codes: 0 ok; 1 runtime error (I/O), or render --diff found differences; "
+    "2 bad input (flag, values file, certificate, "
     "an output folder holding a link, or a folder where a file goes); "
     "3 init: answers missing and no terminal to ask on; 4 refused to overwrite a changed file "
     "(use --force) or not confirmed; 5 --check found changes; " + OUTPUT_CODES_HELP

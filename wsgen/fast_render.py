@@ -25,7 +25,12 @@ from wsgen import core, errors, model, runner
 VALUES_FLAGS = ("--values", "-f")
 OUT_FLAGS = ("--out", "-o")
 # render's switches, by the name its options carry them under
-RENDER_SWITCHES = {"force": "--force", "dry_run": "--dry-run", "check": "--check"}
+RENDER_SWITCHES = {
+    "force": "--force",
+    "dry_run": "--dry-run",
+    "check": "--check",
+    "diff": "--diff",
+}
 FORCE_TYPER = "WSGEN_FORCE_TYPER"
 _VALUE, _SWITCH, _REPEATED = "value", "switch", "repeated"
 
@@ -75,7 +80,7 @@ def parse(args: list[str]) -> dict[str, Any] | None:
             value = next(rest, None)  # type: ignore[assignment]
             if value is None:
                 return None  # typer: "Option '--port' requires an argument"
-        if value.startswith("-"):
+        if value.startswith("-") and value != "-":  # "-" alone is a value to click too (-f -)
             return None
         if kind == _REPEATED:
             options[name] = [*(options[name] or []), value]
@@ -87,27 +92,78 @@ def parse(args: list[str]) -> dict[str, Any] | None:
 def render(options: dict[str, Any]) -> int:
     """`wsgen render` once its options are parsed (by `parse` or by typer)."""
     force, dry_run, check = options["force"], options["dry_run"], options["check"]
+    diff = options["diff"]
     out_path = path("--out", options["out"], "WSGEN_OUT")
     if out_path is None:
-        for flag, given in (("--force", force), ("--dry-run", dry_run), ("--check", check)):
+        for flag, given in (
+            ("--force", force),
+            ("--dry-run", dry_run),
+            ("--check", check),
+            ("--diff", diff),
+        ):
             if given:
                 raise errors.BadInput(f"{flag}: only works with --out DIR")
+    if diff:
+        for flag, given in (("--dry-run", dry_run), ("--check", check), ("--force", force)):
+            if given:
+                raise errors.BadInput(
+                    f"--diff and {flag}: give one (--diff writes nothing and shows every "
+                    "change, a file --force would replace too)"
+                )
     if dry_run and check:
         raise errors.BadInput(
             "--dry-run and --check: give one (--check has the exit code CI needs)"
         )
     config = model.build(layers(options))
-    show(core.render_manifests(config, out_path, force=force, dry_run=dry_run, check=check))
-    return errors.OK
+    result = core.render_manifests(
+        config, out_path, force=force, dry_run=dry_run, check=check, diff=diff
+    )
+    if diff:
+        show_diff(result.stdout)
+        result.stdout = ""
+    show(result)
+    return errors.DIFFERS if result.differs else errors.OK
+
+
+def show_diff(patch: str) -> None:
+    """A diff on stdout: on a terminal, to be read (nothing in it moves the cursor), else a
+    patch (a name or text that is not UTF-8 as its bytes), as lint --diff writes one."""
+    import sys
+
+    from wsgen.terminal import escape
+
+    if not patch:
+        return
+    stream = sys.stdout
+    try:
+        terminal = bool(stream is not None and stream.isatty())
+    except (OSError, ValueError):  # closed
+        terminal = False
+    if terminal:
+        runner.emit("".join(escape(line) + "\n" for line in patch[:-1].split("\n")))
+    else:
+        runner.emit(patch.encode("utf-8", "surrogateescape"))
 
 
 def layers(options: dict[str, Any]) -> list[tuple[model.Layer, Path]]:
     """Values file, environment and flags, weakest first."""
     flags = {option.key: options[param_name(option)] for option in model.options().values()}
     result: list[tuple[model.Layer, Path]] = []
+    from wsgen.terminal import escape
+
+    for line in model.unknown_variables(os.environ):
+        runner.emit(f"wsgen: {escape(line)}\n", stderr=True)
     values_path = path("--values", options["values"], "WSGEN_VALUES")
     if values_path is not None:
-        result.append(model.values_layer(values_path))
+        if str(values_path) == model.STDIN and options["values"] is None:
+            raise errors.BadInput(
+                "WSGEN_VALUES: '-' (standard input) is taken only as -f - on the command line "
+                "(a variable outlives the command whose input it meant)"
+            )
+        import sys
+
+        stdin = None if sys.stdin is None else sys.stdin.buffer
+        result.append(model.values_layer(values_path, stdin))
     result.append((model.environ_layer(os.environ), Path.cwd()))
     result.append((model.flags_layer(flags), Path.cwd()))
     return result

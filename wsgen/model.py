@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from wsgen.errors import BadInput, did_you_mean
 from wsgen.ingress_nginx import MAX_TIMEOUT_SECONDS
@@ -851,6 +851,23 @@ def environ_layer(environ: Mapping[str, str]) -> Layer:
     return layer
 
 
+# WSGEN_* variables wsgen reads that are not options: the values file and output folder of
+# render and init, and wsgen.fast_render's switch to typer (tests, comparing by hand).
+OTHER_VARIABLES = ("WSGEN_VALUES", "WSGEN_OUT", "WSGEN_FORCE_TYPER")
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """A warning for each WSGEN_* variable wsgen does not read (a misspelt one would be
+    ignored in silence), with the closest known one (the name as set: escape it to show it)."""
+    known = [*(option.env for option in options().values()), *OTHER_VARIABLES]
+    found = sorted(name for name in environ if name.startswith("WSGEN_") and name not in known)
+    return [
+        f"warning: {name} is not a variable wsgen reads; ignored"
+        f"{did_you_mean(name, known) if len(name) <= 64 else ''}"
+        for name in found
+    ]
+
+
 def _pairs(items: Iterable[object], origin: str) -> list[tuple[str, Given]]:
     pairs: list[tuple[str, Given]] = []
     seen: set[str] = set()
@@ -904,10 +921,14 @@ def given_file(layers: Iterable[tuple[Layer, Path]], key: str) -> FileRef | None
     return None if found is None else make_file_ref(str(found[0].value), found[1], found[0].origin)
 
 
-def read_user_file(path: Path, label: str, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_user_file(
+    path: Path, label: str, limit: int = MAX_FILE_BYTES, *, pipes: bool = False
+) -> bytes:
     """A file the user named; `label` ("--values: v.yaml") starts each one-line error.
     Only regular files are read (a named pipe or a device could block for ever; the type is
-    checked on the open file), and at most `limit` bytes of them."""
+    checked on the open file), and at most `limit` bytes of them; with `pipes`, a pipe too
+    (`-f <(...)`, /dev/fd/N, a FIFO: read once, to its end)."""
+    import fcntl
     import stat
 
     try:
@@ -922,7 +943,9 @@ def read_user_file(path: Path, label: str, limit: int = MAX_FILE_BYTES) -> bytes
         kind = os.fstat(fd).st_mode
         if stat.S_ISDIR(kind):
             raise BadInput(f"{label}: is a folder, not a file")
-        if not stat.S_ISREG(kind):
+        if pipes and stat.S_ISFIFO(kind):  # read as a pipe is: wait for what its writer sends
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+        elif not stat.S_ISREG(kind):
             raise BadInput(f"{label}: is not a regular file")
         with os.fdopen(fd, "rb", closefd=False) as file:
             data = file.read(limit + 1)
@@ -944,15 +967,56 @@ def byte_size(count: int) -> str:
     return f"{count} bytes"
 
 
-def values_layer(path: Path) -> tuple[Layer, Path]:
-    """Read a values file. Returns the layer and the folder that relative paths in it are
-    relative to (the file's own folder)."""
-    where = str(path)
+STDIN = "-"  # -f -: the values file is standard input
+STDIN_ORIGIN = "-f -"
+
+
+def values_layer(path: Path, stdin: BinaryIO | None = None) -> tuple[Layer, Path]:
+    """Read a values file (`path` "-": `stdin`, which is then read once). Returns the layer and
+    the folder that relative paths in it are relative to: the file's own folder, or the
+    current one for stdin and a pipe (`-f <(...)`, whose folder is /dev/fd)."""
+    import stat
+
+    if str(path) == STDIN:
+        where = STDIN_ORIGIN
+        data = _read_stdin(stdin)
+        base = Path.cwd()
+    else:
+        where = str(path)
+        data = read_user_file(path, f"--values: {where}", pipes=True)
+        try:
+            regular = stat.S_ISREG(os.stat(path).st_mode)
+        except OSError:  # a pipe's /dev/fd/N, gone once read
+            regular = False
+        base = path.parent if regular else Path.cwd()
     try:
-        text = read_user_file(path, f"--values: {where}").decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadInput(f"--values: {where}: not UTF-8 text") from None
-    return parse_values(text, where), path.parent
+        label = where if where == STDIN_ORIGIN else f"--values: {where}"
+        raise BadInput(f"{label}: not UTF-8 text") from None
+    return parse_values(text, where), base
+
+
+def _read_stdin(stdin: BinaryIO | None) -> bytes:
+    """-f -: standard input, read once and at most MAX_FILE_BYTES (a terminal is not read:
+    the values would be typed blind, and the wizard asks there)."""
+    if stdin is None:
+        raise BadInput(f"{STDIN_ORIGIN}: standard input is closed")
+    try:
+        if stdin.isatty():
+            raise BadInput(
+                f"{STDIN_ORIGIN}: standard input is a terminal; pipe the values file in "
+                "(wsgen render -f - < values.yaml)"
+            )
+        data = stdin.read(MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as error:
+        raise BadInput(f"{STDIN_ORIGIN}: {getattr(error, 'strerror', None) or error}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(
+            f"{STDIN_ORIGIN}: is larger than {byte_size(MAX_FILE_BYTES)} (wsgen reads files up "
+            "to that size)"
+        )
+    return data
 
 
 def parse_values(text: str, where: str) -> Layer:
@@ -1356,10 +1420,29 @@ class CertOptions:
     key_type: str
     namespace: str
     secret_name: str
+    ips: tuple[str, ...] = ()  # IP subjectAltNames (local tests: 127.0.0.1, ::1)
+
+
+def ip_address(raw: object) -> str:
+    """An IPv4 or IPv6 address, as Python writes it (::0001 -> ::1)."""
+    import ipaddress
+
+    text = _text(raw)
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ValueError(
+            f"{show(text)} is not an IP address (IPv4 like 127.0.0.1, or IPv6 like ::1)"
+        ) from None
 
 
 def cert_options(
-    hosts: Iterable[str], days_: str, key_type: str, namespace: str, secret_name: str
+    hosts: Iterable[str],
+    days_: str,
+    key_type: str,
+    namespace: str,
+    secret_name: str,
+    ips: Iterable[str] = (),
 ) -> CertOptions:
     def check(flag: str, rule: Callable[[object], object], raw: str) -> Any:
         try:
@@ -1367,7 +1450,11 @@ def cert_options(
         except ValueError as error:
             raise BadInput(f"{flag}: {error}") from None
 
+    hosts, ips = tuple(hosts), tuple(ips)
+    if not hosts and not ips:
+        raise BadInput("--host or --ip: give at least one (what the certificate is for)")
     return CertOptions(
+        ips=tuple(check("--ip", ip_address, ip) for ip in ips),
         hosts=tuple(check("--host", host, h) for h in hosts),
         days=check("--days", days, days_),
         key_type=check("--key-type", choice(KEY_TYPES, "a key type"), key_type),

@@ -170,10 +170,24 @@ def folder(
         files[SCRIPT_FILE] = File(
             template(SCRIPT_FILE + ".j2", c=config, command=command).encode(), MODE_SCRIPT
         )
-    values = template(values_template, c=config, cert_path=cert_path, key_path=key_path)
-    _check_values(values, config, out)
-    files[VALUES_FILE] = File(values.encode())
+    files[VALUES_FILE] = values_file(values_template, config, out, cert_path, key_path)
     return files
+
+
+def values_file(
+    values_template: str,
+    config: Config,
+    out: Path,
+    cert_path: str = "",
+    key_path: str = "",
+    **context: Any,
+) -> File:
+    """wsgen.yaml, checked: read from the folder `out`, it gives back the same Config (the
+    user's certificate files at `cert_path` and `key_path`, relative to the folder; `context`:
+    what the target's template needs besides)."""
+    values = template(values_template, c=config, cert_path=cert_path, key_path=key_path, **context)
+    _check_values(values, config, out)
+    return File(values.encode())
 
 
 WORKLOAD = ("deployment.yaml", "service.yaml")
@@ -235,6 +249,19 @@ def stream_notes(config: Config, pem: Pem | None) -> list[str]:
     ]
 
 
+def files_secret_note(config: Config) -> str:
+    """--tls files: the command that makes the TLS Secret of the user's files (after a folder,
+    and after a stream, which names the Secret but cannot make it)."""
+    # Paths that work from here, wherever the values file that named them lives.
+    cert, key = (
+        ref.given if os.path.isabs(ref.given) else os.path.relpath(ref.path)
+        for ref in config.tls.files()
+    )
+    return (
+        f"create the Secret: {secret_command(config.namespace, config.tls.secret_name, cert, key)}"
+    )
+
+
 def folder_notes(config: Config, out: Path, pem: Pem | None, user: str) -> list[str]:
     """What a Kubernetes target says after writing a folder; `user` is the object that reads
     the TLS Secret ("the Ingress")."""
@@ -254,13 +281,7 @@ def folder_notes(config: Config, out: Path, pem: Pem | None, user: str) -> list[
             f"kubectl apply -k {shlex.quote(str(out))} creates the Secret too; or: {command}",
         ]
     if tls.mode == "files":
-        # Paths that work from here, wherever the values file that named them lives.
-        cert, key = (
-            ref.given if os.path.isabs(ref.given) else os.path.relpath(ref.path)
-            for ref in tls.files()
-        )
-        command = secret_command(config.namespace, tls.secret_name, cert, key)
-        return [f"create the Secret: {command}"]
+        return [files_secret_note(config)]
     if tls.mode == "secret":
         return [
             f"{user} expects the kubernetes.io/tls Secret {tls.secret_name} "

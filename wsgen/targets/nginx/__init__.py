@@ -11,7 +11,7 @@ from typing import NamedTuple
 from wsgen import canary, model
 from wsgen.errors import BadInput
 from wsgen.model import Config, Endpoint, Option, Values
-from wsgen.targets.base import CERT_FILE, KEY_FILE, Question, Target
+from wsgen.targets.base import CERT_FILE, KEY_FILE, VALUES_FILE, Question, Target
 
 CONF_FILE = "nginx.conf"
 
@@ -94,7 +94,7 @@ TARGET = Target(
     options=(UPSTREAM, LISTEN, REDIRECT_FROM, *canary.NGINX_OPTIONS),
     uses=model.BASE_KEYS | {"upstream", "listen", "redirectFrom"} | canary.NGINX_KEYS,
     tls_modes=("none", "self-signed", "files"),
-    files=(CONF_FILE, CERT_FILE, KEY_FILE),
+    files=(CONF_FILE, CERT_FILE, KEY_FILE, VALUES_FILE),
     renderer="wsgen.targets.nginx.render",
     settings=_settings,
     summary=_summary,

@@ -23,10 +23,11 @@ from wsgen import canary, render
 from wsgen.errors import BadInput
 from wsgen.model import Config, Endpoint, FileRef
 from wsgen.render import File, Pem
-from wsgen.targets.base import CERT_FILE, KEY_FILE
+from wsgen.targets.base import CERT_FILE, KEY_FILE, VALUES_FILE
 from wsgen.targets.nginx import CONF_FILE, Settings
 
 TEMPLATE = "nginx/nginx.conf.j2"
+VALUES_TEMPLATE = "nginx/wsgen.yaml.j2"
 
 _PLAIN = re.compile(r"[A-Za-z0-9/._+-]+")
 
@@ -161,8 +162,10 @@ def _quoted_pair(config: Config, paths: tuple[str, str], refs: tuple[FileRef, Fi
 
 
 def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
-    """nginx.conf, and with --tls self-signed the certificate and key beside it."""
+    """nginx.conf, with --tls self-signed the certificate and key beside it, and wsgen.yaml
+    (`wsgen render -f DIR/wsgen.yaml -o DIR` writes the folder again, as a Kubernetes one)."""
     files: dict[str, File] = {}
+    cert_path = key_path = ""
     if config.tls.mode == "self-signed":
         if pem is None:
             raise ValueError("self-signed needs its certificate")
@@ -171,11 +174,20 @@ def folder(config: Config, out: Path, pem: Pem | None) -> dict[str, File]:
         text = conf(config, CERT_FILE, KEY_FILE)
     elif config.tls.mode == "files":
         refs = config.tls.files()
-        paths = (render.relative_to(refs[0], out), render.relative_to(refs[1], out))
-        text = _quoted_pair(config, paths, refs)
+        cert_path, key_path = (render.relative_to(refs[0], out), render.relative_to(refs[1], out))
+        text = _quoted_pair(config, (cert_path, key_path), refs)
     else:
         text = conf(config)
-    return {CONF_FILE: File(text.encode()), **files}
+    values = render.values_file(
+        VALUES_TEMPLATE,
+        config,
+        out,
+        cert_path,
+        key_path,
+        default_upstream=Endpoint("127.0.0.1", config.port),
+        default_listen=Endpoint("", 443 if config.tls.enabled else 80),
+    )
+    return {CONF_FILE: File(text.encode()), **files, VALUES_FILE: values}
 
 
 def stream(config: Config, pem: Pem | None) -> tuple[str, list[str]]:
