@@ -37,11 +37,16 @@ def test_no_command_shows_help() -> None:
     assert "render" in result.stdout and "cert" in result.stdout
 
 
+def _unwrapped(help: str) -> str:
+    """Help text as one line: click may wrap after the hyphen of "read-only"."""
+    return " ".join(re.sub(r"(?<=\w-)\n\s*", "", help).split())
+
+
 def test_help_documents_exit_codes() -> None:
     for args in (["--help"], ["render", "--help"], ["init", "--help"], ["cert", "--help"]):
         result = run(*args)
         assert result.returncode == 0
-        text = " ".join(result.stdout.split())
+        text = _unwrapped(result.stdout)
         assert (
             "Exit codes: 0 ok; 1 runtime error (I/O), or render --diff found differences; "
             "2 bad input" in text
@@ -52,7 +57,7 @@ def test_help_documents_exit_codes() -> None:
             and "130 interrupted" in text
         )
     for args in (["--help"], ["render", "--help"], ["lint", "--help"], ["probe", "--help"]):
-        text = " ".join(run(*args).stdout.split())
+        text = _unwrapped(run(*args).stdout)
         assert (
             "7 the output could not be written (standard output or error, or a file: a full "
             "disk, a closed file, a read-only folder); 130 interrupted; 141 the output's reader "
