@@ -35,7 +35,6 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,27 +185,17 @@ def hand_to_nobody(folder: Path) -> None:
 
 @contextlib.contextmanager
 def echo_app(port: int) -> Iterator[None]:
-    """The app behind nginx: a WebSocket echo server on 127.0.0.1:PORT (the port the README
-    gives the app)."""
-    from websockets.sync.server import ServerConnection, serve
-
-    def echo(connection: ServerConnection) -> None:
-        with contextlib.suppress(Exception):
-            for message in connection:
-                connection.send(message)
-
+    """The app behind nginx: tests/live.py's WebSocket echo server on 127.0.0.1:PORT, the port
+    the example gives the app."""
     try:
-        server = serve(echo, "127.0.0.1", port, ping_interval=None)
+        backend = live.echo_backend(port)
+        backend.__enter__()
     except OSError as error:
         raise AssertionError(f"the example's app port 127.0.0.1:{port} is taken: {error}") from None
-    with server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            server.shutdown()
-            thread.join(10)
+    try:
+        yield
+    finally:
+        backend.__exit__(None, None, None)
 
 
 def nginx(scene: Scene, args: list[str]) -> Ran:
@@ -517,3 +506,31 @@ def test_the_convention_fails_what_it_cannot_run() -> None:
             with pytest.raises(AssertionError):
                 (sh if bad == "sh" else console)(Block("x.md", 1, bad, text), here)
     assert not compare(["a", "b"], ["a", "c"]) and compare(["a", "...", "c"], ["a", "b", "b", "c"])
+
+
+def anchors(path: Path) -> set[str]:
+    """The anchors GitHub makes for a document's headings (lower case, punctuation dropped,
+    spaces to `-`)."""
+    made: set[str] = set()
+    fenced = False
+    for line in path.read_text().splitlines():
+        fenced ^= line.startswith("```")
+        heading = re.match(r"#{1,6} (.*)", line)
+        if heading and not fenced:
+            made.add(re.sub(r"[^\w\- ]", "", heading.group(1).strip().lower()).replace(" ", "-"))
+    return made
+
+
+def test_the_readme_links_every_document_and_every_link_resolves() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for document in DOCUMENTS[1:]:
+        assert f"]({document})" in readme, f"the README's table of contents misses {document}"
+    for document in DOCUMENTS:
+        here = ROOT / document
+        for target in re.findall(r"\]\(([^)\s]+)\)", here.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, fragment = target.partition("#")
+            linked = (here.parent / path).resolve() if path else here
+            assert linked.is_file(), f"{document}: a link to {target}, which does not exist"
+            assert not fragment or fragment in anchors(linked), f"{document}: {target}"
