@@ -2,11 +2,12 @@
 
 The convention the documents follow (a block that breaks it fails the test):
 - Each fenced block names its kind. ``sh``: every line is a command (a trailing ``\\`` joins the
-  next, ``#`` starts a comment, ``&&`` and ``|`` chain); each must exit 0. ``console``: a
-  transcript; ``$ `` lines are commands, the lines up to the next one are what it prints, compared
-  whole (stdout alone, or stdout then stderr; a ``...`` line stands for any lines); ``$ cat FILE`` shows a file the example starts from, which the test writes. ``text``,
-  ``yaml``, ``json``, ``make`` are shown, not run, and may not hold a ``$ `` line. Any other kind,
-  or none, fails.
+  next, ``#`` starts a comment, ``&&`` and ``|`` chain, ``< FILE`` and ``> FILE`` end a command);
+  each must exit 0. ``console``: a transcript; ``$ `` lines are commands, the lines up to the next
+  one are what it prints, compared whole (stdout alone, or stdout then stderr; a ``...`` line
+  stands for any lines), exit 0 or 1 (findings, a diff); ``$ cat FILE`` shows a file the example
+  starts from, which the test writes. ``text``, ``yaml``, ``json``, ``make`` are shown, not run,
+  and may not hold a ``$ `` line. Any other kind, or none, fails.
 - Each block runs in a fresh temporary folder, with servers of its own, all stopped after it;
   ``<!-- readme-test: continues -->`` on the line before the fence keeps the folder and servers of
   the block before. The README is one scenario: its blocks all continue.
@@ -144,7 +145,7 @@ def run(scene: Scene, argv: list[str], stdin: str | None = None) -> Ran:
 
 
 def wsgen(scene: Scene, args: list[str], stdin: str | None = None) -> Ran:
-    if args[:1] == ["init"]:
+    if args[:1] == ["init"] and stdin is None:
         return init_in_a_terminal(scene, args[1:], answers=None)
     return run(scene, [*wsgen_exe(), *args], stdin)
 
@@ -258,17 +259,24 @@ def split(words: list[str], operator: str) -> list[list[str]]:
 
 
 def command(scene: Scene, line: str) -> Ran:
-    """One shell line: `&&` chains and a `|` into kubectl, each part through its runner."""
+    """One shell line: `&&` chains, `|` pipes, `< FILE` and `> FILE` at a command's end, each
+    command through its runner (`cat FILE` too, at the start of a pipe)."""
     if line.startswith(QUICK_START):
         return quick_start(scene, line)
     words = shlex.split(line, comments=True)
     assert words, line
-    assert not {"<", ">", ";", "||", "&"} & set(words), f"no runner for {line}"
+    assert not {";", "||", "&", ">>", "2>", "2>&1"} & set(words), f"no runner for {line}"
     ran = Ran(0, "", "")
     for part in split(words, "&&"):
         stages = split(part, "|")
         stdin: str | None = None
         for number, argv in enumerate(stages):
+            into = None
+            if len(argv) > 2 and argv[-2] == ">" and number == len(stages) - 1:
+                argv, into = argv[:-2], scene.folder / argv[-1]
+            if len(argv) > 2 and argv[-2] == "<" and number == 0:
+                argv, stdin = argv[:-2], (scene.folder / argv[-1]).read_text()
+            assert not {"<", ">"} & set(argv), f"no runner for {line}"
             program, args = argv[0], argv[1:]
             if program == "wsgen":
                 ran = wsgen(scene, args, stdin)
@@ -276,8 +284,13 @@ def command(scene: Scene, line: str) -> Ran:
                 ran = kubectl(scene, args, stdin)
             elif program == "nginx" and stdin is None:
                 ran = nginx(scene, args)
+            elif program == "cat" and number == 0 and len(args) == 1 and len(stages) > 1:
+                ran = Ran(0, (scene.folder / args[0]).read_text(), "")
             else:
                 raise AssertionError(f"no runner for {program}: {line}")
+            if into is not None:
+                into.write_text(ran.out)
+                ran = Ran(ran.code, "", ran.both[len(ran.out) :])
             if number < len(stages) - 1:
                 assert ran.code == 0, f"{line}: {ran.both}"
                 stdin = ran.out
@@ -500,11 +513,19 @@ def test_the_convention_fails_what_it_cannot_run() -> None:
         for bad, text in [
             ("sh", "curl https://chat.example.com/\n"),
             ("sh", "wsgen render --port 0\n"),
-            ("sh", "wsgen render > out.yaml\n"),
+            ("sh", "wsgen render > out.yaml; cat out.yaml\n"),
+            ("sh", "wsgen render -f values.yaml\n"),  # no such file
             ("console", "$ wsgen lint -\nno findings\n"),
         ]:
             with pytest.raises(AssertionError):
                 (sh if bad == "sh" else console)(Block("x.md", 1, bad, text), here)
+        # and what it can: redirections and a file piped on
+        sh(Block("x.md", 1, "sh", "wsgen render --name chat > out.yaml\n"), here)
+        assert "name: chat" in (here.folder / "out.yaml").read_text()
+        sh(
+            Block("x.md", 1, "sh", "cat out.yaml | kubectl apply -f -\nwsgen lint - < out.yaml\n"),
+            here,
+        )
     assert not compare(["a", "b"], ["a", "c"]) and compare(["a", "...", "c"], ["a", "b", "b", "c"])
 
 
