@@ -79,13 +79,13 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None) -> 
 
 
 @contextlib.contextmanager
-def serving(handler: Any, **options: Any) -> Iterator[int]:
+def serving(handler: Any, port: int = 0, **options: Any) -> Iterator[int]:
     """A WebSocket server on 127.0.0.1 running `handler` for each connection (its own keepalive
     pings off: only the proxy may end idling; `options`: more of websockets' serve()), in a
-    thread, always shut down; yields its port."""
+    thread, always shut down; yields its port (`port`, or a free one)."""
     from websockets.sync.server import serve
 
-    with serve(handler, "127.0.0.1", 0, ping_interval=None, **options) as server:
+    with serve(handler, "127.0.0.1", port, ping_interval=None, **options) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
@@ -96,8 +96,8 @@ def serving(handler: Any, **options: Any) -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def echo_backend() -> Iterator[int]:
-    """A WebSocket echo server."""
+def echo_backend(port: int = 0) -> Iterator[int]:
+    """A WebSocket echo server (on `port`, or a free one)."""
     from websockets.sync.server import ServerConnection
 
     def echo(connection: ServerConnection) -> None:
@@ -105,8 +105,8 @@ def echo_backend() -> Iterator[int]:
             for message in connection:
                 connection.send(message)
 
-    with serving(echo) as port:
-        yield port
+    with serving(echo, port) as bound:
+        yield bound
 
 
 @contextlib.contextmanager

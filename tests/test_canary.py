@@ -214,10 +214,10 @@ def test_init_takes_the_canary_options_and_its_summary_names_the_canary(hermetic
 
 
 def test_the_readme_canary_lifecycle_runs_as_written(wsgen) -> None:
-    """Each command of the README's canary section, in order, on a folder made before: the
+    """Each command of docs/canary.md, in order, on a folder made before: the
     canary added, its weight raised, then promoted (and the rollback, on a folder with one)."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Canary releases", 1)[1].split("\n## ", 1)[0]
+    readme = (ROOT / "docs/canary.md").read_text()
+    section = readme.split("# Canary releases", 1)[1].split("\n# ", 1)[0]
     block = section.split("```sh\n", 1)[1].split("```", 1)[0]
     commands = [shlex.split(line.split("#", 1)[0]) for line in block.splitlines() if line]
     assert [c[:2] for c in commands] == [["wsgen", "render"]] * 4

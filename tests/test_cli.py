@@ -66,19 +66,18 @@ def test_help_documents_exit_codes() -> None:
 
 
 def test_readme_lists_the_exit_codes_every_command_shares() -> None:
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    table = (ROOT / "docs/exit-codes.md").read_text().split("# Exit codes", 1)[1]
     for code in (7, 130, 141):
         assert f"\n| {code} | " in table, code
-    lint = readme.split("### Rules", 1)[0].rsplit("## wsgen lint", 1)[1]
-    probe = readme.split("### JSON (`--json`)", 1)[0].rsplit("## wsgen probe", 1)[1]
+    lint = (ROOT / "docs/lint.md").read_text().split("## Rules", 1)[0]
+    probe = (ROOT / "docs/probe.md").read_text().split("## JSON (`--json`)", 1)[0]
     for section in (" ".join(lint.split()), " ".join(probe.split())):
         assert "**7** the" in section and "130 interrupted; 141 the reader" in section
 
 
 def test_the_readme_options_table_has_a_row_for_every_option() -> None:
-    readme = (ROOT / "README.md").read_text()
-    table = readme.split("## wsgen render", 1)[1].split("\n### ", 1)[0]
+    readme = (ROOT / "docs/render.md").read_text()
+    table = readme.split("# wsgen render", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in table.splitlines() if line.startswith("| `-")]
     for option in model.options().values():
         flag = re.compile(re.escape(option.flag) + r"(?![a-z-])")
@@ -239,7 +238,7 @@ def test_interrupt_exits_130(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     readme = (ROOT / "README.md").read_text()
-    blocks = readme.split("## Quick start", 1)[1].split("## wsgen render", 1)[0]
+    blocks = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = [line for line in blocks.splitlines() if line.startswith("python3 -m venv")]
     assert len(commands) == 2
     install_and_render, test = commands
@@ -343,8 +342,8 @@ def test_the_readme_sarif_recipe_fails_the_step_unless_lint_wrote_its_report(
     """The recipe's `run:` as GitHub runs it (bash -e), with the real wsgen: findings pass; a
     full disk fails, and so does a wsgen.sarif the shell cannot create; then every exit code
     wsgen documents, through a stand-in wsgen."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### SARIF (`--format sarif`)", 1)[1].split("\n## ", 1)[0]
+    readme = (ROOT / "docs/lint.md").read_text()
+    section = readme.split("## SARIF (`--format sarif`)", 1)[1].split("\n# ", 1)[0]
     workflow = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])
     script = workflow[0]["run"]
     assert "wsgen lint --format sarif k8s/ > wsgen.sarif" in script

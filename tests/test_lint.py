@@ -677,8 +677,8 @@ def test_deep_values_file_is_one_line_error(with_pyyaml, tmp_path: Path, command
 
 
 def test_readme_documents_every_rule_and_its_example_output_is_real(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## wsgen lint") : readme.index("## Exit codes")]
+    readme = (ROOT / "docs/lint.md").read_text()
+    section = readme[readme.index("# wsgen lint") :]
     for rule in RULES.values():
         row = re.search(rf"^\| {rule.id} \| ([a-z /]+) \| ([a-z ]+) \|", section, re.MULTILINE)
         assert row, rule.id
@@ -695,7 +695,7 @@ def test_readme_documents_every_rule_and_its_example_output_is_real(tmp_path: Pa
     )
     assert result.stdout == example.group(2)
     # the --diff example of "Fixing", on the same file: the diff, the summary, nothing written
-    fixing = readme[readme.index("### Fixing") : readme.index("### Rules")]
+    fixing = readme[readme.index("## Fixing") : readme.index("## Rules")]
     shown = re.search(r"\$ wsgen lint --diff --unsafe-fixes k8s/\n(.*?)```", fixing, re.S)
     said = re.search(r"stderr then says `(.*?)`", fixing)
     assert shown and said
@@ -1082,7 +1082,7 @@ def test_a_file_with_too_many_nodes_is_a_finding_not_gigabytes(tmp_path: Path) -
     # (exit 3); 10 MB of `[1,1,...]` 1.8 GB. Under the 64 MiB file limit, that was gigabytes.
     import resource
 
-    MAX_NODES = 1_000_000  # the README says it
+    MAX_NODES = 1_000_000  # docs/lint.md says it
     (tmp_path / "docs.yaml").write_text("---\na: 1\n" * (MAX_NODES // 3 + 10))
     (tmp_path / "broken.yaml").write_text("---\na: 1\n" * (MAX_NODES // 3 + 10) + "---\n[\n")
     (tmp_path / "flow.yaml").write_text("a: [" + "1," * MAX_NODES + "1]\n")

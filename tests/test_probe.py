@@ -30,11 +30,11 @@ NO_FRAMES = dict.fromkeys(
 
 
 def readme_json_steps() -> dict[str, set[str]]:
-    """The fields of each step in the README's JSON example."""
+    """The fields of each step in docs/probe.md's JSON example."""
     from conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text()
-    start = readme.index("```json", readme.index("### JSON (`--json`)")) + len("```json")
+    readme = (ROOT / "docs/probe.md").read_text()
+    start = readme.index("```json", readme.index("## JSON (`--json`)")) + len("```json")
     example = json.loads(readme[start : readme.index("```", start)])
     assert example["schema"] == "wsgen-probe/1"
     return {step["step"]: set(step) for step in example["steps"]}
@@ -585,7 +585,7 @@ def test_a_close_at_exactly_60_s_after_a_101_from_envoy_is_not_blamed_on_envoy()
     """An AWS ALB (60 s) in front of Envoy: the FIN comes at 60.0 s. Envoy would close at a
     whole second only 1 s after a timeout of 59 s; 60 s is the ALB's (and nginx's) default.
     The result line through the CLI would take a minute of silence: this calls what builds it
-    (as the README example test does)."""
+    (as the docs/probe.md example test does)."""
     from wsgen import probe as prober
 
     options = prober.make_options("ws://127.0.0.1:1/")  # the defaults: --idle 75 ...
@@ -608,7 +608,7 @@ def test_the_readme_example_says_what_the_probe_says() -> None:
     from wsgen import probe as prober
     from wsgen import probe_report
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs/probe.md").read_text()
     example = readme[readme.index("$ wsgen probe wss://chat.example.com:8443/") :]
     lines = example[: example.index("```")].splitlines()
     # the defaults (--idle 75, --message 'wsgen probe'...) and the example's --resolve

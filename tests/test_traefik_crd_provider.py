@@ -258,12 +258,12 @@ def test_an_exact_host_wins_over_a_wildcard_that_covers_it(wsgen, tmp_path: Path
 
 def test_the_readmes_host_wildcard_version_is_this_traefiks(wsgen, tmp_path: Path) -> None:
     """wsgen writes HostRegexp for a wildcard because Host() takes no wildcard before some
-    Traefik version (its oldest, v3.0, has none): the version the README names is right for
+    Traefik version (its oldest, v3.0, has none): the version docs/targets.md names is right for
     the Traefik here, which routes Host(`*.example.com`) for one label (Traefik v3.7.0,
     traefik#12884)."""
     claim = re.search(
         r"`Host\(\)` takes wildcards\s+only from Traefik v(\d+)\.(\d+) on",
-        (ROOT / "README.md").read_text(),
+        (ROOT / "docs/targets.md").read_text(),
     )
     assert claim is not None
     with live.echo_backend() as backend:
