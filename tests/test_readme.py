@@ -349,10 +349,10 @@ def answer(child: pexpect.spawn, question: str, wanted: str | None) -> None:
 def init_in_a_terminal(scene: Scene, args: list[str], answers: list[str] | None) -> Ran:
     """`wsgen init ARGS` in a pseudo-terminal: Enter at every question (`answers` None), or the
     transcript's `? ` lines answered in order (each the question and its answer)."""
-    env = {**scene.env, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "120"}
+    env = {**scene.env, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "200"}
     child = pexpect.spawn(
         wsgen_exe()[0], [*wsgen_exe()[1:], "init", *args], cwd=str(scene.folder), env=env,
-        encoding="utf-8", timeout=20, dimensions=(40, 120),
+        encoding="utf-8", timeout=20, dimensions=(40, 200),
     )  # fmt: skip
     log: list[str] = []
     try:
