@@ -2,7 +2,8 @@
 
 The convention the documents follow (a block that breaks it fails the test):
 - Each fenced block names its kind. ``sh``: every line is a command (a trailing ``\\`` joins the
-  next, ``#`` starts a comment, ``&&`` and ``|`` chain, ``< FILE`` and ``> FILE`` end a command);
+  next, ``#`` starts a comment, ``&&`` and ``|`` chain, ``NAME=value`` before a command sets its
+  environment, ``< FILE`` and ``> FILE`` end a command);
   each must exit 0. ``console``: a transcript; ``$ `` lines are commands, the lines up to the next
   one are what it prints, compared whole (stdout alone, or stdout then stderr; a ``...`` line
   stands for any lines), exit 0 or 1 (findings, a diff); ``$ cat FILE`` shows a file the example
@@ -23,13 +24,14 @@ The convention the documents follow (a block that breaks it fails the test):
   the consumers a cluster would use (kubernetes-validate and the official CRDs, via
   ``kubectl kustomize`` for a folder); ``nginx -p DIR -c nginx.conf`` runs nginx in the foreground
   (as ``nobody`` under root) with a WebSocket echo app on its upstream's port, until the block's
-  end; the quick start's two ``python3 -m venv`` lines are tied to ``.ci/run`` and the wsgen
+  end; ``patch`` (a diff piped into it) is GNU patch; the quick start's two ``python3 -m venv`` lines are tied to ``.ci/run`` and the wsgen
   command in them is run. Every server listens on 127.0.0.1; every wait is bounded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import shlex
@@ -55,6 +57,7 @@ LIMIT = 60  # seconds any one command may take
 DIRECTIVE = re.compile(r"<!-- readme-test: (.*?) -->")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 DOWN = "\x1b[B"
+ASSIGNMENT = re.compile(r"[A-Z_][A-Z0-9_]*=")
 QUESTION = re.compile(r"\? (?!\((?:Y/n|y/N)\))")
 
 
@@ -277,13 +280,21 @@ def command(scene: Scene, line: str) -> Ran:
             if len(argv) > 2 and argv[-2] == "<" and number == 0:
                 argv, stdin = argv[:-2], (scene.folder / argv[-1]).read_text()
             assert not {"<", ">"} & set(argv), f"no runner for {line}"
+            here = scene
+            while argv and ASSIGNMENT.match(argv[0]):  # VAR=value before the command
+                name, _, value = argv[0].partition("=")
+                here = dataclasses.replace(here, env={**here.env, name: value})
+                argv = argv[1:]
+            assert argv, f"no command in {line}"
             program, args = argv[0], argv[1:]
             if program == "wsgen":
-                ran = wsgen(scene, args, stdin)
+                ran = wsgen(here, args, stdin)
             elif program == "kubectl":
-                ran = kubectl(scene, args, stdin)
+                ran = kubectl(here, args, stdin)
             elif program == "nginx" and stdin is None:
-                ran = nginx(scene, args)
+                ran = nginx(here, args)
+            elif program == "patch" and stdin is not None:
+                ran = run(here, [oracles.need_program("patch", "Debian's patch"), *args], stdin)
             elif program == "cat" and number == 0 and len(args) == 1 and len(stages) > 1:
                 ran = Ran(0, (scene.folder / args[0]).read_text(), "")
             else:
@@ -291,8 +302,8 @@ def command(scene: Scene, line: str) -> Ran:
             if into is not None:
                 into.write_text(ran.out)
                 ran = Ran(ran.code, "", ran.both[len(ran.out) :])
-            if number < len(stages) - 1:
-                assert ran.code == 0, f"{line}: {ran.both}"
+            if number < len(stages) - 1:  # 1 (findings, a diff) is what is piped on
+                assert ran.code in (0, 1), f"{line}: {ran.both}"
                 stdin = ran.out
         if ran.code != 0:
             return ran
