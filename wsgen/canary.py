@@ -134,7 +134,6 @@ HEADER_VALUE = Option(
     "With --canary-header: this value (instead of 'always') sends a request to the canary.",
     header_value,
     metavar="VALUE",
-    default="always",
 )
 REPLICAS = Option(
     "canary.replicas",

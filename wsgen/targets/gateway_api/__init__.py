@@ -65,6 +65,7 @@ HTTP_LISTENER_PORT = Option(
     "Gateway API targets without --gateway: the port of the Gateway's HTTP listener "
     "(Traefik: its web entry point's port, 8000 in the Helm chart).",
     model.port,
+    metavar="PORT",
     default=str(HTTP_PORT),
 )
 HTTPS_LISTENER_PORT = Option(
@@ -74,6 +75,7 @@ HTTPS_LISTENER_PORT = Option(
     "Gateway API targets without --gateway, with TLS: the port of the Gateway's HTTPS listener "
     "(Traefik: its websecure entry point's port, 8443 in the Helm chart).",
     model.port,
+    metavar="PORT",
     default=str(HTTPS_PORT),
 )
 OPTIONS = (
