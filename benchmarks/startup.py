@@ -2,9 +2,11 @@
 typer) and the typer path (`wsgen --help`, `wsgen lint`, a completion request).
 
 Every measurement is a whole process (interpreter start-up included), timed with
-time.perf_counter around subprocess.run, output sent to /dev/null. The commands (and, with
---compare, the two source trees) are interleaved round-robin so that machine noise hits all of
-them equally; the median of --runs runs is reported, in milliseconds.
+time.perf_counter around subprocess.run, output sent to /dev/null, and its CPU time (user +
+system, from getrusage), which a busy machine disturbs less than the wall clock. The
+commands (and, with --compare, the two source trees) are interleaved round-robin so that
+machine noise hits all of them equally; the median of --runs runs is reported, in
+milliseconds.
 
 Each run is `python -c "from wsgen.__main__ import run; run()" ARGS` with the venv's Python:
 with --compare DIR, once with PYTHONPATH=DIR (another checkout's `wsgen/` and `templates/`,
@@ -14,7 +16,7 @@ Each command runs once untimed first, so that bytecode exists (as pip writes it)
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/startup.py [--runs 21] [--compare DIR] [--json]
+    .venv/bin/python benchmarks/startup.py [--runs 21] [--compare DIR] [--only render ...] [--json]
 
 It is a measurement, not a test: exit 0, or 1 if a command fails.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,7 +39,7 @@ LINTED = ROOT / "examples" / "ack-echo" / "ingress.yaml"
 COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
     # the fast path: what scripts and CI run over and over
     "render": (["render", "--host", "chat.example.com", "--timeout", "1h"], {}),
-    "--help": (["--help"], {}),
+    "help": (["--help"], {}),
     "lint": (["lint", str(LINTED)], {}),
     # what the shell runs at each Tab: `wsgen render --tls <Tab>`
     "complete": (
@@ -51,7 +54,14 @@ COMMANDS: dict[str, tuple[list[str], dict[str, str]]] = {
 LAUNCH = "import sys; sys.argv[0] = 'wsgen'; from wsgen.__main__ import run; run()"
 
 
-def run_once(args: list[str], env: dict[str, str], cwd: Path) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_once(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", LAUNCH, *args],
@@ -62,9 +72,10 @@ def run_once(args: list[str], env: dict[str, str], cwd: Path) -> float:
         check=False,
     )
     elapsed = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     if done.returncode not in (0, 1):  # lint exits 1 for findings
         sys.exit(f"{args}: exit {done.returncode}: {done.stderr.decode(errors='replace')}")
-    return elapsed
+    return elapsed, cpu
 
 
 def main() -> int:
@@ -72,7 +83,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--compare", type=Path, help="another checkout's source tree")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--only", nargs="+", choices=list(COMMANDS), help="these commands (default: all)"
+    )
     options = parser.parse_args()
+    commands = {name: COMMANDS[name] for name in options.only or COMMANDS}
     trees = {"this": ROOT}
     if options.compare is not None:
         trees = {"before": options.compare.resolve(), "after": ROOT}
@@ -80,28 +95,34 @@ def main() -> int:
     base_env.pop("PYTHONDONTWRITEBYTECODE", None)
     if not LINTED.exists():
         sys.exit(f"missing {LINTED}")
-    times: dict[tuple[str, str], list[float]] = {}
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as folder:
         cwd = Path(folder)
         cases = [
             (tree, name, args, base_env | extra | {"PYTHONPATH": str(path)})
             for tree, path in trees.items()
-            for name, (args, extra) in COMMANDS.items()
+            for name, (args, extra) in commands.items()
         ]
         for _tree, _name, args, env in cases:  # untimed: bytecode
             run_once(args, env, cwd)
         for _ in range(options.runs):
             for tree, name, args, env in cases:
                 times.setdefault((tree, name), []).append(run_once(args, env, cwd))
-    medians = {key: statistics.median(values) * 1000 for key, values in times.items()}
+    medians = {
+        (tree, name, kind): statistics.median(v[index] for v in values) * 1000
+        for (tree, name), values in times.items()
+        for index, kind in enumerate(("wall", "cpu"))
+    }
     if options.json:
-        print(json.dumps({f"{tree} {name}": round(ms, 1) for (tree, name), ms in medians.items()}))
+        print(json.dumps({" ".join(key): round(ms, 1) for key, ms in medians.items()}))
         return 0
-    header = "".join(f"{tree:>10}" for tree in trees)
-    print(f"median of {options.runs} runs, ms{'':8}{header}")
-    for name in COMMANDS:
-        row = "".join(f"{medians[(tree, name)]:10.1f}" for tree in trees)
-        print(f"  {name:30}{row}")
+    header = "".join(f"{tree + ' ' + kind:>14}" for kind in ("wall", "cpu") for tree in trees)
+    print(f"median of {options.runs} runs, ms{header}")
+    for name in commands:
+        row = "".join(
+            f"{medians[(tree, name, kind)]:14.1f}" for kind in ("wall", "cpu") for tree in trees
+        )
+        print(f"  {name:18}{row}")
     return 0
 
 

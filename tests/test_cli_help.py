@@ -324,6 +324,14 @@ def test_a_shell_wsgen_cannot_complete_in_is_one_line() -> None:
         )
 
 
+def test_the_shell_is_the_word_after_the_flag_among_wsgens_own_options() -> None:
+    assert run("--debug", "--show-completion", "fish").stdout == script("fish")
+    # a command's own values are its own: here the probe's message, then its URL
+    probed = run("probe", "--message", "--show-completion", "zsh")
+    assert probed.returncode == 2
+    assert probed.stderr.startswith("wsgen: error: URL: 'zsh' is not a ws:// or wss:// URL")
+
+
 # --------------------------------------------------------------------------- -V
 
 

@@ -55,10 +55,11 @@ class _Group(_HelpThroughEmit, TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # `--show-completion zsh`: typer's flags take no value (its click has no optional
-        # values), so the word after one, when it is not an option, names the shell
+        # values), so the word after one, when it is not an option, names the shell. Only
+        # wsgen's own options are looked at (none takes a value): a command's are its own.
         args = list(args)
         for index, word in enumerate(args[:-1]):
-            if word == "--":
+            if not word.startswith("-") or word == "--":
                 break
             if word in _COMPLETION_FLAGS and not args[index + 1].startswith("-"):
                 ctx.meta[_SHELL_NAMED] = args.pop(index + 1)
