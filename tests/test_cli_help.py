@@ -320,8 +320,24 @@ def test_a_shell_wsgen_cannot_complete_in_is_one_line() -> None:
         assert result.stdout == ""
         assert result.stderr == (
             f"wsgen: error: {flag}: 'tcsh' is not a shell wsgen completes in "
-            "(one of: bash, zsh, fish, powershell, pwsh)\n"
+            "(one of: bash, zsh, fish)\n"
         )
+
+
+def test_a_shell_found_that_wsgen_cannot_complete_in_is_one_line() -> None:
+    sh = need("dash")
+    result = subprocess.run(
+        [sh, "-c", "wsgen --show-completion; exit $?"],
+        env=shell_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "wsgen: error: --show-completion: wsgen runs in dash, which it does not complete in; "
+        "name one: --show-completion bash, zsh or fish\n"
+    )
 
 
 def test_the_shell_is_the_word_after_the_flag_among_wsgens_own_options() -> None:

@@ -43,7 +43,7 @@ class _HelpThroughEmit:
 
 
 # --install-completion and --show-completion: the shells typer writes a completion script for
-SHELLS = ("bash", "zsh", "fish", "powershell", "pwsh")
+SHELLS = ("bash", "zsh", "fish")  # typer's PowerShell script is left out: untested here
 _COMPLETION_FLAGS = ("--install-completion", "--show-completion")
 _SHELL_NAMED = "wsgen.shell"  # ctx.meta: the shell named after a completion flag
 
@@ -196,22 +196,25 @@ def _version(value: bool) -> None:
 
 def _shell(ctx: typer.Context, flag: str) -> str:
     """The shell named after the flag, else the one wsgen runs in (BadInput if neither)."""
+    name_one = f"name one: {flag} {model.or_list(SHELLS)}"
     named = ctx.meta.get(_SHELL_NAMED)
-    if named is None:
-        from typer._completion_shared import _get_shell_name  # shellingham's answer
-
-        named = _get_shell_name()
-        if named is None:
+    if named is not None:
+        if named not in SHELLS:
             raise errors.BadInput(
-                f"{flag}: cannot tell which shell runs wsgen; name it: {flag} bash, zsh or fish"
+                f"{flag}: {model.show(named)} is not a shell wsgen completes in (one of: "
+                f"{', '.join(SHELLS)})"
             )
-    shell = str(named).lower()
-    if shell not in SHELLS:
+        return str(named)
+    from typer._completion_shared import _get_shell_name  # shellingham's answer
+
+    found = _get_shell_name()
+    if found is None:
+        raise errors.BadInput(f"{flag}: cannot tell which shell runs wsgen; {name_one}")
+    if found not in SHELLS:
         raise errors.BadInput(
-            f"{flag}: {model.show(str(named))} is not a shell wsgen completes in (one of: "
-            f"{', '.join(SHELLS)})"
+            f"{flag}: wsgen runs in {found}, which it does not complete in; {name_one}"
         )
-    return shell
+    return found
 
 
 def _completion_script(shell: str) -> str:
