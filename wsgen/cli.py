@@ -175,6 +175,7 @@ def _opt(option: model.Option) -> Any:
     about = f"{text} [{shown}env {option.env}; values key {option.key}]"
     if option.boolean:
         return typer.Option(False, option.flag, *option.short, help=about)
+    listed = choices(option)  # only these get a completion (typer inspects each callback)
     return typer.Option(
         None,
         option.flag,
@@ -182,7 +183,7 @@ def _opt(option: model.Option) -> Any:
         metavar=metavar(option),
         help=about,
         show_default=False,
-        autocompletion=_completer(lambda: choices(option)),
+        autocompletion=_completer(lambda: listed) if listed else None,
     )
 
 
