@@ -88,8 +88,8 @@ def test_the_readme_options_table_has_a_row_for_every_option() -> None:
 def test_render_help_names_env_and_values_keys() -> None:
     text = " ".join(run("render", "--help").stdout.split())
     for fragment in (
-        "[env WSGEN_TIMEOUT; values key timeout]",
-        "[env WSGEN_TLS; values key tls.mode]",
+        "[default: 3600; env WSGEN_TIMEOUT; values key timeout]",
+        "[default: none; env WSGEN_TLS; values key tls.mode]",
         "[env WSGEN_INGRESS_CLASS; values key ingressClass]",
     ):
         assert fragment in text
@@ -147,9 +147,9 @@ def test_help_shows_value_names() -> None:
     text = run("render", "--help").stdout
     for fragment in (
         "--port PORT",
-        "--timeout TIMEOUT",
+        "--timeout SECONDS|DURATION",
         "--env KEY=VALUE",
-        "--ingress-class INGRESS_CLASS",
+        "--ingress-class CLASS",
     ):
         assert fragment in text
 

@@ -90,6 +90,7 @@ IMAGE = Option(
     "Kubernetes targets: add a canary release of this image (a second Deployment and Service, "
     "<name>-canary) and route to it by --canary-weight, -cookie or -header.",
     model.image,
+    metavar="IMAGE",
 )
 UPSTREAM = Option(
     "canary.upstream",
@@ -98,13 +99,16 @@ UPSTREAM = Option(
     "--target nginx: add a canary release at this backend HOST:PORT, routed to as by "
     "--canary-image.",
     model.upstream,
+    metavar="HOST:PORT",
 )
 WEIGHT = Option(
     "canary.weight",
     "--canary-weight",
     "WSGEN_CANARY_WEIGHT",
-    "With a canary: the percentage of new connections it gets, 0 to 100 [0] (open ones stay).",
+    "With a canary: the percentage of new connections it gets, 0 to 100 (open ones stay).",
     weight,
+    metavar="N",
+    default="0",
 )
 COOKIE = Option(
     "canary.cookie",
@@ -113,6 +117,7 @@ COOKIE = Option(
     "With a canary: a cookie of this name set to 'always' (or 'never') sends the client to "
     "the canary (or not), whatever the weight; browsers can carry it.",
     cookie_name,
+    metavar="NAME",
 )
 HEADER = Option(
     "canary.header",
@@ -120,6 +125,7 @@ HEADER = Option(
     "WSGEN_CANARY_HEADER",
     "With a canary: the same by a request header (browsers cannot set one on a WebSocket).",
     header_name,
+    metavar="NAME",
 )
 HEADER_VALUE = Option(
     "canary.headerValue",
@@ -127,13 +133,16 @@ HEADER_VALUE = Option(
     "WSGEN_CANARY_HEADER_VALUE",
     "With --canary-header: this value (instead of 'always') sends a request to the canary.",
     header_value,
+    metavar="VALUE",
 )
 REPLICAS = Option(
     "canary.replicas",
     "--canary-replicas",
     "WSGEN_CANARY_REPLICAS",
-    "With --canary-image: the canary's number of pods [--replicas].",
+    "With --canary-image: the canary's number of pods.",
     model.replicas,
+    metavar="N",
+    default="--replicas",
 )
 NO_CANARY = Option(
     "noCanary",

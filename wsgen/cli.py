@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from wsgen import core, errors, model, runner
 from wsgen.fast_render import OUT_FLAGS, RENDER_SWITCHES, VALUES_FLAGS, arg_path, param_name, path
@@ -42,18 +42,63 @@ class _HelpThroughEmit:
         return option
 
 
+# --install-completion and --show-completion: the shells typer writes a completion script for
+SHELLS = ("bash", "zsh", "fish")  # typer's PowerShell script is left out: untested here
+_COMPLETION_FLAGS = ("--install-completion", "--show-completion")
+_SHELL_NAMED = "wsgen.shell"  # ctx.meta: the shell named after a completion flag
+
+
 class _Group(_HelpThroughEmit, TyperGroup):
     """Help through _emit (command-line parse errors, which quote what was typed, are shown
-    with key material redacted by wsgen.runner)."""
+    with key material redacted by wsgen.runner); shell completion (typer's protocol and
+    scripts) with wsgen's completions of the choices."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # `--show-completion zsh`: typer's flags take no value (its click has no optional
+        # values), so the word after one, when it is not an option, names the shell. Only
+        # wsgen's own options are looked at (none takes a value): a command's are its own.
+        args = list(args)
+        for index, word in enumerate(args[:-1]):
+            if not word.startswith("-") or word == "--":
+                break
+            if word in _COMPLETION_FLAGS and not args[index + 1].startswith("-"):
+                ctx.meta[_SHELL_NAMED] = args.pop(index + 1)
+                break
+        result: list[str] = super().parse_args(ctx, args)
+        return result
+
+    def _main_shell_completion(
+        self, ctx_args: Any, prog_name: str, complete_var: Any = None
+    ) -> None:
+        import os
+
+        if os.environ.get(complete_var or "_WSGEN_COMPLETE"):
+            from typer._completion_classes import completion_init
+
+            completion_init()  # typer's bash, zsh, fish and PowerShell classes
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
+
+
+def _usage_piece(param: Any) -> list[str]:
+    """An argument in the usage line as its metavar (PATH..., URL), in [ ] when optional:
+    typer writes a required one as {URL}, which reads like a placeholder to type as is."""
+    if not isinstance(param, TyperArgument):
+        return []
+    name = param.metavar or (param.name or "").upper()
+    return [name if param.required else f"[{name}]"]
 
 
 class _Command(_HelpThroughEmit, TyperCommand):
-    pass
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            pieces.extend(_usage_piece(param))
+        return pieces
 
 
 app = typer.Typer(
     cls=_Group,
-    add_completion=False,
+    add_completion=False,  # its flags, with a shell named or found: _main
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     help="Kubernetes manifests (ingress-nginx, Gateway API, Traefik) or an nginx.conf for "
@@ -63,22 +108,82 @@ app = typer.Typer(
 )
 
 
+def metavar(option: model.Option) -> str:
+    """What --help shows for an option's value: its own, KEY=VALUE for a mapping, else its
+    flag's name (--port: PORT)."""
+    if option.metavar:
+        return option.metavar
+    return "KEY=VALUE" if option.mapping else option.flag[2:].upper().replace("-", "_")
+
+
+def default_text(option: model.Option) -> str:
+    """An option's default as --help shows it ("" when it has none)."""
+    return option.default or model.DEFAULTS.get(option.key, "")
+
+
+_BRIEF = 72  # typer wraps a completion's description (zsh, fish) at 80 columns
+
+
+def _brief(about: str) -> str:
+    """A line about a choice, short enough for one line of a shell's completion menu: its
+    closing parenthesis left out when too long."""
+    if len(about) > _BRIEF and about.endswith(")") and " (" in about:
+        about = about[: about.rindex(" (")]
+    return about
+
+
+def choices(option: model.Option) -> tuple[tuple[str, str], ...]:
+    """The values an option takes, each with a line about it (shell completion); () when it
+    takes any value of its kind."""
+    from wsgen import targets
+
+    if option.key == "target":
+        return tuple((name, _brief(t.about)) for name, t in targets.TARGETS.items())
+    if option.key == "cloud":
+        from wsgen import cloud
+
+        providers = tuple((p.name, _brief(p.about)) for p in cloud.PROVIDERS.values())
+        return ((cloud.NO_CLOUD, "none, or one wsgen does not know"), *providers)
+    listed: tuple[str, ...] = getattr(option.check, "choices", ())
+    return tuple((value, "") for value in listed)
+
+
+def _completer(
+    values: Callable[[], tuple[tuple[str, str], ...]],
+) -> Callable[[str], list[tuple[str, str]]]:
+    """A typer autocompletion: the values that start with what was typed (only worked out
+    when the shell asks)."""
+
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        return [(value, about) for value, about in values() if value.startswith(incomplete)]
+
+    return complete
+
+
+def _fixed(*listed: str) -> Callable[[str], list[tuple[str, str]]]:
+    return _completer(lambda: tuple((value, "") for value in listed))
+
+
 def _opt(option: model.Option) -> Any:
     text = option.help
     if option.key == "target":
         from wsgen import targets
 
         text = text.format(targets=", ".join(targets.TARGETS))
-    about = f"{text} [env {option.env}; values key {option.key}]"
+    default = default_text(option)
+    shown = f"default: {default}; " if default and not option.boolean else ""
+    about = f"{text} [{shown}env {option.env}; values key {option.key}]"
     if option.boolean:
         return typer.Option(False, option.flag, *option.short, help=about)
+    listed = choices(option)  # only these get a completion (typer inspects each callback)
     return typer.Option(
         None,
         option.flag,
         *option.short,
-        metavar="KEY=VALUE" if option.mapping else option.flag[2:].upper().replace("-", "_"),
+        metavar=metavar(option),
         help=about,
         show_default=False,
+        autocompletion=_completer(lambda: listed) if listed else None,
     )
 
 
@@ -90,13 +195,82 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _shell(ctx: typer.Context, flag: str) -> str:
+    """The shell named after the flag, else the one wsgen runs in (BadInput if neither)."""
+    name_one = f"name one: {flag} {model.or_list(SHELLS)}"
+    named = ctx.meta.get(_SHELL_NAMED)
+    if named is not None:
+        if named not in SHELLS:
+            raise errors.BadInput(
+                f"{flag}: {model.show(named)} is not a shell wsgen completes in (one of: "
+                f"{', '.join(SHELLS)})"
+            )
+        return str(named)
+    from typer._completion_shared import _get_shell_name  # shellingham's answer
+
+    found = _get_shell_name()
+    if found is None:
+        raise errors.BadInput(f"{flag}: cannot tell which shell runs wsgen; {name_one}")
+    if found not in SHELLS:
+        raise errors.BadInput(
+            f"{flag}: wsgen runs in {found}, which it does not complete in; {name_one}"
+        )
+    return found
+
+
+def _completion_script(shell: str) -> str:
+    # typer's scripts, as its own --show-completion prints them (the module is typer's, from
+    # 0.26 to 0.28 at least: pyproject pins typer below 0.29)
+    from typer._completion_shared import get_completion_script
+
+    script: str = get_completion_script(
+        prog_name="wsgen", complete_var="_WSGEN_COMPLETE", shell=shell
+    )
+    return script
+
+
+def _show_completion(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        _emit(_completion_script(_shell(ctx, "--show-completion")) + "\n")
+        raise typer.Exit(0)
+
+
+def _install_completion(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        from typer._completion_shared import install
+
+        shell = _shell(ctx, "--install-completion")
+        try:
+            _, path = install(shell=shell, prog_name="wsgen", complete_var="_WSGEN_COMPLETE")
+        except OSError as error:
+            raise errors.RuntimeFailure(f"--install-completion: {error}") from None
+        _emit(f"wsgen: {shell} completion installed in {path}; it works in shells started now\n")
+        raise typer.Exit(0)
+
+
 @app.callback(invoke_without_command=True)
 def _main(
     ctx: typer.Context,
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Print the version."
+        False, "--version", "-V", callback=_version, is_eager=True, help="Print the version."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of unexpected errors."),
+    install_completion: bool = typer.Option(
+        False,
+        "--install-completion",
+        callback=_install_completion,
+        is_eager=True,
+        help="Turn on Tab completion for your shell, or for the one named next (bash, zsh, "
+        "fish): adds the script --show-completion prints to its start-up files.",
+    ),
+    show_completion: bool = typer.Option(
+        False,
+        "--show-completion",
+        callback=_show_completion,
+        is_eager=True,
+        help="Print the completion script of your shell, or of the one named next (bash, "
+        "zsh, fish), to install by hand.",
+    ),
 ) -> None:
     runner.state["debug"] = debug
     if ctx.invoked_subcommand is None:
@@ -109,6 +283,17 @@ def _parameter(name: str, annotation: Any, option: Any) -> inspect.Parameter:
     )
 
 
+# Each command's line in `wsgen --help`: one line at 80 columns (click cuts a longer summary
+# with "...").
+SUMMARIES = {
+    "render": "Write the manifests for a WebSocket app, or an nginx.conf.",
+    "init": "Ask for what is missing, then write what render --out writes.",
+    "cert": "Make a self-signed certificate and key for a TLS Secret.",
+    "lint": "Find the WebSocket pitfalls in Ingress manifests.",
+    "probe": "Connect to a WebSocket endpoint, time each step and the idle hold.",
+}
+
+
 def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callable[..., int]]:
     """Register a command taking **options: the values file, every option (the common ones and
     every target's), and `extra`."""
@@ -117,6 +302,7 @@ def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callab
         values = typer.Option(
             None,
             *VALUES_FLAGS,
+            metavar="FILE",
             help="Values file (YAML) with the keys named below; - reads it from standard "
             "input (its paths are then relative to the current folder). [env WSGEN_VALUES]",
             show_default=False,
@@ -129,7 +315,9 @@ def _command(*extra: inspect.Parameter) -> Callable[[Callable[..., int]], Callab
         parameters.extend(extra)
         func.__signature__ = inspect.Signature(parameters, return_annotation=int)  # type: ignore[attr-defined]
         func.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": int}
-        return app.command(cls=_Command, epilog=errors.EXIT_CODES_HELP)(func)
+        return app.command(
+            cls=_Command, epilog=errors.EXIT_CODES_HELP, short_help=SUMMARIES[func.__name__]
+        )(func)
 
     return register
 
@@ -140,7 +328,9 @@ def _flag(name: str, flag: str, help: str) -> inspect.Parameter:
 
 def _out(help: str) -> inspect.Parameter:
     return _parameter(
-        "out", str | None, typer.Option(None, *OUT_FLAGS, help=help, show_default=False)
+        "out",
+        str | None,
+        typer.Option(None, *OUT_FLAGS, metavar="DIR", help=help, show_default=False),
     )
 
 
@@ -222,10 +412,10 @@ def init(**options: Any) -> int:
     return errors.OK
 
 
-@app.command(cls=_Command, epilog=errors.EXIT_CODES_HELP)
+@app.command(cls=_Command, epilog=errors.EXIT_CODES_HELP, short_help=SUMMARIES["cert"])
 def cert(
     host: list[str] = typer.Option(
-        [], "--host", help="DNS name for the certificate (repeatable; or --ip)."
+        [], "--host", metavar="HOST", help="DNS name for the certificate (repeatable; or --ip)."
     ),
     ip: list[str] = typer.Option(
         [],
@@ -233,12 +423,22 @@ def cert(
         metavar="ADDRESS",
         help="IP address for the certificate, e.g. 127.0.0.1 for local tests (repeatable).",
     ),
-    out: str = typer.Option(..., "--out", "-o", help="Folder for tls.crt and tls.key."),
-    days: str = typer.Option("365", "--days", help="Validity in days."),
-    key_type: str = typer.Option("rsa2048", "--key-type", help="rsa2048 or ecdsa-p256."),
-    namespace: str = typer.Option("default", "--namespace", "-n", help="For the printed command."),
+    out: str = typer.Option(
+        ..., "--out", "-o", metavar="DIR", help="Folder for tls.crt and tls.key."
+    ),
+    days: str = typer.Option("365", "--days", metavar="N", help="Validity in days."),
+    key_type: str = typer.Option(
+        "rsa2048",
+        "--key-type",
+        metavar="TYPE",
+        help=" or ".join(model.KEY_TYPES) + ".",
+        autocompletion=_fixed(*model.KEY_TYPES),
+    ),
+    namespace: str = typer.Option(
+        "default", "--namespace", "-n", metavar="NAMESPACE", help="For the printed command."
+    ),
     secret_name: str = typer.Option(
-        "websocket-server-tls", "--secret-name", help="For the printed command."
+        "websocket-server-tls", "--secret-name", metavar="NAME", help="For the printed command."
     ),
     force: bool = typer.Option(False, "--force", help="Replace an existing tls.crt / tls.key."),
 ) -> int:
@@ -266,6 +466,20 @@ def _bugs_exit_3() -> Iterator[None]:
 
 
 _FORMATS = ("text", "json", "sarif")
+
+
+def _lint_choices(name: str) -> Callable[[str], list[tuple[str, str]]]:
+    """Completion of a lint option from wsgen.lint's own table (imported only then)."""
+
+    def values() -> tuple[tuple[str, str], ...]:
+        from wsgen import lint as linter
+
+        listed: tuple[str, ...] = getattr(linter, name)
+        return tuple((value, "") for value in listed)
+
+    return _completer(values)
+
+
 LINT_EXIT_CODES = (
     "Exit codes: 0 no finding at or above --fail-on (with --fix: none left); 1 findings at or "
     "above --fail-on (with --fix: left, or a file whose fixes did not check out; with --diff: "
@@ -275,7 +489,7 @@ LINT_EXIT_CODES = (
 )
 
 
-@app.command(cls=_Command, epilog=LINT_EXIT_CODES)
+@app.command(cls=_Command, epilog=LINT_EXIT_CODES, short_help=SUMMARIES["lint"])
 def lint(
     paths: list[str] = typer.Argument(
         ...,
@@ -283,11 +497,19 @@ def lint(
         help="Files, folders (every *.yaml and *.yml below them) or - for stdin.",
         show_default=False,
     ),
-    format: str = typer.Option("text", "--format", help="text, json or sarif."),
+    format: str = typer.Option(
+        "text",
+        "--format",
+        metavar="FORMAT",
+        help="text, json or sarif.",
+        autocompletion=_fixed(*_FORMATS),
+    ),
     fail_on: str = typer.Option(
         "warning",
         "--fail-on",
+        metavar="SEVERITY",
         help="Exit 1 for findings of this severity or above: error, warning or info.",
+        autocompletion=_lint_choices("SEVERITIES"),
     ),
     all: bool = typer.Option(
         False, "--all", help="Treat every Ingress as carrying WebSockets (timeout rules apply)."
@@ -313,6 +535,7 @@ def lint(
         metavar="NAME",
         help="What serves the ingress-nginx Ingresses (class nginx, unset or --ingress-class): "
         "ingress-nginx, or traefik (Traefik v3.7+'s kubernetesIngressNGINX provider).",
+        autocompletion=_lint_choices("CONTROLLERS"),
     ),
     fix: bool = typer.Option(
         False,
@@ -440,7 +663,7 @@ PROBE_EXIT_CODES = (
 )
 
 
-@app.command(cls=_Command, epilog=PROBE_EXIT_CODES)
+@app.command(cls=_Command, epilog=PROBE_EXIT_CODES, short_help=SUMMARIES["probe"])
 def probe(
     url: str = typer.Argument(
         ...,
@@ -481,6 +704,7 @@ def probe(
     origin: str | None = typer.Option(
         None,
         "--origin",
+        metavar="ORIGIN",
         help="Origin header [the URL's own origin, as a page on that site would send].",
         show_default=False,
     ),

@@ -374,6 +374,8 @@ CLOUD = Option(
     "The cloud load balancer in front: " + ", ".join(PROVIDERS) + " (its idle timeout is "
     "set from --timeout, capped at what it can hold), or none.",
     model.choice((NO_CLOUD, *PROVIDERS), "a cloud provider"),
+    metavar="PROVIDER",
+    default=NO_CLOUD,
 )
 LB_ID = Option(
     "lbId",
@@ -381,6 +383,7 @@ LB_ID = Option(
     "WSGEN_LB_ID",
     "With --cloud: use this existing load balancer (its ID) instead of a new one.",
     _lb_id,
+    metavar="ID",
 )
 LB_OVERRIDE = Option(
     "lbOverrideListeners",
@@ -398,13 +401,16 @@ LB_CERT = Option(
     "With --cloud and --tls none: TLS ends at the load balancer with this certificate (its ID "
     "or ARN at the cloud; never a key).",
     model.string_value,
+    metavar="ID|ARN",
 )
 LB_TIMEOUT = Option(
     "lbTimeout",
     "--lb-timeout",
     "WSGEN_LB_TIMEOUT",
-    "With --cloud: the load balancer's idle timeout, if not --timeout (must be in its range).",
+    "With --cloud: the load balancer's idle timeout (must be in its range).",
     model.timeout,
+    metavar="SECONDS|DURATION",
+    default="--timeout",
 )
 OPTIONS = (CLOUD, LB_ID, LB_OVERRIDE, LB_CERT, LB_TIMEOUT)
 KEYS = frozenset(option.key for option in OPTIONS)

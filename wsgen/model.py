@@ -561,6 +561,7 @@ def choice(options: tuple[str, ...], what: str) -> Callable[[object], str]:
             raise ValueError(f"{show(value)} is not {what} (one of: {', '.join(options)})")
         return value
 
+    check.choices = options  # type: ignore[attr-defined]  # what shell completion offers
     return check
 
 
@@ -667,6 +668,12 @@ class Option:
     many: bool = False
     boolean: bool = False  # a flag without a value; true/false in a values file or variable
     short: tuple[str, ...] = ()  # e.g. ("-n",)
+    # what --help shows for its value ("FILE", "SECONDS|DURATION", "N"); "" derives it from
+    # the flag (--port: PORT)
+    metavar: str = ""
+    # the default as --help shows it, for an option not in DEFAULTS (where the common ones'
+    # are) or one whose default depends on others ("<name>-tls", "80, or 443 with TLS")
+    default: str = ""
 
 
 def _target_name(raw: object) -> str:
@@ -689,7 +696,7 @@ COMMON_OPTIONS: tuple[Option, ...] = (
     ),
     Option("image", "--image", "WSGEN_IMAGE", "Container image.", image),
     Option("port", "--port", "WSGEN_PORT", "Container port = Service port = targetPort.", port),
-    Option("replicas", "--replicas", "WSGEN_REPLICAS", "Number of pods.", replicas),
+    Option("replicas", "--replicas", "WSGEN_REPLICAS", "Number of pods.", replicas, metavar="N"),
     Option("env", "--env", "WSGEN_ENV", "Container env var KEY=VALUE (repeatable).", mapping=True),
     Option("host", "--host", "WSGEN_HOST", "Host name (a leading '*.' is allowed).", host),
     Option("path", "--path", "WSGEN_PATH", "URL path prefix of the WebSocket endpoint.", path),
@@ -699,6 +706,7 @@ COMMON_OPTIONS: tuple[Option, ...] = (
         "WSGEN_TIMEOUT",
         "Idle timeout: seconds, or 90s, 60m, 1h, 1h30m.",
         timeout,
+        metavar="SECONDS|DURATION",
     ),
     Option(
         "tls.mode",
@@ -706,16 +714,33 @@ COMMON_OPTIONS: tuple[Option, ...] = (
         "WSGEN_TLS",
         "TLS: " + ", ".join(TLS_MODES) + ".",
         choice(TLS_MODES, "a TLS mode"),
+        metavar="MODE",
     ),
     Option(
         "tls.secretName",
         "--tls-secret",
         "WSGEN_TLS_SECRET",
-        "TLS Secret name [<name>-tls].",
+        "TLS Secret name.",
         dns_subdomain,
+        metavar="NAME",
+        default="<name>-tls",
     ),
-    Option("tls.cert", "--cert", "WSGEN_CERT", "--tls files: certificate (PEM).", file_path),
-    Option("tls.key", "--key", "WSGEN_KEY", "--tls files: private key (PEM).", file_path),
+    Option(
+        "tls.cert",
+        "--cert",
+        "WSGEN_CERT",
+        "--tls files: certificate (PEM).",
+        file_path,
+        metavar="FILE",
+    ),
+    Option(
+        "tls.key",
+        "--key",
+        "WSGEN_KEY",
+        "--tls files: private key (PEM).",
+        file_path,
+        metavar="FILE",
+    ),
     Option(
         "tls.allowExpired",
         "--allow-expired",
@@ -724,13 +749,21 @@ COMMON_OPTIONS: tuple[Option, ...] = (
         boolean,
         boolean=True,
     ),
-    Option("tls.days", "--days", "WSGEN_DAYS", "--tls self-signed: validity in days.", days),
+    Option(
+        "tls.days",
+        "--days",
+        "WSGEN_DAYS",
+        "--tls self-signed: validity in days.",
+        days,
+        metavar="N",
+    ),
     Option(
         "tls.issuer",
         "--issuer",
         "WSGEN_ISSUER",
         "--tls cert-manager: issuer name.",
         dns_subdomain,
+        metavar="NAME",
     ),
     Option(
         "tls.issuerKind",
@@ -738,12 +771,13 @@ COMMON_OPTIONS: tuple[Option, ...] = (
         "WSGEN_ISSUER_KIND",
         "--tls cert-manager: " + " or ".join(ISSUER_KINDS) + ".",
         choice(ISSUER_KINDS, "an issuer kind"),
+        metavar="KIND",
     ),
     Option(
         "target",
         "--target",
         "WSGEN_TARGET",
-        "What to write: {targets} (the first is the default).",
+        "What to write: {targets}.",
         _target_name,
     ),
 )

@@ -134,8 +134,10 @@ HEALTH_PATH = Option(
     "--health-path",
     "WSGEN_HEALTH_PATH",
     "--target aws-alb and gke: the path the load balancer's health check asks for a 200 on "
-    "the container port [/] (a WebSocket server that answers / otherwise needs one).",
+    "the container port (when not given, nothing is written: the load balancer asks for /; a "
+    "WebSocket server that does not answer / with a 200 needs one).",
     model.path,
+    metavar="PATH",
 )
 KUBERNETES = model.BASE_KEYS | model.KUBERNETES_KEYS  # every target that writes Kubernetes objects
 # The files of a canary (wsgen.canary) on every Kubernetes target that writes one.

@@ -58,13 +58,16 @@ CERTIFICATE_ARN = Option(
     "WSGEN_CERTIFICATE_ARN",
     "--target aws-alb: the ACM certificate the ALB ends TLS with (its ARN; wss:// on 443).",
     certificate_arn,
+    metavar="ARN",
 )
 SCHEME = Option(
     "albScheme",
     "--alb-scheme",
     "WSGEN_ALB_SCHEME",
-    "--target aws-alb: internet-facing or internal [internet-facing].",
+    "--target aws-alb: internet-facing or internal.",
     model.choice(SCHEMES, "an ALB scheme"),
+    metavar="SCHEME",
+    default="internet-facing",
 )
 
 

@@ -36,20 +36,25 @@ GATEWAY = Option(
     "WSGEN_GATEWAY",
     "Gateway API targets: attach the HTTPRoute to this existing Gateway instead of writing one.",
     model.dns_subdomain,
+    metavar="NAME",
 )
 GATEWAY_NAMESPACE = Option(
     "gatewayNamespace",
     "--gateway-namespace",
     "WSGEN_GATEWAY_NAMESPACE",
-    "With --gateway: the Gateway's namespace [--namespace].",
+    "With --gateway: the Gateway's namespace.",
     model.dns_label,
+    metavar="NAMESPACE",
+    default="--namespace",
 )
 GATEWAY_CLASS = Option(
     "gatewayClass",
     "--gateway-class",
     "WSGEN_GATEWAY_CLASS",
-    "Gateway API targets: gatewayClassName of the Gateway wsgen writes [eg, nginx or istio].",
+    "Gateway API targets: gatewayClassName of the Gateway wsgen writes.",
     model.dns_subdomain,
+    metavar="NAME",
+    default="eg, nginx or istio, by target",
 )
 HTTP_PORT = 80  # the listeners of wsgen's own Gateway, unless given
 HTTPS_PORT = 443
@@ -57,17 +62,21 @@ HTTP_LISTENER_PORT = Option(
     "httpListenerPort",
     "--http-listener-port",
     "WSGEN_HTTP_LISTENER_PORT",
-    "Gateway API targets without --gateway: the port of the Gateway's HTTP listener [80] "
+    "Gateway API targets without --gateway: the port of the Gateway's HTTP listener "
     "(Traefik: its web entry point's port, 8000 in the Helm chart).",
     model.port,
+    metavar="PORT",
+    default=str(HTTP_PORT),
 )
 HTTPS_LISTENER_PORT = Option(
     "httpsListenerPort",
     "--https-listener-port",
     "WSGEN_HTTPS_LISTENER_PORT",
     "Gateway API targets without --gateway, with TLS: the port of the Gateway's HTTPS listener "
-    "[443] (Traefik: its websecure entry point's port, 8443 in the Helm chart).",
+    "(Traefik: its websecure entry point's port, 8443 in the Helm chart).",
     model.port,
+    metavar="PORT",
+    default=str(HTTPS_PORT),
 )
 OPTIONS = (
     GATEWAY, GATEWAY_NAMESPACE, GATEWAY_CLASS, HTTP_LISTENER_PORT, HTTPS_LISTENER_PORT, STICKY,

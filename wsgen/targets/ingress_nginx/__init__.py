@@ -42,6 +42,7 @@ INGRESS_CLASS = Option(
     "WSGEN_INGRESS_CLASS",
     "--target ingress-nginx: spec.ingressClassName.",
     model.dns_subdomain,
+    metavar="CLASS",
 )
 ANNOTATIONS = Option(
     "annotations",

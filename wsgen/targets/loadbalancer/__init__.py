@@ -40,7 +40,7 @@ LB_PORTS = Option(
     "--lb-port",
     "WSGEN_LB_PORTS",
     "--target loadbalancer: a port the load balancer listens on, to the container's --port "
-    "(repeatable; comma-separated in the variable) [80, or 443 with --lb-cert].",
+    "(repeatable; comma-separated in the variable).",
     model.many(
         model.port,
         "ports",
@@ -48,6 +48,8 @@ LB_PORTS = Option(
         "an AWS Network Load Balancer takes at most 50 listeners by default",
     ),
     many=True,
+    metavar="PORT",
+    default=f"{PLAIN_PORT}, or {TLS_PORT} with --lb-cert",
 )
 
 NO_CLUSTER_TLS = (

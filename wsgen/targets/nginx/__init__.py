@@ -19,15 +19,19 @@ UPSTREAM = Option(
     "upstream",
     "--upstream",
     "WSGEN_UPSTREAM",
-    "--target nginx: backend HOST:PORT [127.0.0.1:<port>].",
+    "--target nginx: the backend.",
     model.upstream,
+    metavar="HOST:PORT",
+    default="127.0.0.1:<port>",
 )
 LISTEN = Option(
     "listen",
     "--listen",
     "WSGEN_LISTEN",
-    "--target nginx: [ADDRESS:]PORT to listen on [80, or 443 with TLS].",
+    "--target nginx: where to listen.",
     model.listen,
+    metavar="[ADDRESS:]PORT",
+    default="80, or 443 with TLS",
 )
 REDIRECT_FROM = Option(
     "redirectFrom",
@@ -35,6 +39,7 @@ REDIRECT_FROM = Option(
     "WSGEN_REDIRECT_FROM",
     "--target nginx with TLS: also a plain-HTTP port that redirects to https.",
     model.port,
+    metavar="PORT",
 )
 
 # --canary-image and --canary-replicas make a canary's Deployment: nginx sends to a running one

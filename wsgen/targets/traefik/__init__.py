@@ -85,9 +85,10 @@ ENTRY_POINT = Option(
     "entryPoint",
     "--entrypoint",
     "WSGEN_ENTRYPOINT",
-    "--target traefik: the entry point the IngressRoute serves on [websecure with TLS, web "
-    "without].",
+    "--target traefik: the entry point the IngressRoute serves on.",
     entry_point,
+    metavar="NAME",
+    default="websecure with TLS, web without",
 )
 
 
