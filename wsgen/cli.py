@@ -557,7 +557,7 @@ def lint(
 ) -> int:
     """Find the WebSocket pitfalls in Ingress manifests (and chart values' ingress sections):
     idle timeouts, made-up or ignored annotations, snippets, old APIs, TLS and class mistakes.
-    The README lists every rule with an example and the fix."""
+    docs/lint.md lists every rule with an example and the fix."""
     from wsgen import lint as linter
 
     if format not in _FORMATS:

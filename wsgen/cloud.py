@@ -5,7 +5,7 @@ imported on every run), the options --cloud and --lb-* and their rules (`choice`
 arithmetic (`fit`, `plan`): a requested idle time above a listener's ceiling gives the ceiling,
 one note, and the ping interval the application must keep. Where each target writes the
 annotations is the target's business (wsgen.targets); wsgen lint reads the same figures
-(`service_listener`). The sources are in the README ("Cloud load balancers in front") and
+(`service_listener`). The sources are in docs/targets.md ("Cloud load balancers in front") and
 ../shared/reference/targets.md section 11.
 """
 

@@ -1,7 +1,7 @@
 """One exception root; each subclass carries a message for users and an exit code.
 
 The exit codes are part of wsgen's interface (scripts rely on them); they are listed
-in `wsgen --help` and in the README.
+in `wsgen --help` and in docs/exit-codes.md.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ OUTPUT_FAILED = 7  # the output could not be written: stdout, stderr or a file (
 BROKEN_PIPE = 141  # the reader closed the pipe (128 + SIGPIPE, as any Unix tool killed by it)
 INTERRUPTED = 130
 
-# Every command ends with these (the CLI's epilogs and the README's tables list them).
+# Every command ends with these (the CLI's epilogs and docs/exit-codes.md list them).
 OUTPUT_CODES_HELP = (
     "7 the output could not be written (standard output or error, or a file: a full disk, "
     "a closed file, a read-only folder); "

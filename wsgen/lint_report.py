@@ -1,6 +1,6 @@
 """wsgen lint's output: text for people, JSON for scripts, SARIF 2.1.0 for code scanning.
 
-Pure functions from a Report to a string; the JSON and SARIF shapes are documented in the README.
+Pure functions from a Report to a string; the JSON and SARIF shapes are documented in docs/lint.md.
 """
 
 from __future__ import annotations
@@ -181,8 +181,8 @@ def sarif(report: Report, version: str) -> str:
             "shortDescription": {"text": rule.title},
             "fullDescription": {"text": rule.title},
             "help": {
-                "text": f"{rule.id}: {rule.title}. The README's wsgen lint section shows an "
-                "example and the fix."
+                "text": f"{rule.id}: {rule.title}. docs/lint.md (Rules) shows an example "
+                "and the fix."
             },
             "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
         }

@@ -35,8 +35,8 @@ DEFAULT_TARGET = "ingress-nginx"
 MAX_DAYS = 3650
 MAX_REPLICAS = 2**31 - 1
 
-# Size limits (README, "Limits"). The API server stores an object in etcd, whose requests are at
-# most 1.5 MiB; wsgen keeps every rendered object under 1 MiB, room for what the server adds.
+# Size limits (docs/render.md, "Limits"). The API server stores an object in etcd, whose requests
+# are at most 1.5 MiB; wsgen keeps every rendered object under 1 MiB, room for what the server adds.
 MAX_OBJECT_BYTES = 1024 * 1024
 # Kubernetes: the keys and values of an object's annotations add up to at most 256 KiB.
 MAX_ANNOTATION_BYTES = 256 * 1024

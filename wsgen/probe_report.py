@@ -1,5 +1,5 @@
 """A probe Report as text (a line per step, then the result) or as JSON (schema wsgen-probe/1,
-documented in the README).
+documented in docs/probe.md).
 
 Much of a report comes from the network (close reasons, the HTTP reason phrase, headers,
 certificate names). Every text line goes through wsgen.terminal.escape on its way out, so that no

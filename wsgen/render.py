@@ -34,7 +34,7 @@ from wsgen.targets.base import (
 from wsgen.yamlutil import SafeLoader, quoted, scalar
 
 # How long Kubernetes waits between SIGTERM and SIGKILL: room to close WebSockets with 1001
-# and for clients to reconnect elsewhere (documented in the README).
+# and for clients to reconnect elsewhere (documented in docs/render.md).
 GRACE_SECONDS = 120
 
 MODE_FILE = 0o644

@@ -3,7 +3,7 @@
 A target is one package here: its spec in `__init__.py` (name, options and their rules, TLS
 modes, the files it writes, the oldest version its output works with: wsgen.targets.base.Target)
 and its rendering in `render.py`, with its templates in templates/<name>/. Adding one: the
-package, its templates, one line below, its tests (README, "Adding a target").
+package, its templates, one line below, its tests (docs/development.md, "Adding a target").
 """
 
 from __future__ import annotations
