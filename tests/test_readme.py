@@ -74,12 +74,32 @@ class Block:
         return f"{self.document}:{self.line}"
 
 
-def blocks(document: str) -> list[Block]:
-    lines = (ROOT / document).read_text().splitlines()
+HIDDEN_FENCE = re.compile(r"\s+(```|~~~)|~~~")  # a fence this reader would not see
+LIST_ITEM = re.compile(r"\s*([-*+]|\d+[.)]) ")
+
+
+def blocks(document: str, text: str | None = None) -> list[Block]:
+    """The fenced blocks of a document (its text from ROOT unless given), each with the
+    directive on the line before it. What would be shown as code but not run fails: a fence
+    indented (in a list item) or of tildes, a block indented by four spaces, a directive that
+    is not on the line right before a fence."""
+    lines = (ROOT / document).read_text().splitlines() if text is None else text.splitlines()
     found: list[Block] = []
     number = 0
     while number < len(lines):
         line = lines[number]
+        where = f"{document}:{number + 1}"
+        assert not HIDDEN_FENCE.match(line), f"{where}: a fence not at the line's start (or ~~~)"
+        if line.lstrip().startswith("<!-- readme-test"):
+            after = lines[number + 1] if number + 1 < len(lines) else ""
+            assert DIRECTIVE.fullmatch(line.strip()) and after.startswith("```"), (
+                f"{where}: a readme-test directive not on the line right before a fence"
+            )
+        if re.match(r"( {4,}|\t)\S", line) and number and not lines[number - 1].strip():
+            above = next((lines[i] for i in range(number - 1, -1, -1) if lines[i].strip()), "")
+            assert above[:1].isspace() or LIST_ITEM.match(above), (
+                f"{where}: an indented code block (make it a fenced block of a kind)"
+            )
         if line.startswith("```"):
             kind = line[3:].strip()
             end = next(
@@ -388,7 +408,7 @@ def init_in_a_terminal(scene: Scene, args: list[str], answers: list[str] | None)
     finally:
         child.close(force=True)
     assert child.exitstatus is not None, "init did not exit"
-    return Ran(child.exitstatus, "", "".join(log))
+    return Ran(child.exitstatus, "", "\n".join(log))
 
 
 # --------------------------------------------------------------------------- blocks
@@ -404,7 +424,8 @@ def compare(shown: list[str], printed: list[str]) -> bool:
 
 def transcript_of_init(block: Block, scene: Scene, args: list[str], shown: list[str]) -> None:
     """A `$ wsgen init` transcript: its questions answered as shown, in order; then every other
-    line it shows is printed, in order (the wizard redraws its prompts, so not compared whole)."""
+    line it shows is a line init printed, whole, in order (the wizard redraws its prompts, so
+    the output is not compared whole)."""
     answers: list[str] = []
     said: list[str] = []
     in_list = False
@@ -420,14 +441,16 @@ def transcript_of_init(block: Block, scene: Scene, args: list[str], shown: list[
             said.append(line)
     ran = init_in_a_terminal(scene, args, answers)
     assert ran.code == 0, f"{block.where}: init exited {ran.code}: {ran.both[-2000:]}"
-    text = strip(ran.both)
+    printed = [line.rstrip() for line in strip(ran.both).split("\n")]
     position = 0
     for line in said:
         if line == "...":
             continue
-        found = text.find(line, position)
-        assert found >= 0, f"{block.where}: init did not print {line!r} (after what came before)"
-        position = found + len(line)
+        found = next((i for i in range(position, len(printed)) if printed[i] == line), None)
+        assert found is not None, (
+            f"{block.where}: init did not print the line {line!r} (after what came before)"
+        )
+        position = found + 1
 
 
 def console(block: Block, scene: Scene) -> None:
@@ -538,6 +561,35 @@ def test_the_convention_fails_what_it_cannot_run() -> None:
             here,
         )
     assert not compare(["a", "b"], ["a", "c"]) and compare(["a", "...", "c"], ["a", "b", "b", "c"])
+
+
+def test_code_this_reader_would_not_see_fails() -> None:
+    """Markdown shows these as code, but a reader of column-0 backtick fences alone would skip
+    them as prose: each is an error, as is a directive that does not sit on a fence."""
+    for text in [
+        "- a list item:\n\n  ```sh\n  wsgen render --bogus\n  ```\n",
+        "~~~sh\nwsgen render --bogus\n~~~\n",
+        "Run:\n\n    wsgen render --bogus\n",
+        "<!-- readme-test: not run: the internet -->\n\n```sh\nwsgen probe wss://x/\n```\n",
+        "<!-- readme-test: continues -->\nText.\n",
+    ]:
+        with pytest.raises(AssertionError):
+            blocks("x.md", text)
+    # and what it reads as before: a list's own indented lines, a directive on its fence
+    assert blocks("x.md", "- item\n\n    more of the item\n") == []
+    (block,) = blocks("x.md", "<!-- readme-test: continues -->\n```sh\nwsgen -V\n```\n")
+    assert (block.kind, block.directive, block.text) == ("sh", "continues", "wsgen -V\n")
+
+
+def test_an_init_transcript_is_compared_line_by_line() -> None:
+    """A line of an init transcript is a whole line init printed: a shown line cut short (or
+    a number shown as its prefix, 80 for 8080) is an error, not a match."""
+    command = "$ wsgen init --defaults --host chat.example.com --port 8080 --dry-run\n"
+    with scene() as here:
+        console(Block("x.md", 1, "console", command + "create    k8s/deployment.yaml\n"), here)
+        for wrong in ["create    k8s/deployment.yam", "create    k8s/deploy", "create "]:
+            with pytest.raises(AssertionError):
+                console(Block("x.md", 1, "console", command + wrong + "\n"), here)
 
 
 def anchors(path: Path) -> set[str]:
