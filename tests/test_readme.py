@@ -8,8 +8,10 @@ The convention the documents follow (a block that breaks it fails the test):
   one are what it prints, compared whole (stdout alone, or stdout then stderr; a ``...`` line
   stands for any lines), exit 0 or 1 (findings, a diff); ``$ cat FILE`` shows a file the example
   starts from, which the test writes. ``text``, ``yaml``, ``json``, ``make`` are shown, not run,
-  and may not hold a ``$ `` line. Any other kind, or none, fails.
-- Each block runs in a fresh temporary folder, with servers of its own, all stopped after it;
+  and may not hold a ``$ `` line. Any other kind, or none, fails; so does code this reader would
+  not see (a fence indented or of ``~~~``, a block indented by four spaces).
+- Each block runs in a fresh temporary folder (its own HOME, COLUMNS=80), with servers of its own,
+  all stopped after it;
   ``<!-- readme-test: continues -->`` on the line before the fence keeps the folder and servers of
   the block before. The README is one scenario: its blocks all continue.
 - ``<!-- readme-test: given: COMMAND -->``: a fresh block's folder is first made by COMMAND.
@@ -20,12 +22,14 @@ The convention the documents follow (a block that breaks it fails the test):
   never the README): the block needs what a test machine has not (the internet).
 - Each program has a runner; a command without one fails. ``wsgen`` is the installed console
   script (``wsgen init`` in a pseudo-terminal: Enter at every question, or the transcript's
-  answers); ``kubectl apply -f -`` / ``-k DIR`` cannot reach a cluster here, so the objects go to
-  the consumers a cluster would use (kubernetes-validate and the official CRDs, via
-  ``kubectl kustomize`` for a folder); ``nginx -p DIR -c nginx.conf`` runs nginx in the foreground
-  (as ``nobody`` under root) with a WebSocket echo app on its upstream's port, until the block's
-  end; ``patch`` (a diff piped into it) is GNU patch; the quick start's two ``python3 -m venv`` lines are tied to ``.ci/run`` and the wsgen
-  command in them is run. Every server listens on 127.0.0.1; every wait is bounded.
+  answers, and its other lines are lines init printed, whole, in order); ``kubectl apply -f -``
+  / ``-k DIR`` cannot reach a cluster here, so the objects go to the consumers a cluster would
+  use (kubernetes-validate and the official CRDs, via ``kubectl kustomize`` for a folder);
+  ``nginx -p DIR -c nginx.conf`` runs nginx in the foreground (as ``nobody`` under root) with a
+  WebSocket echo app on its upstream's port, until the block's end; ``patch`` (a diff piped
+  into it) is GNU patch; the quick start's two ``python3 -m venv`` lines are tied to ``.ci/run``
+  and the wsgen command in them is run. Every server listens on 127.0.0.1; every wait is
+  bounded.
 """
 
 from __future__ import annotations
@@ -142,8 +146,10 @@ def scene() -> Iterator[Scene]:
     home = folder / ".home"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WSGEN_")}
-    env.update(
-        HOME=str(home), PATH=os.pathsep.join([str(Path(wsgen_exe()[0]).parent), env["PATH"]])
+    env.update(  # a terminal of 80 columns, where --help is wrapped as the documents show it
+        HOME=str(home),
+        PATH=os.pathsep.join([str(Path(wsgen_exe()[0]).parent), env["PATH"]]),
+        COLUMNS="80",
     )
     try:
         with contextlib.ExitStack() as stack:
