@@ -8,8 +8,10 @@ The convention the documents follow (a block that breaks it fails the test):
   one are what it prints, compared whole (stdout alone, or stdout then stderr; a ``...`` line
   stands for any lines), exit 0 or 1 (findings, a diff); ``$ cat FILE`` shows a file the example
   starts from, which the test writes. ``text``, ``yaml``, ``json``, ``make`` are shown, not run,
-  and may not hold a ``$ `` line. Any other kind, or none, fails.
-- Each block runs in a fresh temporary folder, with servers of its own, all stopped after it;
+  and may not hold a ``$ `` line. Any other kind, or none, fails; so does code this reader would
+  not see (a fence indented or of ``~~~``, a block indented by four spaces).
+- Each block runs in a fresh temporary folder (its own HOME, COLUMNS=80), with servers of its own,
+  all stopped after it;
   ``<!-- readme-test: continues -->`` on the line before the fence keeps the folder and servers of
   the block before. The README is one scenario: its blocks all continue.
 - ``<!-- readme-test: given: COMMAND -->``: a fresh block's folder is first made by COMMAND.
@@ -20,12 +22,15 @@ The convention the documents follow (a block that breaks it fails the test):
   never the README): the block needs what a test machine has not (the internet).
 - Each program has a runner; a command without one fails. ``wsgen`` is the installed console
   script (``wsgen init`` in a pseudo-terminal: Enter at every question, or the transcript's
-  answers); ``kubectl apply -f -`` / ``-k DIR`` cannot reach a cluster here, so the objects go to
-  the consumers a cluster would use (kubernetes-validate and the official CRDs, via
-  ``kubectl kustomize`` for a folder); ``nginx -p DIR -c nginx.conf`` runs nginx in the foreground
-  (as ``nobody`` under root) with a WebSocket echo app on its upstream's port, until the block's
-  end; ``patch`` (a diff piped into it) is GNU patch; the quick start's two ``python3 -m venv`` lines are tied to ``.ci/run`` and the wsgen
-  command in them is run. Every server listens on 127.0.0.1; every wait is bounded.
+  answers, and its other lines are lines init printed, whole, in order; exit 0, or 4 after a
+  transcript's "No" at the last question, the confirmation); ``kubectl apply -f -``
+  / ``-k DIR`` cannot reach a cluster here, so the objects go to the consumers a cluster would
+  use (kubernetes-validate and the official CRDs, via ``kubectl kustomize`` for a folder);
+  ``nginx -p DIR -c nginx.conf`` runs nginx in the foreground (as ``nobody`` under root) with a
+  WebSocket echo app on its upstream's port, until the block's end; ``patch`` (a diff piped
+  into it) is GNU patch; the quick start's two ``python3 -m venv`` lines are tied to ``.ci/run``
+  and the wsgen command in them is run. Every server listens on 127.0.0.1; every wait is
+  bounded.
 """
 
 from __future__ import annotations
@@ -74,12 +79,32 @@ class Block:
         return f"{self.document}:{self.line}"
 
 
-def blocks(document: str) -> list[Block]:
-    lines = (ROOT / document).read_text().splitlines()
+HIDDEN_FENCE = re.compile(r"\s+(```|~~~)|~~~")  # a fence this reader would not see
+LIST_ITEM = re.compile(r"\s*([-*+]|\d+[.)]) ")
+
+
+def blocks(document: str, text: str | None = None) -> list[Block]:
+    """The fenced blocks of a document (its text from ROOT unless given), each with the
+    directive on the line before it. What would be shown as code but not run fails: a fence
+    indented (in a list item) or of tildes, a block indented by four spaces, a directive that
+    is not on the line right before a fence."""
+    lines = (ROOT / document).read_text().splitlines() if text is None else text.splitlines()
     found: list[Block] = []
     number = 0
     while number < len(lines):
         line = lines[number]
+        where = f"{document}:{number + 1}"
+        assert not HIDDEN_FENCE.match(line), f"{where}: a fence not at the line's start (or ~~~)"
+        if line.lstrip().startswith("<!-- readme-test"):
+            after = lines[number + 1] if number + 1 < len(lines) else ""
+            assert DIRECTIVE.fullmatch(line.strip()) and after.startswith("```"), (
+                f"{where}: a readme-test directive not on the line right before a fence"
+            )
+        if re.match(r"( {4,}|\t)\S", line) and number and not lines[number - 1].strip():
+            above = next((lines[i] for i in range(number - 1, -1, -1) if lines[i].strip()), "")
+            assert above[:1].isspace() or LIST_ITEM.match(above), (
+                f"{where}: an indented code block (make it a fenced block of a kind)"
+            )
         if line.startswith("```"):
             kind = line[3:].strip()
             end = next(
@@ -122,8 +147,10 @@ def scene() -> Iterator[Scene]:
     home = folder / ".home"
     home.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WSGEN_")}
-    env.update(
-        HOME=str(home), PATH=os.pathsep.join([str(Path(wsgen_exe()[0]).parent), env["PATH"]])
+    env.update(  # a terminal of 80 columns, where --help is wrapped as the documents show it
+        HOME=str(home),
+        PATH=os.pathsep.join([str(Path(wsgen_exe()[0]).parent), env["PATH"]]),
+        COLUMNS="80",
     )
     try:
         with contextlib.ExitStack() as stack:
@@ -388,7 +415,7 @@ def init_in_a_terminal(scene: Scene, args: list[str], answers: list[str] | None)
     finally:
         child.close(force=True)
     assert child.exitstatus is not None, "init did not exit"
-    return Ran(child.exitstatus, "", "".join(log))
+    return Ran(child.exitstatus, "", "\n".join(log))
 
 
 # --------------------------------------------------------------------------- blocks
@@ -404,7 +431,8 @@ def compare(shown: list[str], printed: list[str]) -> bool:
 
 def transcript_of_init(block: Block, scene: Scene, args: list[str], shown: list[str]) -> None:
     """A `$ wsgen init` transcript: its questions answered as shown, in order; then every other
-    line it shows is printed, in order (the wizard redraws its prompts, so not compared whole)."""
+    line it shows is a line init printed, whole, in order (the wizard redraws its prompts, so
+    the output is not compared whole)."""
     answers: list[str] = []
     said: list[str] = []
     in_list = False
@@ -419,15 +447,19 @@ def transcript_of_init(block: Block, scene: Scene, args: list[str], shown: list[
             in_list = False
             said.append(line)
     ran = init_in_a_terminal(scene, args, answers)
-    assert ran.code == 0, f"{block.where}: init exited {ran.code}: {ran.both[-2000:]}"
-    text = strip(ran.both)
+    # a "no" at the last confirmation writes nothing: exit 4 (docs/exit-codes.md)
+    wanted = 4 if answers and re.search(r"^Write .*\? No$", answers[-1]) else 0
+    assert ran.code == wanted, f"{block.where}: init exited {ran.code}: {ran.both[-2000:]}"
+    printed = [line.rstrip() for line in strip(ran.both).split("\n")]
     position = 0
     for line in said:
         if line == "...":
             continue
-        found = text.find(line, position)
-        assert found >= 0, f"{block.where}: init did not print {line!r} (after what came before)"
-        position = found + len(line)
+        found = next((i for i in range(position, len(printed)) if printed[i] == line), None)
+        assert found is not None, (
+            f"{block.where}: init did not print the line {line!r} (after what came before)"
+        )
+        position = found + 1
 
 
 def console(block: Block, scene: Scene) -> None:
@@ -538,6 +570,35 @@ def test_the_convention_fails_what_it_cannot_run() -> None:
             here,
         )
     assert not compare(["a", "b"], ["a", "c"]) and compare(["a", "...", "c"], ["a", "b", "b", "c"])
+
+
+def test_code_this_reader_would_not_see_fails() -> None:
+    """Markdown shows these as code, but a reader of column-0 backtick fences alone would skip
+    them as prose: each is an error, as is a directive that does not sit on a fence."""
+    for text in [
+        "- a list item:\n\n  ```sh\n  wsgen render --bogus\n  ```\n",
+        "~~~sh\nwsgen render --bogus\n~~~\n",
+        "Run:\n\n    wsgen render --bogus\n",
+        "<!-- readme-test: not run: the internet -->\n\n```sh\nwsgen probe wss://x/\n```\n",
+        "<!-- readme-test: continues -->\nText.\n",
+    ]:
+        with pytest.raises(AssertionError):
+            blocks("x.md", text)
+    # and what it reads as before: a list's own indented lines, a directive on its fence
+    assert blocks("x.md", "- item\n\n    more of the item\n") == []
+    (block,) = blocks("x.md", "<!-- readme-test: continues -->\n```sh\nwsgen -V\n```\n")
+    assert (block.kind, block.directive, block.text) == ("sh", "continues", "wsgen -V\n")
+
+
+def test_an_init_transcript_is_compared_line_by_line() -> None:
+    """A line of an init transcript is a whole line init printed: a shown line cut short (or
+    a number shown as its prefix, 80 for 8080) is an error, not a match."""
+    command = "$ wsgen init --defaults --host chat.example.com --port 8080 --dry-run\n"
+    with scene() as here:
+        console(Block("x.md", 1, "console", command + "create    k8s/deployment.yaml\n"), here)
+        for wrong in ["create    k8s/deployment.yam", "create    k8s/deploy", "create "]:
+            with pytest.raises(AssertionError):
+                console(Block("x.md", 1, "console", command + wrong + "\n"), here)
 
 
 def anchors(path: Path) -> set[str]:
