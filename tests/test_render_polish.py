@@ -334,6 +334,34 @@ def test_values_from_a_named_pipe(hermetic: Path) -> None:
     assert b"host: fifo.example.com" in out
 
 
+def test_values_through_a_descriptor_are_relative_to_the_current_folder(hermetic: Path) -> None:
+    """-f /dev/stdin and -f /dev/fd/N name a descriptor, as -f - does, also when it is a file
+    redirected (< values.yaml): its paths are relative to the current folder, not to /dev."""
+    certs = hermetic / "certs"
+    certs.mkdir()
+    assert run("cert", "--host", "chat.example.com", "-o", str(certs)).returncode == 0
+    values = hermetic / "sub" / "values.yaml"
+    values.parent.mkdir()
+    values.write_bytes(
+        b"host: chat.example.com\ntls:\n  mode: files\n  cert: certs/tls.crt\n  key: certs/tls.key\n"
+    )
+    expected = run("render", "-f", "-", stdin=values.read_bytes())
+    assert expected.returncode == 0, expected.stderr
+    for descriptor in ("stdin", "fd"):
+        with values.open("rb") as file:
+            name = "/dev/stdin" if descriptor == "stdin" else f"/dev/fd/{file.fileno()}"
+            result = subprocess.run(
+                [*wsgen_exe(), "render", "-f", name],
+                stdin=file if descriptor == "stdin" else subprocess.DEVNULL,
+                capture_output=True,
+                timeout=60,
+                pass_fds=() if descriptor == "stdin" else (file.fileno(),),
+                check=False,
+            )
+        assert (result.returncode, result.stderr) == (0, expected.stderr), name
+        assert result.stdout == expected.stdout
+
+
 def _nonblocking(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NONBLOCK)
 

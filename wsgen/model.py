@@ -1022,13 +1022,33 @@ def values_layer(path: Path, stdin: BinaryIO | None = None) -> tuple[Layer, Path
             regular = stat.S_ISREG(os.stat(path).st_mode)
         except OSError:  # a pipe's /dev/fd/N, gone once read
             regular = False
-        base = path.parent if regular else Path.cwd()
+        base = path.parent if regular and not _descriptor(path) else Path.cwd()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         label = where if where == STDIN_ORIGIN else f"--values: {where}"
         raise BadInput(f"{label}: not UTF-8 text") from None
     return parse_values(text, where), base
+
+
+_DESCRIPTORS = re.compile(r"/proc/(?:self|[0-9]+)/fd|/dev/fd")
+
+
+def _descriptor(path: Path) -> bool:
+    """`path` names an open descriptor (/dev/stdin, /dev/fd/N, /proc/self/fd/N), whatever it
+    reads (a file redirected in: `-f /dev/stdin < values.yaml`), and not a file in a folder:
+    its paths are relative to the current folder, as for -f -. Its links are followed one at
+    a time (the last one leads to the file itself, whose folder is not the one meant)."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # as many links as Linux follows
+        if _DESCRIPTORS.fullmatch(os.path.realpath(os.path.dirname(current))):
+            return True
+        try:
+            target = os.readlink(current)
+        except OSError:  # not a link (or gone): a file in its folder
+            return False
+        current = os.path.join(os.path.dirname(current), target)
+    return False
 
 
 def _read_stdin(stdin: BinaryIO | None) -> bytes:
