@@ -569,6 +569,16 @@ def test_cert_ip_addresses_are_subject_alternative_names(hermetic: Path) -> None
     assert cert.not_valid_after_utc - cert.not_valid_before_utc == dt.timedelta(days=365)
 
 
+def test_cert_line_names_the_addresses_as_the_certificate_holds_them(hermetic: Path) -> None:
+    result = run("cert", "--ip", "::1", "--ip", "127.0.0.1", "--ip", "10.0.0.2", "-o", "tls")
+    assert result.returncode == 0, result.stderr
+    cert = x509.load_pem_x509_certificate(Path("tls/tls.crt").read_bytes())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    held = ", ".join(str(a) for a in san.get_values_for_type(x509.IPAddress))
+    assert held == "10.0.0.2, 127.0.0.1, ::1"
+    assert err_lines(result)[2].startswith(f"wsgen: certificate for {held} expires ")
+
+
 def test_cert_ip_alone_names_the_certificate(hermetic: Path) -> None:
     assert run("cert", "--ip", "127.0.0.1", "-o", "tls").returncode == 0
     cert = x509.load_pem_x509_certificate(Path("tls/tls.crt").read_bytes())
@@ -647,6 +657,11 @@ def test_cert_ip_passes_a_real_tls_handshake_on_127_0_0_1(hermetic: Path) -> Non
         (
             ["--ip", "localhost"],
             "--ip: 'localhost' is not an IP address (IPv4 like 127.0.0.1, or IPv6 like ::1)",
+        ),
+        (
+            ["--ip", "fe80::1%eth0"],
+            "--ip: 'fe80::1%eth0' has a zone (%eth0), which a certificate cannot hold: give "
+            "fe80::1",
         ),
         ([], "--host or --ip: give at least one (what the certificate is for)"),
     ],

@@ -446,6 +446,7 @@ def make_certificate(
         os.path.join(out, key_name),
     )
     expiry = certs.read_certificate(cert).expiry()
-    hosts = ", ".join([*sorted(set(options.hosts)), *dict.fromkeys(options.ips)])
+    dns, addresses = certs.subject_names(options.hosts, options.ips)
+    hosts = ", ".join([*dns, *map(str, addresses)])  # as the certificate lists them
     result.notes += [f"certificate for {hosts} expires {expiry}", command]
     return result

@@ -1483,11 +1483,18 @@ def ip_address(raw: object) -> str:
 
     text = _text(raw)
     try:
-        return str(ipaddress.ip_address(text))
+        address = ipaddress.ip_address(text)
     except ValueError:
         raise ValueError(
             f"{show(text)} is not an IP address (IPv4 like 127.0.0.1, or IPv6 like ::1)"
         ) from None
+    scope = getattr(address, "scope_id", None)
+    if scope is not None:  # a subjectAltName holds the 16 bytes of the address alone
+        bare = str(address).partition("%")[0]
+        raise ValueError(
+            f"{show(text)} has a zone (%{scope}), which a certificate cannot hold: give {bare}"
+        )
+    return str(address)
 
 
 def cert_options(
