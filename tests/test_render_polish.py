@@ -362,6 +362,42 @@ def test_values_through_a_descriptor_are_relative_to_the_current_folder(hermetic
         assert result.stdout == expected.stdout
 
 
+@pytest.mark.parametrize("name", ["-", "/dev/stdin"])
+def test_values_from_a_non_blocking_stdin_are_read_to_their_end(hermetic: Path, name: str) -> None:
+    """A parent may leave its pipe non-blocking (the flag is shared with wsgen's stdin): -f -
+    still waits for the writer, as a blocking read does, and reads the whole values file."""
+    import fcntl
+    import termios
+    import time
+
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    process = subprocess.Popen(
+        [*wsgen_exe(), "render", "-f", name],
+        stdin=read_end,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        os.write(write_end, b"host: chat.example.com\n")
+        deadline = time.monotonic() + 60  # a bounded wait for wsgen to have read the first line
+        pending = bytearray(4)
+        while time.monotonic() < deadline and process.poll() is None:
+            fcntl.ioctl(read_end, termios.FIONREAD, pending)
+            if int.from_bytes(pending, "little") == 0:
+                break
+            time.sleep(0.01)
+        with contextlib.suppress(BrokenPipeError):
+            os.write(write_end, b"port: 9000\n")
+    finally:
+        os.close(write_end)
+        os.close(read_end)
+        out, err = process.communicate(timeout=60)
+    assert (process.returncode, err) == (0, b"")
+    service = next(d for d in yaml.safe_load_all(out) if d["kind"] == "Service")
+    assert service["spec"]["ports"][0]["port"] == 9000
+
+
 def _nonblocking(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NONBLOCK)
 

@@ -1062,7 +1062,7 @@ def _read_stdin(stdin: BinaryIO | None) -> bytes:
                 f"{STDIN_ORIGIN}: standard input is a terminal; pipe the values file in "
                 "(wsgen render -f - < values.yaml)"
             )
-        data = stdin.read(MAX_FILE_BYTES + 1)
+        data = _read_to_end(stdin, MAX_FILE_BYTES + 1)
     except (OSError, ValueError) as error:
         raise BadInput(f"{STDIN_ORIGIN}: {getattr(error, 'strerror', None) or error}") from None
     if len(data) > MAX_FILE_BYTES:
@@ -1071,6 +1071,33 @@ def _read_stdin(stdin: BinaryIO | None) -> bytes:
             "to that size)"
         )
     return data
+
+
+def _read_to_end(stream: BinaryIO, limit: int) -> bytes:
+    """At most `limit` bytes of `stream`, up to its end, also when its descriptor is
+    non-blocking (a parent may leave its pipe so, and the flag is shared with it): a plain read
+    then gives what has come so far, or None, and the values would be cut short. It waits for
+    the writer with select instead, leaving the parent's flag as it is."""
+    import io
+    import select
+
+    try:
+        fd = stream.fileno()
+    except (AttributeError, io.UnsupportedOperation):  # not a descriptor (tests: BytesIO)
+        return stream.read(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        try:
+            chunk = os.read(fd, min(1 << 16, limit - size))
+        except BlockingIOError:
+            select.select([fd], [], [])
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def parse_values(text: str, where: str) -> Layer:
