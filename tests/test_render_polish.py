@@ -398,6 +398,38 @@ def test_values_from_a_non_blocking_stdin_are_read_to_their_end(hermetic: Path, 
     assert service["spec"]["ports"][0]["port"] == 9000
 
 
+def test_a_named_pipe_opened_before_its_writer_waits_for_it(hermetic: Path) -> None:
+    """`wsgen render -f fifo & producer > fifo`: wsgen opens the pipe first, with no writer
+    yet; it waits for one (as cat does) instead of reading nothing and rendering the defaults."""
+    import errno
+    import time
+
+    fifo = hermetic / "values.fifo"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [*wsgen_exe(), "render", "-f", str(fifo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        writer = None
+        deadline = time.monotonic() + 60  # bounded: until wsgen has the pipe open, or exits
+        while writer is None and time.monotonic() < deadline and process.poll() is None:
+            try:  # a writer's non-blocking open succeeds once a reader has the pipe open
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as error:
+                assert error.errno == errno.ENXIO, error
+                time.sleep(0.01)
+        if writer is not None:
+            with contextlib.suppress(BrokenPipeError):
+                os.write(writer, b"host: fifo.example.com\n")
+            os.close(writer)
+    finally:
+        out, err = process.communicate(timeout=60)
+    assert (process.returncode, err) == (0, b"")
+    assert stream_host(subprocess.CompletedProcess([], 0, out, err)) == "fifo.example.com"
+
+
 def _nonblocking(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NONBLOCK)
 

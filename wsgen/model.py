@@ -963,6 +963,7 @@ def read_user_file(
     checked on the open file), and at most `limit` bytes of them; with `pipes`, a pipe too
     (`-f <(...)`, /dev/fd/N, a FIFO: read once, to its end)."""
     import fcntl
+    import select
     import stat
 
     try:
@@ -978,6 +979,9 @@ def read_user_file(
         if stat.S_ISDIR(kind):
             raise BadInput(f"{label}: is a folder, not a file")
         if pipes and stat.S_ISFIFO(kind):  # read as a pipe is: wait for what its writer sends
+            # A named pipe opened before its writer (`-f fifo & producer > fifo`) would read
+            # as empty at once: select waits for a writer's first bytes or its close.
+            select.select([fd], [], [])
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
         elif not stat.S_ISREG(kind):
             raise BadInput(f"{label}: is not a regular file")
