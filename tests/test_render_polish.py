@@ -498,8 +498,34 @@ def test_a_variable_name_is_escaped(wsgen, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("WSGEN_\x1b[2J", "1")
     result = wsgen("render", "--image", "chat:1")
     assert result.err_lines == [
-        "wsgen: warning: WSGEN_\\x1b[2J is not a variable wsgen reads; ignored (did you mean "
-        "'WSGEN_TLS'?)"
+        "wsgen: warning: WSGEN_\\x1b[2J is not a variable wsgen reads; ignored"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "suggested"),
+    [
+        ("WSGEN_PROT", "WSGEN_PORT"),
+        ("WSGEN_NAMESPCE", "WSGEN_NAMESPACE"),
+        ("WSGEN_VALEUS", "WSGEN_VALUES"),
+        # named after a values key (tls.mode, tls.secretName): the variable of that key
+        ("WSGEN_TLS_MODE", "WSGEN_TLS"),
+        ("WSGEN_TLS_SECRET_NAME", "WSGEN_TLS_SECRET"),
+        # nothing close once the WSGEN_ every name shares is set aside: no suggestion
+        ("WSGEN_X", None),
+        ("WSGEN_FOO", None),
+        ("WSGEN_DEBUG", None),
+        ("WSGEN_HOME", None),
+    ],
+)
+def test_a_suggestion_is_close_to_the_name_past_wsgen_(
+    wsgen, monkeypatch: pytest.MonkeyPatch, name: str, suggested: str | None
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(name, "1")
+    result = wsgen("render", "--image", "chat:1")
+    hint = f" (did you mean {suggested!r}?)" if suggested else ""
+    assert result.err_lines == [
+        f"wsgen: warning: {name} is not a variable wsgen reads; ignored{hint}"
     ]
 
 

@@ -893,13 +893,26 @@ OTHER_VARIABLES = ("WSGEN_VALUES", "WSGEN_OUT", "WSGEN_FORCE_TYPER")
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """A warning for each WSGEN_* variable wsgen does not read (a misspelt one would be
     ignored in silence), with the closest known one (the name as set: escape it to show it)."""
+    prefix = "WSGEN_"
     known = [*(option.env for option in options().values()), *OTHER_VARIABLES]
-    found = sorted(name for name in environ if name.startswith("WSGEN_") and name not in known)
-    return [
-        f"warning: {name} is not a variable wsgen reads; ignored"
-        f"{did_you_mean(name, known) if len(name) <= 64 else ''}"
-        for name in found
-    ]
+    found = sorted(name for name in environ if name.startswith(prefix) and name not in known)
+    if not found:
+        return []
+    import difflib  # only when there is one to warn about (start-up time)
+
+    # What a name is compared with, past the prefix every name shares (with it, any short name
+    # is "close" to some variable): each variable's own, and its values key's, as a name is
+    # guessed from it (tls.mode: TLS_MODE, tls.secretName: TLS_SECRET_NAME).
+    guesses = {name.removeprefix(prefix): name for name in known}
+    for option in options().values():
+        guess = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", option.key).replace(".", "_").upper()
+        guesses.setdefault(guess, option.env)
+    warnings = []
+    for name in found:
+        close = difflib.get_close_matches(name.removeprefix(prefix), guesses, n=1)
+        hint = f" (did you mean {guesses[close[0]]!r}?)" if close and len(name) <= 64 else ""
+        warnings.append(f"warning: {name} is not a variable wsgen reads; ignored{hint}")
+    return warnings
 
 
 def _pairs(items: Iterable[object], origin: str) -> list[tuple[str, Given]]:
