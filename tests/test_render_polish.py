@@ -240,6 +240,26 @@ def test_dry_run_says_would(wsgen) -> None:  # type: ignore[no-untyped-def]
     assert "would make a new key and certificate" in check.err_lines[0]
 
 
+def test_a_refused_render_says_would_make_a_new_pair(wsgen) -> None:  # type: ignore[no-untyped-def]
+    """Refused (exit 4, nothing written): no new key and certificate was made either."""
+    assert wsgen("render", *HOST, "--tls", "self-signed", "-o", "k8s").code == 0
+    before = tree(Path("k8s"))
+    result = wsgen("render", "--host", "new.example.com", "--tls", "self-signed", "-o", "k8s")
+    assert (result.code, tree(Path("k8s"))) == (4, before)
+    assert result.err_lines[0] == (
+        "wsgen: k8s/tls/tls.crt does not cover new.example.com (it has chat.example.com): "
+        "would make a new key and certificate"
+    )
+    forced = wsgen(
+        "render", "--host", "new.example.com", "--tls", "self-signed", "-o", "k8s", "--force"
+    )
+    assert forced.code == 0
+    assert forced.err_lines[0] == (
+        "wsgen: k8s/tls/tls.crt does not cover new.example.com (it has chat.example.com): "
+        "making a new key and certificate"
+    )
+
+
 # --------------------------------------------------------------------------- values from stdin
 
 

@@ -121,7 +121,7 @@ def test_self_signed_new_host_says_why_and_needs_force(wsgen, hermetic: Path) ->
     assert refused.code == 4
     assert (
         refused.err_lines[0]
-        == "wsgen: k8s/tls/tls.crt does not cover new.example.com (it has test.example.com): making a new key and certificate"
+        == "wsgen: k8s/tls/tls.crt does not cover new.example.com (it has test.example.com): would make a new key and certificate"
     )
     assert refused.err_lines[1].startswith(
         "wsgen: error: refusing to overwrite 4 changed file(s): k8s/ingress.yaml, k8s/tls/tls.crt, k8s/tls/tls.key, k8s/wsgen.yaml"
@@ -142,7 +142,7 @@ def test_self_signed_expired_certificate_is_replaced(hermetic: Path) -> None:
     with pytest.raises(errors.Refused) as refused:
         core.render_manifests(config, Path("k8s"), now=dt.datetime(2021, 6, 1, tzinfo=UTC))
     assert refused.value.notes == [
-        "k8s/tls/tls.crt expired on 2020-12-31 00:00 UTC: making a new key and certificate"
+        "k8s/tls/tls.crt expired on 2020-12-31 00:00 UTC: would make a new key and certificate"
     ]  # type: ignore[attr-defined]
     core.render_manifests(config, Path("k8s"), now=dt.datetime(2021, 6, 1, tzinfo=UTC), force=True)
     assert load((hermetic / "k8s/tls/tls.crt").read_bytes()).not_valid_before_utc.year == 2021
@@ -477,7 +477,7 @@ def test_cert_command_ecdsa_and_refusal(wsgen, hermetic: Path) -> None:
     (["--host", "Bad_Host"], "wsgen: error: --host: 'Bad_Host' is not a valid host"),
     (["--host", "a.example.com", "--days", "0"], "wsgen: error: --days: 0 is out of range"),
     (["--host", "a.example.com", "--key-type", "dsa"], "wsgen: error: --key-type: 'dsa' is not a key type (one of: rsa2048, ecdsa-p256)"),
-    ([], "wsgen: error: Missing option '--host'"),
+    ([], "wsgen: error: --host or --ip: give at least one (what the certificate is for)"),
 ])  # fmt: skip
 def test_cert_command_bad_input(args: list[str], message: str, wsgen, hermetic: Path) -> None:
     result = wsgen("cert", *args, "-o", "tls")
