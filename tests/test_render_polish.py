@@ -308,6 +308,11 @@ def test_values_from_stdin_errors_name_it(hermetic: Path) -> None:
     ]
     latin = run("render", "-f", "-", stdin=b"host: \xe9.example.com\n")
     assert err_lines(latin) == ["wsgen: error: -f -: not UTF-8 text"]
+    listed = run("render", "-f", "-", stdin=b"- host\n")
+    assert err_lines(listed) == ["wsgen: error: -f -: must be a YAML mapping of keys to values"]
+    broken = run("render", "-f", "-", stdin=b"host: [\n")
+    assert (broken.returncode, len(err_lines(broken))) == (2, 1)
+    assert err_lines(broken)[0].startswith("wsgen: error: -f -: line 2, column 1: "), broken.stderr
 
 
 def test_values_through_process_substitution(hermetic: Path) -> None:

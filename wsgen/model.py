@@ -1022,6 +1022,12 @@ STDIN = "-"  # -f -: the values file is standard input
 STDIN_ORIGIN = "-f -"
 
 
+def values_label(where: str) -> str:
+    """What starts an error about the values file as a whole: `--values: v.yaml`, or `-f -`
+    for standard input (which names its flag already)."""
+    return where if where == STDIN_ORIGIN else f"--values: {where}"
+
+
 def values_layer(path: Path, stdin: BinaryIO | None = None) -> tuple[Layer, Path]:
     """Read a values file (`path` "-": `stdin`, which is then read once). Returns the layer and
     the folder that relative paths in it are relative to: the file's own folder, or the
@@ -1043,8 +1049,7 @@ def values_layer(path: Path, stdin: BinaryIO | None = None) -> tuple[Layer, Path
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        label = where if where == STDIN_ORIGIN else f"--values: {where}"
-        raise BadInput(f"{label}: not UTF-8 text") from None
+        raise BadInput(f"{values_label(where)}: not UTF-8 text") from None
     return parse_values(text, where), base
 
 
@@ -1128,11 +1133,11 @@ def parse_values(text: str, where: str) -> Layer:
             problem = (where_in.group() if where_in else "") + "not valid YAML"
         elif len(problem) > 2 * SHOW_MAX:
             problem = problem[: 2 * SHOW_MAX] + "..."
-        raise BadInput(f"--values: {where}: {problem}") from None
+        raise BadInput(f"{values_label(where)}: {problem}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise BadInput(f"--values: {where}: must be a YAML mapping of keys to values")
+        raise BadInput(f"{values_label(where)}: must be a YAML mapping of keys to values")
     layer: Layer = {}
     for key, raw in data.items():
         if key in SECTIONS:
