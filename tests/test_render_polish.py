@@ -459,6 +459,28 @@ def _nonblocking(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NONBLOCK)
 
 
+@pytest.mark.parametrize("typer_path", ["", "1"])
+def test_out_dash_is_refused_not_a_folder_named_dash(wsgen, monkeypatch, typer_path: str) -> None:  # type: ignore[no-untyped-def]
+    """-f - reads standard input; -o - looks like standard output but made a folder '-'."""
+    monkeypatch.setenv("WSGEN_FORCE_TYPER", typer_path)
+    line = (
+        "--out: '-' would be a folder named '-', not standard output (render without --out "
+        "prints there; ./- names such a folder)"
+    )
+    for command in (
+        ["render", "-o", "-"],
+        ["render", "--out=-"],
+        ["init", "--defaults", "-o", "-"],
+    ):
+        result = wsgen(*command)
+        assert (result.code, result.out, result.err_lines) == (2, "", [f"wsgen: error: {line}"])
+    monkeypatch.setenv("WSGEN_OUT", "-")
+    result = wsgen("render")
+    assert result.err_lines == [f"wsgen: error: WSGEN_OUT{line.removeprefix('--out')}"]
+    assert not Path("-").exists()
+    assert wsgen("render", "-o", "./-").code == 0  # a folder named '-', said so
+
+
 def test_wsgen_values_dash_is_refused(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("WSGEN_VALUES", "-")
     result = wsgen("render")
