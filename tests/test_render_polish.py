@@ -240,6 +240,26 @@ def test_dry_run_says_would(wsgen) -> None:  # type: ignore[no-untyped-def]
     assert "would make a new key and certificate" in check.err_lines[0]
 
 
+def test_a_refused_render_says_would_make_a_new_pair(wsgen) -> None:  # type: ignore[no-untyped-def]
+    """Refused (exit 4, nothing written): no new key and certificate was made either."""
+    assert wsgen("render", *HOST, "--tls", "self-signed", "-o", "k8s").code == 0
+    before = tree(Path("k8s"))
+    result = wsgen("render", "--host", "new.example.com", "--tls", "self-signed", "-o", "k8s")
+    assert (result.code, tree(Path("k8s"))) == (4, before)
+    assert result.err_lines[0] == (
+        "wsgen: k8s/tls/tls.crt does not cover new.example.com (it has chat.example.com): "
+        "would make a new key and certificate"
+    )
+    forced = wsgen(
+        "render", "--host", "new.example.com", "--tls", "self-signed", "-o", "k8s", "--force"
+    )
+    assert forced.code == 0
+    assert forced.err_lines[0] == (
+        "wsgen: k8s/tls/tls.crt does not cover new.example.com (it has chat.example.com): "
+        "making a new key and certificate"
+    )
+
+
 # --------------------------------------------------------------------------- values from stdin
 
 
@@ -288,6 +308,11 @@ def test_values_from_stdin_errors_name_it(hermetic: Path) -> None:
     ]
     latin = run("render", "-f", "-", stdin=b"host: \xe9.example.com\n")
     assert err_lines(latin) == ["wsgen: error: -f -: not UTF-8 text"]
+    listed = run("render", "-f", "-", stdin=b"- host\n")
+    assert err_lines(listed) == ["wsgen: error: -f -: must be a YAML mapping of keys to values"]
+    broken = run("render", "-f", "-", stdin=b"host: [\n")
+    assert (broken.returncode, len(err_lines(broken))) == (2, 1)
+    assert err_lines(broken)[0].startswith("wsgen: error: -f -: line 2, column 1: "), broken.stderr
 
 
 def test_values_through_process_substitution(hermetic: Path) -> None:
@@ -334,8 +359,126 @@ def test_values_from_a_named_pipe(hermetic: Path) -> None:
     assert b"host: fifo.example.com" in out
 
 
+def test_values_through_a_descriptor_are_relative_to_the_current_folder(hermetic: Path) -> None:
+    """-f /dev/stdin and -f /dev/fd/N name a descriptor, as -f - does, also when it is a file
+    redirected (< values.yaml): its paths are relative to the current folder, not to /dev."""
+    certs = hermetic / "certs"
+    certs.mkdir()
+    assert run("cert", "--host", "chat.example.com", "-o", str(certs)).returncode == 0
+    values = hermetic / "sub" / "values.yaml"
+    values.parent.mkdir()
+    values.write_bytes(
+        b"host: chat.example.com\ntls:\n  mode: files\n  cert: certs/tls.crt\n  key: certs/tls.key\n"
+    )
+    expected = run("render", "-f", "-", stdin=values.read_bytes())
+    assert expected.returncode == 0, expected.stderr
+    for descriptor in ("stdin", "fd"):
+        with values.open("rb") as file:
+            name = "/dev/stdin" if descriptor == "stdin" else f"/dev/fd/{file.fileno()}"
+            result = subprocess.run(
+                [*wsgen_exe(), "render", "-f", name],
+                stdin=file if descriptor == "stdin" else subprocess.DEVNULL,
+                capture_output=True,
+                timeout=60,
+                pass_fds=() if descriptor == "stdin" else (file.fileno(),),
+                check=False,
+            )
+        assert (result.returncode, result.stderr) == (0, expected.stderr), name
+        assert result.stdout == expected.stdout
+
+
+@pytest.mark.parametrize("name", ["-", "/dev/stdin"])
+def test_values_from_a_non_blocking_stdin_are_read_to_their_end(hermetic: Path, name: str) -> None:
+    """A parent may leave its pipe non-blocking (the flag is shared with wsgen's stdin): -f -
+    still waits for the writer, as a blocking read does, and reads the whole values file."""
+    import fcntl
+    import termios
+    import time
+
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    process = subprocess.Popen(
+        [*wsgen_exe(), "render", "-f", name],
+        stdin=read_end,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        os.write(write_end, b"host: chat.example.com\n")
+        deadline = time.monotonic() + 60  # a bounded wait for wsgen to have read the first line
+        pending = bytearray(4)
+        while time.monotonic() < deadline and process.poll() is None:
+            fcntl.ioctl(read_end, termios.FIONREAD, pending)
+            if int.from_bytes(pending, "little") == 0:
+                break
+            time.sleep(0.01)
+        with contextlib.suppress(BrokenPipeError):
+            os.write(write_end, b"port: 9000\n")
+    finally:
+        os.close(write_end)
+        os.close(read_end)
+        out, err = process.communicate(timeout=60)
+    assert (process.returncode, err) == (0, b"")
+    service = next(d for d in yaml.safe_load_all(out) if d["kind"] == "Service")
+    assert service["spec"]["ports"][0]["port"] == 9000
+
+
+def test_a_named_pipe_opened_before_its_writer_waits_for_it(hermetic: Path) -> None:
+    """`wsgen render -f fifo & producer > fifo`: wsgen opens the pipe first, with no writer
+    yet; it waits for one (as cat does) instead of reading nothing and rendering the defaults."""
+    import errno
+    import time
+
+    fifo = hermetic / "values.fifo"
+    os.mkfifo(fifo)
+    process = subprocess.Popen(
+        [*wsgen_exe(), "render", "-f", str(fifo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        writer = None
+        deadline = time.monotonic() + 60  # bounded: until wsgen has the pipe open, or exits
+        while writer is None and time.monotonic() < deadline and process.poll() is None:
+            try:  # a writer's non-blocking open succeeds once a reader has the pipe open
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as error:
+                assert error.errno == errno.ENXIO, error
+                time.sleep(0.01)
+        if writer is not None:
+            with contextlib.suppress(BrokenPipeError):
+                os.write(writer, b"host: fifo.example.com\n")
+            os.close(writer)
+    finally:
+        out, err = process.communicate(timeout=60)
+    assert (process.returncode, err) == (0, b"")
+    assert stream_host(subprocess.CompletedProcess([], 0, out, err)) == "fifo.example.com"
+
+
 def _nonblocking(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_NONBLOCK)
+
+
+@pytest.mark.parametrize("typer_path", ["", "1"])
+def test_out_dash_is_refused_not_a_folder_named_dash(wsgen, monkeypatch, typer_path: str) -> None:  # type: ignore[no-untyped-def]
+    """-f - reads standard input; -o - looks like standard output but made a folder '-'."""
+    monkeypatch.setenv("WSGEN_FORCE_TYPER", typer_path)
+    line = (
+        "--out: '-' would be a folder named '-', not standard output (render without --out "
+        "prints there; ./- names such a folder)"
+    )
+    for command in (
+        ["render", "-o", "-"],
+        ["render", "--out=-"],
+        ["init", "--defaults", "-o", "-"],
+    ):
+        result = wsgen(*command)
+        assert (result.code, result.out, result.err_lines) == (2, "", [f"wsgen: error: {line}"])
+    monkeypatch.setenv("WSGEN_OUT", "-")
+    result = wsgen("render")
+    assert result.err_lines == [f"wsgen: error: WSGEN_OUT{line.removeprefix('--out')}"]
+    assert not Path("-").exists()
+    assert wsgen("render", "-o", "./-").code == 0  # a folder named '-', said so
 
 
 def test_wsgen_values_dash_is_refused(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -402,8 +545,34 @@ def test_a_variable_name_is_escaped(wsgen, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("WSGEN_\x1b[2J", "1")
     result = wsgen("render", "--image", "chat:1")
     assert result.err_lines == [
-        "wsgen: warning: WSGEN_\\x1b[2J is not a variable wsgen reads; ignored (did you mean "
-        "'WSGEN_TLS'?)"
+        "wsgen: warning: WSGEN_\\x1b[2J is not a variable wsgen reads; ignored"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "suggested"),
+    [
+        ("WSGEN_PROT", "WSGEN_PORT"),
+        ("WSGEN_NAMESPCE", "WSGEN_NAMESPACE"),
+        ("WSGEN_VALEUS", "WSGEN_VALUES"),
+        # named after a values key (tls.mode, tls.secretName): the variable of that key
+        ("WSGEN_TLS_MODE", "WSGEN_TLS"),
+        ("WSGEN_TLS_SECRET_NAME", "WSGEN_TLS_SECRET"),
+        # nothing close once the WSGEN_ every name shares is set aside: no suggestion
+        ("WSGEN_X", None),
+        ("WSGEN_FOO", None),
+        ("WSGEN_DEBUG", None),
+        ("WSGEN_HOME", None),
+    ],
+)
+def test_a_suggestion_is_close_to_the_name_past_wsgen_(
+    wsgen, monkeypatch: pytest.MonkeyPatch, name: str, suggested: str | None
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv(name, "1")
+    result = wsgen("render", "--image", "chat:1")
+    hint = f" (did you mean {suggested!r}?)" if suggested else ""
+    assert result.err_lines == [
+        f"wsgen: warning: {name} is not a variable wsgen reads; ignored{hint}"
     ]
 
 
@@ -541,6 +710,16 @@ def test_cert_ip_addresses_are_subject_alternative_names(hermetic: Path) -> None
     assert cert.not_valid_after_utc - cert.not_valid_before_utc == dt.timedelta(days=365)
 
 
+def test_cert_line_names_the_addresses_as_the_certificate_holds_them(hermetic: Path) -> None:
+    result = run("cert", "--ip", "::1", "--ip", "127.0.0.1", "--ip", "10.0.0.2", "-o", "tls")
+    assert result.returncode == 0, result.stderr
+    cert = x509.load_pem_x509_certificate(Path("tls/tls.crt").read_bytes())
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    held = ", ".join(str(a) for a in san.get_values_for_type(x509.IPAddress))
+    assert held == "10.0.0.2, 127.0.0.1, ::1"
+    assert err_lines(result)[2].startswith(f"wsgen: certificate for {held} expires ")
+
+
 def test_cert_ip_alone_names_the_certificate(hermetic: Path) -> None:
     assert run("cert", "--ip", "127.0.0.1", "-o", "tls").returncode == 0
     cert = x509.load_pem_x509_certificate(Path("tls/tls.crt").read_bytes())
@@ -619,6 +798,11 @@ def test_cert_ip_passes_a_real_tls_handshake_on_127_0_0_1(hermetic: Path) -> Non
         (
             ["--ip", "localhost"],
             "--ip: 'localhost' is not an IP address (IPv4 like 127.0.0.1, or IPv6 like ::1)",
+        ),
+        (
+            ["--ip", "fe80::1%eth0"],
+            "--ip: 'fe80::1%eth0' has a zone (%eth0), which a certificate cannot hold: give "
+            "fe80::1",
         ),
         ([], "--host or --ip: give at least one (what the certificate is for)"),
     ],

@@ -121,7 +121,7 @@ def test_self_signed_new_host_says_why_and_needs_force(wsgen, hermetic: Path) ->
     assert refused.code == 4
     assert (
         refused.err_lines[0]
-        == "wsgen: k8s/tls/tls.crt does not cover new.example.com (it has test.example.com): making a new key and certificate"
+        == "wsgen: k8s/tls/tls.crt does not cover new.example.com (it has test.example.com): would make a new key and certificate"
     )
     assert refused.err_lines[1].startswith(
         "wsgen: error: refusing to overwrite 4 changed file(s): k8s/ingress.yaml, k8s/tls/tls.crt, k8s/tls/tls.key, k8s/wsgen.yaml"
@@ -142,7 +142,7 @@ def test_self_signed_expired_certificate_is_replaced(hermetic: Path) -> None:
     with pytest.raises(errors.Refused) as refused:
         core.render_manifests(config, Path("k8s"), now=dt.datetime(2021, 6, 1, tzinfo=UTC))
     assert refused.value.notes == [
-        "k8s/tls/tls.crt expired on 2020-12-31 00:00 UTC: making a new key and certificate"
+        "k8s/tls/tls.crt expired on 2020-12-31 00:00 UTC: would make a new key and certificate"
     ]  # type: ignore[attr-defined]
     core.render_manifests(config, Path("k8s"), now=dt.datetime(2021, 6, 1, tzinfo=UTC), force=True)
     assert load((hermetic / "k8s/tls/tls.crt").read_bytes()).not_valid_before_utc.year == 2021

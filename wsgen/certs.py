@@ -7,6 +7,7 @@ paths that need certificates (it costs start-up time).
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -39,6 +40,17 @@ class CertInfo:
         return self.not_after.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def subject_names(
+    hosts: Iterable[str], ips: Iterable[str] = ()
+) -> tuple[list[str], list[ipaddress.IPv4Address | ipaddress.IPv6Address]]:
+    """The subjectAltNames of `generate`'s certificate, in its order: the DNS names sorted,
+    then the IP addresses, IPv4 first, each in numeric order (duplicates once)."""
+    import ipaddress
+
+    addresses = sorted({ipaddress.ip_address(ip) for ip in ips}, key=lambda a: (a.version, int(a)))
+    return sorted(set(hosts)), addresses
+
+
 def generate(
     hosts: Iterable[str],
     days: int,
@@ -51,10 +63,7 @@ def generate(
 
     Returns (certificate PEM, private key PEM).
     """
-    import ipaddress
-
-    dns = sorted(set(hosts))
-    addresses = sorted({ipaddress.ip_address(ip) for ip in ips}, key=lambda a: (a.version, int(a)))
+    dns, addresses = subject_names(hosts, ips)
     names = [*dns, *(str(a) for a in addresses)]
     if not names:
         raise ValueError("at least one host or IP address is needed")

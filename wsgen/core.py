@@ -116,8 +116,9 @@ def plan_folder(
     will be written (--dry-run, --check, --diff), and the notes say so."""
     notes: list[str] = []
     pem = None
+    renewal = None  # why the folder's key and certificate are made anew
     if config.tls.mode == "self-signed":
-        pem = _folder_pem(config, folder, now, notes, would)
+        pem, renewal = _folder_pem(config, folder, now)
     elif config.tls.mode == "files":
         _read_user_pair(config, now, notes)
     renderer = targets.of(config).output()
@@ -125,6 +126,10 @@ def plan_folder(
     # with the plan: also for --dry-run and --check
     notes.extend(renderer.warnings(config) + canary.notes(config) + default_image_note(config))
     plan = output.plan(folder, files, force)
+    if renewal is not None:  # a write refused (exit 4) makes none either
+        refused = any(step.action == output.REFUSE for step in plan)
+        making = "would make" if would or refused else "making"
+        notes.insert(0, f"{renewal}: {making} a new key and certificate")
     return FolderPlan(folder, files, plan, pem, notes, _recorded_target(folder))
 
 
@@ -309,12 +314,11 @@ def _new_pem(config: Config, now: dt.datetime) -> Pem:
     return Pem(cert, key)
 
 
-def _folder_pem(
-    config: Config, folder: output.Folder, now: dt.datetime, notes: list[str], would: bool
-) -> Pem:
+def _folder_pem(config: Config, folder: output.Folder, now: dt.datetime) -> tuple[Pem, str | None]:
     """Keep the folder's key and certificate while they still cover the host and have not
-    expired; otherwise say why, and make new ones (replacing them needs --force). They are
-    read without following links (a linked tls/ is an error, as for writing)."""
+    expired (the reason is then None); otherwise make new ones (replacing them needs --force)
+    and say why. They are read without following links (a linked tls/ is an error, as for
+    writing)."""
     from wsgen import certs
 
     paths = {"cert": CERT_FILE, "key": KEY_FILE}
@@ -323,8 +327,8 @@ def _folder_pem(
         content = folder.read(relative)
         if content is not None:
             existing[part] = content
-    if not existing:
-        return _new_pem(config, now)
+    if not existing:  # a new folder: nothing to say
+        return _new_pem(config, now), None
     if len(existing) == 1:
         missing = "key" if "cert" in existing else "cert"
         problem: tuple[str, str] | None = (missing, "is missing")
@@ -333,11 +337,9 @@ def _folder_pem(
             existing["cert"], existing["key"], config.host, config.tls.days, now
         )
     if problem is None:
-        return Pem(existing["cert"], existing["key"])
+        return Pem(existing["cert"], existing["key"]), None
     part, reason = problem
-    making = "would make" if would else "making"
-    notes.append(f"{folder.shown(paths[part])} {reason}: {making} a new key and certificate")
-    return _new_pem(config, now)
+    return _new_pem(config, now), f"{folder.shown(paths[part])} {reason}"
 
 
 def _read_user_pair(config: Config, now: dt.datetime, notes: list[str]) -> None:
@@ -446,6 +448,7 @@ def make_certificate(
         os.path.join(out, key_name),
     )
     expiry = certs.read_certificate(cert).expiry()
-    hosts = ", ".join([*sorted(set(options.hosts)), *dict.fromkeys(options.ips)])
+    dns, addresses = certs.subject_names(options.hosts, options.ips)
+    hosts = ", ".join([*dns, *map(str, addresses)])  # as the certificate lists them
     result.notes += [f"certificate for {hosts} expires {expiry}", command]
     return result

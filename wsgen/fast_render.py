@@ -171,10 +171,17 @@ def layers(options: dict[str, Any]) -> list[tuple[model.Layer, Path]]:
 
 def path(flag: str, given: str | None, variable: str) -> Path | None:
     """A path from its flag, else its environment variable (an empty variable is unset)."""
-    if given is not None:
-        return arg_path(flag, given)
-    from_environment = os.environ.get(variable) or None
-    return None if from_environment is None else arg_path(variable, from_environment)
+    origin = flag
+    if given is None:
+        given, origin = os.environ.get(variable) or None, variable
+    if given is None:
+        return None
+    if given == model.STDIN and flag in OUT_FLAGS:  # -f - reads stdin: -o - is taken for it too
+        raise errors.BadInput(
+            f"{origin}: '-' would be a folder named '-', not standard output (render without "
+            "--out prints there; ./- names such a folder)"
+        )
+    return arg_path(origin, given)
 
 
 def arg_path(origin: str, given: str) -> Path:

@@ -893,13 +893,26 @@ OTHER_VARIABLES = ("WSGEN_VALUES", "WSGEN_OUT", "WSGEN_FORCE_TYPER")
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """A warning for each WSGEN_* variable wsgen does not read (a misspelt one would be
     ignored in silence), with the closest known one (the name as set: escape it to show it)."""
+    prefix = "WSGEN_"
     known = [*(option.env for option in options().values()), *OTHER_VARIABLES]
-    found = sorted(name for name in environ if name.startswith("WSGEN_") and name not in known)
-    return [
-        f"warning: {name} is not a variable wsgen reads; ignored"
-        f"{did_you_mean(name, known) if len(name) <= 64 else ''}"
-        for name in found
-    ]
+    found = sorted(name for name in environ if name.startswith(prefix) and name not in known)
+    if not found:
+        return []
+    import difflib  # only when there is one to warn about (start-up time)
+
+    # What a name is compared with, past the prefix every name shares (with it, any short name
+    # is "close" to some variable): each variable's own, and its values key's, as a name is
+    # guessed from it (tls.mode: TLS_MODE, tls.secretName: TLS_SECRET_NAME).
+    guesses = {name.removeprefix(prefix): name for name in known}
+    for option in options().values():
+        guess = re.sub(r"(?<=[a-z])(?=[A-Z])", "_", option.key).replace(".", "_").upper()
+        guesses.setdefault(guess, option.env)
+    warnings = []
+    for name in found:
+        close = difflib.get_close_matches(name.removeprefix(prefix), guesses, n=1)
+        hint = f" (did you mean {guesses[close[0]]!r}?)" if close and len(name) <= 64 else ""
+        warnings.append(f"warning: {name} is not a variable wsgen reads; ignored{hint}")
+    return warnings
 
 
 def _pairs(items: Iterable[object], origin: str) -> list[tuple[str, Given]]:
@@ -963,6 +976,7 @@ def read_user_file(
     checked on the open file), and at most `limit` bytes of them; with `pipes`, a pipe too
     (`-f <(...)`, /dev/fd/N, a FIFO: read once, to its end)."""
     import fcntl
+    import select
     import stat
 
     try:
@@ -978,6 +992,9 @@ def read_user_file(
         if stat.S_ISDIR(kind):
             raise BadInput(f"{label}: is a folder, not a file")
         if pipes and stat.S_ISFIFO(kind):  # read as a pipe is: wait for what its writer sends
+            # A named pipe opened before its writer (`-f fifo & producer > fifo`) would read
+            # as empty at once: select waits for a writer's first bytes or its close.
+            select.select([fd], [], [])
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
         elif not stat.S_ISREG(kind):
             raise BadInput(f"{label}: is not a regular file")
@@ -1005,6 +1022,12 @@ STDIN = "-"  # -f -: the values file is standard input
 STDIN_ORIGIN = "-f -"
 
 
+def values_label(where: str) -> str:
+    """What starts an error about the values file as a whole: `--values: v.yaml`, or `-f -`
+    for standard input (which names its flag already)."""
+    return where if where == STDIN_ORIGIN else f"--values: {where}"
+
+
 def values_layer(path: Path, stdin: BinaryIO | None = None) -> tuple[Layer, Path]:
     """Read a values file (`path` "-": `stdin`, which is then read once). Returns the layer and
     the folder that relative paths in it are relative to: the file's own folder, or the
@@ -1022,13 +1045,32 @@ def values_layer(path: Path, stdin: BinaryIO | None = None) -> tuple[Layer, Path
             regular = stat.S_ISREG(os.stat(path).st_mode)
         except OSError:  # a pipe's /dev/fd/N, gone once read
             regular = False
-        base = path.parent if regular else Path.cwd()
+        base = path.parent if regular and not _descriptor(path) else Path.cwd()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        label = where if where == STDIN_ORIGIN else f"--values: {where}"
-        raise BadInput(f"{label}: not UTF-8 text") from None
+        raise BadInput(f"{values_label(where)}: not UTF-8 text") from None
     return parse_values(text, where), base
+
+
+_DESCRIPTORS = re.compile(r"/proc/(?:self|[0-9]+)/fd|/dev/fd")
+
+
+def _descriptor(path: Path) -> bool:
+    """`path` names an open descriptor (/dev/stdin, /dev/fd/N, /proc/self/fd/N), whatever it
+    reads (a file redirected in: `-f /dev/stdin < values.yaml`), and not a file in a folder:
+    its paths are relative to the current folder, as for -f -. Its links are followed one at
+    a time (the last one leads to the file itself, whose folder is not the one meant)."""
+    current = os.path.abspath(path)
+    for _ in range(40):  # as many links as Linux follows
+        if _DESCRIPTORS.fullmatch(os.path.realpath(os.path.dirname(current))):
+            return True
+        try:
+            target = os.readlink(current)
+        except OSError:  # not a link (or gone): a file in its folder
+            return False
+        current = os.path.join(os.path.dirname(current), target)
+    return False
 
 
 def _read_stdin(stdin: BinaryIO | None) -> bytes:
@@ -1042,7 +1084,7 @@ def _read_stdin(stdin: BinaryIO | None) -> bytes:
                 f"{STDIN_ORIGIN}: standard input is a terminal; pipe the values file in "
                 "(wsgen render -f - < values.yaml)"
             )
-        data = stdin.read(MAX_FILE_BYTES + 1)
+        data = _read_to_end(stdin, MAX_FILE_BYTES + 1)
     except (OSError, ValueError) as error:
         raise BadInput(f"{STDIN_ORIGIN}: {getattr(error, 'strerror', None) or error}") from None
     if len(data) > MAX_FILE_BYTES:
@@ -1051,6 +1093,33 @@ def _read_stdin(stdin: BinaryIO | None) -> bytes:
             "to that size)"
         )
     return data
+
+
+def _read_to_end(stream: BinaryIO, limit: int) -> bytes:
+    """At most `limit` bytes of `stream`, up to its end, also when its descriptor is
+    non-blocking (a parent may leave its pipe so, and the flag is shared with it): a plain read
+    then gives what has come so far, or None, and the values would be cut short. It waits for
+    the writer with select instead, leaving the parent's flag as it is."""
+    import io
+    import select
+
+    try:
+        fd = stream.fileno()
+    except (AttributeError, io.UnsupportedOperation):  # not a descriptor (tests: BytesIO)
+        return stream.read(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        try:
+            chunk = os.read(fd, min(1 << 16, limit - size))
+        except BlockingIOError:
+            select.select([fd], [], [])
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def parse_values(text: str, where: str) -> Layer:
@@ -1064,11 +1133,11 @@ def parse_values(text: str, where: str) -> Layer:
             problem = (where_in.group() if where_in else "") + "not valid YAML"
         elif len(problem) > 2 * SHOW_MAX:
             problem = problem[: 2 * SHOW_MAX] + "..."
-        raise BadInput(f"--values: {where}: {problem}") from None
+        raise BadInput(f"{values_label(where)}: {problem}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise BadInput(f"--values: {where}: must be a YAML mapping of keys to values")
+        raise BadInput(f"{values_label(where)}: must be a YAML mapping of keys to values")
     layer: Layer = {}
     for key, raw in data.items():
         if key in SECTIONS:
@@ -1463,11 +1532,18 @@ def ip_address(raw: object) -> str:
 
     text = _text(raw)
     try:
-        return str(ipaddress.ip_address(text))
+        address = ipaddress.ip_address(text)
     except ValueError:
         raise ValueError(
             f"{show(text)} is not an IP address (IPv4 like 127.0.0.1, or IPv6 like ::1)"
         ) from None
+    scope = getattr(address, "scope_id", None)
+    if scope is not None:  # a subjectAltName holds the 16 bytes of the address alone
+        bare = str(address).partition("%")[0]
+        raise ValueError(
+            f"{show(text)} has a zone (%{scope}), which a certificate cannot hold: give {bare}"
+        )
+    return str(address)
 
 
 def cert_options(
