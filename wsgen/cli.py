@@ -601,7 +601,7 @@ def _lint_fix(
     import io
 
     from wsgen import lint as linter
-    from wsgen import lint_fix, lint_report
+    from wsgen import lint_fix, lint_report, unified_diff
     from wsgen.terminal import escape
 
     # stdin is kept as read: what --fix cannot read as text goes out as it came in
@@ -620,7 +620,7 @@ def _lint_fix(
         with _bugs_exit_3():
             patch = lint_fix.diff(outcome)
         if _is_terminal(sys.stdout):  # to be read, not applied: nothing moves the cursor
-            _emit("".join(escape(line[:-1]) + "\n" for line in lint_fix._lines(patch)))
+            _emit("".join(escape(line[:-1]) + "\n" for line in unified_diff.lines(patch)))
         else:  # a patch: a name that is not UTF-8 as its bytes
             _emit(patch.encode("utf-8", "surrogateescape"))
         _say(lint_report.summary(outcome.report).replace(" fixed", " would be fixed"))

@@ -207,7 +207,7 @@ def _diff(plan: FolderPlan, result: Result) -> None:
     file from /dev/null, with git's "new file mode" line when it is not 0644). A new private
     key is never shown: the new key and certificate are left out, and said on stderr (they
     are new on every run: a diff could not make them)."""
-    from wsgen.lint_fix import _header, _unified  # the diff lint --diff writes
+    from wsgen.unified_diff import quoted_name, unified  # the diff lint --diff writes
 
     folder = plan.folder
     new_pair = (
@@ -230,13 +230,13 @@ def _diff(plan: FolderPlan, result: Result) -> None:
         if step.action == output.CREATE:
             before, old_name = "", "/dev/null"
             if file.mode != render.MODE_FILE:  # create-tls-secret.sh: patch and git apply set it
-                git = f"{_header('a/', step.path)} {_header('b/', step.path)}"
+                git = f"{quoted_name('a/', step.path)} {quoted_name('b/', step.path)}"
                 parts.append(f"diff --git {git}\nnew file mode {0o100000 | file.mode:o}\n")
         else:
             content = folder.read(step.path, limit=max(output.READ_LIMIT, len(file.content)))
             before = (content or b"").decode("utf-8", "surrogateescape")
-            old_name = _header("a/", step.path)
-        for line in _unified(before, after, old_name, _header("b/", step.path)):
+            old_name = quoted_name("a/", step.path)
+        for line in unified(before, after, old_name, quoted_name("b/", step.path)):
             end = "" if line.endswith("\n") else "\n\\ No newline at end of file\n"
             parts.append(line + end)
     if new_pair:

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 from wsgen.errors import OutputFailed
 from wsgen.lint import (
@@ -45,6 +45,7 @@ from wsgen.lint import (
 )
 from wsgen.lint_edit import Edit, Fix
 from wsgen.terminal import escape
+from wsgen.unified_diff import Opcode, Tag, lines, quoted_name, unified
 
 MAX_ROUNDS = 10  # a fix that makes another possible takes a round; ten is far more than any
 
@@ -526,26 +527,6 @@ def _staged(path: Path, original: Loaded, data: bytes, shown: str) -> tuple[str,
     return temp, real
 
 
-def _header(side: str, name: str) -> str:
-    """A file's name in a diff's ---/+++ line, as git writes it: quoted with C escapes (bytes
-    past ASCII in octal) when it holds a space, a tab, a newline, a quote, a backslash or a
-    control character, so that patch reads the whole name (it ends a plain one at a space)."""
-    raw = (side + name).encode("utf-8", "surrogateescape")
-    if re.fullmatch(rb"[!#-\[\]-~]*", raw):
-        return side + name
-    escapes = {0x09: "\\t", 0x0A: "\\n", 0x22: '\\"', 0x5C: "\\\\"}
-    shown = "".join(
-        escapes.get(byte, chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03o}") for byte in raw
-    )
-    return f'"{shown}"'
-
-
-def _lines(text: str) -> list[str]:
-    """The lines of `text`, each with its "\n" (the last one may have none); only "\n" ends
-    a line, as for patch and git (str.splitlines also cuts at U+2028, U+0085, form feeds)."""
-    return [line for line in re.split(r"(?<=\n)", text) if line]
-
-
 def diff(outcome: Outcome) -> str:
     """A unified diff (a/ and b/ paths, as git shows) of every file --fix would change; a
     last line without a newline is marked as diff marks it, wherever it falls in the hunk."""
@@ -557,33 +538,30 @@ def diff(outcome: Outcome) -> str:
             given = str(original.path)
             if "\ufffd" not in given:
                 name = given  # bytes that are not UTF-8 kept as surrogates (surrogateescape)
-        for line in _unified(before, text, _header("a/", name), _header("b/", name)):
+        a_name, b_name = quoted_name("a/", name), quoted_name("b/", name)
+        for line in unified(before, text, a_name, b_name, _opcodes(before, text)):
             parts.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(parts)
 
 
-_Tag = Literal["replace", "delete", "insert", "equal"]
-_Opcode = tuple[_Tag, int, int, int, int]
-
-
-def _opcodes(before: str, after: str) -> list[_Opcode]:
+def _opcodes(before: str, after: str) -> list[Opcode]:
     """difflib's opcodes of the two texts' lines, found document by document when they have
     as many (fixes never add or remove a `---` line): difflib on a whole file of thousands of
     documents, whose lines repeat, is quadratic."""
     old, new = segments(before), segments(after)
     if len(old) != len(new):
-        return difflib.SequenceMatcher(None, _lines(before), _lines(after), False).get_opcodes()
-    codes: list[_Opcode] = []
+        return difflib.SequenceMatcher(None, lines(before), lines(after), False).get_opcodes()
+    codes: list[Opcode] = []
     at_a = at_b = 0
 
-    def add(tag: _Tag, i1: int, i2: int, j1: int, j2: int) -> None:
+    def add(tag: Tag, i1: int, i2: int, j1: int, j2: int) -> None:
         if tag == "equal" and codes and codes[-1][0] == "equal":
             codes[-1] = ("equal", codes[-1][1], i2, codes[-1][3], j2)
         elif i1 < i2 or j1 < j2:
             codes.append((tag, i1, i2, j1, j2))
 
     for a, b in zip(old, new, strict=True):
-        lines_a, lines_b = _lines(a.text), _lines(b.text)
+        lines_a, lines_b = lines(a.text), lines(b.text)
         if a.text == b.text:
             add("equal", at_a, at_a + len(lines_a), at_b, at_b + len(lines_b))
         else:
@@ -592,35 +570,3 @@ def _opcodes(before: str, after: str) -> list[_Opcode]:
                 add(tag, at_a + i1, at_a + i2, at_b + j1, at_b + j2)
         at_a, at_b = at_a + len(lines_a), at_b + len(lines_b)
     return codes or [("equal", 0, 0, 0, 0)]
-
-
-class _Known(difflib.SequenceMatcher[str]):
-    """A SequenceMatcher whose opcodes are known: for its get_grouped_opcodes."""
-
-    def __init__(self, codes: list[_Opcode]) -> None:
-        super().__init__(None, [], [])
-        self.codes = codes
-
-    def get_opcodes(self) -> list[_Opcode]:
-        return self.codes
-
-
-def _unified(before: str, after: str, a_name: str, b_name: str) -> list[str]:
-    """difflib.unified_diff's lines (3 lines of context) from _opcodes."""
-    a, b = _lines(before), _lines(after)
-    matcher = _Known(_opcodes(before, after))
-    out: list[str] = []
-    for group in matcher.get_grouped_opcodes(3):
-        if not out:
-            out.extend((f"--- {a_name}\n", f"+++ {b_name}\n"))
-        first, last = group[0], group[-1]
-        old = difflib._format_range_unified(first[1], last[2])  # type: ignore[attr-defined]
-        new = difflib._format_range_unified(first[3], last[4])  # type: ignore[attr-defined]
-        out.append(f"@@ -{old} +{new} @@\n")
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                out.extend(" " + line for line in a[i1:i2])
-                continue
-            out.extend("-" + line for line in a[i1:i2])
-            out.extend("+" + line for line in b[j1:j2])
-    return out
