@@ -796,3 +796,78 @@ def test_the_printed_command_writes_what_yes_writes_for_every_target(
     (hermetic / "out").rename(hermetic / "printed")
     wizard.run(layers, Path("out"), Offered(True), defaults=False, force=False)
     assert tree(hermetic / "out") == tree(hermetic / "printed")
+
+
+# --------------------------------------------------------------------------- review of issue 16
+
+
+def test_no_after_no_canary_prints_a_command_without_the_dropped_canary(
+    wsgen, hermetic: Path
+) -> None:
+    """init -f k8s/wsgen.yaml --no-canary (the canary rolled back), declined: the printed
+    command leaves the dropped canary out (with it and --no-canary, render refuses both)."""
+    (hermetic / "v.yaml").write_text(
+        "host: chat.example.com\ncanary:\n  image: a/b:2\n  weight: 5\n"
+    )
+    layers = [
+        model.values_layer(hermetic / "v.yaml"),
+        (model.flags_layer({"noCanary": "true"}), hermetic),
+    ]
+    with pytest.raises(errors.Refused) as declined:
+        wizard.run(layers, Path("out"), Offered(False), defaults=False, force=False)
+    command = printed_command(declined.value)
+    assert not [word for word in command if word.startswith(("--canary", "--no-canary"))]
+    printed = wsgen(*command)
+    assert printed.code == 0, printed.err
+    (hermetic / "out").rename(hermetic / "printed")
+    wizard.run(layers, Path("out"), Offered(True), defaults=False, force=False)
+    assert tree(hermetic / "out") == tree(hermetic / "printed")
+
+
+def test_a_canary_stronger_than_no_canary_is_kept_in_the_printed_command(
+    wsgen, hermetic: Path
+) -> None:
+    """WSGEN_NO_CANARY drops the values file's canary; a --canary-image flag (stronger) is a
+    new canary, which the printed command keeps (and it says no --no-canary)."""
+    (hermetic / "v.yaml").write_text("host: chat.example.com\ncanary:\n  image: a/b:2\n")
+    layers = [
+        model.values_layer(hermetic / "v.yaml"),
+        (model.environ_layer({"WSGEN_NO_CANARY": "true"}), hermetic),
+        (model.flags_layer({"canary.image": "a/b:3"}), hermetic),
+    ]
+    with pytest.raises(errors.Refused) as declined:
+        wizard.run(layers, Path("out"), Offered(False), defaults=False, force=False)
+    command = printed_command(declined.value)
+    assert [w for w in command if w.startswith("--canary") or w.startswith("a/b")] == [
+        "--canary-image",
+        "a/b:3",
+    ]
+    assert "--no-canary" not in command
+    assert wsgen(*command).code == 0
+    (hermetic / "out").rename(hermetic / "printed")
+    wizard.run(layers, Path("out"), Offered(True), defaults=False, force=False)
+    assert tree(hermetic / "out") == tree(hermetic / "printed")
+
+
+def test_the_printed_command_is_one_line_without_control_characters(hermetic: Path) -> None:
+    """A values file's annotation of several lines, or with a terminal escape: the printed
+    command stays one line of printable text (no escape reaches the terminal), quoted so that
+    bash gives render the same values."""
+    (hermetic / "v.yaml").write_text(
+        "host: chat.example.com\nannotations:\n  example.com/note: |\n    a 'b';\n    c\\d\n"
+        '  example.com/esc: "\\e[31mred\\u2028"\n'
+    )
+    layers = [model.values_layer(hermetic / "v.yaml")]
+    with pytest.raises(errors.Refused) as declined:
+        wizard.run(layers, Path("out"), Offered(False), defaults=False, force=False)
+    (note,) = declined.value.notes
+    assert note.isprintable(), note
+    command = note.removeprefix("the same answers, to write them later: wsgen ")
+    exe = " ".join(shlex.quote(word) for word in wsgen_exe())
+    printed = subprocess.run(["bash", "-c", f"{exe} {command}"], capture_output=True, text=True)
+    assert printed.returncode == 0, printed.stderr
+    (hermetic / "out").rename(hermetic / "printed")
+    wizard.run(layers, Path("out"), Offered(True), defaults=False, force=False)
+    assert tree(hermetic / "out") == tree(hermetic / "printed")
+    annotations = yaml.safe_load((hermetic / "printed/ingress.yaml").read_text())["metadata"]
+    assert annotations["annotations"]["example.com/esc"] == "\x1b[31mred\u2028"

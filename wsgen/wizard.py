@@ -370,27 +370,34 @@ def command_line(
     """The render command that writes the folder these layers (flags, variables, values file,
     answers) make: every value given that the target takes and that differs from its default,
     as a flag, shell-quoted; files by their paths from here (never their content)."""
-    import shlex
-
     target = targets.of(config)
     mode = config.tls.mode
     # what a target's own question takes when nobody is asked (--cloud none): not given
     unset = {question.key: question.unset for question in target.questions if question.unset}
     defaults = {**model.DEFAULTS, "tls.secretName": f"{config.name}-tls"}  # as build derives it
     words = ["wsgen", "render", "--target", config.target]
+    # --no-canary drops the canary options of the layers below it; one command line is one
+    # layer: it names the options kept and not --no-canary (render refuses both in one layer)
+    dropped = max(
+        (i for i, (layer, _) in enumerate(layers) if _is_true(layer.get(canary.NO_CANARY.key))),
+        default=-1,
+    )
     for key, option in model.options().items():
         if key == "target" or key not in target.uses or mode not in model.modes_using(key):
             continue
+        if key == canary.NO_CANARY.key:
+            continue
+        layers_kept = layers[dropped + 1 :] if key.startswith("canary.") else layers
         if option.mapping:
             merged: dict[str, object] = {}
-            for layer, _base in layers:
+            for layer, _base in layers_kept:
                 items = layer.get(key)
                 if isinstance(items, list):
                     merged.update((item, given.value) for item, given in items)
             for item, value in merged.items():
                 words += [option.flag, f"{item}={value}"]
             continue
-        found = model.strongest(layers, key)
+        found = model.strongest(layers_kept, key)
         if found is None:
             continue
         value = found[0].value
@@ -411,7 +418,40 @@ def command_line(
     words += ["-o", str(out)]
     if force:
         words.append("--force")
-    return " ".join(shlex.quote(word) for word in words)
+    return " ".join(_shell_word(word) for word in words)
+
+
+def _is_true(given: object) -> bool:
+    return isinstance(given, Given) and model.check_value(canary.NO_CANARY.key, given.value) is True
+
+
+def _shell_word(word: str) -> str:
+    """`word` quoted for a POSIX shell, on one line of printable text: a value with a line
+    break or a control character (a terminal escape from a values file) in bash's and zsh's
+    $'...' quoting, its characters escaped (never sent raw to the terminal)."""
+    import shlex
+
+    if word.isprintable():
+        return shlex.quote(word)
+    return "$'" + "".join(_escaped(char) for char in word) + "'"
+
+
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escaped(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return (
+        f"\\x{code:02x}"
+        if code <= 0xFF
+        else f"\\u{code:04x}"
+        if code <= 0xFFFF
+        else f"\\U{code:08x}"
+    )
 
 
 def _same(key: str, value: object, default: object) -> bool:
