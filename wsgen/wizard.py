@@ -378,10 +378,8 @@ def command_line(
     words = ["wsgen", "render", "--target", config.target]
     # --no-canary drops the canary options of the layers below it; one command line is one
     # layer: it names the options kept and not --no-canary (render refuses both in one layer)
-    dropped = max(
-        (i for i, (layer, _) in enumerate(layers) if _is_true(layer.get(canary.NO_CANARY.key))),
-        default=-1,
-    )
+    giving = [i for i, (layer, _) in enumerate(layers) if canary.NO_CANARY.key in layer]
+    dropped = giving[-1] if giving and _is_true(layers[giving[-1]][0]) else -1
     for key, option in model.options().items():
         if key == "target" or key not in target.uses or mode not in model.modes_using(key):
             continue
@@ -421,7 +419,8 @@ def command_line(
     return " ".join(_shell_word(word) for word in words)
 
 
-def _is_true(given: object) -> bool:
+def _is_true(layer: Layer) -> bool:
+    given = layer[canary.NO_CANARY.key]
     return isinstance(given, Given) and model.check_value(canary.NO_CANARY.key, given.value) is True
 
 
