@@ -871,3 +871,30 @@ def test_the_printed_command_is_one_line_without_control_characters(hermetic: Pa
     assert tree(hermetic / "out") == tree(hermetic / "printed")
     annotations = yaml.safe_load((hermetic / "printed/ingress.yaml").read_text())["metadata"]
     assert annotations["annotations"]["example.com/esc"] == "\x1b[31mred\u2028"
+
+
+@pytest.mark.parametrize(
+    ("flags", "url"),
+    [
+        # TLS ends at the load balancer: the endpoint is wss (the cloud note's own URL)
+        (
+            ("--cloud", "aws", "--lb-cert", "arn:aws:acm:us-east-1:123456789012:certificate/abc"),
+            "wss://chat.example.com/",
+        ),
+        (
+            ("--target", "envoy-gateway", "--http-listener-port", "8080"),
+            "ws://chat.example.com:8080/",
+        ),
+        (
+            ("--target", "istio", "--tls", "secret", "--https-listener-port", "8443"),
+            "wss://chat.example.com:8443/",
+        ),
+        (("--target", "envoy-gateway"), "ws://chat.example.com/"),
+    ],
+)
+def test_the_probe_line_names_the_endpoint_the_folder_serves(
+    flags: tuple[str, ...], url: str, wsgen, hermetic: Path
+) -> None:
+    result = wsgen("init", "--defaults", "--host", "chat.example.com", *flags)
+    assert result.code == 0, result.err
+    assert f"wsgen: test:  wsgen probe {url}\n" in result.err
