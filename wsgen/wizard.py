@@ -738,7 +738,19 @@ class QuestionaryAsker:
 
         width = max(20, self._output.get_size().columns - 1)
         indent = line[: len(line) - len(line.lstrip())]
-        lines = textwrap.wrap(line, width, subsequent_indent=indent) if len(line) > width else []
+        # between words only: an image, a path or a name is never cut at its hyphens (nor
+        # anywhere: one longer than the line is the terminal's to fold, and copies whole)
+        lines = (
+            textwrap.wrap(
+                line,
+                width,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+            if len(line) > width
+            else []
+        )
         print("\n".join(lines) or line, file=sys.stderr)
 
 
@@ -755,7 +767,7 @@ def _wrap_errors(application: Any) -> None:
         if error is None:
             return []
         width = max(20, application.output.get_size().columns - 1)
-        return textwrap.wrap(str(error.message), width) or [""]
+        return textwrap.wrap(str(error.message), width, break_on_hyphens=False) or [""]
 
     for container in walk(application.layout.container):
         content = getattr(container, "content", None)
