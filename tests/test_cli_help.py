@@ -666,3 +666,15 @@ def test_install_completion_with_a_start_up_file_no_regular_file_writes_nothing(
             f"wsgen: error: --install-completion: {home / '.bashrc'}: is not a regular file\n"
         )
         assert sorted(p.name for p in home.iterdir()) == [".bashrc"]
+
+
+def test_the_shell_may_follow_a_completion_flag_after_an_equals_sign() -> None:
+    """--show-completion=zsh, as a long option's value is often written (it was "Option
+    '--show-completion' does not take a value")."""
+    assert run("--show-completion=zsh").stdout == script("zsh")
+    result = run("--install-completion=tcsh")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "wsgen: error: --install-completion: 'tcsh' is not a shell wsgen completes in "
+        "(one of: bash, zsh, fish)\n"
+    )

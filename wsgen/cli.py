@@ -59,10 +59,15 @@ class _Group(_HelpThroughEmit, TyperGroup):
         # values), so the word after one, when it is not an option, names the shell. Only
         # wsgen's own options are looked at (none takes a value): a command's are its own.
         args = list(args)
-        for index, word in enumerate(args[:-1]):
+        for index, word in enumerate(args):
             if not word.startswith("-") or word == "--":
                 break
-            if word in _COMPLETION_FLAGS and not args[index + 1].startswith("-"):
+            flag, equals, shell = word.partition("=")  # --show-completion=zsh as well
+            if flag in _COMPLETION_FLAGS and equals:
+                args[index], ctx.meta[_SHELL_NAMED] = flag, shell
+                break
+            named = index + 1 < len(args) and not args[index + 1].startswith("-")
+            if word in _COMPLETION_FLAGS and named:
                 ctx.meta[_SHELL_NAMED] = args.pop(index + 1)
                 break
         result: list[str] = super().parse_args(ctx, args)
