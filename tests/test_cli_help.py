@@ -678,3 +678,15 @@ def test_the_shell_may_follow_a_completion_flag_after_an_equals_sign() -> None:
         "wsgen: error: --install-completion: 'tcsh' is not a shell wsgen completes in "
         "(one of: bash, zsh, fish)\n"
     )
+
+
+@pytest.mark.parametrize("target", sorted(targets.TARGETS))
+def test_init_help_names_the_folder_init_writes(target: str, wsgen) -> None:
+    """init -o's default is the target's (nginx for --target nginx: the help said k8s)."""
+    about = records(help_of("init"))["--out"][1]
+    folder = targets.TARGETS[target].default_out
+    said = f"default {folder}" if folder == "k8s" else f"{folder} with --target {target}"
+    assert said in about, about
+    plan = wsgen("init", "--defaults", "--target", target, "--dry-run")
+    assert plan.code == 0, plan.err
+    assert plan.out.startswith(f"create    {folder}/"), plan.out

@@ -448,7 +448,10 @@ def render(**options: Any) -> int:
 
 
 @_command(
-    _out("Output folder (asked for when not given; default k8s). [env WSGEN_OUT]"),
+    _out(
+        "Output folder (asked for when not given; default k8s, or nginx with --target nginx). "
+        "[env WSGEN_OUT]"
+    ),
     _flag("force", "--force", "Overwrite changed files without asking."),
     _flag("defaults", "--defaults", "Ask nothing: take the default for every answer not given."),
     _flag(
