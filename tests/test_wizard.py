@@ -891,3 +891,24 @@ def test_the_probe_line_names_the_endpoint_the_folder_serves(
     result = wsgen("init", "--defaults", "--host", "chat.example.com", *flags)
     assert result.code == 0, result.err
     assert f"wsgen: test:  wsgen probe {url}\n" in result.err
+
+
+def test_a_default_over_a_variable_is_in_the_printed_command(
+    wsgen, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WSGEN_PORT=8080 wsgen init --port 3000 --cloud none, with WSGEN_CLOUD=aws: 3000 and
+    none are the defaults, but the command, pasted into the same shell, must still say them
+    (without them the variables gave 8080 and aws again)."""
+    variables = {"WSGEN_PORT": "8080", "WSGEN_CLOUD": "aws"}
+    layers = [
+        (model.environ_layer(variables), hermetic),
+        (
+            model.flags_layer({"host": "chat.example.com", "port": "3000", "cloud": "none"}),
+            hermetic,
+        ),
+    ]
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)  # where the printed command runs
+    command = printed_writes_what_yes_writes(wsgen, hermetic, layers)
+    assert command[command.index("--port") :][:2] == ["--port", "3000"]
+    assert command[command.index("--cloud") :][:2] == ["--cloud", "none"]

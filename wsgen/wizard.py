@@ -406,7 +406,10 @@ def command_line(
             if model.check_value(key, value):
                 words.append(option.flag)
             continue
-        if _same(key, value, defaults.get(key)) or value == unset.get(key):
+        # a default is left out, unless it overrides another value: a WSGEN_ variable or the
+        # WSGEN_VALUES file, still set where the command is run, would give that one again
+        overrides = sum(isinstance(layer.get(key), Given) for layer, _ in layers_kept) > 1
+        if not overrides and (_same(key, value, defaults.get(key)) or value == unset.get(key)):
             continue
         if option.many:  # the flag once per item
             listed = list(value) if isinstance(value, list) else str(value).split(",")
