@@ -605,3 +605,88 @@ def test_nginx_listens_on_443_with_tls(wsgen, render_help: dict[str, tuple[str, 
     for name in ("nginx.conf",):
         assert (Path("implicit") / name).read_text() == (Path("explicit") / name).read_text()
     assert "listen 443 ssl" in (Path("implicit") / "nginx.conf").read_text()
+
+
+# --------------------------------------------------------------------------- review of issue 16
+
+
+def test_install_completion_only_appends_to_the_start_up_file(tmp_path: Path) -> None:
+    """A ~/.bashrc in Latin-1 without a last line break, a ~/.zshrc that starts with blanks:
+    each keeps its bytes, the loading lines are added once at its end (typer's install was an
+    internal error on the first, stripped the second, added a blank line on every run)."""
+    home = tmp_path / "home"  # made empty by conftest's hermetic
+    bashrc, zshrc = b"# caf\xe9\nalias x=y", b"  # mine\n\nzstyle ':completion:*' list-colors ''\n"
+    (home / ".bashrc").write_bytes(bashrc)
+    (home / ".zshrc").write_bytes(zshrc)
+    env = shell_env(HOME=str(home))
+    for _ in range(2):
+        for shell in ("bash", "zsh"):
+            result = run("--install-completion", shell, env=env)
+            assert (result.returncode, result.stderr) == (0, "")
+    source = f"source '{home / '.bash_completions/wsgen.sh'}'\n".encode()
+    assert (home / ".bashrc").read_bytes() == bashrc + b"\n" + source
+    zsh_line = b"fpath+=~/.zfunc; autoload -Uz compinit; compinit\n"
+    assert (home / ".zshrc").read_bytes() == zshrc + zsh_line  # it has a zstyle: none added
+
+
+@pytest.mark.parametrize("home", ["", "relative/home"])
+def test_install_completion_with_home_empty_or_relative_is_one_line(
+    home: str, hermetic: Path
+) -> None:
+    """HOME="" was taken as / (the script went into /.config/fish); relative, as a folder of
+    wherever wsgen runs."""
+    result = subprocess.run(
+        [*wsgen_exe(), "--install-completion", "fish"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=shell_env(HOME=home),
+        cwd=hermetic,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"wsgen: error: --install-completion: HOME is {home!r}, not an absolute folder; set "
+        "it, or install the script by hand: wsgen --show-completion fish\n"
+    )
+    assert list(hermetic.iterdir()) == []
+
+
+def test_install_completion_with_a_start_up_file_no_regular_file_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    """~/.bashrc a named pipe (typer wrote into it: blocked until a reader came) or a folder:
+    one line, exit 1, no script written."""
+    for make in (os.mkfifo, os.mkdir):
+        home = tmp_path / make.__name__
+        home.mkdir()
+        make(home / ".bashrc")
+        result = run("--install-completion", "bash", env=shell_env(HOME=str(home)))
+        assert result.returncode == 1
+        assert result.stderr == (
+            f"wsgen: error: --install-completion: {home / '.bashrc'}: is not a regular file\n"
+        )
+        assert sorted(p.name for p in home.iterdir()) == [".bashrc"]
+
+
+def test_the_shell_may_follow_a_completion_flag_after_an_equals_sign() -> None:
+    """--show-completion=zsh, as a long option's value is often written (it was "Option
+    '--show-completion' does not take a value")."""
+    assert run("--show-completion=zsh").stdout == script("zsh")
+    result = run("--install-completion=tcsh")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "wsgen: error: --install-completion: 'tcsh' is not a shell wsgen completes in "
+        "(one of: bash, zsh, fish)\n"
+    )
+
+
+@pytest.mark.parametrize("target", sorted(targets.TARGETS))
+def test_init_help_names_the_folder_init_writes(target: str, wsgen) -> None:
+    """init -o's default is the target's (nginx for --target nginx: the help said k8s)."""
+    about = records(help_of("init"))["--out"][1]
+    folder = targets.TARGETS[target].default_out
+    said = f"default {folder}" if folder == "k8s" else f"{folder} with --target {target}"
+    assert said in about, about
+    plan = wsgen("init", "--defaults", "--target", target, "--dry-run")
+    assert plan.code == 0, plan.err
+    assert plan.out.startswith(f"create    {folder}/"), plan.out

@@ -430,3 +430,25 @@ def test_init_dry_run_and_check_ask_then_write_nothing(mode: str, hermetic: Path
     assert (hermetic / "stdout.txt").read_text() == same.stdout
     if mode == "--dry-run":
         assert same.stdout.splitlines()[0] == "create    deploy/deployment.yaml"
+
+
+def test_the_summary_is_wrapped_between_words_never_at_a_hyphen(hermetic: Path) -> None:
+    """At 50 columns the default image, the Secret's name and the folder are longer than what
+    is left of a summary line: each is moved whole to a line of its own (the image, longer
+    than the terminal, folded by the terminal), never cut after one of its hyphens."""
+    image = model.DEFAULTS["image"]
+    folder = "deploy/my-long-folder-name-for-chat"
+    flags = "--name my-chat-app -n prod --host chat.example.com --port 8080 --path /ws"
+    child = spawn(f"{flags} --timeout 1h --tls self-signed -o {folder}", hermetic, columns=50)
+    answer(child, "Target")
+    answer(child, "Container image")
+    answer(child, "TLS Secret name")
+    answer(child, "Cloud load balancer in front")
+    screen = shown(child, lambda lines: any("Write 8 file" in x for x in lines), "the summary")
+    summary = screen[screen.index("Summary:") : screen.index(f"Files in {folder}:")]
+    assert not [line for line in summary if line.endswith("-")], "\n".join(summary)
+    assert "  TLS            self-signed (Secret" in summary and "  my-chat-app-tls)" in summary
+    at = summary.index("  image") + 1  # "image" alone: its value does not fit beside it
+    assert "".join(summary[at : at + 2]) == f"  {image}"  # folded by the terminal only
+    child.send("n\r")
+    assert finish(child) == 4

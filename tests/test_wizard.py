@@ -787,12 +787,128 @@ def test_the_printed_command_writes_what_yes_writes_for_every_target(
     target: str, wsgen, hermetic: Path
 ) -> None:
     layers = [(model.flags_layer({"target": target, "host": "chat.example.com"}), hermetic)]
+    command = printed_writes_what_yes_writes(wsgen, hermetic, layers)
+    assert command[:3] == ["render", "--target", target]
+
+
+def printed_writes_what_yes_writes(wsgen, hermetic: Path, layers) -> list[str]:  # type: ignore[no-untyped-def]
+    """init with `layers`, every default taken, declined: the command it prints (returned)
+    runs and writes the folder that init, confirmed, writes."""
     with pytest.raises(errors.Refused) as declined:
         wizard.run(layers, Path("out"), Offered(False), defaults=False, force=False)
     command = printed_command(declined.value)
-    assert command[:3] == ["render", "--target", target]
     printed = wsgen(*command)
     assert printed.code == 0, printed.err
     (hermetic / "out").rename(hermetic / "printed")
     wizard.run(layers, Path("out"), Offered(True), defaults=False, force=False)
     assert tree(hermetic / "out") == tree(hermetic / "printed")
+    return command
+
+
+# --------------------------------------------------------------------------- review of issue 16
+
+
+def test_no_after_no_canary_prints_a_command_without_the_dropped_canary(
+    wsgen, hermetic: Path
+) -> None:
+    """init -f k8s/wsgen.yaml --no-canary (the canary rolled back), declined: the printed
+    command leaves the dropped canary out (with it and --no-canary, render refuses both)."""
+    (hermetic / "v.yaml").write_text(
+        "host: chat.example.com\ncanary:\n  image: a/b:2\n  weight: 5\n"
+    )
+    layers = [
+        model.values_layer(hermetic / "v.yaml"),
+        (model.flags_layer({"noCanary": "true"}), hermetic),
+    ]
+    command = printed_writes_what_yes_writes(wsgen, hermetic, layers)
+    assert not [word for word in command if word.startswith(("--canary", "--no-canary"))]
+
+
+def test_a_canary_stronger_than_no_canary_is_kept_in_the_printed_command(
+    wsgen, hermetic: Path
+) -> None:
+    """WSGEN_NO_CANARY drops the values file's canary; a --canary-image flag (stronger) is a
+    new canary, which the printed command keeps (and it says no --no-canary)."""
+    (hermetic / "v.yaml").write_text("host: chat.example.com\ncanary:\n  image: a/b:2\n")
+    layers = [
+        model.values_layer(hermetic / "v.yaml"),
+        (model.environ_layer({"WSGEN_NO_CANARY": "true"}), hermetic),
+        (model.flags_layer({"canary.image": "a/b:3"}), hermetic),
+    ]
+    command = printed_writes_what_yes_writes(wsgen, hermetic, layers)
+    assert [w for w in command if w.startswith(("--canary", "--no-canary", "a/b"))] == [
+        "--canary-image",
+        "a/b:3",
+    ]
+
+
+def test_the_printed_command_is_one_line_without_control_characters(hermetic: Path) -> None:
+    """A values file's annotation of several lines, or with a terminal escape: the printed
+    command stays one line of printable text (no escape reaches the terminal), quoted so that
+    bash gives render the same values."""
+    (hermetic / "v.yaml").write_text(
+        "host: chat.example.com\nannotations:\n  example.com/note: |\n    a 'b';\n    c\\d\n"
+        '  example.com/esc: "\\e[31mred\\u2028"\n'
+    )
+    layers = [model.values_layer(hermetic / "v.yaml")]
+    with pytest.raises(errors.Refused) as declined:
+        wizard.run(layers, Path("out"), Offered(False), defaults=False, force=False)
+    (note,) = declined.value.notes
+    assert note.isprintable(), note
+    command = note.removeprefix("the same answers, to write them later: wsgen ")
+    exe = " ".join(shlex.quote(word) for word in wsgen_exe())
+    printed = subprocess.run(["bash", "-c", f"{exe} {command}"], capture_output=True, text=True)
+    assert printed.returncode == 0, printed.stderr
+    (hermetic / "out").rename(hermetic / "printed")
+    wizard.run(layers, Path("out"), Offered(True), defaults=False, force=False)
+    assert tree(hermetic / "out") == tree(hermetic / "printed")
+    annotations = yaml.safe_load((hermetic / "printed/ingress.yaml").read_text())["metadata"]
+    assert annotations["annotations"]["example.com/esc"] == "\x1b[31mred\u2028"
+
+
+@pytest.mark.parametrize(
+    ("flags", "url"),
+    [
+        # TLS ends at the load balancer: the endpoint is wss (the cloud note's own URL)
+        (
+            ("--cloud", "aws", "--lb-cert", "arn:aws:acm:us-east-1:123456789012:certificate/abc"),
+            "wss://chat.example.com/",
+        ),
+        (
+            ("--target", "envoy-gateway", "--http-listener-port", "8080"),
+            "ws://chat.example.com:8080/",
+        ),
+        (
+            ("--target", "istio", "--tls", "secret", "--https-listener-port", "8443"),
+            "wss://chat.example.com:8443/",
+        ),
+        (("--target", "envoy-gateway"), "ws://chat.example.com/"),
+    ],
+)
+def test_the_probe_line_names_the_endpoint_the_folder_serves(
+    flags: tuple[str, ...], url: str, wsgen, hermetic: Path
+) -> None:
+    result = wsgen("init", "--defaults", "--host", "chat.example.com", *flags)
+    assert result.code == 0, result.err
+    assert f"wsgen: test:  wsgen probe {url}\n" in result.err
+
+
+def test_a_default_over_a_variable_is_in_the_printed_command(
+    wsgen, hermetic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WSGEN_PORT=8080 wsgen init --port 3000 --cloud none, with WSGEN_CLOUD=aws: 3000 and
+    none are the defaults, but the command, pasted into the same shell, must still say them
+    (without them the variables gave 8080 and aws again)."""
+    variables = {"WSGEN_PORT": "8080", "WSGEN_CLOUD": "aws"}
+    layers = [
+        (model.environ_layer(variables), hermetic),
+        (
+            model.flags_layer({"host": "chat.example.com", "port": "3000", "cloud": "none"}),
+            hermetic,
+        ),
+    ]
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)  # where the printed command runs
+    command = printed_writes_what_yes_writes(wsgen, hermetic, layers)
+    assert command[command.index("--port") :][:2] == ["--port", "3000"]
+    assert command[command.index("--cloud") :][:2] == ["--cloud", "none"]

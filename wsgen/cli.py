@@ -8,6 +8,7 @@ import contextlib
 import inspect
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import typer
@@ -58,10 +59,15 @@ class _Group(_HelpThroughEmit, TyperGroup):
         # values), so the word after one, when it is not an option, names the shell. Only
         # wsgen's own options are looked at (none takes a value): a command's are its own.
         args = list(args)
-        for index, word in enumerate(args[:-1]):
+        for index, word in enumerate(args):
             if not word.startswith("-") or word == "--":
                 break
-            if word in _COMPLETION_FLAGS and not args[index + 1].startswith("-"):
+            flag, equals, shell = word.partition("=")  # --show-completion=zsh as well
+            if flag in _COMPLETION_FLAGS and equals:
+                args[index], ctx.meta[_SHELL_NAMED] = flag, shell
+                break
+            named = index + 1 < len(args) and not args[index + 1].startswith("-")
+            if word in _COMPLETION_FLAGS and named:
                 ctx.meta[_SHELL_NAMED] = args.pop(index + 1)
                 break
         result: list[str] = super().parse_args(ctx, args)
@@ -237,15 +243,92 @@ def _show_completion(ctx: typer.Context, value: bool) -> None:
 
 def _install_completion(ctx: typer.Context, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        from typer._completion_shared import install
-
         shell = _shell(ctx, "--install-completion")
-        try:
-            _, path = install(shell=shell, prog_name="wsgen", complete_var="_WSGEN_COMPLETE")
-        except OSError as error:
-            raise errors.RuntimeFailure(f"--install-completion: {error}") from None
+        path = _install(shell)
         _emit(f"wsgen: {shell} completion installed in {path}; it works in shells started now\n")
         raise typer.Exit(0)
+
+
+# What --install-completion writes, where typer's install writes it: the script (under HOME)
+# and the lines of the start-up file that load it (fish loads its folder by itself).
+_ZSH_LINE = "fpath+=~/.zfunc; autoload -Uz compinit; compinit"
+_ZSH_STYLE = "zstyle ':completion:*' menu select"  # only where the file has no zstyle yet
+
+
+def _install(shell: str) -> Path:
+    """The completion script written, and the lines that load it added at the end of the
+    shell's start-up file when it lacks them. The start-up file is only ever appended to (typer's
+    install rewrites it, as text in the locale's encoding: a Latin-1 ~/.bashrc was an internal
+    error, leading blanks of ~/.zshrc were stripped, a blank line was added on each run)."""
+    import os
+    import stat
+
+    flag = "--install-completion"
+    # HOME set but empty or relative: Python takes "" as / (the scripts went into /.config)
+    given = os.environ.get("HOME")
+    if given is not None and not os.path.isabs(given):
+        raise errors.BadInput(
+            f"{flag}: HOME is {model.show(given)}, not an absolute folder; set it, or install "
+            f"the script by hand: wsgen --show-completion {shell}"
+        )
+    home = os.path.expanduser("~")  # HOME, or the password database's when HOME is unset
+    script_path = (
+        Path(home)
+        / {
+            "bash": ".bash_completions/wsgen.sh",
+            "zsh": ".zfunc/_wsgen",
+            "fish": ".config/fish/completions/wsgen.fish",
+        }[shell]
+    )
+    rc_path = {"bash": Path(home) / ".bashrc", "zsh": Path(home) / ".zshrc"}.get(shell)
+    script = _completion_script(shell) + ("\n" if shell == "fish" else "")
+
+    def failed(path: Path, error: OSError) -> errors.RuntimeFailure:
+        return errors.RuntimeFailure(f"{flag}: {path}: {error.strerror or error}")
+
+    added = b""
+    if rc_path is not None:
+        try:
+            kind = os.stat(rc_path).st_mode
+        except FileNotFoundError:
+            content = b""
+        except OSError as error:
+            raise failed(rc_path, error) from None
+        else:
+            if not stat.S_ISREG(kind):  # a named pipe would block, a folder cannot be read
+                raise errors.RuntimeFailure(f"{flag}: {rc_path}: is not a regular file")
+            try:
+                content = rc_path.read_bytes()
+            except OSError as error:
+                raise failed(rc_path, error) from None
+        wanted = [f"source '{script_path}'"] if shell == "bash" else [_ZSH_LINE]
+        if shell == "zsh" and b"zstyle" not in content:
+            wanted.append(_ZSH_STYLE)
+        missing = [line for line in wanted if line.encode() not in content]
+        if missing:
+            lead = b"\n" if content and not content.endswith(b"\n") else b""
+            added = lead + "".join(f"{line}\n" for line in missing).encode()
+    try:  # the start-up file opened first: one that cannot be written stops before the script
+        rc = open(rc_path, "ab") if added and rc_path is not None else None  # noqa: SIM115
+    except OSError as error:
+        raise failed(rc_path or script_path, error) from None
+    try:
+        try:
+            script_path.parent.mkdir(parents=True, exist_ok=True)
+            script_path.write_text(script, encoding="utf-8")
+        except OSError as error:
+            raise failed(script_path, error) from None
+        if rc is not None:
+            try:
+                rc.write(added)
+                rc.flush()
+            except OSError as error:
+                raise failed(rc_path or script_path, error) from None
+    finally:
+        if rc is not None:
+            with contextlib.suppress(OSError):
+                rc.close()
+    return script_path
 
 
 @app.callback(invoke_without_command=True)
@@ -365,7 +448,10 @@ def render(**options: Any) -> int:
 
 
 @_command(
-    _out("Output folder (asked for when not given; default k8s). [env WSGEN_OUT]"),
+    _out(
+        "Output folder (asked for when not given; default k8s, or nginx with --target nginx). "
+        "[env WSGEN_OUT]"
+    ),
     _flag("force", "--force", "Overwrite changed files without asking."),
     _flag("defaults", "--defaults", "Ask nothing: take the default for every answer not given."),
     _flag(

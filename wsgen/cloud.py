@@ -551,7 +551,7 @@ def plan(
     known = [fitted.seconds for listener, fitted in held.values() if not listener.unknown]
     smallest = min(known + ([] if behind is None else [behind]), default=requested)
     ping = ping_interval(smallest)
-    url = probe_url(config, chosen, ports)
+    url = probe_url(config, bool(chosen.cert), ports)
     keep = keep_alive(ping, url)
     said = f"--cloud {provider.name}: the {{}}"
     notes = []
@@ -599,11 +599,11 @@ def summary(chosen: Choice) -> str:
     return ", ".join(parts)
 
 
-def probe_url(config: Config, chosen: Choice, ports: tuple[int, ...] = ()) -> str:
-    """The URL a client uses, through a load balancer listening on `ports` (its port named
-    when the scheme's own, 80 or 443, is not among them: the last for wss, the HTTPS listener
-    of a Gateway, the first for ws)."""
-    scheme = "wss" if config.tls.enabled or chosen.cert else "ws"
+def probe_url(config: Config, cert: bool, ports: tuple[int, ...] = ()) -> str:
+    """The URL a client uses, through a load balancer (that ends TLS: `cert`) or a proxy
+    listening on `ports` (its port named when the scheme's own, 80 or 443, is not among them:
+    the last for wss, the HTTPS listener of a Gateway, the first for ws)."""
+    scheme = "wss" if config.tls.enabled or cert else "ws"
     default = TLS_PORT if scheme == "wss" else 80
     chosen_port = ports[-1] if scheme == "wss" and ports else ports[0] if ports else default
     port = "" if not ports or default in ports else f":{chosen_port}"

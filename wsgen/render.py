@@ -290,13 +290,15 @@ def folder_notes(config: Config, out: Path, pem: Pem | None, user: str) -> list[
     return []
 
 
-def next_steps(config: Config, out: Path) -> list[str]:
-    """init's last lines for a Kubernetes folder."""
-    scheme = "wss" if config.tls.enabled else "ws"
-    host = config.host.replace("*", "test", 1)
+def next_steps(config: Config, out: Path, ports: tuple[int, ...] = ()) -> list[str]:
+    """init's last lines for a Kubernetes folder whose proxy listens on `ports` (a Gateway's
+    listeners; () for 80 and 443). The URL is the cloud notes' own: wss where --lb-cert ends
+    TLS at the load balancer, the port named where the listener is not on 80 or 443."""
+    chosen: cloud.Choice | None = getattr(config.settings, "cloud", None)
+    url = cloud.probe_url(config, chosen is not None and bool(chosen.cert), ports)
     return [
         f"apply: kubectl apply -k {shlex.quote(str(out))}",
-        probe_step(config, out, f"{scheme}://{host}{config.path}", "the controller's address"),
+        probe_step(config, out, url, "the controller's address"),
     ]
 
 

@@ -370,27 +370,32 @@ def command_line(
     """The render command that writes the folder these layers (flags, variables, values file,
     answers) make: every value given that the target takes and that differs from its default,
     as a flag, shell-quoted; files by their paths from here (never their content)."""
-    import shlex
-
     target = targets.of(config)
     mode = config.tls.mode
     # what a target's own question takes when nobody is asked (--cloud none): not given
     unset = {question.key: question.unset for question in target.questions if question.unset}
     defaults = {**model.DEFAULTS, "tls.secretName": f"{config.name}-tls"}  # as build derives it
     words = ["wsgen", "render", "--target", config.target]
+    # --no-canary drops the canary options of the layers below it; one command line is one
+    # layer: it names the options kept and not --no-canary (render refuses both in one layer)
+    giving = [i for i, (layer, _) in enumerate(layers) if canary.NO_CANARY.key in layer]
+    dropped = giving[-1] if giving and _is_true(layers[giving[-1]][0]) else -1
     for key, option in model.options().items():
         if key == "target" or key not in target.uses or mode not in model.modes_using(key):
             continue
+        if key == canary.NO_CANARY.key:
+            continue
+        layers_kept = layers[dropped + 1 :] if key.startswith("canary.") else layers
         if option.mapping:
             merged: dict[str, object] = {}
-            for layer, _base in layers:
+            for layer, _base in layers_kept:
                 items = layer.get(key)
                 if isinstance(items, list):
                     merged.update((item, given.value) for item, given in items)
             for item, value in merged.items():
                 words += [option.flag, f"{item}={value}"]
             continue
-        found = model.strongest(layers, key)
+        found = model.strongest(layers_kept, key)
         if found is None:
             continue
         value = found[0].value
@@ -401,7 +406,10 @@ def command_line(
             if model.check_value(key, value):
                 words.append(option.flag)
             continue
-        if _same(key, value, defaults.get(key)) or value == unset.get(key):
+        # a default is left out, unless it overrides another value: a WSGEN_ variable or the
+        # WSGEN_VALUES file, still set where the command is run, would give that one again
+        overrides = sum(isinstance(layer.get(key), Given) for layer, _ in layers_kept) > 1
+        if not overrides and (_same(key, value, defaults.get(key)) or value == unset.get(key)):
             continue
         if option.many:  # the flag once per item
             listed = list(value) if isinstance(value, list) else str(value).split(",")
@@ -411,7 +419,41 @@ def command_line(
     words += ["-o", str(out)]
     if force:
         words.append("--force")
-    return " ".join(shlex.quote(word) for word in words)
+    return " ".join(_shell_word(word) for word in words)
+
+
+def _is_true(layer: Layer) -> bool:
+    given = layer[canary.NO_CANARY.key]
+    return isinstance(given, Given) and model.check_value(canary.NO_CANARY.key, given.value) is True
+
+
+def _shell_word(word: str) -> str:
+    """`word` quoted for a POSIX shell, on one line of printable text: a value with a line
+    break or a control character (a terminal escape from a values file) in bash's and zsh's
+    $'...' quoting, its characters escaped (never sent raw to the terminal)."""
+    import shlex
+
+    if word.isprintable():
+        return shlex.quote(word)
+    return "$'" + "".join(_escaped(char) for char in word) + "'"
+
+
+_ESCAPES = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escaped(char: str) -> str:
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if char.isprintable():
+        return char
+    code = ord(char)
+    return (
+        f"\\x{code:02x}"
+        if code <= 0xFF
+        else f"\\u{code:04x}"
+        if code <= 0xFFFF
+        else f"\\U{code:08x}"
+    )
 
 
 def _same(key: str, value: object, default: object) -> bool:
@@ -699,7 +741,19 @@ class QuestionaryAsker:
 
         width = max(20, self._output.get_size().columns - 1)
         indent = line[: len(line) - len(line.lstrip())]
-        lines = textwrap.wrap(line, width, subsequent_indent=indent) if len(line) > width else []
+        # between words only: an image, a path or a name is never cut at its hyphens (nor
+        # anywhere: one longer than the line is the terminal's to fold, and copies whole)
+        lines = (
+            textwrap.wrap(
+                line,
+                width,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
+            if len(line) > width
+            else []
+        )
         print("\n".join(lines) or line, file=sys.stderr)
 
 
@@ -716,7 +770,7 @@ def _wrap_errors(application: Any) -> None:
         if error is None:
             return []
         width = max(20, application.output.get_size().columns - 1)
-        return textwrap.wrap(str(error.message), width) or [""]
+        return textwrap.wrap(str(error.message), width, break_on_hyphens=False) or [""]
 
     for container in walk(application.layout.container):
         content = getattr(container, "content", None)

@@ -191,8 +191,9 @@ def folder_notes(config: Config, out: Path, pem: Pem | None) -> list[str]:
 
 def next_steps(config: Config, out: Path) -> list[str]:
     namespace, name = shlex.quote(config.namespace), shlex.quote(config.name)
+    settings: Settings = config.settings
     return [
-        *render.next_steps(config, out),
+        *render.next_steps(config, out, settings.listener_ports(config.tls.enabled)),
         f"check: kubectl -n {namespace} describe httproute {name} (Accepted and ResolvedRefs "
         "must be True)",
     ]
