@@ -1377,3 +1377,39 @@ def test_lint_fix_keeps_the_findings_of_documents_it_did_not_change_in_step(tmp_
     assert seen(left) == seen(fresh.findings)
     assert [f.line for f in left] == [6, 6 + 2 * 25 + 1]  # the third moved down by one line
     assert sorted(f.rule for f in outcome.report.findings if f.fixed) == ["WS203", "WS205"]
+
+
+@pytest.mark.parametrize("fix", [[], ["--fix"]])
+def test_lint_reads_a_non_blocking_stdin_to_its_end(fix: list[str]) -> None:
+    """A parent may leave its pipe non-blocking (the flag is shared with wsgen's stdin): lint -
+    still waits for the writer and lints the whole text (it was an internal error, exit 3)."""
+    import contextlib
+    import fcntl
+    import termios
+    import time
+
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    process = subprocess.Popen(
+        [*wsgen_exe(), "lint", *fix, "-"], stdin=read_end, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        os.write(write_end, b"apiVersion: networking.k8s.io/v1\nkind: Ingress\n")
+        deadline = time.monotonic() + 60  # a bounded wait for wsgen to have read the first part
+        pending = bytearray(4)
+        while time.monotonic() < deadline and process.poll() is None:
+            fcntl.ioctl(read_end, termios.FIONREAD, pending)
+            if int.from_bytes(pending, "little") == 0:
+                break
+            time.sleep(0.01)
+        with contextlib.suppress(BrokenPipeError):
+            os.write(write_end, b"metadata:\n  name: chat\n  annotations:\n"
+                     b"    nginx.ingress.kubernetes.io/websocket-services: chat\n")  # fmt: skip
+    finally:
+        os.close(write_end)
+        os.close(read_end)
+        out, err = process.communicate(timeout=60)
+    report = err if fix else out
+    assert process.returncode == 1, (out, err)
+    assert b" WS301 " in report and b"1 file, 1 Ingress:" in report, report

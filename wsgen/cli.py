@@ -695,7 +695,7 @@ def _lint_fix(
     stdin: BinaryIO = sys.stdin.buffer
     if linter.STDIN in paths:
         with contextlib.suppress(OSError):
-            stdin_data = stdin.read(linter.MAX_FILE_BYTES + 1)
+            stdin_data = model.read_to_end(stdin, linter.MAX_FILE_BYTES + 1)
             stdin = io.BytesIO(stdin_data)
     with _bugs_exit_3():
         outcome = lint_fix.fix(paths, options, stdin, unsafe)
@@ -725,7 +725,7 @@ def _lint_fix(
         elif stdin_data is not None:  # not text, or too large to read: passed through
             _emit(stdin_data)
             while len(stdin_data) > linter.MAX_FILE_BYTES and (
-                chunk := sys.stdin.buffer.read(1 << 20)
+                chunk := model.read_to_end(sys.stdin.buffer, 1 << 20)
             ):
                 _emit(chunk)
         _emit(output, stderr=True)

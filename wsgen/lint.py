@@ -24,7 +24,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wsgen import ingress_nginx as nginx
 from wsgen.errors import BadInput, did_you_mean
-from wsgen.model import redact
+from wsgen.model import read_to_end, redact
 from wsgen.yamlutil import (
     TOO_DEEP,
     SafeLoader,
@@ -1057,7 +1057,7 @@ def read_file(path: Path | None, stdin: BinaryIO | None) -> bytes:
     Raises NotRead, or OSError.
     """
     if path is None:
-        data = stdin.read(MAX_FILE_BYTES + 1) if stdin is not None else b""
+        data = read_to_end(stdin, MAX_FILE_BYTES + 1) if stdin is not None else b""
         if len(data) > MAX_FILE_BYTES:
             raise _too_large()
         return data

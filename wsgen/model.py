@@ -1084,7 +1084,7 @@ def _read_stdin(stdin: BinaryIO | None) -> bytes:
                 f"{STDIN_ORIGIN}: standard input is a terminal; pipe the values file in "
                 "(wsgen render -f - < values.yaml)"
             )
-        data = _read_to_end(stdin, MAX_FILE_BYTES + 1)
+        data = read_to_end(stdin, MAX_FILE_BYTES + 1)
     except (OSError, ValueError) as error:
         raise BadInput(f"{STDIN_ORIGIN}: {getattr(error, 'strerror', None) or error}") from None
     if len(data) > MAX_FILE_BYTES:
@@ -1095,7 +1095,7 @@ def _read_stdin(stdin: BinaryIO | None) -> bytes:
     return data
 
 
-def _read_to_end(stream: BinaryIO, limit: int) -> bytes:
+def read_to_end(stream: BinaryIO, limit: int) -> bytes:
     """At most `limit` bytes of `stream`, up to its end, also when its descriptor is
     non-blocking (a parent may leave its pipe so, and the flag is shared with it): a plain read
     then gives what has come so far, or None, and the values would be cut short. It waits for
