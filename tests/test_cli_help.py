@@ -475,6 +475,7 @@ DEFAULT_CASES: list[tuple[str, str, list[str], list[str], list[str]]] = [
      ["--issuer-kind", "ClusterIssuer"], ["--issuer-kind", "Issuer"]),
     ("target", "ingress-nginx", [], ["--target", "ingress-nginx"], ["--target", "traefik"]),
     ("cloud", "none", [], ["--cloud", "none"], ["--cloud", "aws"]),
+    ("ingressClass", "nginx", [], ["--ingress-class", "nginx"], ["--ingress-class", "internal"]),
     ("lbTimeout", "--timeout", ["--cloud", "aws", "--timeout", "120"], ["--lb-timeout", "120"],
      ["--lb-timeout", "300"]),
     ("canary.weight", "0", CANARY, ["--canary-weight", "0"], ["--canary-weight", "10"]),

@@ -36,6 +36,7 @@ CHART = Chart(
     "-n ingress-nginx --reuse-values",
 )
 
+DEFAULT_CLASS = "nginx"  # the IngressClass ingress-nginx's Helm chart creates
 INGRESS_CLASS = Option(
     "ingressClass",
     "--ingress-class",
@@ -43,6 +44,7 @@ INGRESS_CLASS = Option(
     "--target ingress-nginx: spec.ingressClassName.",
     model.dns_subdomain,
     metavar="CLASS",
+    default=DEFAULT_CLASS,
 )
 ANNOTATIONS = Option(
     "annotations",
@@ -86,7 +88,7 @@ CANARY_READS = tuple(
 
 
 class Settings(NamedTuple):
-    ingress_class: str = "nginx"
+    ingress_class: str = DEFAULT_CLASS
     annotations: tuple[tuple[str, str], ...] = ()  # the user's own (--annotation)
     sticky: bool = False
     cloud: cloud.Choice | None = None  # the load balancer in front (the controller's Service)
