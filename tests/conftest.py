@@ -87,3 +87,38 @@ def wsgen_exe() -> list[str]:
     """The installed console script if there is one beside this Python, else -m wsgen."""
     script = Path(sys.executable).with_name("wsgen")
     return [str(script)] if script.exists() else [sys.executable, "-m", "wsgen"]
+
+
+def through_a_non_blocking_pipe(
+    args: list[str], first: bytes, rest: bytes
+) -> tuple[int, bytes, bytes]:
+    """`wsgen ARGS` with stdin a pipe its parent left non-blocking (the flag is shared with
+    wsgen's stdin): `first` is written, and once wsgen has read it (a bounded wait), `rest`;
+    then the pipe is closed. wsgen's exit code, stdout and stderr."""
+    import contextlib
+    import fcntl
+    import subprocess
+    import termios
+    import time
+
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    process = subprocess.Popen(
+        [*wsgen_exe(), *args], stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        os.write(write_end, first)
+        deadline = time.monotonic() + 60
+        pending = bytearray(4)
+        while time.monotonic() < deadline and process.poll() is None:
+            fcntl.ioctl(read_end, termios.FIONREAD, pending)
+            if int.from_bytes(pending, "little") == 0:
+                break
+            time.sleep(0.01)
+        with contextlib.suppress(BrokenPipeError):
+            os.write(write_end, rest)
+    finally:
+        os.close(write_end)
+        os.close(read_end)
+        out, err = process.communicate(timeout=60)
+    return process.returncode, out, err

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 import oracles
-from conftest import EXAMPLES, ROOT, wsgen_exe
+from conftest import EXAMPLES, ROOT, through_a_non_blocking_pipe, wsgen_exe
 from wsgen.lint_rules import RULES
 from wsgen.yamlutil import MAX_DEPTH
 
@@ -1383,33 +1383,12 @@ def test_lint_fix_keeps_the_findings_of_documents_it_did_not_change_in_step(tmp_
 def test_lint_reads_a_non_blocking_stdin_to_its_end(fix: list[str]) -> None:
     """A parent may leave its pipe non-blocking (the flag is shared with wsgen's stdin): lint -
     still waits for the writer and lints the whole text (it was an internal error, exit 3)."""
-    import contextlib
-    import fcntl
-    import termios
-    import time
-
-    read_end, write_end = os.pipe()
-    os.set_blocking(read_end, False)
-    process = subprocess.Popen(
-        [*wsgen_exe(), "lint", *fix, "-"], stdin=read_end, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        os.write(write_end, b"apiVersion: networking.k8s.io/v1\nkind: Ingress\n")
-        deadline = time.monotonic() + 60  # a bounded wait for wsgen to have read the first part
-        pending = bytearray(4)
-        while time.monotonic() < deadline and process.poll() is None:
-            fcntl.ioctl(read_end, termios.FIONREAD, pending)
-            if int.from_bytes(pending, "little") == 0:
-                break
-            time.sleep(0.01)
-        with contextlib.suppress(BrokenPipeError):
-            os.write(write_end, b"metadata:\n  name: chat\n  annotations:\n"
-                     b"    nginx.ingress.kubernetes.io/websocket-services: chat\n")  # fmt: skip
-    finally:
-        os.close(write_end)
-        os.close(read_end)
-        out, err = process.communicate(timeout=60)
+    code, out, err = through_a_non_blocking_pipe(
+        ["lint", *fix, "-"],
+        b"apiVersion: networking.k8s.io/v1\nkind: Ingress\n",
+        b"metadata:\n  name: chat\n  annotations:\n"
+        b"    nginx.ingress.kubernetes.io/websocket-services: chat\n",
+    )
     report = err if fix else out
-    assert process.returncode == 1, (out, err)
+    assert code == 1, (out, err)
     assert b" WS301 " in report and b"1 file, 1 Ingress:" in report, report

@@ -23,7 +23,7 @@ import yaml
 from cryptography import x509
 
 import oracles
-from conftest import wsgen_exe
+from conftest import through_a_non_blocking_pipe, wsgen_exe
 
 HOST = ("--host", "chat.example.com")
 PRIVATE = b"PRIVATE KEY"
@@ -168,14 +168,10 @@ def test_diff_of_a_key_readable_by_others_says_its_mode(hermetic: Path) -> None:
 def test_diff_on_a_terminal_is_escaped(hermetic: Path) -> None:
     assert run("render", *HOST, "--image", "chat:1", "-o", "k8s").returncode == 0
     Path("k8s/service.yaml").write_text("# \x1b[31mred\x1b[0m\n")
-    command = f"{' '.join(wsgen_exe())} render --host chat.example.com --image chat:1 -o k8s --diff"
-    child = pexpect.spawn(
-        "/bin/sh", ["-c", command], cwd=str(hermetic), encoding="utf-8", timeout=30
+    code, shown = in_a_terminal(
+        "render --host chat.example.com --image chat:1 -o k8s --diff", hermetic
     )
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 1
-    shown = child.before.replace("\r\n", "\n")
+    assert code == 1
     assert "-# \\x1b[31mred\\x1b[0m\n" in shown and "\x1b" not in shown
 
 
@@ -391,34 +387,10 @@ def test_values_through_a_descriptor_are_relative_to_the_current_folder(hermetic
 def test_values_from_a_non_blocking_stdin_are_read_to_their_end(hermetic: Path, name: str) -> None:
     """A parent may leave its pipe non-blocking (the flag is shared with wsgen's stdin): -f -
     still waits for the writer, as a blocking read does, and reads the whole values file."""
-    import fcntl
-    import termios
-    import time
-
-    read_end, write_end = os.pipe()
-    os.set_blocking(read_end, False)
-    process = subprocess.Popen(
-        [*wsgen_exe(), "render", "-f", name],
-        stdin=read_end,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    code, out, err = through_a_non_blocking_pipe(
+        ["render", "-f", name], b"host: chat.example.com\n", b"port: 9000\n"
     )
-    try:
-        os.write(write_end, b"host: chat.example.com\n")
-        deadline = time.monotonic() + 60  # a bounded wait for wsgen to have read the first line
-        pending = bytearray(4)
-        while time.monotonic() < deadline and process.poll() is None:
-            fcntl.ioctl(read_end, termios.FIONREAD, pending)
-            if int.from_bytes(pending, "little") == 0:
-                break
-            time.sleep(0.01)
-        with contextlib.suppress(BrokenPipeError):
-            os.write(write_end, b"port: 9000\n")
-    finally:
-        os.close(write_end)
-        os.close(read_end)
-        out, err = process.communicate(timeout=60)
-    assert (process.returncode, err) == (0, b"")
+    assert (code, err) == (0, b"")
     service = next(d for d in yaml.safe_load_all(out) if d["kind"] == "Service")
     assert service["spec"]["ports"][0]["port"] == 9000
 
@@ -492,14 +464,9 @@ def test_wsgen_values_dash_is_refused(wsgen, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_values_from_a_terminal_are_refused(hermetic: Path) -> None:
-    command = f"{' '.join(wsgen_exe())} render -f -"
-    child = pexpect.spawn(
-        "/bin/sh", ["-c", command], cwd=str(hermetic), encoding="utf-8", timeout=30
-    )
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 2
-    assert child.before.strip() == (
+    code, shown = in_a_terminal("render -f -", hermetic)
+    assert code == 2
+    assert shown.strip() == (
         "wsgen: error: -f -: standard input is a terminal; pipe the values file in "
         "(wsgen render -f - < values.yaml)"
     )
@@ -661,8 +628,10 @@ DEMO = (
 )
 
 
-def on_terminal(args: str, cwd: Path) -> tuple[int, list[str]]:
-    command = f"{' '.join(wsgen_exe())} {args} > stdout.txt"
+def in_a_terminal(args: str, cwd: Path) -> tuple[int, str]:
+    """`wsgen ARGS` (shell words) with a terminal on stdin, stdout and stderr: its exit code and
+    what the terminal showed (no WSGEN_ variables of the environment)."""
+    command = f"{' '.join(wsgen_exe())} {args}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("WSGEN_")}
     child = pexpect.spawn(
         "/bin/sh", ["-c", command], cwd=str(cwd), env=env, encoding="utf-8", timeout=30
@@ -670,7 +639,13 @@ def on_terminal(args: str, cwd: Path) -> tuple[int, list[str]]:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus is not None
-    return child.exitstatus, child.before.replace("\r\n", "\n").splitlines()
+    return child.exitstatus, child.before.replace("\r\n", "\n")
+
+
+def on_terminal(args: str, cwd: Path) -> tuple[int, list[str]]:
+    """stderr on a terminal, stdout to stdout.txt: the exit code and the lines stderr showed."""
+    code, shown = in_a_terminal(f"{args} > stdout.txt", cwd)
+    return code, shown.splitlines()
 
 
 def test_the_default_image_is_named_a_demo_on_a_terminal(hermetic: Path) -> None:
