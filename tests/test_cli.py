@@ -90,7 +90,7 @@ def test_render_help_names_env_and_values_keys() -> None:
     for fragment in (
         "[default: 3600; env WSGEN_TIMEOUT; values key timeout]",
         "[default: none; env WSGEN_TLS; values key tls.mode]",
-        "[env WSGEN_INGRESS_CLASS; values key ingressClass]",
+        "[default: nginx; env WSGEN_INGRESS_CLASS; values key ingressClass]",
     ):
         assert fragment in text
 
@@ -544,6 +544,7 @@ def test_ctrl_c_at_any_moment_of_a_run_is_exit_130_and_one_line(hermetic: Path) 
             stderr=subprocess.PIPE,
             cwd=hermetic,
         )
+        second_signal = False
         try:
             time.sleep(0.4 * number / runs)
             process.send_signal(signal.SIGINT)
@@ -555,6 +556,7 @@ def test_ctrl_c_at_any_moment_of_a_run_is_exit_130_and_one_line(hermetic: Path) 
                 # 200 early signals): the process still runs, as after no Ctrl-C at all. A
                 # second Ctrl-C must then be wsgen's one line.
                 outcomes["lost in python's start-up"] += 1
+                second_signal = True
                 process.send_signal(signal.SIGINT)
                 code = process.wait(timeout=30)
             assert process.stdout is not None and process.stderr is not None
@@ -573,6 +575,19 @@ def test_ctrl_c_at_any_moment_of_a_run_is_exit_130_and_one_line(hermetic: Path) 
             if package in Path(path).resolve().parents
         ]
         first = {(package / "__init__.py", "<module>"), (package / "__main__.py", "<module>")}
+        # (c) as Python reports it: a first signal that landed in a callback of the import
+        # machinery while the console script imported wsgen.__main__ (before wsgen's own hook
+        # for such signals is set) is printed by Python's default hook and lost; the second
+        # one is wsgen's line
+        lost = re.fullmatch(
+            r"Exception ignored in: <function _get_module_lock\.<locals>\.cb at \w+>\n"
+            r"Traceback \(most recent call last\):\n"
+            r'(?:  File "<frozen importlib\._bootstrap>", line \d+, in \w+\n)+'
+            r"KeyboardInterrupt: \n(wsgen: interrupted\n)",
+            err,
+        )
+        if lost and (code, out) == (130, b"") and second_signal:
+            err = lost.group(1)
         if (code, out, err) == (130, b"", "wsgen: interrupted\n"):
             outcomes["interrupted"] += 1
         elif (code, err) == (-signal.SIGINT, ""):
