@@ -15,7 +15,16 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from wsgen import core, errors, model, runner
-from wsgen.fast_render import OUT_FLAGS, RENDER_SWITCHES, VALUES_FLAGS, arg_path, param_name, path
+from wsgen.fast_render import (
+    OUT_FLAGS,
+    RENDER_SWITCHES,
+    VALUES_FLAGS,
+    arg_path,
+    one_of_dry_run_and_check,
+    param_name,
+    path,
+    show_diff,
+)
 from wsgen.fast_render import layers as _layers
 from wsgen.fast_render import render as _render
 from wsgen.fast_render import show as _print
@@ -475,10 +484,7 @@ def init(**options: Any) -> int:
     """
     from wsgen import wizard
 
-    if options["dry_run"] and options["check"]:
-        raise errors.BadInput(
-            "--dry-run and --check: give one (--check has the exit code CI needs)"
-        )
+    one_of_dry_run_and_check(options["dry_run"], options["check"])
     layers = _layers(options)
     out_path = path("--out", options["out"], "WSGEN_OUT")
     no_terminal = wizard.terminal_problem()
@@ -687,7 +693,7 @@ def _lint_fix(
     import io
 
     from wsgen import lint as linter
-    from wsgen import lint_fix, lint_report, unified_diff
+    from wsgen import lint_fix, lint_report
     from wsgen.terminal import escape
 
     # stdin is kept as read: what --fix cannot read as text goes out as it came in
@@ -705,10 +711,7 @@ def _lint_fix(
     if diff:
         with _bugs_exit_3():
             patch = lint_fix.diff(outcome)
-        if _is_terminal(sys.stdout):  # to be read, not applied: nothing moves the cursor
-            _emit("".join(escape(line[:-1]) + "\n" for line in unified_diff.lines(patch)))
-        else:  # a patch: a name that is not UTF-8 as its bytes
-            _emit(patch.encode("utf-8", "surrogateescape"))
+        show_diff(patch)
         _say(lint_report.summary(outcome.report).replace(" fixed", " would be fixed"))
         return 1 if patch or outcome.refused else errors.OK
     # a fix held back whose finding is still there fails, whatever its severity; one whose
@@ -732,13 +735,6 @@ def _lint_fix(
     else:
         _emit(output)
     return 1 if failed else errors.OK
-
-
-def _is_terminal(stream: Any) -> bool:
-    try:
-        return bool(stream is not None and stream.isatty())
-    except (OSError, ValueError):  # closed
-        return False
 
 
 PROBE_EXIT_CODES = (

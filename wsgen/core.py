@@ -81,12 +81,11 @@ def default_image_note(config: Config) -> list[str]:
     purpose, stay as they were."""
     import sys
 
+    from wsgen.terminal import is_terminal
+
     if config.image != model.DEFAULT_IMAGE or "image" not in targets.of(config).uses:
         return []
-    try:
-        if sys.stderr is None or not sys.stderr.isatty():
-            return []
-    except (OSError, ValueError):  # closed
+    if not is_terminal(sys.stderr):
         return []
     return [
         "the image is the default, the ACK guide's demo echo server: not your app "

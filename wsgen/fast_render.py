@@ -110,10 +110,7 @@ def render(options: dict[str, Any]) -> int:
                     f"--diff and {flag}: give one (--diff writes nothing and shows every "
                     "change, a file --force would replace too)"
                 )
-    if dry_run and check:
-        raise errors.BadInput(
-            "--dry-run and --check: give one (--check has the exit code CI needs)"
-        )
+    one_of_dry_run_and_check(dry_run, check)
     config = model.build(layers(options))
     result = core.render_manifests(
         config, out_path, force=force, dry_run=dry_run, check=check, diff=diff
@@ -125,21 +122,24 @@ def render(options: dict[str, Any]) -> int:
     return errors.DIFFERS if result.differs else errors.OK
 
 
+def one_of_dry_run_and_check(dry_run: bool, check: bool) -> None:
+    """render's and init's --dry-run and --check: both is bad usage."""
+    if dry_run and check:
+        raise errors.BadInput(
+            "--dry-run and --check: give one (--check has the exit code CI needs)"
+        )
+
+
 def show_diff(patch: str) -> None:
     """A diff on stdout: on a terminal, to be read (nothing in it moves the cursor), else a
     patch (a name or text that is not UTF-8 as its bytes), as lint --diff writes one."""
     import sys
 
-    from wsgen.terminal import escape
+    from wsgen.terminal import escape, is_terminal
 
     if not patch:
         return
-    stream = sys.stdout
-    try:
-        terminal = bool(stream is not None and stream.isatty())
-    except (OSError, ValueError):  # closed
-        terminal = False
-    if terminal:
+    if is_terminal(sys.stdout):
         runner.emit("".join(escape(line) + "\n" for line in patch[:-1].split("\n")))
     else:
         runner.emit(patch.encode("utf-8", "surrogateescape"))

@@ -3,6 +3,16 @@ moves the cursor, recolours the screen or hides itself in wsgen's output."""
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def is_terminal(stream: Any) -> bool:
+    """`stream` is open on a terminal (False for None and for a closed stream)."""
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (OSError, ValueError):  # closed
+        return False
+
 
 def escape(text: str) -> str:
     """`text` with every character that is not printable (C0 controls such as ESC, CR, LF and
