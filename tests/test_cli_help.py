@@ -270,6 +270,21 @@ def test_install_completion_for_bash(tmp_path: Path) -> None:
     assert (home / ".bashrc").read_text().count(f"source '{installed}'") == 1
 
 
+def test_install_completion_escapes_the_folder_it_names(tmp_path: Path) -> None:
+    """HOME as set, with a control character: the line names it escaped, never raw (found
+    by the final shell attack)."""
+    home = tmp_path / "h\x1bq"
+    home.mkdir()
+    result = run("--install-completion", "bash", env=shell_env(HOME=str(home)))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert result.stdout == (
+        f"wsgen: bash completion installed in {tmp_path}/h\\x1bq/.bash_completions/wsgen.sh; "
+        "it works in shells started now\n"
+    )
+    assert (home / ".bash_completions" / "wsgen.sh").is_file()
+
+
 def test_install_completion_for_zsh_and_fish(tmp_path: Path) -> None:
     zsh, fish = need("zsh"), need("fish")
     home = tmp_path / "home"

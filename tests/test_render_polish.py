@@ -786,3 +786,17 @@ def test_cert_bad_ip_or_nothing_is_one_line_exit_2(wsgen, args: list[str], line:
     result = wsgen("cert", *args, "-o", "tls")
     assert (result.code, result.err_lines) == (2, [f"wsgen: error: {line}"])
     assert not Path("tls").exists()
+
+
+def test_a_long_or_lower_case_unknown_variable(wsgen, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A name past 256 characters is described, not quoted (100 KB on one line otherwise); a
+    name in lower case is compared in upper case (found by the final shell attack)."""
+    monkeypatch.setenv("WSGEN_" + "A" * 1000, "1")
+    monkeypatch.setenv("WSGEN_port", "3")
+    result = wsgen("render", "--image", "chat:1")
+    assert result.code == 0
+    assert result.err_lines == [
+        "wsgen: warning: a WSGEN_ variable of 1006 characters is not one wsgen reads; ignored",
+        "wsgen: warning: WSGEN_port is not a variable wsgen reads; ignored (did you mean "
+        "'WSGEN_PORT'?)",
+    ]

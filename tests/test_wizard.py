@@ -912,3 +912,11 @@ def test_a_default_over_a_variable_is_in_the_printed_command(
     command = printed_writes_what_yes_writes(wsgen, hermetic, layers)
     assert command[command.index("--port") :][:2] == ["--port", "3000"]
     assert command[command.index("--cloud") :][:2] == ["--cloud", "none"]
+
+
+def test_a_url_hosts_password_is_never_repeated(wsgen, hermetic: Path) -> None:
+    """A URL pasted with credentials (https://user:pass@host/): the error names the URL
+    without them (found by the final shell attack)."""
+    result = wsgen("render", "--host", "https://user:s3cret@chat.example.com/ws", "-o", "k8s")
+    refused(result, "--host: 'https://chat.example.com/ws' is a URL, not a host name: did you mean chat.example.com (and path /ws)?")  # fmt: skip
+    assert "s3cret" not in result.err and "user" not in result.err

@@ -254,7 +254,10 @@ def _install_completion(ctx: typer.Context, value: bool) -> None:
     if value and not ctx.resilient_parsing:
         shell = _shell(ctx, "--install-completion")
         path = _install(shell)
-        _emit(f"wsgen: {shell} completion installed in {path}; it works in shells started now\n")
+        from wsgen.terminal import escape
+
+        shown = escape(str(path))  # HOME as set: nothing in it reaches the terminal raw
+        _emit(f"wsgen: {shell} completion installed in {shown}; it works in shells started now\n")
         raise typer.Exit(0)
 
 

@@ -336,7 +336,8 @@ def host(raw: object) -> str:
     if found is not None:
         name, path = found
         also = f" (and path {path})" if path else ""
-        raise ValueError(f"{show(value)} is a URL, not a host name: did you mean {name}{also}?")
+        url = re.sub(r"(://)[^/@]*@", r"\1", value, count=1)  # never a user:password in it
+        raise ValueError(f"{show(url)} is a URL, not a host name: did you mean {name}{also}?")
     rest = value[2:] if value.startswith("*.") else value
     # As the API server: an IP address is refused, other numeric-looking names (999.1.1.1)
     # are DNS names to it. (--upstream and --listen are stricter: a resolver reads them.)
@@ -909,8 +910,13 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
         guesses.setdefault(guess, option.env)
     warnings = []
     for name in found:
-        close = difflib.get_close_matches(name.removeprefix(prefix), guesses, n=1)
-        hint = f" (did you mean {guesses[close[0]]!r}?)" if close and len(name) <= 64 else ""
+        if len(name) > SHOW_MAX:  # described, as a long value is
+            warnings.append(f"warning: a WSGEN_ variable of {len(name)} characters is not one "
+                            "wsgen reads; ignored")  # fmt: skip
+            continue
+        part = name.removeprefix(prefix).upper()  # WSGEN_port: 'WSGEN_PORT'
+        close = difflib.get_close_matches(part, guesses, n=1) if len(name) <= 64 else []
+        hint = f" (did you mean {guesses[close[0]]!r}?)" if close else ""
         warnings.append(f"warning: {name} is not a variable wsgen reads; ignored{hint}")
     return warnings
 
